@@ -1,0 +1,848 @@
+"""Scenario files: read, override, validate, and turn into typed, immutable records.
+
+A scenario is a TOML file (see ``scenarios/erbm-fiche-2023.toml``, whose comments document every
+key). :func:`load` reads it, applies ``--set`` overrides, checks every key against the schema below
+(unknown keys are refused with the closest known key suggested) and returns a :class:`Scenario`.
+Units: amounts in EUR excluding VAT, hours in hours, times in days unless a key says otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import tomli_w
+
+from .errors import ScenarioError
+
+METHODS = ("labour_share", "hours_per_eur", "hours_per_dwelling")
+ROUNDINGS = ("none", "floor_per_dwelling", "round_per_dwelling", "round_total")
+PROFILES = ("uniform", "ramp", "custom")
+PUBLICS = ("rsa", "under_26", "ase", "other")
+"""Publics tracked apart: RSA beneficiaries, under-26s, young people from child welfare, others."""
+MODES = ("direct", "etti", "ai", "geiq", "ei", "aci")
+"""Mission modes: direct hire by the firm, or through an SIAE of one of five types."""
+SIAE_TYPES = MODES[1:]
+OUTCOMES = ("durable", "transition", "training", "other", "dropped_out")
+"""Exit outcomes. The first three are positive exits; ``dropped_out`` is a give-up while job-ready."""
+POSITIVE_OUTCOMES = OUTCOMES[:3]
+DISTRIBUTIONS = ("exponential", "lognormal", "triangular", "fixed", "uniform", "empirical")
+DEFAULT_SCENARIO = "erbm-fiche-2023.toml"
+
+# --------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A distribution spec, e.g. ``{dist = "exponential", mean = 90}``; ``kind="none"`` = never."""
+
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def mean(self) -> float:
+        """Mean of the distribution (inf for ``none``)."""
+        p = self.params
+        if self.kind == "none":
+            return math.inf
+        if self.kind in ("exponential", "lognormal"):
+            return float(p["mean"])
+        if self.kind == "fixed":
+            return float(p["value"])
+        if self.kind == "uniform":
+            return (p["low"] + p["high"]) / 2.0
+        if self.kind == "triangular":
+            return (p["low"] + p["mode"] + p["high"]) / 3.0
+        values = [float(v) for v in p["values"]]
+        weights = [float(w) for w in p.get("weights", [1.0] * len(values))]
+        return sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """How clause hours are computed (scenario-wide defaults; a works line may override)."""
+
+    method: str
+    insertion_rate: float
+    hourly_cost_eur: float
+    rounding: str
+    fte_hours: float
+    labour_share: float | None
+    hours_per_eur: float | None
+    hours_per_dwelling: float | None
+
+
+@dataclass(frozen=True)
+class Works:
+    """One line of works: dwellings at a cost each, or an amount in EUR, spread over the years."""
+
+    name: str
+    dwellings: int | None
+    cost_per_dwelling_eur: float | None
+    amount_eur: float | None
+    profile: str
+    yearly_dwellings: tuple[int, ...] | None
+    yearly_amount_eur: tuple[float, ...] | None
+    method: str
+    insertion_rate: float
+    hourly_cost_eur: float
+    labour_share: float | None
+    hours_per_eur: float | None
+    hours_per_dwelling: float | None
+
+
+@dataclass(frozen=True)
+class Operations:
+    """How each year's works are cut into operations (a cité) that release job offers."""
+
+    dwellings_per_operation: int
+    amount_per_operation_eur: float
+    start: str
+    duration_days: Dist
+    release_share: float
+
+
+@dataclass(frozen=True)
+class Missions:
+    """Job offers (missions) released by the works and how they are carried out."""
+
+    hours: Dist
+    min_hours: float
+    weekly_hours: Dist
+    mode_shares: Mapping[str, float]
+    next_mission_probability: float
+
+
+@dataclass(frozen=True)
+class Facilitators:
+    """Clause facilitators: a caseload of people from intake to exit."""
+
+    fte: tuple[float, ...]
+    caseload_per_fte: float
+    priority: tuple[str, ...]
+    patience_days: Dist
+    max_parcours_days: Dist
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """Preparatory step ("sas", qualification) before being job-ready."""
+
+    share: Mapping[str, float]
+    duration_days: Dist
+    places_per_year: int | None
+
+
+@dataclass(frozen=True)
+class Barrier:
+    """A barrier to employment (mobility, childcare) lifted after a delay, maybe needing a place."""
+
+    share: Mapping[str, float]
+    delay_days: Dist
+    places: int | None
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The beneficiary-flow model's parameters (see the ``[flow]`` section of a scenario)."""
+
+    run_out_years: int
+    referrals_per_year: tuple[float, ...]
+    publics: Mapping[str, float]
+    operations: Operations
+    missions: Missions
+    siae_posts: Mapping[str, int]
+    facilitators: Facilitators
+    placement_patience_days: Dist
+    preparation: Preparation
+    mobility: Barrier
+    childcare: Barrier
+    outcomes: Mapping[str, Mapping[str, float]]
+    hours_uplift_per_1000h: float
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. ``raw`` is the TOML data as run (overrides applied)."""
+
+    name: str
+    start_year: int
+    horizon_years: int
+    clause: Clause
+    works: tuple[Works, ...]
+    flow: Flow
+    source: str
+    raw: Mapping[str, Any]
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Calendar years of the horizon."""
+        return tuple(range(self.start_year, self.start_year + self.horizon_years))
+
+    def to_toml(self) -> str:
+        """The scenario as TOML text, overrides applied, so that a run can be redone."""
+        return tomli_w.dumps(_thaw(self.raw))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Mapping proxies do not pickle: rebuild from the raw data (worker processes, Dask).
+        return (from_dict, (_thaw(self.raw), self.source))
+
+    def with_overrides(self, overrides: Sequence[str]) -> Scenario:
+        """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`)."""
+        raw = apply_overrides(_thaw(self.raw), overrides, self.source)
+        return from_dict(raw, self.source)
+
+
+# --------------------------------------------------------------------------------------------
+# Schema: a tiny declarative checker. Each leaf is a function (value, where) -> normalised value.
+
+Check = Callable[[Any, "_Where"], Any]
+
+
+@dataclass(frozen=True)
+class _Where:
+    file: str
+    key: str
+
+    def sub(self, name: str | int) -> _Where:
+        if isinstance(name, int):
+            return _Where(self.file, f"{self.key}[{name}]")
+        return _Where(self.file, f"{self.key}.{name}" if self.key else name)
+
+    def fail(self, message: str) -> ScenarioError:
+        return ScenarioError(self.file, self.key, message)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key of a table: its check, and its default (``REQUIRED`` if it must be given)."""
+
+    check: Check | Table | TableArray
+    default: Any = None
+    doc: str = ""
+
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Table:
+    keys: Mapping[str, Key]
+
+
+@dataclass(frozen=True)
+class TableArray:
+    table: Table
+    min_items: int = 1
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def number(*, positive: bool = False, nonneg: bool = False, rate: bool = False,
+           integer: bool = False, allow_inf: bool = False) -> Check:
+    """A numeric check: positive (> 0), nonneg (>= 0), rate (in [0, 1]), integer."""
+
+    def check(value: Any, where: _Where) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise where.fail(f"expected a number, got {_type_name(value)} {value!r}")
+        if integer and not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise where.fail(f"expected a whole number, got {value!r}")
+        if isinstance(value, float) and math.isnan(value):
+            raise where.fail("expected a number, got nan")
+        if math.isinf(value) and not allow_inf:
+            raise where.fail(f"expected a finite number, got {value!r}")
+        if rate and not 0.0 <= value <= 1.0:
+            raise where.fail(f"must be a share between 0 and 1, got {value!r}")
+        if positive and value <= 0:
+            raise where.fail(f"must be positive, got {value!r}")
+        if nonneg and value < 0:
+            raise where.fail(f"must not be negative, got {value!r}")
+        return value
+
+    return check
+
+
+def string(choices: Sequence[str] | None = None) -> Check:
+    """A string check, optionally one of ``choices``."""
+
+    def check(value: Any, where: _Where) -> Any:
+        if not isinstance(value, str):
+            raise where.fail(f"expected a string, got {_type_name(value)} {value!r}")
+        if choices is not None and value not in choices:
+            hint = _suggest(value, choices)
+            raise where.fail(f"unknown value {value!r}; expected one of {', '.join(choices)}{hint}")
+        return value
+
+    return check
+
+
+def list_of(item: Check, *, min_len: int = 1) -> Check:
+    def check(value: Any, where: _Where) -> Any:
+        if not isinstance(value, list):
+            raise where.fail(f"expected a list, got {_type_name(value)} {value!r}")
+        if len(value) < min_len:
+            raise where.fail(f"expected at least {min_len} item(s)")
+        return [item(v, where.sub(i)) for i, v in enumerate(value)]
+
+    return check
+
+
+def scalar_or_list(item: Check) -> Check:
+    """A number, or a list of numbers (one a year)."""
+    as_list = list_of(item)
+
+    def check(value: Any, where: _Where) -> Any:
+        return as_list(value, where) if isinstance(value, list) else item(value, where)
+
+    return check
+
+
+def by_name(names: Sequence[str], item: Check, *, complete: bool = False,
+            sums_to_one: bool = False, max_sum_one: bool = False) -> Check:
+    """A table keyed by names (publics, modes, SIAE types) with a check per value."""
+
+    def check(value: Any, where: _Where) -> Any:
+        if not isinstance(value, dict):
+            raise where.fail(f"expected a table like {{{names[0]} = ...}}, got {value!r}")
+        out = {}
+        for k, v in value.items():
+            if k not in names:
+                raise where.sub(k).fail(f"unknown key{_suggest(k, names)}; "
+                                        f"known: {', '.join(names)}")
+            out[k] = item(v, where.sub(k))
+        if complete and set(out) != set(names):
+            missing = [n for n in names if n not in out]
+            raise where.fail(f"missing {', '.join(missing)}")
+        total = sum(out.values())
+        if sums_to_one and not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise where.fail(f"shares must sum to 1, they sum to {total:g}")
+        if max_sum_one and total > 1.0 + 1e-9:
+            raise where.fail(f"shares must sum to at most 1, they sum to {total:g}")
+        return out
+
+    return check
+
+
+_DIST_PARAMS: dict[str, tuple[str, ...]] = {
+    "exponential": ("mean",),
+    "lognormal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "empirical": ("values", "weights"),
+}
+
+
+def dist(*, allow_none: bool = False) -> Check:
+    """A distribution spec table; with ``allow_none`` the string "none" means never (no limit)."""
+
+    def check(value: Any, where: _Where) -> Any:
+        if allow_none and value == "none":
+            return {"dist": "none"}
+        if not isinstance(value, dict) or "dist" not in value:
+            extra = ' or "none"' if allow_none else ""
+            raise where.fail(
+                f'expected a distribution like {{dist = "exponential", mean = 90}}{extra}, '
+                f"got {value!r}"
+            )
+        kind = string(DISTRIBUTIONS)(value["dist"], where.sub("dist"))
+        allowed = _DIST_PARAMS[kind]
+        for k in value:
+            if k != "dist" and k not in allowed:
+                raise where.sub(k).fail(
+                    f"unknown parameter for {kind}{_suggest(k, allowed)}; expected {', '.join(allowed)}"
+                )
+        needed = [p for p in allowed if p != "weights"]
+        for p in needed:
+            if p not in value:
+                raise where.fail(f"{kind} needs {', '.join(needed)}; missing {p}")
+        pos = number(positive=True)
+        nonneg = number(nonneg=True)
+        out: dict[str, Any] = {"dist": kind}
+        if kind in ("exponential", "lognormal"):
+            out["mean"] = pos(value["mean"], where.sub("mean"))
+            if kind == "lognormal":
+                out["sd"] = pos(value["sd"], where.sub("sd"))
+        elif kind == "fixed":
+            out["value"] = nonneg(value["value"], where.sub("value"))
+        elif kind == "uniform":
+            out["low"] = nonneg(value["low"], where.sub("low"))
+            out["high"] = nonneg(value["high"], where.sub("high"))
+            if out["high"] < out["low"]:
+                raise where.fail("uniform needs low <= high")
+        elif kind == "triangular":
+            for p in ("low", "mode", "high"):
+                out[p] = nonneg(value[p], where.sub(p))
+            if not out["low"] <= out["mode"] <= out["high"] or out["low"] == out["high"]:
+                raise where.fail("triangular needs low <= mode <= high and low < high")
+        else:
+            out["values"] = list_of(nonneg)(value["values"], where.sub("values"))
+            if "weights" in value:
+                w = list_of(nonneg)(value["weights"], where.sub("weights"))
+                if len(w) != len(out["values"]):
+                    raise where.sub("weights").fail(
+                        f"has {len(w)} items but values has {len(out['values'])}"
+                    )
+                if sum(w) <= 0:
+                    raise where.sub("weights").fail("must not all be zero")
+                out["weights"] = w
+        return out
+
+    return check
+
+
+def _suggest(name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_table(table: Table, value: Any, where: _Where) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise where.fail(f"expected a table, got {_type_name(value)} {value!r}")
+    for k in value:
+        if k not in table.keys:
+            raise where.sub(k).fail(f"unknown key{_suggest(k, list(table.keys))}")
+    out: dict[str, Any] = {}
+    for name, key in table.keys.items():
+        sub = where.sub(name)
+        if name not in value:
+            if key.default is REQUIRED:
+                raise sub.fail("missing required key")
+            if isinstance(key.check, Table):
+                out[name] = _check_table(key.check, {}, sub)
+            else:
+                out[name] = copy.deepcopy(key.default)
+            continue
+        out[name] = _check(key.check, value[name], sub)
+    return out
+
+
+def _check(check: Check | Table | TableArray, value: Any, where: _Where) -> Any:
+    if isinstance(check, Table):
+        return _check_table(check, value, where)
+    if isinstance(check, TableArray):
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise where.fail("expected a list of tables ([[...]] lines)")
+        if len(value) < check.min_items:
+            raise where.fail(f"expected at least {check.min_items} line(s)")
+        return [_check_table(check.table, v, where.sub(i)) for i, v in enumerate(value)]
+    return check(value, where)
+
+
+# Defaults below are documented, with their sources, in scenarios/erbm-fiche-2023.toml.
+_POS = number(positive=True)
+_NONNEG = number(nonneg=True)
+_RATE = number(rate=True)
+_POS_INT = number(positive=True, integer=True)
+_NONNEG_INT = number(nonneg=True, integer=True)
+
+SCHEMA = Table({
+    "scenario": Key(Table({
+        "name": Key(string(), REQUIRED),
+        "description": Key(string(), ""),
+        "start_year": Key(number(integer=True), REQUIRED),
+        "horizon_years": Key(number(integer=True), REQUIRED),
+    }), REQUIRED),
+    "clause": Key(Table({
+        "method": Key(string(METHODS), "labour_share"),
+        "insertion_rate": Key(_RATE, 0.05),
+        "hourly_cost_eur": Key(_POS, 28.0),
+        "rounding": Key(string(ROUNDINGS), "floor_per_dwelling"),
+        "fte_hours": Key(_POS, 1820.0),
+        "labour_share": Key(_RATE, None),
+        "hours_per_eur": Key(_POS, None),
+        "hours_per_dwelling": Key(_POS, None),
+    })),
+    "works": Key(TableArray(Table({
+        "name": Key(string(), ""),
+        "dwellings": Key(_POS_INT, None),
+        "cost_per_dwelling_eur": Key(_POS, None),
+        "amount_eur": Key(_POS, None),
+        "profile": Key(string(PROFILES), "uniform"),
+        "yearly_dwellings": Key(list_of(_NONNEG_INT), None),
+        "yearly_amount_eur": Key(list_of(_NONNEG), None),
+        "method": Key(string(METHODS), None),
+        "insertion_rate": Key(_RATE, None),
+        "hourly_cost_eur": Key(_POS, None),
+        "labour_share": Key(_RATE, None),
+        "hours_per_eur": Key(_POS, None),
+        "hours_per_dwelling": Key(_POS, None),
+    })), REQUIRED),
+    "flow": Key(Table({
+        "run_out_years": Key(_NONNEG_INT, 1),
+        "referrals": Key(Table({
+            "per_year": Key(scalar_or_list(_NONNEG), 180.0),
+            "publics": Key(by_name(PUBLICS, _RATE, sums_to_one=True),
+                           {"rsa": 0.32, "under_26": 0.25, "ase": 0.03, "other": 0.40}),
+        })),
+        "operations": Key(Table({
+            "dwellings_per_operation": Key(_POS_INT, 100),
+            "amount_per_operation_eur": Key(_POS, 5_000_000.0),
+            "start": Key(string(("spread", "random")), "spread"),
+            "duration_days": Key(dist(), {"dist": "triangular", "low": 180, "mode": 365,
+                                          "high": 540}),
+            "release_share": Key(number(rate=True, positive=True), 0.7),
+        })),
+        "missions": Key(Table({
+            "hours": Key(dist(), {"dist": "lognormal", "mean": 900, "sd": 350}),
+            "min_hours": Key(_POS, 70.0),
+            "weekly_hours": Key(dist(), {"dist": "uniform", "low": 20, "high": 35}),
+            "mode_shares": Key(by_name(MODES, _RATE, sums_to_one=True),
+                               {"direct": 0.6, "etti": 0.15, "ai": 0.05, "geiq": 0.05,
+                                "ei": 0.1, "aci": 0.05}),
+            "next_mission_probability": Key(_RATE, 0.5),
+        })),
+        "siae": Key(Table({
+            "posts": Key(by_name(SIAE_TYPES, _NONNEG_INT),
+                         {"etti": 12, "ai": 4, "geiq": 4, "ei": 8, "aci": 4}),
+        })),
+        "facilitators": Key(Table({
+            "fte": Key(scalar_or_list(_NONNEG), 2.5),
+            "caseload_per_fte": Key(_POS, 60.0),
+            "priority": Key(list_of(string(PUBLICS), min_len=0), []),
+            "patience_days": Key(dist(allow_none=True), {"dist": "exponential", "mean": 120}),
+            "max_parcours_days": Key(dist(), {"dist": "fixed", "value": 730}),
+        })),
+        "placement": Key(Table({
+            "patience_days": Key(dist(allow_none=True), {"dist": "exponential", "mean": 240}),
+        })),
+        "preparation": Key(Table({
+            "share": Key(by_name(PUBLICS, _RATE),
+                         {"rsa": 0.3, "under_26": 0.4, "ase": 0.5, "other": 0.15}),
+            "duration_days": Key(dist(), {"dist": "triangular", "low": 20, "mode": 45,
+                                          "high": 90}),
+            "places_per_year": Key(_NONNEG_INT, None),
+        })),
+        "barriers": Key(Table({
+            "mobility": Key(Table({
+                "share": Key(by_name(PUBLICS, _RATE),
+                             {"rsa": 0.3, "under_26": 0.3, "ase": 0.4, "other": 0.15}),
+                "delay_days": Key(dist(), {"dist": "exponential", "mean": 30}),
+                "places": Key(_NONNEG_INT, None),
+            })),
+            "childcare": Key(Table({
+                "share": Key(by_name(PUBLICS, _RATE),
+                             {"rsa": 0.15, "under_26": 0.05, "ase": 0.05, "other": 0.05}),
+                "delay_days": Key(dist(), {"dist": "exponential", "mean": 45}),
+                "places": Key(_NONNEG_INT, None),
+            })),
+        })),
+        "outcomes": Key(Table({
+            "rsa": Key(by_name(POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True),
+                       {"durable": 0.14, "transition": 0.16, "training": 0.06}),
+            "under_26": Key(by_name(POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True),
+                            {"durable": 0.18, "transition": 0.24, "training": 0.10}),
+            "ase": Key(by_name(POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True),
+                       {"durable": 0.14, "transition": 0.20, "training": 0.10}),
+            "other": Key(by_name(POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True),
+                         {"durable": 0.22, "transition": 0.24, "training": 0.06}),
+            "hours_uplift_per_1000h": Key(_NONNEG, 0.0),
+        })),
+    })),
+})
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def default_scenario_path() -> Path:
+    """The shipped reference scenario (package data when installed, ``scenarios/`` in a checkout)."""
+    packaged = resources.files("sim") / "scenarios" / DEFAULT_SCENARIO
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "scenarios" / DEFAULT_SCENARIO
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; errors name the file and, for syntax errors, the line."""
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "", "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "", "is a folder, not a scenario file") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), "", "not UTF-8 text") from None
+    except OSError as exc:
+        raise ScenarioError(str(path), "", exc.strerror or str(exc)) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from None
+
+
+def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
+    """Load, override and validate a scenario file (the shipped default when ``path`` is None)."""
+    p = default_scenario_path() if path is None else Path(path)
+    raw = read_toml(p)
+    raw = apply_overrides(raw, overrides, str(p))
+    return from_dict(raw, str(p))
+
+
+_PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
+
+
+def _schema_child(node: Any, name: str) -> Any:
+    if isinstance(node, Key):
+        node = node.check
+    if isinstance(node, Table) and name in node.keys:
+        return node.keys[name]
+    return None
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], file: str) -> dict[str, Any]:
+    """Apply ``KEY=VALUE`` overrides (values parse as TOML, bare words as strings) to a copy.
+
+    Keys are dotted paths with list indices, e.g. ``works[0].dwellings``. A path must name a key
+    that the schema knows and, for lists, an existing item.
+    """
+    raw = copy.deepcopy(raw)
+    for item in overrides:
+        if "=" not in item:
+            raise ScenarioError("--set", item, "expected KEY=VALUE")
+        path, text = (s.strip() for s in item.split("=", 1))
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", text):
+                value = text
+            else:
+                raise ScenarioError("--set", path, f"cannot read value {text!r} as TOML") from None
+        _set_path(raw, path, value, file)
+    return raw
+
+
+def _set_path(raw: dict[str, Any], path: str, value: Any, file: str) -> None:
+    parts = path.split(".")
+    node: Any = raw
+    schema: Any = Key(SCHEMA)
+    walked = ""
+    for n, part in enumerate(parts):
+        m = _PATH_PART.fullmatch(part)
+        if not m:
+            raise ScenarioError("--set", path, f"cannot read key {part!r}")
+        name, index_text = m.group(1), m.group(2)
+        indices = [int(i) for i in re.findall(r"\d+", index_text)]
+        child = _schema_child(schema, name)
+        if child is None:
+            known = list(schema.check.keys) if isinstance(schema.check, Table) else []
+            hint = _suggest(name, known)
+            where = f"{walked}.{name}" if walked else name
+            raise ScenarioError("--set", path, f"no such key {where!r} in a scenario{hint}")
+        walked = f"{walked}.{name}" if walked else name
+        last = n == len(parts) - 1
+        if isinstance(child.check, TableArray):
+            if len(indices) != 1:
+                raise ScenarioError("--set", path, f"{name} is a list of tables: say {name}[0]")
+            lst = node.get(name) if isinstance(node, dict) else None
+            if not isinstance(lst, list) or indices[0] >= len(lst):
+                size = len(lst) if isinstance(lst, list) else 0
+                raise ScenarioError(file, path, f"no item {indices[0]}: {name} has {size}")
+            if last:
+                raise ScenarioError("--set", path, "name a key inside the table")
+            node = lst[indices[0]]
+            schema = Key(child.check.table)
+            walked += f"[{indices[0]}]"
+            continue
+        if indices:
+            raise ScenarioError("--set", path, f"{name} is not a list of tables")
+        if last:
+            node[name] = value
+            return
+        if not isinstance(child.check, Table):
+            raise ScenarioError("--set", path, f"{walked} is a value, not a table")
+        if not isinstance(node.get(name), dict):
+            node[name] = {}
+        node = node[name]
+        schema = child
+
+
+def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
+    """Validate raw TOML data and build a :class:`Scenario`."""
+    root = _Where(file, "")
+    d = _check_table(SCHEMA, dict(raw), root)
+    sc = d["scenario"]
+    horizon = sc["horizon_years"]
+    if horizon < 1:
+        raise root.sub("scenario").sub("horizon_years").fail(f"must be at least 1, got {horizon}")
+    clause = Clause(**d["clause"])
+    works = tuple(_works(w, clause, horizon, root.sub("works").sub(i))
+                  for i, w in enumerate(d["works"]))
+    flow = _flow(d["flow"], horizon, root.sub("flow"))
+    return Scenario(
+        name=sc["name"],
+        start_year=sc["start_year"],
+        horizon_years=horizon,
+        clause=clause,
+        works=works,
+        flow=flow,
+        source=file,
+        raw=_freeze(dict(raw)),
+    )
+
+
+def _works(w: dict[str, Any], clause: Clause, horizon: int, where: _Where) -> Works:
+    merged = {k: (w[k] if w[k] is not None else getattr(clause, k))
+              for k in ("method", "insertion_rate", "hourly_cost_eur", "labour_share",
+                        "hours_per_eur", "hours_per_dwelling")}
+    by_dwelling = w["dwellings"] is not None or w["yearly_dwellings"] is not None
+    by_amount = w["amount_eur"] is not None or w["yearly_amount_eur"] is not None
+    if by_dwelling and by_amount:
+        raise where.fail("give dwellings (with cost_per_dwelling_eur) or amount_eur, not both")
+    if not by_dwelling and not by_amount:
+        raise where.fail("give dwellings (with cost_per_dwelling_eur) or amount_eur")
+    yearly_d = w["yearly_dwellings"]
+    yearly_a = w["yearly_amount_eur"]
+    profile = w["profile"]
+    if by_dwelling:
+        if yearly_d is not None:
+            profile = "custom"  # a list of years is a custom profile, whatever profile says
+            if w["dwellings"] is None:
+                w["dwellings"] = sum(yearly_d)
+        if profile == "custom":
+            if yearly_d is None:
+                raise where.sub("yearly_dwellings").fail("profile is custom: give the list")
+            if len(yearly_d) != horizon:
+                raise where.sub("yearly_dwellings").fail(
+                    f"has {len(yearly_d)} years but horizon_years is {horizon}"
+                )
+            if sum(yearly_d) != w["dwellings"]:
+                raise where.sub("yearly_dwellings").fail(
+                    f"sums to {sum(yearly_d)} but dwellings is {w['dwellings']}"
+                )
+        if merged["method"] != "hours_per_dwelling" and w["cost_per_dwelling_eur"] is None:
+            raise where.sub("cost_per_dwelling_eur").fail("missing: needed with dwellings")
+    else:
+        if yearly_a is not None:
+            profile = "custom"
+            if w["amount_eur"] is None:
+                w["amount_eur"] = float(sum(yearly_a))
+        if profile == "custom":
+            if yearly_a is None:
+                raise where.sub("yearly_amount_eur").fail("profile is custom: give the list")
+            if len(yearly_a) != horizon:
+                raise where.sub("yearly_amount_eur").fail(
+                    f"has {len(yearly_a)} years but horizon_years is {horizon}"
+                )
+            if not math.isclose(sum(yearly_a), w["amount_eur"], rel_tol=1e-9):
+                raise where.sub("yearly_amount_eur").fail(
+                    f"sums to {sum(yearly_a):g} but amount_eur is {w['amount_eur']:g}"
+                )
+        if merged["method"] == "hours_per_dwelling":
+            raise where.sub("method").fail("hours_per_dwelling needs dwellings, this line has "
+                                           "an amount")
+    method = merged["method"]
+    needed = {"labour_share": "labour_share", "hours_per_eur": "hours_per_eur",
+              "hours_per_dwelling": "hours_per_dwelling"}[method]
+    if merged[needed] is None:
+        raise where.sub(needed).fail(f"missing: method {method} needs it (here or in [clause])")
+    return Works(
+        name=w["name"] or f"works {where.key}",
+        dwellings=w["dwellings"],
+        cost_per_dwelling_eur=w["cost_per_dwelling_eur"],
+        amount_eur=w["amount_eur"],
+        profile=profile,
+        yearly_dwellings=tuple(yearly_d) if yearly_d is not None else None,
+        yearly_amount_eur=tuple(float(a) for a in yearly_a) if yearly_a is not None else None,
+        **merged,
+    )
+
+
+def _per_year(value: Any, horizon: int, where: _Where) -> tuple[float, ...]:
+    if isinstance(value, list):
+        if len(value) != horizon:
+            raise where.fail(f"has {len(value)} years but horizon_years is {horizon}")
+        return tuple(float(v) for v in value)
+    return (float(value),) * horizon
+
+
+def _dist(spec: Mapping[str, Any]) -> Dist:
+    params = {k: (tuple(v) if isinstance(v, list) else v) for k, v in spec.items() if k != "dist"}
+    return Dist(spec["dist"], MappingProxyType(params))
+
+
+def _flow(f: dict[str, Any], horizon: int, where: _Where) -> Flow:
+    ref, ops, mis, fac = f["referrals"], f["operations"], f["missions"], f["facilitators"]
+    prep, bar, out = f["preparation"], f["barriers"], f["outcomes"]
+    fte = _per_year(fac["fte"], horizon, where.sub("facilitators").sub("fte"))
+    uplift = out.pop("hours_uplift_per_1000h")
+    return Flow(
+        run_out_years=f["run_out_years"],
+        referrals_per_year=_per_year(ref["per_year"], horizon,
+                                     where.sub("referrals").sub("per_year")),
+        publics=MappingProxyType({p: ref["publics"].get(p, 0.0) for p in PUBLICS}),
+        operations=Operations(
+            dwellings_per_operation=ops["dwellings_per_operation"],
+            amount_per_operation_eur=ops["amount_per_operation_eur"],
+            start=ops["start"],
+            duration_days=_dist(ops["duration_days"]),
+            release_share=ops["release_share"],
+        ),
+        missions=Missions(
+            hours=_dist(mis["hours"]),
+            min_hours=mis["min_hours"],
+            weekly_hours=_dist(mis["weekly_hours"]),
+            mode_shares=MappingProxyType({m: mis["mode_shares"].get(m, 0.0) for m in MODES}),
+            next_mission_probability=mis["next_mission_probability"],
+        ),
+        siae_posts=MappingProxyType({t: f["siae"]["posts"].get(t, 0) for t in SIAE_TYPES}),
+        facilitators=Facilitators(
+            fte=fte,
+            caseload_per_fte=fac["caseload_per_fte"],
+            priority=tuple(fac["priority"]),
+            patience_days=_dist(fac["patience_days"]),
+            max_parcours_days=_dist(fac["max_parcours_days"]),
+        ),
+        placement_patience_days=_dist(f["placement"]["patience_days"]),
+        preparation=Preparation(
+            share=MappingProxyType({p: prep["share"].get(p, 0.0) for p in PUBLICS}),
+            duration_days=_dist(prep["duration_days"]),
+            places_per_year=prep["places_per_year"],
+        ),
+        mobility=_barrier(bar["mobility"]),
+        childcare=_barrier(bar["childcare"]),
+        outcomes=MappingProxyType({p: MappingProxyType(dict(out[p])) for p in PUBLICS}),
+        hours_uplift_per_1000h=uplift,
+    )
+
+
+def _barrier(b: dict[str, Any]) -> Barrier:
+    return Barrier(
+        share=MappingProxyType({p: b["share"].get(p, 0.0) for p in PUBLICS}),
+        delay_days=_dist(b["delay_days"]),
+        places=b["places"],
+    )
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
