@@ -1,0 +1,312 @@
+"""Results as immutable records: one replication (:class:`Run`), many (:class:`Runs`), statistics.
+
+Per-year metrics are numpy arrays indexed by calendar year (``Run.years``: the horizon plus the
+run-out years); totals are floats. Arrays are read-only. Units: hours, FTE, people, days, shares.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats as _stats
+
+from .scenario import OUTCOMES, POSITIVE_OUTCOMES, PUBLICS, SIAE_TYPES
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric's unit and labels."""
+
+    name: str
+    unit: str
+    label_fr: str
+    label_en: str
+
+
+def _m(name: str, unit: str, fr: str, en: str) -> tuple[str, Metric]:
+    return name, Metric(name, unit, fr, en)
+
+
+METRICS: Mapping[str, Metric] = MappingProxyType(dict([
+    _m("hours_offered", "h", "Heures offertes", "Hours offered"),
+    _m("hours_realised", "h", "Heures réalisées", "Hours realised"),
+    _m("hours_realised_direct", "h", "Heures réalisées en embauche directe",
+       "Hours realised, direct hire"),
+    _m("hours_realised_siae", "h", "Heures réalisées via SIAE", "Hours realised via SIAE"),
+    _m("hours_lapsed", "h", "Heures perdues (non réalisées)", "Hours lapsed (not realised)"),
+    _m("fte_realised", "FTE", "ETP réalisés", "FTE realised"),
+    _m("referrals", "people", "Orientations", "Referrals"),
+    _m("intakes", "people", "Entrées en accompagnement", "Intakes"),
+    _m("gave_up_before_intake", "people", "Abandons avant prise en charge",
+       "Gave up before intake"),
+    _m("gave_up_before_placement", "people", "Abandons avant placement",
+       "Gave up before placement"),
+    _m("gave_up", "people", "Abandons", "Gave up"),
+    _m("active_end", "people", "Personnes accompagnées en fin d'année", "Active at year end"),
+    _m("active_mean", "people", "Personnes accompagnées (moyenne)", "Active (average)"),
+    _m("exits", "people", "Sorties", "Exits"),
+    _m("positive_exits", "people", "Sorties positives", "Positive exits"),
+    _m("positive_exits_rsa", "people", "Sorties positives BRSA", "Positive exits, RSA"),
+    _m("positive_exits_under_26", "people", "Sorties positives -26 ans",
+       "Positive exits, under 26"),
+    _m("mean_intake_wait_days", "days", "Attente moyenne avant prise en charge",
+       "Mean wait for intake"),
+    _m("p90_intake_wait_days", "days", "Attente avant prise en charge (90e centile)",
+       "Wait for intake, 90th percentile"),
+    _m("mean_placement_wait_days", "days", "Attente moyenne avant mission",
+       "Mean wait for a mission"),
+    _m("p90_placement_wait_days", "days", "Attente avant mission (90e centile)",
+       "Wait for a mission, 90th percentile"),
+    _m("facilitator_utilisation", "share", "Occupation du portefeuille des facilitateurs",
+       "Facilitator caseload utilisation"),
+    _m("siae_occupancy", "share", "Occupation des postes SIAE", "SIAE post occupancy"),
+    *[_m(f"siae_occupancy_{t}", "share", f"Occupation des postes {t.upper()}",
+         f"{t.upper()} post occupancy") for t in SIAE_TYPES],
+    _m("hours_open_end", "h", "Heures ouvertes ou en cours à la fin",
+       "Hours open or in progress at the end"),
+    _m("waiting_end", "people", "En attente de prise en charge à la fin",
+       "Waiting for intake at the end"),
+    _m("realised_share", "share", "Part des heures offertes réalisée",
+       "Share of offered hours realised"),
+    _m("lapsed_share", "share", "Part des heures offertes perdue", "Share of offered hours lapsed"),
+]))
+
+YEARLY_METRICS: tuple[str, ...] = (
+    "hours_offered", "hours_realised", "hours_realised_direct", "hours_realised_siae",
+    "hours_lapsed", "fte_realised", "referrals", "intakes", "gave_up_before_intake",
+    "gave_up_before_placement", "gave_up", "active_end", "active_mean", "exits",
+    "positive_exits", "positive_exits_rsa", "positive_exits_under_26",
+    "mean_intake_wait_days", "p90_intake_wait_days", "mean_placement_wait_days",
+    "p90_placement_wait_days", "facilitator_utilisation", "siae_occupancy",
+    *[f"siae_occupancy_{t}" for t in SIAE_TYPES],
+)
+"""Metrics recorded per calendar year. Wait metrics are over the waits that ended that year."""
+
+TOTAL_METRICS: tuple[str, ...] = (*YEARLY_METRICS, "hours_open_end", "waiting_end",
+                                  "realised_share", "lapsed_share")
+"""Metrics recorded per replication: flows summed over years, levels over the whole run
+(``active_end`` at the end, ``active_mean`` and occupancies time-averaged, waits over all)."""
+
+MONTHLY_SERIES: tuple[str, ...] = ("facilitator_utilisation", "siae_occupancy",
+                                   *[f"siae_occupancy_{t}" for t in SIAE_TYPES])
+"""Time series recorded per month (time-averaged shares)."""
+
+
+def _readonly(a: Any, dtype: Any = np.float64) -> NDArray[Any]:
+    arr = np.array(a, dtype=dtype, copy=True)
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True)
+class Run:
+    """One replication.
+
+    Attributes
+    ----------
+    years : calendar years simulated (horizon then run-out years)
+    yearly : metric -> array (n_years,) for each of :data:`YEARLY_METRICS`
+    totals : metric -> float for each of :data:`TOTAL_METRICS`
+    exits_by : people exiting, array (n_years, len(OUTCOMES), len(PUBLICS))
+    cohort_people, cohort_hours : per entry (intake) year: people, hours worked (h)
+    cohort_outcomes : per entry year, exits by outcome, array (n_years, len(OUTCOMES));
+        people still active at the end are not counted
+    monthly : series -> array (n_months,) for each of :data:`MONTHLY_SERIES`
+    waits : "intake" and "placement" -> waits (days) that ended during the run
+    events : SimPy events processed
+    """
+
+    years: IntArray
+    yearly: Mapping[str, FloatArray]
+    totals: Mapping[str, float]
+    exits_by: IntArray
+    cohort_people: IntArray
+    cohort_hours: FloatArray
+    cohort_outcomes: IntArray
+    monthly: Mapping[str, FloatArray]
+    waits: Mapping[str, FloatArray]
+    events: int
+
+    @classmethod
+    def build(cls, *, years: Any, yearly: Mapping[str, Any], totals: Mapping[str, float],
+              exits_by: Any, cohort_people: Any, cohort_hours: Any, cohort_outcomes: Any,
+              monthly: Mapping[str, Any], waits: Mapping[str, Any], events: int) -> Run:
+        """Build a run with read-only arrays; checks that every metric is there."""
+        missing = [m for m in YEARLY_METRICS if m not in yearly]
+        missing += [m for m in TOTAL_METRICS if m not in totals]
+        if missing:
+            raise ValueError(f"run is missing metrics: {', '.join(missing)}")
+        return cls(
+            years=_readonly(years, np.int64),
+            yearly=MappingProxyType({k: _readonly(yearly[k]) for k in YEARLY_METRICS}),
+            totals=MappingProxyType({k: float(totals[k]) for k in TOTAL_METRICS}),
+            exits_by=_readonly(exits_by, np.int64),
+            cohort_people=_readonly(cohort_people, np.int64),
+            cohort_hours=_readonly(cohort_hours),
+            cohort_outcomes=_readonly(cohort_outcomes, np.int64),
+            monthly=MappingProxyType({k: _readonly(monthly[k]) for k in MONTHLY_SERIES}),
+            waits=MappingProxyType({k: _readonly(v) for k, v in waits.items()}),
+            events=int(events),
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # mapping proxies do not pickle: rebuild through build() (worker processes)
+        return (_rebuild_run, (self.years, dict(self.yearly), dict(self.totals), self.exits_by,
+                               self.cohort_people, self.cohort_hours, self.cohort_outcomes,
+                               dict(self.monthly), dict(self.waits), self.events))
+
+
+def _rebuild_run(years: Any, yearly: Any, totals: Any, exits_by: Any, cohort_people: Any,
+                 cohort_hours: Any, cohort_outcomes: Any, monthly: Any, waits: Any,
+                 events: int) -> Run:
+    return Run.build(years=years, yearly=yearly, totals=totals, exits_by=exits_by,
+                     cohort_people=cohort_people, cohort_hours=cohort_hours,
+                     cohort_outcomes=cohort_outcomes, monthly=monthly, waits=waits, events=events)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Across replications: mean, 95 % Student-t interval of the mean, 5th and 95th percentiles.
+
+    Fields are floats (a total) or arrays (per year). With one replication the interval is NaN.
+    """
+
+    mean: Any
+    ci_low: Any
+    ci_high: Any
+    p05: Any
+    p95: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: floats or lists, NaN as None."""
+        return {k: _jsonable(getattr(self, k)) for k in ("mean", "ci_low", "ci_high", "p05", "p95")}
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return [_jsonable(v) for v in x.tolist()]
+    if isinstance(x, float | np.floating):
+        return None if math.isnan(x) else float(x)
+    return x
+
+
+def describe(samples: Any, axis: int = 0, confidence: float = 0.95) -> Stat:
+    """Mean, Student-t interval and 5/95 percentiles of ``samples`` along ``axis``."""
+    a = np.asarray(samples, dtype=float)
+    n = a.shape[axis]
+    mean = a.mean(axis=axis)
+    if n >= 2:
+        sem = a.std(axis=axis, ddof=1) / math.sqrt(n)
+        half = _stats.t.ppf(0.5 + confidence / 2, n - 1) * sem
+        lo, hi = mean - half, mean + half
+    else:
+        lo = hi = np.full_like(mean, np.nan)
+    p05, p95 = np.percentile(a, [5, 95], axis=axis)
+    if np.ndim(mean) == 0:
+        return Stat(float(mean), float(lo), float(hi), float(p05), float(p95))
+    return Stat(mean, lo, hi, p05, p95)
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Many replications of one scenario, stacked: replication on the first axis.
+
+    Build with :meth:`from_runs`; ``yearly[m]`` is (n, n_years), ``totals[m]`` is (n,).
+    """
+
+    scenario: str
+    seed: int
+    years: IntArray
+    yearly: Mapping[str, FloatArray]
+    totals: Mapping[str, FloatArray]
+    exits_by: IntArray
+    cohort_people: IntArray
+    cohort_hours: FloatArray
+    cohort_outcomes: IntArray
+    monthly: Mapping[str, FloatArray]
+    waits: Mapping[str, FloatArray]
+    events: IntArray
+
+    @classmethod
+    def from_runs(cls, scenario: str, seed: int, runs: Sequence[Run]) -> Runs:
+        """Stack replications (in replication order)."""
+        if not runs:
+            raise ValueError("no replication to stack")
+        first = runs[0]
+        keys = sorted({k for r in runs for k in r.waits})
+        return cls(
+            scenario=scenario,
+            seed=int(seed),
+            years=first.years,
+            yearly=MappingProxyType({m: _readonly([r.yearly[m] for r in runs])
+                                     for m in YEARLY_METRICS}),
+            totals=MappingProxyType({m: _readonly([r.totals[m] for r in runs])
+                                     for m in TOTAL_METRICS}),
+            exits_by=_readonly([r.exits_by for r in runs], np.int64),
+            cohort_people=_readonly([r.cohort_people for r in runs], np.int64),
+            cohort_hours=_readonly([r.cohort_hours for r in runs]),
+            cohort_outcomes=_readonly([r.cohort_outcomes for r in runs], np.int64),
+            monthly=MappingProxyType({m: _readonly([r.monthly[m] for r in runs])
+                                      for m in MONTHLY_SERIES}),
+            waits=MappingProxyType({k: _readonly(np.concatenate(
+                [r.waits.get(k, np.empty(0)) for r in runs])) for k in keys}),
+            events=_readonly([r.events for r in runs], np.int64),
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of replications."""
+        return int(self.events.shape[0])
+
+    def yearly_stat(self, metric: str) -> Stat:
+        """Per-year statistics of a metric (arrays of n_years)."""
+        return describe(self.yearly[metric], axis=0)
+
+    def total_stat(self, metric: str) -> Stat:
+        """Statistics of a metric's per-replication total."""
+        return describe(self.totals[metric], axis=0)
+
+    def exits_stat(self, outcome: str, public: str) -> Stat:
+        """Per-year statistics of exits with one outcome from one public."""
+        i, j = OUTCOMES.index(outcome), PUBLICS.index(public)
+        return describe(self.exits_by[:, :, i, j], axis=0)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary: each metric's total statistics at the top level (``{mean, ci_low,
+        ci_high, p05, p95}``), ``years`` with the same per year, cohorts and exits by public."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replications": self.n,
+            **{m: self.total_stat(m).to_dict() for m in TOTAL_METRICS},
+            "years": [
+                {"year": int(y), **{m: {k: v[i] for k, v in self.yearly_stat(m).to_dict().items()}
+                                    for m in YEARLY_METRICS}}
+                for i, y in enumerate(self.years)
+            ],
+            "cohorts": [
+                {"entry_year": int(y),
+                 "people": describe(self.cohort_people[:, i]).to_dict(),
+                 "hours_worked": describe(self.cohort_hours[:, i]).to_dict(),
+                 "outcomes": {o: describe(self.cohort_outcomes[:, i, k]).to_dict()
+                              for k, o in enumerate(OUTCOMES)}}
+                for i, y in enumerate(self.years)
+            ],
+            "exits_by_outcome_and_public": {
+                o: {p: describe(self.exits_by[:, :, k, j].sum(axis=1)).to_dict()
+                    for j, p in enumerate(PUBLICS)}
+                for k, o in enumerate(OUTCOMES)
+            },
+        }
+
+
+POSITIVE_INDEX = tuple(OUTCOMES.index(o) for o in POSITIVE_OUTCOMES)
