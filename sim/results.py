@@ -7,6 +7,7 @@ run-out years); totals are floats. Arrays are read-only. Units: hours, FTE, peop
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -53,6 +54,8 @@ METRICS: Mapping[str, Metric] = MappingProxyType(dict([
     _m("gave_up", "people", "Abandons", "Gave up"),
     _m("active_end", "people", "Personnes accompagnées en fin d'année", "Active at year end"),
     _m("active_mean", "people", "Personnes accompagnées (moyenne)", "Active (average)"),
+    _m("waiting_mean", "people", "En attente de prise en charge (moyenne)",
+       "Waiting for intake (average)"),
     _m("exits", "people", "Sorties", "Exits"),
     _m("positive_exits", "people", "Sorties positives", "Positive exits"),
     _m("positive_exits_rsa", "people", "Sorties positives BRSA", "Positive exits, RSA"),
@@ -83,7 +86,7 @@ METRICS: Mapping[str, Metric] = MappingProxyType(dict([
 YEARLY_METRICS: tuple[str, ...] = (
     "hours_offered", "hours_realised", "hours_realised_direct", "hours_realised_siae",
     "hours_lapsed", "fte_realised", "referrals", "intakes", "gave_up_before_intake",
-    "gave_up_before_placement", "gave_up", "active_end", "active_mean", "exits",
+    "gave_up_before_placement", "gave_up", "active_end", "active_mean", "waiting_mean", "exits",
     "positive_exits", "positive_exits_rsa", "positive_exits_under_26",
     "mean_intake_wait_days", "p90_intake_wait_days", "mean_placement_wait_days",
     "p90_placement_wait_days", "facilitator_utilisation", "siae_occupancy",
@@ -200,17 +203,21 @@ def _jsonable(x: Any) -> Any:
 
 
 def describe(samples: Any, axis: int = 0, confidence: float = 0.95) -> Stat:
-    """Mean, Student-t interval and 5/95 percentiles of ``samples`` along ``axis``."""
+    """Mean, Student-t interval and 5/95 percentiles of ``samples`` along ``axis``.
+
+    NaN values (e.g. a wait in a year with no intake) are left out; with fewer than two values
+    the interval is NaN.
+    """
     a = np.asarray(samples, dtype=float)
-    n = a.shape[axis]
-    mean = a.mean(axis=axis)
-    if n >= 2:
-        sem = a.std(axis=axis, ddof=1) / math.sqrt(n)
-        half = _stats.t.ppf(0.5 + confidence / 2, n - 1) * sem
+    n = np.sum(~np.isnan(a), axis=axis)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(a, axis=axis)
+        sem = np.nanstd(a, axis=axis, ddof=1) / np.sqrt(n)
+        half = _stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sem
+        half = np.where(n >= 2, half, np.nan)
         lo, hi = mean - half, mean + half
-    else:
-        lo = hi = np.full_like(mean, np.nan)
-    p05, p95 = np.percentile(a, [5, 95], axis=axis)
+        p05, p95 = np.nanpercentile(a, [5, 95], axis=axis)
     if np.ndim(mean) == 0:
         return Stat(float(mean), float(lo), float(hi), float(p05), float(p95))
     return Stat(mean, lo, hi, p05, p95)

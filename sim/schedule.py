@@ -1,0 +1,151 @@
+"""Works schedule: each year's works cut into operations, each releasing job offers (missions).
+
+An operation (a *cité*) groups ``dwellings_per_operation`` dwellings (or ``amount_per_operation_eur``
+of an amount line); its clause hours are the hours engine's, with the same rounding, so that the
+offers of a scenario add up exactly to its clause hours. Operations start evenly through their
+year (``start = "spread"``) or at uniform random times, and last a drawn duration. Their hours are
+cut into missions of drawn size (the last takes the remainder; one under ``min_hours`` is merged
+into the one before), released evenly over the first ``release_share`` of the operation.
+
+Times are in days from 1 January of the first year; a year is 365 days.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .hours import apportion, line_hours
+from .scenario import MODES, Scenario
+from .streams import sample
+
+YEAR_DAYS = 365.0
+
+
+@dataclass(frozen=True)
+class Offers:
+    """Job offers of a scenario, sorted by release time (arrays of equal length).
+
+    Attributes
+    ----------
+    release : release time (days)
+    expiry : last time at which a mission of ``min_hours`` still fits before the operation ends
+    op_end : end of the operation (days)
+    hours : hours of the offer (h)
+    weekly_hours : hours a week of the mission (h/week)
+    mode : index in :data:`sim.scenario.MODES`
+    operation : index of the operation
+    """
+
+    release: NDArray[np.float64]
+    expiry: NDArray[np.float64]
+    op_end: NDArray[np.float64]
+    hours: NDArray[np.float64]
+    weekly_hours: NDArray[np.float64]
+    mode: NDArray[np.int64]
+    operation: NDArray[np.int64]
+    op_start: NDArray[np.float64]
+    op_hours: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.hours.size)
+
+
+def operations(scenario: Scenario, gen: np.random.Generator
+               ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Start (days), duration (days) and clause hours (h) of every operation of the scenario."""
+    ops = scenario.flow.operations
+    horizon = scenario.horizon_years
+    starts: list[float] = []
+    hours: list[float] = []
+    for works in scenario.works:
+        line = line_hours(works, scenario.clause.rounding, horizon)
+        for y in range(horizon):
+            h = float(line.hours[y])
+            if h <= 0:
+                continue
+            if line.dwellings is not None:
+                dw = int(line.dwellings[y])
+                n = max(1, math.ceil(dw / ops.dwellings_per_operation))
+                size = apportion(dw, np.ones(n))
+                if line.hours_per_dwelling is not None and scenario.clause.rounding in (
+                        "floor_per_dwelling", "round_per_dwelling"):
+                    part = size * line.hours_per_dwelling
+                else:
+                    part = _split(h, size.astype(float))
+            else:
+                amount = float(line.amount_eur[y])
+                n = max(1, math.ceil(amount / ops.amount_per_operation_eur - 1e-9))
+                part = _split(h, np.ones(n))
+            if ops.start == "spread":
+                t = YEAR_DAYS * (y + (np.arange(n) + 0.5) / n)
+            else:
+                t = YEAR_DAYS * (y + np.sort(gen.random(n)))
+            starts.extend(t.tolist())
+            hours.extend(np.asarray(part, dtype=float).tolist())
+    start = np.asarray(starts, dtype=float)
+    duration = sample(gen, ops.duration_days, start.size)
+    return start, np.maximum(duration, 1.0), np.asarray(hours, dtype=float)
+
+
+def _split(total: float, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Split hours over operations: whole hours stay whole and sum exactly."""
+    if float(total).is_integer():
+        return apportion(int(total), weights).astype(float)
+    return total * weights / weights.sum()
+
+
+def offers(scenario: Scenario, gen_ops: np.random.Generator, gen_offers: np.random.Generator,
+           gen_modes: np.random.Generator) -> Offers:
+    """All job offers of a scenario, drawn from the given streams."""
+    flow = scenario.flow
+    mis = flow.missions
+    start, duration, op_hours = operations(scenario, gen_ops)
+    rel: list[NDArray[np.float64]] = []
+    hrs: list[NDArray[np.float64]] = []
+    opi: list[NDArray[np.int64]] = []
+    mean = max(mis.hours.mean, mis.min_hours)
+    for k in range(start.size):
+        h = _missions(op_hours[k], gen_offers, scenario, mean)
+        n = h.size
+        window = flow.operations.release_share * duration[k]
+        rel.append(start[k] + window * (np.arange(n) + 0.5) / n)
+        hrs.append(h)
+        opi.append(np.full(n, k, dtype=np.int64))
+    release = np.concatenate(rel) if rel else np.empty(0)
+    hours = np.concatenate(hrs) if hrs else np.empty(0)
+    operation = np.concatenate(opi) if opi else np.empty(0, dtype=np.int64)
+    weekly = np.maximum(sample(gen_offers, mis.weekly_hours, release.size), 1.0)
+    shares = np.array([mis.mode_shares[m] for m in MODES], dtype=float)
+    mode = gen_modes.choice(len(MODES), size=release.size, p=shares / shares.sum())
+    op_end = (start + duration)[operation] if operation.size else np.empty(0)
+    expiry = op_end - mis.min_hours / weekly * 7.0
+    order = np.argsort(release, kind="stable")
+    return Offers(
+        release=release[order], expiry=expiry[order], op_end=op_end[order], hours=hours[order],
+        weekly_hours=weekly[order], mode=mode[order].astype(np.int64),
+        operation=operation[order], op_start=start, op_hours=op_hours,
+    )
+
+
+def _missions(total: float, gen: np.random.Generator, scenario: Scenario,
+              mean: float) -> NDArray[np.float64]:
+    """Cut an operation's hours into missions that sum exactly to ``total``."""
+    mis = scenario.flow.missions
+    if total <= 0:
+        return np.empty(0)
+    n = math.ceil(total / mean * 1.5) + 4
+    sizes = np.maximum(np.round(sample(gen, mis.hours, n)), 1.0)
+    while sizes.sum() < total:
+        sizes = np.concatenate([sizes, np.maximum(np.round(sample(gen, mis.hours, n)), 1.0)])
+    cum = np.cumsum(sizes)
+    k = int(np.searchsorted(cum, total))  # first index with cum >= total
+    out = sizes[:k + 1].copy()
+    out[-1] = total - (cum[k - 1] if k > 0 else 0.0)
+    if out.size > 1 and out[-1] < mis.min_hours:
+        out[-2] += out[-1]
+        out = out[:-1]
+    return out
