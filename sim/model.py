@@ -33,13 +33,16 @@ import math
 from collections import deque
 from collections.abc import Callable
 from functools import partial
+from heapq import heappush
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.core import NORMAL, URGENT
 
 from .errors import ConservationError
 from .results import Run
+from .results import LAPSE_CAUSES
 from .scenario import MODES, OUTCOMES, POSITIVE_OUTCOMES, PUBLICS, SIAE_TYPES, Scenario
 from .schedule import YEAR_DAYS, offers
 from .streams import DEFAULT_SEED, Draws, Uniforms, replication_seed, sample, stream
@@ -87,6 +90,29 @@ class _Level:
         return np.asarray(self.area).reshape(-1, 12).sum(axis=1)
 
 
+class _Call:
+    """A bare SimPy event that calls ``fn(*args)`` when processed.
+
+    SimPy's event loop only needs ``callbacks`` and ``_ok`` on what it pops from its queue; this
+    saves the cost of a full ``Timeout`` and a closure per event.
+    """
+
+    __slots__ = ("_ok", "args", "callbacks", "fn")
+
+    def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+        self.fn = fn
+        self.args = args
+        self._ok = True
+        self.callbacks: tuple[Callable[[_Call], None], ...] | None = _DISPATCH
+
+
+def _dispatch(ev: _Call) -> None:
+    ev.fn(*ev.args)
+
+
+_DISPATCH = (_dispatch,)
+
+
 class _Model:
     def __init__(self, scenario: Scenario, rep_seed: np.random.SeedSequence) -> None:
         self.sc = scenario
@@ -97,6 +123,9 @@ class _Model:
         self.T = ny * YEAR_DAYS
         nm = ny * 12
         self.env = env = simpy.Environment()
+        # Environment.schedule() without its call overhead: same queue, same ordering
+        self.queue: list[Any] = env._queue  # type: ignore[attr-defined]
+        self.eid = env._eid  # type: ignore[attr-defined]
         g: Callable[[str], np.random.Generator] = partial(stream, rep_seed)
 
         # works and offers
@@ -110,6 +139,7 @@ class _Model:
         self.o_mode = of.mode.tolist()
         self.o_open = [False] * len(of)
         self.o_done = [False] * len(of)  # filled or lapsed
+        self.o_cause = ["works_timing"] * len(of)
         self.open: list[deque[int]] = [deque() for _ in MODES]
 
         # people: arrivals and their attributes, drawn up front from their own streams
@@ -179,6 +209,13 @@ class _Model:
         self.lv_wait = _Level(nm)
         self.lv_posts = [_Level(nm) for _ in MODES]
         self.waiting = 0
+        self.n_state = [0] * 8
+        self.n_state[WAITING] = n
+        self.lv_fac_full = _Level(nm)
+        self.lv_prep_full = _Level(nm)
+        self.lv_post_full = [_Level(nm, 1.0 if (m and self.posts[m] == 0) else 0.0)
+                             for m in range(len(MODES))]
+        self.lapsed_by = dict.fromkeys(LAPSE_CAUSES, 0.0)
         self.y_count = {k: [0] * ny for k in ("referrals", "intakes", "gave_up_before_intake",
                                               "gave_up_before_placement", "exits")}
         self.y_offered = [0.0] * ny
@@ -200,20 +237,41 @@ class _Model:
             if t < self.T:
                 at(t, self.release, k)
         for y in range(1, ny):
-            at(y * YEAR_DAYS, self.new_year, y)
+            env.schedule(_Call(self.new_year, (y,)), URGENT, y * YEAR_DAYS)  # type: ignore[arg-type]
+        self.y = 0
         self.new_year(0)
         del env
 
     # ---- helpers
 
     def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
-        """Call ``fn(*args)`` at time ``t`` (days)."""
-        ev = self.env.timeout(t - self.env.now)
-        ev.callbacks.append(lambda _e: fn(*args))
+        """Call ``fn(*args)`` at time ``t`` (days), scheduled in SimPy's event queue."""
+        heappush(self.queue, (t, NORMAL, next(self.eid), _Call(fn, args)))
+
+    def set_state(self, i: int, state: int) -> None:
+        """Change a person's state, keeping the count of people in each state."""
+        n = self.n_state
+        n[self.state[i]] -= 1
+        n[state] += 1
+        self.state[i] = state
+        if (n[PREP_WAIT] > 0) != (self.lv_prep_full.value > 0):
+            self.lv_prep_full.add(self.env.now, 1 if n[PREP_WAIT] > 0 else -1)
+
+    def track_full(self, m: int = -1) -> None:
+        """Keep the at-capacity indicators of the caseload and (``m`` > 0) SIAE type ``m``."""
+        now = self.env.now
+        full = self.lv_occ.value >= self.capacity
+        if full != (self.lv_fac_full.value > 0):
+            self.lv_fac_full.add(now, 1 if full else -1)
+        if m > 0:
+            lv = self.lv_post_full[m]
+            full = self.busy[m] >= self.posts[m]
+            if full != (lv.value > 0):
+                lv.add(now, 1 if full else -1)
 
     def year(self) -> int:
-        y = int(self.env.now / YEAR_DAYS)
-        return y if y < self.n_years else self.n_years - 1
+        """The current year's index (kept by :meth:`new_year`, which runs first on 1 January)."""
+        return self.y
 
     # ---- referrals and intake
 
@@ -232,7 +290,7 @@ class _Model:
     def renege(self, i: int) -> None:
         if self.state[i] != WAITING:
             return
-        self.state[i] = GONE
+        self.set_state(i, GONE)
         self.waiting -= 1
         self.lv_wait.add(self.env.now, -1)
         self.y_count["gave_up_before_intake"][self.year()] += 1
@@ -256,6 +314,7 @@ class _Model:
         now = self.env.now
         y = self.year()
         self.lv_occ.add(now, 1)
+        self.track_full()
         self.y_count["intakes"][y] += 1
         self.w_intake.append((y, now - self.arrival[i]))
         self.intake_t[i] = now
@@ -263,10 +322,10 @@ class _Model:
         self.at(now + self.parcours[i], self.end_parcours, i)
         if self.prep[i]:
             if self.prep_quota is None:
-                self.state[i] = PREP
+                self.set_state(i, PREP)
                 self.at(now + self.prep_dur[i], self.barrier, i, 0)
             else:
-                self.state[i] = PREP_WAIT
+                self.set_state(i, PREP_WAIT)
                 self.prep_queue.append(i)
                 self.start_prep()
         else:
@@ -280,16 +339,18 @@ class _Model:
             if self.state[i] != PREP_WAIT:
                 continue
             self.prep_quota -= 1
-            self.state[i] = PREP
+            self.set_state(i, PREP)
             self.at(now + self.prep_dur[i], self.barrier, i, 0)
 
     def new_year(self, y: int) -> None:
         now = self.env.now
+        self.y = y
         if y > 0:
             self.active_end[y - 1] = int(self.lv_occ.value)
         cap = self.slots[min(y, self.h - 1)]
         self.lv_cap.add(now, cap - self.capacity)
         self.capacity = cap
+        self.track_full()
         self.admit()
         if self.flow.preparation.places_per_year is not None:
             self.prep_quota = self.flow.preparation.places_per_year
@@ -311,12 +372,12 @@ class _Model:
             return
         if self.barrier_free[b] is not None:
             if self.barrier_free[b] == 0:
-                self.state[i] = BARRIER_WAIT
+                self.set_state(i, BARRIER_WAIT)
                 self.barrier_queue[b].append(i)
                 return
             self.barrier_free[b] -= 1
             self.held[i][b] = True
-        self.state[i] = BARRIER
+        self.set_state(i, BARRIER)
         self.at(self.env.now + self.barriers[b][1][i], self.barrier, i, b + 1)
 
     def free_barrier_place(self, b: int) -> None:
@@ -332,7 +393,7 @@ class _Model:
 
     def job_ready(self, i: int) -> None:
         now = self.env.now
-        self.state[i] = READY
+        self.set_state(i, READY)
         self.ready_since[i] = now
         self.spell[i] += 1
         k = self.best_offer()
@@ -369,7 +430,7 @@ class _Model:
         now = self.env.now
         self.y_offered[self.year()] += self.o_hours[k]
         if self.o_expiry[k] <= now:
-            self.lapse(k)
+            self.lapse(k, "works_timing")
             return
         self.o_open[k] = True
         self.at(self.o_expiry[k], self.expire, k)
@@ -379,16 +440,31 @@ class _Model:
             if i >= 0:
                 self.start_mission(i, k)
                 return
+        self.o_cause[k] = self.lapse_cause(k)  # what keeps it waiting, if it later shrinks
         self.open[m].append(k)
 
     def expire(self, k: int) -> None:
         if self.o_open[k]:
-            self.lapse(k)
+            self.lapse(k, self.lapse_cause(k))
 
-    def lapse(self, k: int) -> None:
+    def lapse(self, k: int, cause: str) -> None:
         self.o_open[k] = False
         self.o_done[k] = True
         self.y_lapsed[self.year()] += self.o_hours[k]
+        self.lapsed_by[cause] += self.o_hours[k]
+
+    def lapse_cause(self, k: int) -> str:
+        """What was short when offer ``k`` lapsed unfilled: SIAE posts, or job-ready people (then
+        because of the caseload, of preparation and barriers, or of referrals)."""
+        m = self.o_mode[k]
+        if m and self.busy[m] >= self.posts[m]:
+            return f"siae_{MODES[m]}"
+        if self.waiting:
+            return "facilitators"
+        n = self.n_state
+        if n[PREP_WAIT] + n[PREP] + n[BARRIER_WAIT] + n[BARRIER]:
+            return "preparation"
+        return "referrals"
 
     def start_mission(self, i: int, k: int) -> None:
         now = self.env.now
@@ -400,15 +476,17 @@ class _Model:
         h = self.o_hours[k]
         if fit < h:
             self.y_lapsed[y] += h - fit
+            self.lapsed_by[self.o_cause[k]] += h - fit
             h = fit
         dur = h / weekly * 7.0
         m = self.o_mode[k]
         if m:
             self.busy[m] += 1
             self.lv_posts[m].add(now, 1)
+            self.track_full(m)
         self.mis.append((now, now + dur, h, m, self.cohort[i]))
         self.w_place.append((y, now - self.ready_since[i]))
-        self.state[i] = MISSION
+        self.set_state(i, MISSION)
         self.hours[i] += h
         self.missions_n[i] += 1
         self.at(now + dur, self.end_mission, i, m)
@@ -417,6 +495,7 @@ class _Model:
         if m:
             self.busy[m] -= 1
             self.lv_posts[m].add(self.env.now, -1)
+            self.track_full(m)
             self.fill_mode(m)
         if self.deadline[i] or self.u_next() >= self.flow.missions.next_mission_probability:
             self.exit(i)
@@ -453,8 +532,9 @@ class _Model:
     def exit(self, i: int, gave_up: bool = False) -> None:
         now = self.env.now
         y = self.year()
-        self.state[i] = GONE
+        self.set_state(i, GONE)
         self.lv_occ.add(now, -1)
+        self.track_full()
         self.w_caseload.append(now - self.intake_t[i])
         p = self.public[i]
         if gave_up and self.missions_n[i] == 0:
@@ -489,7 +569,8 @@ class _Model:
     def run(self) -> Run:
         self.env.run(until=self.T)
         T = self.T
-        for lv in (self.lv_occ, self.lv_cap, self.lv_wait, *self.lv_posts):
+        for lv in (self.lv_occ, self.lv_cap, self.lv_wait, *self.lv_posts, self.lv_fac_full,
+                   self.lv_prep_full, *self.lv_post_full):
             lv.advance(T)
         self.active_end[-1] = int(self.lv_occ.value)
         return self.result()
@@ -580,6 +661,11 @@ class _Model:
         })
         for j, t in enumerate(SIAE_TYPES, start=1):
             totals[f"siae_occupancy_{t}"] = float(ratio(busy[j].sum(), posts[j - 1] * T))
+            totals[f"time_full_siae_{t}"] = float(self.lv_post_full[j].yearly().sum() / T)
+        totals["time_full_facilitators"] = float(self.lv_fac_full.yearly().sum() / T)
+        totals["time_full_preparation"] = float(self.lv_prep_full.yearly().sum() / T)
+        for cause, h in self.lapsed_by.items():
+            totals[f"lapsed_{cause}"] = h
         months = np.arange(ny * 12)
         monthly = {
             "facilitator_utilisation": ratio(np.asarray(self.lv_occ.area),

@@ -78,6 +78,22 @@ METRICS: Mapping[str, Metric] = MappingProxyType(dict([
        "Hours open or in progress at the end"),
     _m("waiting_end", "people", "En attente de prise en charge à la fin",
        "Waiting for intake at the end"),
+    _m("time_full_facilitators", "share", "Temps à pleine capacité : facilitateurs",
+       "Time at capacity: facilitators"),
+    _m("time_full_preparation", "share", "Temps avec file d'attente : préparation",
+       "Time with a queue: preparation"),
+    *[_m(f"time_full_siae_{t}", "share", f"Temps à pleine capacité : postes {t.upper()}",
+         f"Time at capacity: {t.upper()} posts") for t in SIAE_TYPES],
+    _m("lapsed_works_timing", "h", "Heures perdues : calendrier des travaux",
+       "Hours lapsed: works timing"),
+    _m("lapsed_referrals", "h", "Heures perdues : manque d'orientations",
+       "Hours lapsed: too few referrals"),
+    _m("lapsed_facilitators", "h", "Heures perdues : portefeuille des facilitateurs plein",
+       "Hours lapsed: facilitator caseload full"),
+    _m("lapsed_preparation", "h", "Heures perdues : personnes en préparation",
+       "Hours lapsed: people still in preparation"),
+    *[_m(f"lapsed_siae_{t}", "h", f"Heures perdues : postes {t.upper()} pleins",
+         f"Hours lapsed: {t.upper()} posts full") for t in SIAE_TYPES],
     _m("realised_share", "share", "Part des heures offertes réalisée",
        "Share of offered hours realised"),
     _m("lapsed_share", "share", "Part des heures offertes perdue", "Share of offered hours lapsed"),
@@ -94,8 +110,25 @@ YEARLY_METRICS: tuple[str, ...] = (
 )
 """Metrics recorded per calendar year. Wait metrics are over the waits that ended that year."""
 
+LAPSE_CAUSES: tuple[str, ...] = ("works_timing", "referrals", "facilitators", "preparation",
+                                 *[f"siae_{t}" for t in SIAE_TYPES])
+"""What was short when hours lapsed (an offer unfilled, or the part of a mission that no longer
+fitted because it started late): SIAE posts of the offer's type (``siae_<type>``), else
+job-ready people because the caseload was full (``facilitators``), because people were still in
+preparation or lifting barriers (``preparation``), or because too few were referred
+(``referrals``); ``works_timing`` when the offer came too late to fit at all. For a shrunk
+mission, the cause is what held its offer when it was released."""
+
+BOTTLENECK_METRICS: tuple[str, ...] = (
+    "time_full_facilitators", "time_full_preparation",
+    *[f"time_full_siae_{t}" for t in SIAE_TYPES],
+    *[f"lapsed_{c}" for c in LAPSE_CAUSES],
+)
+"""Per replication: share of time each resource was at capacity (caseload full, people waiting
+for a preparation place, all posts of an SIAE type busy) and hours lapsed by cause (h)."""
+
 TOTAL_METRICS: tuple[str, ...] = (*YEARLY_METRICS, "hours_open_end", "waiting_end",
-                                  "realised_share", "lapsed_share")
+                                  "realised_share", "lapsed_share", *BOTTLENECK_METRICS)
 """Metrics recorded per replication: flows summed over years, levels over the whole run
 (``active_end`` at the end, ``active_mean`` and occupancies time-averaged, waits over all)."""
 

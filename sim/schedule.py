@@ -5,7 +5,10 @@ of an amount line); its clause hours are the hours engine's, with the same round
 offers of a scenario add up exactly to its clause hours. Operations start evenly through their
 year (``start = "spread"``) or at uniform random times, and last a drawn duration. Their hours are
 cut into missions of drawn size (the last takes the remainder; one under ``min_hours`` is merged
-into the one before), released evenly over the first ``release_share`` of the operation.
+into the one before). Mission k of n is released at
+``start + release_share x slack x (k + 0.5) / n``, where slack is the operation's duration less the
+mission's own (hours / weekly hours x 7 days): a mission taken up when released fits before the
+works end; one taken up later is shrunk to what still fits.
 
 Times are in days from 1 January of the first year; a year is 365 days.
 """
@@ -108,17 +111,20 @@ def offers(scenario: Scenario, gen_ops: np.random.Generator, gen_offers: np.rand
     hrs: list[NDArray[np.float64]] = []
     opi: list[NDArray[np.int64]] = []
     mean = max(mis.hours.mean, mis.min_hours)
+    wks: list[NDArray[np.float64]] = []
     for k in range(start.size):
         h = _missions(op_hours[k], gen_offers, scenario, mean)
         n = h.size
-        window = flow.operations.release_share * duration[k]
-        rel.append(start[k] + window * (np.arange(n) + 0.5) / n)
+        weekly = np.maximum(sample(gen_offers, mis.weekly_hours, n), 1.0)
+        slack = np.maximum(duration[k] - h / weekly * 7.0, 0.0)
+        rel.append(start[k] + flow.operations.release_share * slack * (np.arange(n) + 0.5) / n)
         hrs.append(h)
+        wks.append(weekly)
         opi.append(np.full(n, k, dtype=np.int64))
     release = np.concatenate(rel) if rel else np.empty(0)
     hours = np.concatenate(hrs) if hrs else np.empty(0)
+    weekly = np.concatenate(wks) if wks else np.empty(0)
     operation = np.concatenate(opi) if opi else np.empty(0, dtype=np.int64)
-    weekly = np.maximum(sample(gen_offers, mis.weekly_hours, release.size), 1.0)
     shares = np.array([mis.mode_shares[m] for m in MODES], dtype=float)
     mode = gen_modes.choice(len(MODES), size=release.size, p=shares / shares.sum())
     op_end = (start + duration)[operation] if operation.size else np.empty(0)
