@@ -37,6 +37,8 @@ OUTCOMES = ("durable", "transition", "training", "other", "dropped_out")
 POSITIVE_OUTCOMES = OUTCOMES[:3]
 DISTRIBUTIONS = ("exponential", "lognormal", "triangular", "fixed", "uniform", "empirical")
 DEFAULT_SCENARIO = "erbm-fiche-2023.toml"
+MAX_HORIZON_YEARS = 1000
+"""Longest horizon accepted (larger values are typos, and arrays of that length exhaust memory)."""
 
 # --------------------------------------------------------------------------------------------
 # Records
@@ -263,6 +265,8 @@ def number(*, positive: bool = False, nonneg: bool = False, rate: bool = False,
                 value = int(value)
             else:
                 raise where.fail(f"expected a whole number, got {value!r}")
+        if integer and abs(value) > 2**53:  # beyond exact floats and numpy's int64
+            raise where.fail(f"too large, got {value!r}")
         if isinstance(value, float) and math.isnan(value):
             raise where.fail("expected a number, got nan")
         if math.isinf(value) and not allow_inf:
@@ -668,7 +672,14 @@ def _set_path(raw: dict[str, Any], path: str, value: Any, file: str) -> None:
             node[name] = value
             return
         if not isinstance(child.check, Table):
-            raise ScenarioError("--set", path, f"{walked} is a value, not a table")
+            # a table of named values (shares, posts, a distribution): set one of its entries
+            current = node.get(name)
+            if current is None and child.default is not None and isinstance(child.default, dict):
+                current = node[name] = copy.deepcopy(child.default)
+            if not isinstance(current, dict) or n != len(parts) - 2:
+                raise ScenarioError("--set", path, f"{walked} is a value, not a table")
+            current[parts[-1]] = value
+            return
         if not isinstance(node.get(name), dict):
             node[name] = {}
         node = node[name]
@@ -683,6 +694,9 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     horizon = sc["horizon_years"]
     if horizon < 1:
         raise root.sub("scenario").sub("horizon_years").fail(f"must be at least 1, got {horizon}")
+    if horizon > MAX_HORIZON_YEARS:
+        raise root.sub("scenario").sub("horizon_years").fail(
+            f"must be at most {MAX_HORIZON_YEARS}, got {horizon}")
     clause = Clause(**d["clause"])
     works = tuple(_works(w, clause, horizon, root.sub("works").sub(i))
                   for i, w in enumerate(d["works"]))
