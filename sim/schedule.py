@@ -107,27 +107,18 @@ def offers(scenario: Scenario, gen_ops: np.random.Generator, gen_offers: np.rand
     flow = scenario.flow
     mis = flow.missions
     start, duration, op_hours = operations(scenario, gen_ops)
-    rel: list[NDArray[np.float64]] = []
-    hrs: list[NDArray[np.float64]] = []
-    opi: list[NDArray[np.int64]] = []
-    mean = max(mis.hours.mean, mis.min_hours)
-    wks: list[NDArray[np.float64]] = []
-    for k in range(start.size):
-        h = _missions(op_hours[k], gen_offers, scenario, mean)
-        n = h.size
-        weekly = np.maximum(sample(gen_offers, mis.weekly_hours, n), 1.0)
-        slack = np.maximum(duration[k] - h / weekly * 7.0, 0.0)
-        rel.append(start[k] + flow.operations.release_share * slack * (np.arange(n) + 0.5) / n)
-        hrs.append(h)
-        wks.append(weekly)
-        opi.append(np.full(n, k, dtype=np.int64))
-    release = np.concatenate(rel) if rel else np.empty(0)
-    hours = np.concatenate(hrs) if hrs else np.empty(0)
-    weekly = np.concatenate(wks) if wks else np.empty(0)
-    operation = np.concatenate(opi) if opi else np.empty(0, dtype=np.int64)
+    hours, operation = _missions(op_hours, gen_offers, scenario)
+    weekly = np.maximum(sample(gen_offers, mis.weekly_hours, hours.size), 1.0)
+    # k-th of n missions of an operation: released at start + share x slack x (k + 0.5) / n
+    count = np.bincount(operation, minlength=start.size)
+    first = np.concatenate(([0], np.cumsum(count)[:-1]))
+    rank = np.arange(hours.size) - first[operation]
+    slack = np.maximum(duration[operation] - hours / weekly * 7.0, 0.0)
+    release = start[operation] + flow.operations.release_share * slack * (
+        (rank + 0.5) / count[operation])
     shares = np.array([mis.mode_shares[m] for m in MODES], dtype=float)
     mode = gen_modes.choice(len(MODES), size=release.size, p=shares / shares.sum())
-    op_end = (start + duration)[operation] if operation.size else np.empty(0)
+    op_end = (start + duration)[operation]
     expiry = op_end - mis.min_hours / weekly * 7.0
     order = np.argsort(release, kind="stable")
     return Offers(
@@ -137,21 +128,36 @@ def offers(scenario: Scenario, gen_ops: np.random.Generator, gen_offers: np.rand
     )
 
 
-def _missions(total: float, gen: np.random.Generator, scenario: Scenario,
-              mean: float) -> NDArray[np.float64]:
-    """Cut an operation's hours into missions that sum exactly to ``total``."""
+def _missions(totals: NDArray[np.float64], gen: np.random.Generator, scenario: Scenario
+              ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Cut each operation's hours into missions that sum exactly to its total.
+
+    Returns the missions' hours (h) and their operation's index, grouped by operation.
+    """
     mis = scenario.flow.missions
-    if total <= 0:
-        return np.empty(0)
-    n = math.ceil(total / mean * 1.5) + 4
-    sizes = np.maximum(np.round(sample(gen, mis.hours, n)), 1.0)
-    while sizes.sum() < total:
-        sizes = np.concatenate([sizes, np.maximum(np.round(sample(gen, mis.hours, n)), 1.0)])
+    mean = max(mis.hours.mean, mis.min_hours)
+    n = np.where(totals > 0, np.ceil(totals / mean * 1.5) + 4, 0).astype(np.int64)
+    sizes = np.maximum(np.round(sample(gen, mis.hours, int(n.sum()))), 1.0)
+    seg = np.repeat(np.arange(totals.size), n)
+    for k in np.flatnonzero(np.bincount(seg, weights=sizes, minlength=totals.size) < totals):
+        # rare: the draws fell short of this operation's hours; draw more for it alone
+        extra = np.maximum(np.round(sample(gen, mis.hours, int(n[k]))), 1.0)
+        while sizes[seg == k].sum() + extra.sum() < totals[k]:
+            extra = np.concatenate([extra, np.maximum(np.round(sample(gen, mis.hours, 8)), 1.0)])
+        at = int(np.searchsorted(seg, k, side="right"))
+        sizes = np.insert(sizes, at, extra)
+        seg = np.insert(seg, at, np.full(extra.size, k))
     cum = np.cumsum(sizes)
-    k = int(np.searchsorted(cum, total))  # first index with cum >= total
-    out = sizes[:k + 1].copy()
-    out[-1] = total - (cum[k - 1] if k > 0 else 0.0)
-    if out.size > 1 and out[-1] < mis.min_hours:
-        out[-2] += out[-1]
-        out = out[:-1]
-    return out
+    first = np.searchsorted(seg, np.arange(totals.size))
+    base = np.where(first < sizes.size, (cum - sizes)[np.minimum(first, sizes.size - 1)], 0.0)
+    before = cum - sizes - base[seg]  # hours of the operation's earlier missions
+    keep = before < totals[seg]
+    out = sizes.copy()
+    kept = np.bincount(seg[keep], minlength=totals.size)
+    has = kept > 0
+    last = first[has] + kept[has] - 1
+    out[last] = totals[has] - before[last]
+    short = last[(out[last] < mis.min_hours) & (kept[has] > 1)]
+    out[short - 1] += out[short]
+    keep[short] = False
+    return out[keep], seg[keep]

@@ -1,0 +1,55 @@
+"""Result records and statistics."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from sim.model import simulate
+from sim.results import TOTAL_METRICS, Runs, describe
+from sim.scenario import load
+
+
+def test_describe_by_hand():
+    # 1, 2, 3, 4: mean 2.5, sd 1.2910, t(0.975, 3) = 3.1824 -> 2.5 +/- 2.0543
+    s = describe([1.0, 2.0, 3.0, 4.0])
+    assert s.mean == 2.5
+    assert s.ci_low == pytest.approx(2.5 - 3.182446 * 1.290994 / 2, rel=1e-6)
+    assert s.ci_high == pytest.approx(2.5 + 3.182446 * 1.290994 / 2, rel=1e-6)
+    assert s.p05 == pytest.approx(1.15)  # linear interpolation: 1 + 0.05 x 3
+    assert s.p95 == pytest.approx(3.85)
+
+
+def test_describe_per_year_ignores_nan_and_flags_single_value():
+    s = describe(np.array([[1.0, np.nan], [3.0, 5.0]]))
+    assert s.mean[0] == 2.0 and s.mean[1] == 5.0
+    assert np.isnan(s.ci_low[1])  # one value: no interval
+    assert s.to_dict()["ci_low"][1] is None
+
+
+def test_run_is_immutable_and_pickles():
+    run = simulate(load(None, ["scenario.horizon_years=2", "works[0].dwellings=400"]), 1)
+    with pytest.raises(ValueError):
+        run.yearly["hours_realised"][0] = 1.0
+    with pytest.raises(TypeError):
+        run.totals["hours_realised"] = 1.0  # type: ignore[index]
+    back = pickle.loads(pickle.dumps(run))
+    assert back.totals == run.totals
+    np.testing.assert_array_equal(back.exits_by, run.exits_by)
+
+
+def test_runs_stack_and_summarise():
+    sc = load(None, ["scenario.horizon_years=2", "works[0].dwellings=400"])
+    runs = Runs.from_runs(sc.name, 5, [simulate(sc, 5, replication=i) for i in range(3)])
+    assert runs.n == 3
+    assert runs.yearly["hours_realised"].shape == (3, 3)
+    s = runs.summary()
+    for m in ("hours_realised", "positive_exits_rsa", "facilitator_utilisation"):
+        assert s[m]["mean"] == pytest.approx(runs.totals[m].mean())
+    assert set(TOTAL_METRICS) <= set(s)
+    assert [y["year"] for y in s["years"]] == [2018, 2019, 2020]
+    assert s["years"][1]["hours_realised"]["mean"] == pytest.approx(
+        runs.yearly["hours_realised"][:, 1].mean())
+    assert runs.waits["intake"].size == runs.totals["intakes"].sum()
