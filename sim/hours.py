@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .scenario import Scenario, Works
+from .errors import ScenarioError
+from .scenario import ROUNDINGS, Scenario, Works
 
 EPS = 1e-9
 """Tolerance (hours) below which a value is taken as whole before floor/round."""
@@ -48,6 +49,8 @@ def hours_per_eur_hours(amount_eur: ArrayLike, hours_per_eur: ArrayLike) -> Floa
 
 def round_unit(hours: ArrayLike, rounding: str) -> FloatArray:
     """Round hours per dwelling: ``floor_per_dwelling``, ``round_per_dwelling`` (half up), else as is."""
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"unknown rounding {rounding!r}; expected one of {', '.join(ROUNDINGS)}")
     h = np.asarray(hours, dtype=float)
     if rounding == "floor_per_dwelling":
         return np.floor(h + EPS)
@@ -254,7 +257,13 @@ def line_hours(works: Works, rounding: str, horizon: int) -> LineHours:
 def compute(scenario: Scenario) -> HoursResult:
     """Amounts, insertion hours and FTE per year of a scenario (the deterministic figure)."""
     h = scenario.horizon_years
-    lines = tuple(line_hours(w, scenario.clause.rounding, h) for w in scenario.works)
+    with np.errstate(over="ignore", invalid="ignore"):
+        lines = tuple(line_hours(w, scenario.clause.rounding, h) for w in scenario.works)
+    for i, ln in enumerate(lines):
+        if not np.isfinite(ln.hours).all() or not np.isfinite(ln.amount_eur[
+                ~np.isnan(ln.amount_eur)]).all():
+            raise ScenarioError(scenario.source, f"works[{i}]",
+                                "amounts or hours too large to compute (overflow)")
     dwellings = sum((ln.dwellings for ln in lines if ln.dwellings is not None),
                     np.zeros(h, dtype=np.int64))
     amount = sum((ln.amount_eur for ln in lines), np.zeros(h))
