@@ -238,7 +238,7 @@ class _Model:
                 at(t, self.release, k)
         for y in range(1, ny):
             env.schedule(_Call(self.new_year, (y,)), URGENT, y * YEAR_DAYS)  # type: ignore[arg-type]
-        self.y = 0
+        self.y = 0  # current year index, kept by new_year() (URGENT: first on 1 January)
         self.new_year(0)
         del env
 
@@ -269,14 +269,10 @@ class _Model:
             if full != (lv.value > 0):
                 lv.add(now, 1 if full else -1)
 
-    def year(self) -> int:
-        """The current year's index (kept by :meth:`new_year`, which runs first on 1 January)."""
-        return self.y
-
     # ---- referrals and intake
 
     def arrive(self, i: int) -> None:
-        self.y_count["referrals"][self.year()] += 1
+        self.y_count["referrals"][self.y] += 1
         if self.lv_occ.value < self.capacity and self.waiting == 0:
             self.intake(i)
             return
@@ -293,7 +289,7 @@ class _Model:
         self.set_state(i, GONE)
         self.waiting -= 1
         self.lv_wait.add(self.env.now, -1)
-        self.y_count["gave_up_before_intake"][self.year()] += 1
+        self.y_count["gave_up_before_intake"][self.y] += 1
         self.w_gave_up.append(self.env.now - self.arrival[i])
 
     def admit(self) -> None:
@@ -312,7 +308,7 @@ class _Model:
 
     def intake(self, i: int) -> None:
         now = self.env.now
-        y = self.year()
+        y = self.y
         self.lv_occ.add(now, 1)
         self.track_full()
         self.y_count["intakes"][y] += 1
@@ -428,7 +424,7 @@ class _Model:
 
     def release(self, k: int) -> None:
         now = self.env.now
-        self.y_offered[self.year()] += self.o_hours[k]
+        self.y_offered[self.y] += self.o_hours[k]
         if self.o_expiry[k] <= now:
             self.lapse(k, "works_timing")
             return
@@ -450,7 +446,7 @@ class _Model:
     def lapse(self, k: int, cause: str) -> None:
         self.o_open[k] = False
         self.o_done[k] = True
-        self.y_lapsed[self.year()] += self.o_hours[k]
+        self.y_lapsed[self.y] += self.o_hours[k]
         self.lapsed_by[cause] += self.o_hours[k]
 
     def lapse_cause(self, k: int) -> str:
@@ -468,7 +464,7 @@ class _Model:
 
     def start_mission(self, i: int, k: int) -> None:
         now = self.env.now
-        y = self.year()
+        y = self.y
         self.o_open[k] = False
         self.o_done[k] = True
         weekly = self.o_weekly[k]
@@ -531,7 +527,7 @@ class _Model:
 
     def exit(self, i: int, gave_up: bool = False) -> None:
         now = self.env.now
-        y = self.year()
+        y = self.y
         self.set_state(i, GONE)
         self.lv_occ.add(now, -1)
         self.track_full()
