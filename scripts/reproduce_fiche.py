@@ -29,7 +29,8 @@ def main(argv: list[str]) -> int:
     for key, want in EXPECTED.items():
         same = got[key] == want
         ok &= same
-        print(f"{key:14}{fmt.number(want):>16}{fmt.number(got[key]):>16}  {'ok' if same else 'DIFFERS'}")
+        verdict = "ok" if same else "DIFFERS"
+        print(f"{key:14}{fmt.number(want):>16}{fmt.number(got[key]):>16}  {verdict}")
     print(f"\nexact values: {r.total_hours:.0f} h, {r.total_fte:.4f} FTE, "
           f"{r.fte_per_year:.4f} FTE a year, {fmt.number(r.hours[0])} h a year")
     print("REPRODUCED" if ok else "NOT REPRODUCED")

@@ -48,7 +48,10 @@ def hours_per_eur_hours(amount_eur: ArrayLike, hours_per_eur: ArrayLike) -> Floa
 
 
 def round_unit(hours: ArrayLike, rounding: str) -> FloatArray:
-    """Round hours per dwelling: ``floor_per_dwelling``, ``round_per_dwelling`` (half up), else as is."""
+    """Round hours per dwelling: ``floor_per_dwelling``, ``round_per_dwelling`` (half up).
+
+    Other roundings leave the value as is.
+    """
     if rounding not in ROUNDINGS:
         raise ValueError(f"unknown rounding {rounding!r}; expected one of {', '.join(ROUNDINGS)}")
     h = np.asarray(hours, dtype=float)
@@ -203,12 +206,19 @@ def yearly_amount(works: Works, horizon: int) -> FloatArray:
     dw = yearly_dwellings(works, horizon)
     if dw is not None:
         cost = works.cost_per_dwelling_eur
-        return dw * (np.nan if cost is None else float(cost))
+        return np.asarray(dw * (np.nan if cost is None else float(cost)), dtype=np.float64)
     if works.yearly_amount_eur is not None:
         return np.asarray(works.yearly_amount_eur, dtype=float)
     assert works.amount_eur is not None
     w = profile_weights(works.profile, horizon)
-    return works.amount_eur * w / w.sum()
+    return np.asarray(works.amount_eur * w / w.sum(), dtype=float)
+
+
+def _given(value: float | None) -> float:
+    """A value that scenario validation guarantees for the line's method."""
+    if value is None:
+        raise ValueError("a key needed by this works line's method is missing")
+    return float(value)
 
 
 def unit_hours(works: Works, rounding: str) -> float | None:
@@ -221,10 +231,12 @@ def unit_hours(works: Works, rounding: str) -> float | None:
     if works.method == "hours_per_dwelling":
         raw = float(works.hours_per_dwelling)  # type: ignore[arg-type]
     elif works.method == "hours_per_eur":
-        raw = float(hours_per_eur_hours(works.cost_per_dwelling_eur, works.hours_per_eur))
+        raw = float(hours_per_eur_hours(_given(works.cost_per_dwelling_eur),
+                                        _given(works.hours_per_eur)))
     else:
-        raw = float(labour_share_hours(works.cost_per_dwelling_eur, works.labour_share,
-                                       works.insertion_rate, works.hourly_cost_eur))
+        raw = float(labour_share_hours(_given(works.cost_per_dwelling_eur),
+                                       _given(works.labour_share), works.insertion_rate,
+                                       works.hourly_cost_eur))
     return float(round_unit(raw, rounding))
 
 
@@ -241,9 +253,9 @@ def line_hours(works: Works, rounding: str, horizon: int) -> LineHours:
         assert unit is not None
         raw = dw * unit
     elif works.method == "hours_per_eur":
-        raw = hours_per_eur_hours(amount, works.hours_per_eur)
+        raw = hours_per_eur_hours(amount, _given(works.hours_per_eur))
     else:
-        raw = labour_share_hours(amount, works.labour_share, works.insertion_rate,
+        raw = labour_share_hours(amount, _given(works.labour_share), works.insertion_rate,
                                  works.hourly_cost_eur)
     per_dwelling_rounded = dw is not None and rounding in ("floor_per_dwelling",
                                                            "round_per_dwelling")

@@ -41,8 +41,7 @@ import simpy
 from simpy.core import NORMAL, URGENT
 
 from .errors import ConservationError
-from .results import Run
-from .results import LAPSE_CAUSES
+from .results import LAPSE_CAUSES, Run
 from .scenario import MODES, OUTCOMES, POSITIVE_OUTCOMES, PUBLICS, SIAE_TYPES, Scenario
 from .schedule import YEAR_DAYS, offers
 from .streams import DEFAULT_SEED, Draws, Uniforms, replication_seed, sample, stream
@@ -124,8 +123,8 @@ class _Model:
         nm = ny * 12
         self.env = env = simpy.Environment()
         # Environment.schedule() without its call overhead: same queue, same ordering
-        self.queue: list[Any] = env._queue  # type: ignore[attr-defined]
-        self.eid = env._eid  # type: ignore[attr-defined]
+        self.queue: list[Any] = env._queue
+        self.eid = env._eid
         g: Callable[[str], np.random.Generator] = partial(stream, rep_seed)
 
         # works and offers
@@ -195,9 +194,9 @@ class _Model:
         order = {p: i for i, p in enumerate(fac.priority)}
         self.klass = [order.get(PUBLICS[p], len(order)) for p in self.public]
         self.queues: list[deque[int]] = [deque() for _ in range(len(order) + 1)]
-        self.prep_quota = f.preparation.places_per_year
+        self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
         self.prep_queue: deque[int] = deque()
-        self.barrier_free = [b[2] for b in self.barriers]
+        self.barrier_free: list[Any] = [b[2] for b in self.barriers]  # free places, None: no cap
         self.barrier_queue: list[deque[int]] = [deque(), deque()]
         self.ready: deque[tuple[int, int]] = deque()
         self.posts = [0] + [f.siae_posts[t] for t in SIAE_TYPES]

@@ -33,7 +33,7 @@ MODES = ("direct", "etti", "ai", "geiq", "ei", "aci")
 """Mission modes: direct hire by the firm, or through an SIAE of one of five types."""
 SIAE_TYPES = MODES[1:]
 OUTCOMES = ("durable", "transition", "training", "other", "dropped_out")
-"""Exit outcomes. The first three are positive exits; ``dropped_out`` is a give-up while job-ready."""
+"""Exit outcomes: the first three are positive; ``dropped_out``: gave up before any mission."""
 POSITIVE_OUTCOMES = OUTCOMES[:3]
 DISTRIBUTIONS = ("exponential", "lognormal", "triangular", "fixed", "uniform", "empirical")
 DEFAULT_SCENARIO = "erbm-fiche-2023.toml"
@@ -369,9 +369,8 @@ def dist(*, allow_none: bool = False) -> Check:
         allowed = _DIST_PARAMS[kind]
         for k in value:
             if k != "dist" and k not in allowed:
-                raise where.sub(k).fail(
-                    f"unknown parameter for {kind}{_suggest(k, allowed)}; expected {', '.join(allowed)}"
-                )
+                raise where.sub(k).fail(f"unknown parameter for {kind}{_suggest(k, allowed)}; "
+                                        f"expected {', '.join(allowed)}")
         needed = [p for p in allowed if p != "weights"]
         for p in needed:
             if p not in value:
@@ -567,7 +566,7 @@ SCHEMA = Table({
 
 
 def default_scenario_path() -> Path:
-    """The shipped reference scenario (package data when installed, ``scenarios/`` in a checkout)."""
+    """The shipped reference scenario (package data when installed, else ``scenarios/``)."""
     packaged = resources.files("sim") / "scenarios" / DEFAULT_SCENARIO
     if packaged.is_file():
         return Path(str(packaged))

@@ -1,14 +1,14 @@
 """Works schedule: each year's works cut into operations, each releasing job offers (missions).
 
-An operation (a *cité*) groups ``dwellings_per_operation`` dwellings (or ``amount_per_operation_eur``
-of an amount line); its clause hours are the hours engine's, with the same rounding, so that the
-offers of a scenario add up exactly to its clause hours. Operations start evenly through their
-year (``start = "spread"``) or at uniform random times, and last a drawn duration. Their hours are
-cut into missions of drawn size (the last takes the remainder; one under ``min_hours`` is merged
-into the one before). Mission k of n is released at
-``start + release_share x slack x (k + 0.5) / n``, where slack is the operation's duration less the
-mission's own (hours / weekly hours x 7 days): a mission taken up when released fits before the
-works end; one taken up later is shrunk to what still fits.
+An operation (a *cité*) groups ``dwellings_per_operation`` dwellings (or
+``amount_per_operation_eur`` of an amount line). Its clause hours are the hours engine's, with
+the same rounding, so that a scenario's offers add up exactly to its clause hours. Operations
+start evenly through their year (``start = "spread"``) or at uniform random times, and last a
+drawn duration. Their hours are cut into missions of drawn size: the last takes the remainder,
+and one under ``min_hours`` is merged into the one before. Mission k of n is released at
+``start + release_share x slack x (k + 0.5) / n``, where slack is the operation's duration less
+the mission's own (hours / weekly hours x 7 days): a mission taken up when released fits before
+the works end; one taken up later is shrunk to what still fits.
 
 Times are in days from 1 January of the first year; a year is 365 days.
 """
