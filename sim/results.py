@@ -323,13 +323,14 @@ class Runs:
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: each metric's total statistics at the top level (``{mean, ci_low,
         ci_high, p05, p95}``), ``years`` with the same per year, cohorts and exits by public."""
+        yearly = {m: self.yearly_stat(m).to_dict() for m in YEARLY_METRICS}
         return {
             "scenario": self.scenario,
             "seed": self.seed,
             "replications": self.n,
             **{m: self.total_stat(m).to_dict() for m in TOTAL_METRICS},
             "years": [
-                {"year": int(y), **{m: {k: v[i] for k, v in self.yearly_stat(m).to_dict().items()}
+                {"year": int(y), **{m: {k: v[i] for k, v in yearly[m].items()}
                                     for m in YEARLY_METRICS}}
                 for i, y in enumerate(self.years)
             ],

@@ -67,8 +67,11 @@ def run_replications(scenario: Scenario, seed: int, indices: Sequence[int], jobs
                 if progress:
                     progress(len(by_index), total)
     except BaseException:
+        # take the workers before shutdown() forgets them, then stop them: an interrupted run
+        # leaves no process behind
+        procs = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in procs:
             proc.terminate()
         raise
     pool.shutdown()

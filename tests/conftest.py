@@ -102,3 +102,36 @@ def make_runs(n: int = 5, *, seed: int = 7, years: Any = range(2018, 2029),
 def synthetic_runs() -> Any:
     """Five synthetic replications of an 11-year run (2018-2028), consistent flows."""
     return make_runs()
+
+
+HOSTILE_NAME = "<script>document.title='pwned'</script> Bassin <b>minier</b> & co"
+"""A scenario name that would run a script and add markup if it were not escaped."""
+HOSTILE_COMMENT = "<img src=x onerror=alert(1)>"
+"""A source comment that would request a URL and run a script if it were not escaped."""
+
+
+@pytest.fixture(scope="session")
+def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, Any]:
+    """A complete results folder (figures, report) written by :func:`sim.output.write_run` from 3
+    synthetic replications of the fiche scenario, renamed :data:`HOSTILE_NAME`, with
+    :data:`HOSTILE_COMMENT` on ``clause.fte_hours``, the override
+    ``flow.referrals.per_year=90`` and an extra ``bottleneck`` section: (folder, scenario, runs).
+    """
+    from sim import output
+    from sim import scenario as sc
+
+    d = tmp_path_factory.mktemp("hostile")
+    text = FICHE.read_text(encoding="utf-8")
+    name = 'name = "ERBM, fiche action 1 (2023): 23 000 logements à 80 000 EUR HT"'
+    assert name in text
+    text = text.replace(name, f'name = "{HOSTILE_NAME}"', 1)
+    text = text.replace("fte_hours = 1820                 #",
+                        f"fte_hours = 1820                 # {HOSTILE_COMMENT}", 1)
+    path = d / "hostile.toml"
+    path.write_text(text, encoding="utf-8")
+    overrides = ["flow.referrals.per_year=90"]
+    scenario = sc.load(path, overrides)
+    runs = make_runs(3, scenario=scenario.name)
+    output.write_run(d / "out", runs, scenario, overrides=overrides,
+                     extra={"bottleneck": {"note": "placeholder"}})
+    return d / "out", scenario, runs

@@ -1,0 +1,624 @@
+"""A run's results folder: summary, CSV tables, the scenario as run, figures and report.
+
+The folder is written atomically: everything goes into a hidden sibling folder
+(``.NAME.tmp-PID-TOKEN``) that is renamed into place at the very end, so an interrupted or failed
+run leaves no half-written results and never damages the previous ones (see
+:func:`atomic_folder`). Layout::
+
+    summary.json       totals and per-year statistics ({mean, ci_low, ci_high, p05, p95})
+    yearly.csv         one row a year: <metric>_mean, <metric>_ci_low, <metric>_ci_high
+    replications.csv   one row a replication with its totals
+    monthly.csv        monthly resource series (utilisation, occupancy), mean and interval
+    waits.csv          histogram of the waits (days) pooled over replications
+    scenario.toml      the scenario exactly as run (overrides applied)
+    figures/           PNG and SVG of each figure
+    report.html        one self-contained report
+
+Units: hours (h), FTE, people, days, shares in [0, 1].
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import secrets
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import __version__, fmt
+from .errors import ClauseSimError
+from .hours import HoursResult
+from .hours import compute as compute_hours
+from .results import METRICS, MONTHLY_SERIES, TOTAL_METRICS, YEARLY_METRICS, Runs, describe
+from .scenario import SIAE_TYPES, Scenario
+
+FloatArray = NDArray[np.float64]
+
+KEY_METRICS: tuple[str, ...] = (
+    "hours_realised", "hours_lapsed", "fte_realised", "referrals", "intakes", "gave_up", "exits",
+    "positive_exits", "positive_exits_rsa", "positive_exits_under_26", "mean_intake_wait_days",
+    "facilitator_utilisation", "siae_occupancy",
+)
+"""Metrics that ``summary.json`` must hold at least (all of :data:`TOTAL_METRICS` are there)."""
+
+FLOW_METRICS: tuple[str, ...] = (
+    "hours_offered", "hours_realised", "hours_realised_direct", "hours_realised_siae",
+    "hours_lapsed", "fte_realised", "referrals", "intakes", "gave_up_before_intake",
+    "gave_up_before_placement", "gave_up", "exits", "positive_exits", "positive_exits_rsa",
+    "positive_exits_under_26",
+)
+"""Yearly metrics that are flows: a replication's total is the sum of its years. The others
+(levels, waits, utilisation) are rates or averages and do not add up over years."""
+
+RESULTS_MARKERS = ("summary.json", "comparison.json")
+"""Files that mark a folder as clause-sim results (only such a folder is replaced by --force)."""
+
+WAIT_BIN_WIDTHS = (1.0, 2.0, 5.0, 7.0, 10.0, 15.0, 30.0, 60.0, 90.0, 180.0, 365.0)
+"""Candidate widths of the wait histogram's bins (days): the smallest giving at most 40 bins
+up to the 99th percentile of the waits is used."""
+
+
+class OutputError(ClauseSimError):
+    """The results folder cannot be written where asked."""
+
+
+# --------------------------------------------------------------------------------------------
+# Tables: the arrays behind the CSV files and the figures (one source for both)
+
+
+def _clause_per_year(runs: Runs, hours: HoursResult | None) -> tuple[FloatArray, FloatArray]:
+    """The hours engine's hours and FTE aligned on ``runs.years`` (NaN outside the horizon)."""
+    h = np.full(runs.years.shape, np.nan)
+    f = np.full(runs.years.shape, np.nan)
+    if hours is not None:
+        index = {int(y): i for i, y in enumerate(hours.years)}
+        for k, y in enumerate(runs.years):
+            i = index.get(int(y))
+            if i is not None:
+                h[k] = hours.hours[i]
+                f[k] = hours.hours[i] / hours.fte_hours
+    return h, f
+
+
+def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, FloatArray]:
+    """Columns of ``yearly.csv``: ``year``, then ``<metric>_mean/_ci_low/_ci_high`` for each of
+    :data:`YEARLY_METRICS`, then ``clause_hours`` and ``clause_fte`` (the hours engine's
+    deterministic figure, h and FTE; NaN in run-out years)."""
+    cols: dict[str, FloatArray] = {"year": np.asarray(runs.years, dtype=float)}
+    for m in YEARLY_METRICS:
+        st = runs.yearly_stat(m)
+        cols[f"{m}_mean"] = np.asarray(st.mean, dtype=float)
+        cols[f"{m}_ci_low"] = np.asarray(st.ci_low, dtype=float)
+        cols[f"{m}_ci_high"] = np.asarray(st.ci_high, dtype=float)
+    cols["clause_hours"], cols["clause_fte"] = _clause_per_year(runs, hours)
+    return cols
+
+
+def replication_columns(runs: Runs) -> dict[str, FloatArray]:
+    """Columns of ``replications.csv``: ``replication``, each of :data:`TOTAL_METRICS`, then
+    ``events`` (SimPy events processed)."""
+    cols: dict[str, FloatArray] = {"replication": np.arange(runs.n, dtype=float)}
+    for m in TOTAL_METRICS:
+        cols[m] = np.asarray(runs.totals[m], dtype=float)
+    cols["events"] = np.asarray(runs.events, dtype=float)
+    return cols
+
+
+def month_positions(runs: Runs) -> FloatArray:
+    """Mid-month positions in fractional calendar years (x axis of monthly series)."""
+    n = next(iter(runs.monthly.values())).shape[1] if runs.monthly else 0
+    span = len(runs.years)
+    return np.asarray(float(runs.years[0]) + (np.arange(n) + 0.5) * span / max(n, 1),
+                      dtype=np.float64)
+
+
+def monthly_columns(runs: Runs) -> dict[str, FloatArray]:
+    """Columns of ``monthly.csv``: ``month`` (0-based), ``year_fraction`` (mid-month, calendar
+    years), then ``<series>_mean/_ci_low/_ci_high`` for each of :data:`MONTHLY_SERIES` (shares)."""
+    x = month_positions(runs)
+    cols: dict[str, FloatArray] = {"month": np.arange(x.size, dtype=np.float64),
+                                   "year_fraction": x}
+    for s in MONTHLY_SERIES:
+        st = describe(runs.monthly[s], axis=0)
+        cols[f"{s}_mean"] = np.asarray(st.mean, dtype=float)
+        cols[f"{s}_ci_low"] = np.asarray(st.ci_low, dtype=float)
+        cols[f"{s}_ci_high"] = np.asarray(st.ci_high, dtype=float)
+    return cols
+
+
+def wait_columns(runs: Runs) -> dict[str, FloatArray]:
+    """Columns of ``waits.csv``: a histogram of the intake and placement waits (days) pooled
+    over replications: ``bin_low_days``, ``bin_high_days``, ``intake_share``,
+    ``placement_share`` (share of that kind of wait in the bin; the last bin holds every longer
+    wait), ``intake_count``, ``placement_count``."""
+    kinds = ("intake", "placement")
+    samples = {k: np.asarray(runs.waits.get(k, np.empty(0)), dtype=float) for k in kinds}
+    pooled = np.concatenate([samples[k] for k in kinds])
+    pooled = pooled[np.isfinite(pooled)]
+    top = max(float(np.percentile(pooled, 99)) if pooled.size else 0.0, 10.0)
+    width = next((w for w in WAIT_BIN_WIDTHS if top / w <= 40), WAIT_BIN_WIDTHS[-1])
+    n_bins = max(2, math.ceil(top / width))
+    edges = np.arange(n_bins + 1, dtype=np.float64) * width
+    cols: dict[str, FloatArray] = {"bin_low_days": edges[:-1], "bin_high_days": edges[1:]}
+    for k in kinds:
+        s = samples[k][np.isfinite(samples[k])]
+        counts = np.histogram(np.clip(s, 0.0, edges[-1] - 1e-9), bins=edges)[0].astype(float)
+        cols[f"{k}_share"] = counts / s.size if s.size else np.zeros(n_bins)
+        cols[f"{k}_count"] = counts
+    return cols
+
+
+def _cell(x: Any) -> str:
+    v = float(x)
+    if math.isnan(v):
+        return ""
+    if v.is_integer() and abs(v) < 2**53:
+        return str(int(v))
+    return repr(v)
+
+
+def write_csv(path: Path, columns: Mapping[str, Sequence[Any] | FloatArray]) -> None:
+    """Write equal-length columns as CSV (full float precision, NaN as an empty cell)."""
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if names else 0
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(names)
+        for i in range(n):
+            w.writerow([_cell(columns[c][i]) if not isinstance(columns[c][i], str)
+                        else columns[c][i] for c in names])
+
+
+def read_csv(path: Path) -> dict[str, FloatArray]:
+    """Read a CSV written by :func:`write_csv` back as float columns (empty cells as NaN)."""
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head, body = rows[0], rows[1:]
+    return {h: np.array([float(r[i]) if r[i] != "" else np.nan for r in body])
+            for i, h in enumerate(head)}
+
+
+# --------------------------------------------------------------------------------------------
+# Summary
+
+
+def build_summary(runs: Runs, scenario: Scenario, hours: HoursResult | None = None,
+                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``summary.json``: :meth:`Runs.summary` plus the hours engine's figure, units and version.
+
+    Parameters
+    ----------
+    extra : merged last into the top level (e.g. a ``bottleneck`` section or the overrides).
+    """
+    hours = compute_hours(scenario) if hours is None else hours
+    s = runs.summary()
+    clause_h, clause_f = _clause_per_year(runs, hours)
+    for i, row in enumerate(s["years"]):
+        row["clause_hours"] = None if math.isnan(clause_h[i]) else float(clause_h[i])
+        row["clause_fte"] = None if math.isnan(clause_f[i]) else float(clause_f[i])
+    head = {
+        "scenario": s.pop("scenario"),
+        "seed": s.pop("seed"),
+        "replications": s.pop("replications"),
+        "version": __version__,
+        "scenario_file": scenario.source,
+        "start_year": scenario.start_year,
+        "horizon_years": scenario.horizon_years,
+        "years_simulated": [int(y) for y in runs.years],
+        "clause_hours_total": float(hours.total_hours),
+        "clause_fte_total": float(hours.total_fte),
+        "clause_fte_per_year": float(hours.fte_per_year),
+        "fte_hours": float(hours.fte_hours),
+        "units": {m: METRICS[m].unit for m in TOTAL_METRICS},
+    }
+    out = {**head, **s}
+    if extra:
+        out.update(extra)
+    return out
+
+
+def replications_text(n: int, lang: str = "fr") -> str:
+    """``"1 réplication"``, ``"200 réplications"`` (or English)."""
+    word = "réplication" if lang != "en" else "replication"
+    return f"{fmt.number(n, 0, lang)} {word}{'s' if n > 1 else ''}"
+
+
+def busiest_resource(summary: Mapping[str, Any], scenario: Scenario | None = None
+                     ) -> tuple[str, float]:
+    """The resource with the highest mean utilisation over the run: ``("facilitators" |
+    "siae_<type>", share)``. SIAE types without posts are left out."""
+    cands = {"facilitators": summary["facilitator_utilisation"]["mean"]}
+    for t in SIAE_TYPES:
+        if scenario is not None and not scenario.flow.siae_posts.get(t, 0):
+            continue
+        key = f"siae_occupancy_{t}"
+        if key in summary:
+            cands[f"siae_{t}"] = summary[key]["mean"]
+    cands = {k: v for k, v in cands.items() if v is not None}
+    if not cands:
+        return "facilitators", math.nan
+    name = max(cands, key=lambda k: cands[k])
+    return name, float(cands[name])
+
+
+def resource_label(name: str, lang: str = "fr") -> str:
+    """Human label of a resource returned by :func:`busiest_resource`."""
+    if name == "facilitators":
+        return "portefeuille des facilitateurs" if lang == "fr" else "facilitators' caseload"
+    t = name.removeprefix("siae_").upper()
+    return f"postes SIAE {t}" if lang == "fr" else f"SIAE {t} posts"
+
+
+def summary_text(summary: Mapping[str, Any], scenario: Scenario | None = None, lang: str = "fr",
+                 out: Path | None = None) -> str:
+    """The short end-of-run summary printed on stdout."""
+    n = fmt.number
+    fr = lang == "fr"
+
+    def stat(key: str, dec: int = 0, unit: str = "") -> str:
+        s = summary[key]
+        u = f"{fmt.THIN_SPACE if fr else ' '}{unit}" if unit else ""
+        if s["ci_low"] is None or s["ci_high"] is None:  # one replication: no interval
+            return f"{n(s['mean'], dec, lang)}{u}"
+        ci = "IC 95 %" if fr else "95% CI"
+        return (f"{n(s['mean'], dec, lang)}{u} ({ci} {n(s['ci_low'], dec, lang)} – "
+                f"{n(s['ci_high'], dec, lang)})")
+
+    horizon = int(summary["horizon_years"])
+    fte_year = summary["fte_realised"]["mean"] / horizon
+    res, share = busiest_resource(summary, scenario)
+    lines = [str(summary["scenario"])]
+    where = f" -> {out}" if out is not None else ""
+    reps = replications_text(int(summary["replications"]), lang)
+    lines.append(f"{reps}, graine {summary['seed']}{where}" if fr
+                 else f"{reps}, seed {summary['seed']}{where}")
+    lines.append("")
+    clause = (f"{n(summary['clause_hours_total'], 0, lang)} h, "
+              f"{n(summary['clause_fte_total'], 0, lang)} {'ETP' if fr else 'FTE'}, "
+              f"{n(summary['clause_fte_per_year'], 1, lang)} {'ETP/an' if fr else 'FTE a year'}")
+    rsa = summary["positive_exits_rsa"]["mean"]
+    u26 = summary["positive_exits_under_26"]["mean"]
+    if fr:
+        lines += [
+            f"Heures de la clause (calcul déterministe) : {clause}",
+            f"Heures réalisées : {stat('hours_realised', 0, 'h')}",
+            f"ETP réalisés : {stat('fte_realised', 1)}, soit {n(fte_year, 1, lang)} ETP/an "
+            f"sur {horizon} ans",
+            f"Part des heures perdues : {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}",
+            f"Sorties positives : {stat('positive_exits')}, dont BRSA {n(rsa, 0, lang)}, "
+            f"-26 ans {n(u26, 0, lang)}",
+            f"Ressource la plus chargée : {resource_label(res, lang)} "
+            f"({fmt.percent(share, 0, lang)} d'occupation moyenne)",
+        ]
+    else:
+        lines += [
+            f"Clause hours (deterministic): {clause}",
+            f"Hours realised: {stat('hours_realised', 0, 'h')}",
+            f"FTE realised: {stat('fte_realised', 1)}, i.e. {n(fte_year, 1, lang)} FTE a year "
+            f"over {horizon} years",
+            f"Share of hours lapsed: {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}",
+            f"Positive exits: {stat('positive_exits')}, of which RSA {n(rsa, 0, lang)}, "
+            f"under 26 {n(u26, 0, lang)}",
+            f"Busiest resource: {resource_label(res, lang)} "
+            f"({fmt.percent(share, 0, lang)} mean utilisation)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Atomic folder
+
+
+def _is_results_folder(path: Path) -> bool:
+    return any((path / m).is_file() for m in RESULTS_MARKERS)
+
+
+def check_target(target: Path, force: bool = False) -> Path:
+    """Check that results may be written to ``target``; return it absolute.
+
+    An absent or empty folder is fine. A non-empty one needs ``force``, and even then only a
+    clause-sim results folder (one holding ``summary.json`` or ``comparison.json``) that does
+    not contain the current directory is replaced: ``--force`` never deletes anything else.
+    """
+    target = Path(os.path.abspath(target))
+    if target.exists() or target.is_symlink():
+        if target.is_symlink():
+            raise OutputError(f"{target}: is a symbolic link; give the folder itself")
+        if not target.is_dir():
+            raise OutputError(f"{target}: exists and is not a folder")
+        if any(target.iterdir()):
+            if not force:
+                raise OutputError(f"{target}: folder is not empty (use --force to replace it)")
+            cwd = Path.cwd().resolve()
+            if cwd == target.resolve() or target.resolve() in cwd.parents:
+                raise OutputError(f"{target}: holds the current folder, will not replace it")
+            if not _is_results_folder(target):
+                raise OutputError(
+                    f"{target}: not a clause-sim results folder (no summary.json); "
+                    f"will not replace it, even with --force"
+                )
+    if target.parent.exists() and not target.parent.is_dir():
+        raise OutputError(f"{target.parent}: exists and is not a folder")
+    return target
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (delivered after the block) while swapping folders."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    can = hasattr(signal, "pthread_sigmask")
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs) if can else None
+    try:
+        yield
+    finally:
+        if can and old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _token() -> str:
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
+
+
+@contextmanager
+def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
+    """Yield a fresh hidden folder beside ``target``; on success rename it into place.
+
+    On any exception (including KeyboardInterrupt and SystemExit) the temporary folder is
+    removed and ``target`` is left as it was. With ``force`` a previous results folder is
+    replaced only at the very end: old renamed aside, new renamed in, old deleted.
+    """
+    dest = check_target(Path(target), force)
+    created = []  # parent folders made here, deepest first: removed again on failure
+    parent = dest.parent
+    while not parent.exists():
+        created.append(parent)
+        parent = parent.parent
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.parent / f".{dest.name}.tmp-{_token()}"
+    tmp.mkdir()
+    done = False
+    try:
+        yield tmp
+        check_target(dest, force)  # again: something may have appeared meanwhile
+        with _signals_blocked():
+            if dest.exists():
+                old = dest.parent / f".{dest.name}.old-{_token()}"
+                os.rename(dest, old)
+                try:
+                    os.rename(tmp, dest)
+                except BaseException:
+                    os.rename(old, dest)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, dest)
+        done = True
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        if not done:
+            for folder in created:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def scenario_toml(scenario: Scenario, overrides: Sequence[str] = ()) -> str:
+    """The scenario as run, with a header comment saying where it came from."""
+    head = [f"# Scenario as run by clause-sim {__version__}, from {scenario.source}"]
+    if overrides:
+        head.append("# with --set " + " --set ".join(overrides))
+    head.append("# Re-run: clause-sim run scenario.toml --seed SEED --replications N")
+    text = "\n".join(h.replace("\n", " ") for h in head) + "\n\n" + scenario.to_toml()
+    return text
+
+
+def write_scenario(folder: Path, scenario: Scenario, overrides: Sequence[str] = ()) -> Path:
+    """Write ``scenario.toml`` (the scenario exactly as run) into ``folder``."""
+    path = folder / "scenario.toml"
+    path.write_text(scenario_toml(scenario, overrides), encoding="utf-8")
+    return path
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON (UTF-8, indented, NaN refused: use None)."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+                    encoding="utf-8")
+
+
+def write_tables(folder: Path, runs: Runs, scenario: Scenario, hours: HoursResult | None = None,
+                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``summary.json`` and the CSV tables into ``folder``; return the summary."""
+    hours = compute_hours(scenario) if hours is None else hours
+    summary = build_summary(runs, scenario, hours, extra)
+    write_json(folder / "summary.json", summary)
+    write_csv(folder / "yearly.csv", yearly_columns(runs, hours))
+    write_csv(folder / "replications.csv", replication_columns(runs))
+    write_csv(folder / "monthly.csv", monthly_columns(runs))
+    write_csv(folder / "waits.csv", wait_columns(runs))
+    return summary
+
+
+def write_results(folder: Path, runs: Runs, scenario: Scenario, *, lang: str = "fr",
+                  extra: Mapping[str, Any] | None = None, figures: bool = True,
+                  report: bool = True) -> dict[str, Any]:
+    """Write everything but ``scenario.toml`` into ``folder``; return the summary."""
+    from . import plots
+    from . import report as report_mod
+
+    hours = compute_hours(scenario)
+    summary = write_tables(folder, runs, scenario, hours, extra)
+    svgs: dict[str, Path] = {}
+    titles: dict[str, str] = {}
+    if figures or report:
+        fig_dir = folder / "figures"
+        fig_dir.mkdir(exist_ok=True)
+        for name, (fig, _data) in plots.run_figures(runs, hours, lang).items():
+            _png, svgs[name] = plots.save(fig, fig_dir / name)
+            titles[name] = plots.figure_title(fig)
+    if report:
+        html = report_mod.run_report(summary, scenario, svgs, lang=lang, titles=titles)
+        (folder / "report.html").write_text(html, encoding="utf-8")
+    return summary
+
+
+def write_run(target: str | Path, runs: Runs, scenario: Scenario, *, lang: str = "fr",
+              force: bool = False, overrides: Sequence[str] = (),
+              extra: Mapping[str, Any] | None = None, figures: bool = True,
+              report: bool = True) -> dict[str, Any]:
+    """Write a complete results folder at ``target`` atomically; return the summary.
+
+    Parameters
+    ----------
+    extra : merged into ``summary.json`` (the place for later sections, e.g. ``bottleneck``).
+    figures, report : write ``figures/`` and ``report.html`` (the report needs the figures).
+    """
+    with atomic_folder(target, force) as tmp:
+        write_scenario(tmp, scenario, overrides)
+        return write_results(tmp, runs, scenario, lang=lang, figures=figures, report=report,
+                             extra={"overrides": list(overrides), **(extra or {})})
+
+
+def run_and_write(scenario: Scenario, target: str | Path, *, replications: int, seed: int,
+                  jobs: int | None = None, lang: str = "fr", force: bool = False,
+                  overrides: Sequence[str] = (), progress: Any = None,
+                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Run the replications of a scenario and write its results folder at ``target``.
+
+    The temporary folder exists from the start (with ``scenario.toml``); it is renamed into
+    place only once everything is written. ``progress(done, total)`` is called after each
+    batch; its ``close()``, if any, after the replications.
+    """
+    from .runner import replicate
+
+    with atomic_folder(target, force) as tmp:
+        write_scenario(tmp, scenario, overrides)
+        try:
+            runs = replicate(scenario, replications, seed, jobs, progress)
+        finally:
+            close = getattr(progress, "close", None)
+            if close is not None:
+                close()
+        return write_results(tmp, runs, scenario, lang=lang,
+                             extra={"overrides": list(overrides), **(extra or {})})
+
+
+class Terminated(BaseException):
+    """Raised in the main process on SIGTERM so that ``finally`` blocks clean up."""
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (and SIGINT KeyboardInterrupt) in
+    this process, so that cleanup runs in ``finally`` blocks; worker processes forked meanwhile
+    exit at once on SIGTERM instead.
+
+    Whatever exception such a signal ends up propagating (cleanup code may fail on the way)
+    leaves the block as :class:`Terminated` or KeyboardInterrupt, and worker processes still
+    alive are terminated. A second SIGTERM kills at once (default action). The previous
+    handlers are restored on exit.
+    """
+    import multiprocessing
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+    hit: type[BaseException] | None = None
+
+    def on_term(signum: int, _frame: Any) -> None:
+        nonlocal hit
+        if os.getpid() != owner:  # a forked worker: leave now, the parent cleans up
+            os._exit(128 + signum)
+        hit = Terminated
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated()
+
+    def on_int(_signum: int, _frame: Any) -> None:
+        nonlocal hit
+        if os.getpid() == owner:
+            hit = hit or KeyboardInterrupt
+        raise KeyboardInterrupt()
+
+    previous_term = signal.signal(signal.SIGTERM, on_term)
+    previous_int = signal.signal(signal.SIGINT, on_int)
+    try:
+        yield
+    except BaseException as exc:
+        if hit is not None and not isinstance(exc, hit):
+            raise hit() from exc
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
+        if hit is not None:
+            for child in multiprocessing.active_children():
+                child.terminate()
+
+
+# --------------------------------------------------------------------------------------------
+# Progress bar
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal (``progress(done, total)``), throttled.
+
+    Draws nothing unless ``enabled`` (default: the stream is a terminal).
+    """
+
+    def __init__(self, label: str, stream: TextIO | None = None, enabled: bool | None = None,
+                 width: int = 30, min_interval: float = 0.1) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = (self.stream.isatty() if enabled is None else enabled)
+        self.label = label
+        self.width = width
+        self.min_interval = min_interval
+        self.start = time.monotonic()
+        self._last = -math.inf
+        self._drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if done < total and now - self._last < self.min_interval:
+            return
+        self._last = now
+        frac = done / total if total else 1.0
+        full = round(frac * self.width)
+        elapsed = now - self.start
+        eta = elapsed * (total - done) / done if done else math.nan
+        eta_txt = "" if math.isnan(eta) or done >= total else f", ~{_clock(eta)} left"
+        self.stream.write(f"\r{self.label} [{'#' * full}{'.' * (self.width - full)}] "
+                          f"{done}/{total} {frac:4.0%} {_clock(elapsed)}{eta_txt}\x1b[K")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        """End the line if anything was drawn."""
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 60}:{s % 60:02d}"

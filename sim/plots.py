@@ -1,0 +1,446 @@
+"""Figures of a run (and of a comparison): matplotlib, Agg, no pyplot global state.
+
+Each figure function takes a :class:`~sim.results.Runs` (and the hours engine's
+:class:`~sim.hours.HoursResult` where it draws the clause's deterministic figure) and returns
+``(figure, data)``: ``data`` maps the names of the CSV columns it draws (``yearly.csv``,
+``monthly.csv``, ``waits.csv``, see :mod:`sim.output`) to the very arrays drawn, so a test can
+check that figures and tables agree. Every figure is readable alone: title, axis labels with
+units, legend, and a source line naming the scenario, seed and replications. Size is fixed:
+:data:`FIGSIZE` inches at :data:`DPI` dots per inch (:data:`PNG_SIZE` pixels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from . import __version__, fmt
+from .hours import HoursResult
+from .output import monthly_columns, replications_text, wait_columns, yearly_columns
+from .results import METRICS, Runs, describe
+
+FIGSIZE = (10.0, 5.6)
+"""Figure size (inches)."""
+DPI = 100
+"""Resolution of the PNG files (dots per inch)."""
+PNG_SIZE = (int(FIGSIZE[0] * DPI), int(FIGSIZE[1] * DPI))
+"""Width and height of every PNG (pixels)."""
+
+COLORS = {
+    "hours_offered": "#7f7f7f", "hours_realised": "#1b7837", "hours_lapsed": "#c51b7d",
+    "fte_realised": "#1b7837", "referrals": "#4575b4", "intakes": "#74add1",
+    "active_mean": "#f46d43", "exits": "#762a83", "positive_exits": "#1b7837",
+    "positive_exits_rsa": "#e08214", "positive_exits_under_26": "#8073ac",
+    "facilitator_utilisation": "#4575b4", "siae_occupancy": "#d73027",
+    "intake": "#4575b4", "placement": "#e08214", "clause": "#000000",
+}
+CYCLE = ("#1b7837", "#4575b4", "#d73027", "#e08214", "#762a83", "#35978f", "#8c510a")
+
+TEXT: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "year": "Année",
+        "hours_title": "Heures d'insertion par année : offertes, réalisées et perdues",
+        "hours_y": "Heures d'insertion (h)",
+        "clause_hours": "Heures de la clause (calcul déterministe)",
+        "fte_title": "ETP réalisés par année, face à la clause",
+        "fte_y": "ETP (base {base} h)",
+        "clause_fte": "Clause : {v} ETP/an (calcul déterministe)",
+        "clause_fte_var": "Clause : ETP par année (calcul déterministe)",
+        "people_title": "Personnes par année : orientations, entrées, accompagnées, sorties",
+        "people_y": "Personnes",
+        "pos_title": "Sorties positives par année, par public",
+        "pos_all": "Toutes", "pos_rsa": "BRSA", "pos_u26": "Moins de 26 ans",
+        "util_title": "Occupation des facilitateurs et des postes SIAE (moyenne mensuelle)",
+        "util_y": "Occupation (%)",
+        "waits_title": "Distribution des attentes (toutes réplications)",
+        "waits_x": "Attente (jours)",
+        "waits_y": "Part des attentes (%)",
+        "wait_intake": "Avant prise en charge",
+        "wait_placement": "Avant mission (prêt à l'emploi)",
+        "wait_stats": "{n} attentes, moyenne {mean} j (tirets), 90e centile {p90} j",
+        "no_waits": "aucune attente enregistrée",
+        "last_bin": "dernière classe : {low} j et plus",
+        "band": "bandes et barres : IC 95 % de la moyenne",
+        "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, "
+                  "{n} ; {band}.",
+        "source_cmp": "Source : clause-sim {v}, {k} scénarios, même graine {seed} (nombres "
+                      "aléatoires communs), {n} chacun ; {band}.",
+        "cmp_title": "{what} par année : comparaison des scénarios",
+    },
+    "en": {
+        "year": "Year",
+        "hours_title": "Insertion hours per year: offered, realised and lapsed",
+        "hours_y": "Insertion hours (h)",
+        "clause_hours": "Clause hours (deterministic figure)",
+        "fte_title": "FTE realised per year, against the clause",
+        "fte_y": "FTE ({base} h base)",
+        "clause_fte": "Clause: {v} FTE a year (deterministic figure)",
+        "clause_fte_var": "Clause: FTE per year (deterministic figure)",
+        "people_title": "People per year: referrals, intakes, accompanied, exits",
+        "people_y": "People",
+        "pos_title": "Positive exits per year, by public",
+        "pos_all": "All", "pos_rsa": "RSA", "pos_u26": "Under 26",
+        "util_title": "Facilitator and SIAE post utilisation (monthly mean)",
+        "util_y": "Utilisation (%)",
+        "waits_title": "Distribution of waits (all replications)",
+        "waits_x": "Wait (days)",
+        "waits_y": "Share of waits (%)",
+        "wait_intake": "For intake",
+        "wait_placement": "For a mission (job-ready)",
+        "wait_stats": "{n} waits, mean {mean} d (dashed), 90th percentile {p90} d",
+        "no_waits": "no wait recorded",
+        "last_bin": "last bin: {low} d and more",
+        "band": "bands and bars: 95% CI of the mean",
+        "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, "
+                  "{n}; {band}.",
+        "source_cmp": "Source: clause-sim {v}, {k} scenarios, same seed {seed} (common random "
+                      "numbers), {n} each; {band}.",
+        "cmp_title": "{what} per year: scenarios compared",
+    },
+}
+
+Data = dict[str, np.ndarray]
+FigureData = tuple[Figure, Data]
+
+
+def _t(lang: str) -> Mapping[str, str]:
+    return TEXT["en" if lang == "en" else "fr"]
+
+
+def _label(metric: str, lang: str) -> str:
+    m = METRICS[metric]
+    return m.label_en if lang == "en" else m.label_fr
+
+
+def plain(text: str, limit: int = 90) -> str:
+    """Text safe for matplotlib (no mathtext), shortened to ``limit`` characters."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("$", r"\$")
+
+
+def _figure() -> tuple[Figure, Axes]:
+    # the layout leaves the bottom 5 % for the source line
+    fig = Figure(figsize=FIGSIZE, dpi=DPI,
+                 layout=ConstrainedLayoutEngine(rect=(0.0, 0.05, 1.0, 0.95)))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, ax
+
+
+def _source(fig: Figure, runs: Runs, lang: str) -> None:
+    t = _t(lang)
+    text = t["source"].format(v=__version__, name=plain(runs.scenario, 80), seed=runs.seed,
+                              n=replications_text(runs.n, lang), band=t["band"])
+    fig.text(0.01, 0.012, text, fontsize=7.5, color="#444444", ha="left", va="bottom")
+
+
+def _number_axis(ax: Axes, lang: str, decimals: int = 0) -> None:
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, decimals, lang)))
+
+
+def _years_axis(ax: Axes, years: np.ndarray, lang: str) -> None:
+    ax.set_xlabel(_t(lang)["year"])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{round(v)}"))
+    if years.size:
+        ax.set_xlim(float(years[0]) - 0.5, float(years[-1]) + 0.5)
+
+
+def _band_line(ax: Axes, x: np.ndarray, cols: Mapping[str, np.ndarray], metric: str,
+               label: str, color: str, data: Data, style: str = "-") -> None:
+    mean, lo, hi = (cols[f"{metric}_{s}"] for s in ("mean", "ci_low", "ci_high"))
+    ax.fill_between(x, lo, hi, color=color, alpha=0.2, linewidth=0)
+    ax.plot(x, mean, style, color=color, marker="o", markersize=3.5, linewidth=1.8, label=label)
+    data.update({f"{metric}_mean": mean, f"{metric}_ci_low": lo, f"{metric}_ci_high": hi})
+
+
+def _finish(ax: Axes, title: str, ylabel: str, *, legend_loc: Any = "best",
+            ncol: int = 1) -> None:
+    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc=legend_loc, fontsize=8.5, frameon=False, ncol=ncol)
+
+
+# --------------------------------------------------------------------------------------------
+# The six figures of a run
+
+
+def hours_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> FigureData:
+    """(1) Insertion hours per year (h): offered, realised, lapsed with 95 % bands, and the
+    hours engine's deterministic figure over the horizon as a reference line."""
+    t = _t(lang)
+    cols = yearly_columns(runs, hours)
+    fig, ax = _figure()
+    x = cols["year"]
+    data: Data = {"year": x}
+    for m in ("hours_offered", "hours_realised", "hours_lapsed"):
+        _band_line(ax, x, cols, m, _label(m, lang), COLORS[m], data)
+    ref = cols["clause_hours"]
+    if np.isfinite(ref).any():
+        ax.plot(x, ref, "--", color=COLORS["clause"], linewidth=1.4, label=t["clause_hours"],
+                drawstyle="default")
+        data["clause_hours"] = ref
+    _years_axis(ax, x, lang)
+    _number_axis(ax, lang)
+    _finish(ax, t["hours_title"], t["hours_y"], ncol=2, legend_loc="upper right")
+    ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
+    _source(fig, runs, lang)
+    return fig, data
+
+
+def fte_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> FigureData:
+    """(2) FTE realised per year against the clause's deterministic FTE a year (hours per year /
+    FTE base: 72 for the fiche)."""
+    t = _t(lang)
+    cols = yearly_columns(runs, hours)
+    fig, ax = _figure()
+    x = cols["year"]
+    data: Data = {"year": x}
+    _band_line(ax, x, cols, "fte_realised", _label("fte_realised", lang),
+               COLORS["fte_realised"], data)
+    ref = cols["clause_fte"]
+    if np.isfinite(ref).any():
+        finite = ref[np.isfinite(ref)]
+        same = np.allclose(finite, finite[0], rtol=1e-9)
+        label = (t["clause_fte"].format(v=fmt.number(float(finite[0]), 0, lang)) if same
+                 else t["clause_fte_var"])
+        ax.plot(x, ref, "--", color=COLORS["clause"], linewidth=1.4, label=label)
+        data["clause_fte"] = ref
+    base = hours.fte_hours if hours is not None else float("nan")
+    _years_axis(ax, x, lang)
+    _number_axis(ax, lang)
+    _finish(ax, t["fte_title"], t["fte_y"].format(base=fmt.number(base, 0, lang)),
+            legend_loc="upper right")
+    ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
+    _source(fig, runs, lang)
+    return fig, data
+
+
+def people_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr") -> FigureData:
+    """(3) People per year: referrals, intakes, people accompanied (time average), exits."""
+    t = _t(lang)
+    cols = yearly_columns(runs, hours)
+    fig, ax = _figure()
+    x = cols["year"]
+    data: Data = {"year": x}
+    for m in ("referrals", "intakes", "active_mean", "exits"):
+        _band_line(ax, x, cols, m, _label(m, lang), COLORS[m], data)
+    _years_axis(ax, x, lang)
+    _number_axis(ax, lang)
+    _finish(ax, t["people_title"], t["people_y"], ncol=2, legend_loc="upper right")
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
+    _source(fig, runs, lang)
+    return fig, data
+
+
+def positive_exits_figure(runs: Runs, hours: HoursResult | None = None,
+                          lang: str = "fr") -> FigureData:
+    """(4) Positive exits per year by public (all, RSA, under 26): bars with 95 % intervals."""
+    t = _t(lang)
+    cols = yearly_columns(runs, hours)
+    fig, ax = _figure()
+    x = cols["year"]
+    data: Data = {"year": x}
+    series = (("positive_exits", t["pos_all"]), ("positive_exits_rsa", t["pos_rsa"]),
+              ("positive_exits_under_26", t["pos_u26"]))
+    width = 0.27
+    for k, (m, label) in enumerate(series):
+        mean, lo, hi = (cols[f"{m}_{s}"] for s in ("mean", "ci_low", "ci_high"))
+        err = np.vstack([mean - lo, hi - mean])
+        err = np.where(np.isfinite(err), err, 0.0)
+        ax.bar(x + (k - 1) * width, mean, width, color=COLORS[m], label=label,
+               yerr=err, error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"})
+        data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
+    _years_axis(ax, x, lang)
+    _number_axis(ax, lang)
+    _finish(ax, t["pos_title"], t["people_y"], ncol=3, legend_loc="upper right")
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.12)
+    _source(fig, runs, lang)
+    return fig, data
+
+
+def utilisation_figure(runs: Runs, hours: HoursResult | None = None,
+                       lang: str = "fr") -> FigureData:
+    """(5) Facilitator caseload utilisation and SIAE post occupancy per month (%), with bands."""
+    t = _t(lang)
+    cols = monthly_columns(runs)
+    fig, ax = _figure()
+    x = cols["year_fraction"]
+    data: Data = {"year_fraction": x}
+    for m in ("facilitator_utilisation", "siae_occupancy"):
+        mean, lo, hi = (cols[f"{m}_{s}"] for s in ("mean", "ci_low", "ci_high"))
+        ax.fill_between(x, 100 * lo, 100 * hi, color=COLORS[m], alpha=0.2, linewidth=0)
+        ax.plot(x, 100 * mean, color=COLORS[m], linewidth=1.6, label=_label(m, lang))
+        data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
+    ax.axhline(100, color="#999999", linewidth=0.8, linestyle=":")
+    years = np.asarray(runs.years, dtype=float)
+    ax.set_xlabel(t["year"])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{round(v)}"))
+    if years.size:
+        ax.set_xlim(float(years[0]), float(years[-1]) + 1)
+    _number_axis(ax, lang)
+    _finish(ax, t["util_title"], t["util_y"], legend_loc="lower center", ncol=2)
+    ax.set_ylim(top=max(110.0, ax.get_ylim()[1]))
+    _source(fig, runs, lang)
+    return fig, data
+
+
+def waits_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr") -> FigureData:
+    """(6) Distribution of the waits for intake and for a mission (days), pooled over
+    replications: share of waits per bin (%), the last bin holding every longer wait."""
+    t = _t(lang)
+    cols = wait_columns(runs)
+    fig, ax = _figure()
+    lo, hi = cols["bin_low_days"], cols["bin_high_days"]
+    data: Data = {"bin_low_days": lo, "bin_high_days": hi}
+    edges = np.concatenate([lo, hi[-1:]])
+    for kind in ("intake", "placement"):
+        share = cols[f"{kind}_share"]
+        w = np.asarray(runs.waits.get(kind, np.empty(0)), dtype=float)
+        w = w[np.isfinite(w)]
+        if w.size:
+            stats = t["wait_stats"].format(n=fmt.number(w.size, 0, lang),
+                                           mean=fmt.number(float(w.mean()), 0, lang),
+                                           p90=fmt.number(float(np.percentile(w, 90)), 0, lang))
+        else:
+            stats = t["no_waits"]
+        ax.stairs(100 * share, edges, color=COLORS[kind], linewidth=1.8,
+                  label=f"{t['wait_' + kind]} : {stats}" if lang != "en"
+                  else f"{t['wait_' + kind]}: {stats}")
+        ax.stairs(100 * share, edges, color=COLORS[kind], alpha=0.12, fill=True)
+        if w.size:
+            ax.axvline(float(w.mean()), color=COLORS[kind], linestyle="--", linewidth=1.0)
+        data[f"{kind}_share"] = share
+    ax.set_xlabel(t["waits_x"] + f" ({t['last_bin'].format(low=fmt.number(lo[-1], 0, lang))})")
+    ax.set_xlim(0, float(hi[-1]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, 0, lang)))
+    _finish(ax, t["waits_title"], t["waits_y"], legend_loc="upper right")
+    _source(fig, runs, lang)
+    return fig, data
+
+
+RUN_FIGURES: Mapping[str, Callable[[Runs, HoursResult | None, str], FigureData]] = {
+    "1-hours": hours_figure,
+    "2-fte": fte_figure,
+    "3-people": people_figure,
+    "4-positive-exits": positive_exits_figure,
+    "5-utilisation": utilisation_figure,
+    "6-waits": waits_figure,
+}
+"""File stem -> figure function, in report order."""
+
+RUN_FIGURE_CSV: Mapping[str, str] = {
+    "1-hours": "yearly.csv", "2-fte": "yearly.csv", "3-people": "yearly.csv",
+    "4-positive-exits": "yearly.csv", "5-utilisation": "monthly.csv", "6-waits": "waits.csv",
+}
+"""File stem -> the CSV file holding the data it draws."""
+
+
+def run_figures(runs: Runs, hours: HoursResult | None, lang: str = "fr"
+                ) -> dict[str, FigureData]:
+    """All six figures of a run, by file stem."""
+    return {name: f(runs, hours, lang) for name, f in RUN_FIGURES.items()}
+
+
+def figure_title(fig: Figure) -> str:
+    """The title of a figure made here (its first axes' left title)."""
+    return fig.axes[0].get_title(loc="left") if fig.axes else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Comparison overlays
+
+
+def overlay_figure(runs_list: Sequence[Runs], labels: Sequence[str], metric: str,
+                   lang: str = "fr", hours_list: Sequence[HoursResult | None] | None = None
+                   ) -> FigureData:
+    """One yearly metric, one line (with its 95 % band) per scenario; for hours and FTE the
+    clause's deterministic figure of each scenario as a dashed line of the same colour."""
+    t = _t(lang)
+    fig, ax = _figure()
+    data: Data = {}
+    all_years: list[np.ndarray] = []
+    for k, (runs, label) in enumerate(zip(runs_list, labels, strict=True)):
+        color = CYCLE[k % len(CYCLE)]
+        st = describe(runs.yearly[metric], axis=0)
+        x = np.asarray(runs.years, dtype=float)
+        all_years.append(x)
+        mean, lo, hi = (np.asarray(v, dtype=float) for v in (st.mean, st.ci_low, st.ci_high))
+        ax.fill_between(x, lo, hi, color=color, alpha=0.18, linewidth=0)
+        ax.plot(x, mean, color=color, marker="o", markersize=3.5, linewidth=1.8,
+                label=plain(label, 60))
+        data.update({f"{label}:year": x, f"{label}:{metric}_mean": mean,
+                     f"{label}:{metric}_ci_low": lo, f"{label}:{metric}_ci_high": hi})
+        hours = hours_list[k] if hours_list is not None else None
+        if hours is not None and metric in ("hours_realised", "fte_realised"):
+            cols = yearly_columns(runs, hours)
+            ref = cols["clause_hours" if metric == "hours_realised" else "clause_fte"]
+            ax.plot(x, ref, "--", color=color, linewidth=1.1, alpha=0.8,
+                    label=f"{plain(label, 40)} : clause" if lang != "en"
+                    else f"{plain(label, 40)}: clause")
+            data[f"{label}:clause"] = ref
+    years = np.concatenate(all_years) if all_years else np.empty(0)
+    _years_axis(ax, np.array([years.min(), years.max()]) if years.size else years, lang)
+    unit = METRICS[metric].unit
+    ylabel = {"h": t["hours_y"], "FTE": "ETP" if lang != "en" else "FTE",
+              "people": t["people_y"]}.get(unit, unit)
+    _number_axis(ax, lang)
+    _finish(ax, t["cmp_title"].format(what=_label(metric, lang)), ylabel, legend_loc="best")
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
+    first = runs_list[0]
+    fig.text(0.01, 0.012, t["source_cmp"].format(v=__version__, k=len(runs_list),
+                                                 seed=first.seed,
+                                                 n=replications_text(first.n, lang),
+                                                 band=t["band"]),
+             fontsize=7.5, color="#444444", ha="left", va="bottom")
+    return fig, data
+
+
+COMPARE_METRICS: tuple[str, ...] = ("hours_realised", "fte_realised", "positive_exits")
+"""Yearly metrics overlaid in a comparison."""
+
+
+def compare_figures(runs_list: Sequence[Runs], labels: Sequence[str], lang: str = "fr",
+                    hours_list: Sequence[HoursResult | None] | None = None
+                    ) -> dict[str, FigureData]:
+    """Overlay figures of a comparison, by file stem."""
+    return {f"{k + 1}-{m.replace('_', '-')}": overlay_figure(runs_list, labels, m, lang,
+                                                             hours_list)
+            for k, m in enumerate(COMPARE_METRICS)}
+
+
+# --------------------------------------------------------------------------------------------
+# Saving
+
+
+SVG_RC: Mapping[str, Any] = {"svg.fonttype": "path", "svg.hashsalt": "clause-sim"}
+"""SVG settings: glyphs as paths (no font needed to read it), stable ids."""
+
+
+def save(fig: Figure, base: Path) -> tuple[Path, Path]:
+    """Write ``base.png`` (:data:`PNG_SIZE` pixels) and ``base.svg``; return both paths."""
+    png, svg = base.with_suffix(".png"), base.with_suffix(".svg")
+    FigureCanvasAgg(fig)
+    fig.savefig(png, dpi=DPI, format="png", metadata={"Software": f"clause-sim {__version__}"})
+    rc: Any = dict(SVG_RC)
+    with mpl.rc_context(rc):
+        fig.savefig(svg, format="svg", metadata={"Date": None,
+                                                 "Creator": f"clause-sim {__version__}"})
+    return png, svg

@@ -1,0 +1,324 @@
+"""sim.output: the results folder, written atomically, whose files agree with each other."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FICHE, make_runs
+
+from sim import output
+from sim import scenario as sc
+from sim.errors import ClauseSimError
+from sim.output import FLOW_METRICS, KEY_METRICS, OutputError
+from sim.results import TOTAL_METRICS, YEARLY_METRICS
+
+STAT_KEYS = {"mean", "ci_low", "ci_high", "p05", "p95"}
+FAST = {"figures": False, "report": False}  # tables only: the figures are tested elsewhere
+
+
+@pytest.fixture(scope="module")
+def fiche() -> sc.Scenario:
+    return sc.load(FICHE)
+
+
+@pytest.fixture(scope="module")
+def runs(hostile_results):
+    """The 3 synthetic replications behind the shared results folder (see conftest)."""
+    return hostile_results[2]
+
+
+@pytest.fixture(scope="module")
+def small(fiche):
+    """Three replications of three years: quick to write (atomicity tests)."""
+    return make_runs(3, years=range(2018, 2021), scenario=fiche.name)
+
+
+@pytest.fixture(scope="module")
+def folder(hostile_results) -> Path:
+    """A complete results folder written from synthetic replications (see conftest)."""
+    return hostile_results[0]
+
+
+def _stray(parent: Path) -> list[str]:
+    return [p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+
+
+# --------------------------------------------------------------------------------------------
+# What the folder holds
+
+
+def test_folder_layout(folder):
+    names = {p.name for p in folder.iterdir()}
+    assert {"summary.json", "yearly.csv", "replications.csv", "monthly.csv", "waits.csv",
+            "scenario.toml", "figures", "report.html"} <= names
+    figs = sorted(p.name for p in (folder / "figures").iterdir())
+    assert len([f for f in figs if f.endswith(".png")]) == 6
+    assert len([f for f in figs if f.endswith(".svg")]) == 6
+    assert not _stray(folder.parent)
+
+
+def test_summary_has_required_fields(folder, runs):
+    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert s["scenario"] == runs.scenario
+    assert s["seed"] == runs.seed
+    assert s["replications"] == 3
+    assert s["clause_hours_total"] == 1_311_000
+    assert s["fte_hours"] == 1820
+    assert s["version"]
+    for m in KEY_METRICS:
+        assert set(s[m]) == STAT_KEYS, m
+    assert len(s["years"]) == len(runs.years)
+    for row in s["years"]:
+        for m in KEY_METRICS:
+            assert set(row[m]) == STAT_KEYS
+    # the clause's figure per year over the horizon, none in the run-out year
+    assert [y["clause_hours"] for y in s["years"]] == [131_100.0] * 10 + [None]
+    assert s["bottleneck"] == {"note": "placeholder"}  # extra sections are merged
+    assert s["overrides"] == ["flow.referrals.per_year=90"]
+
+
+def test_summary_totals_equal_means_of_replications(folder):
+    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    reps = output.read_csv(folder / "replications.csv")
+    assert reps["replication"].tolist() == list(range(3))
+    for m in TOTAL_METRICS:
+        assert s[m]["mean"] == pytest.approx(float(np.mean(reps[m])), rel=1e-12, abs=1e-9), m
+
+
+def test_summary_totals_equal_sums_of_yearly_rows(folder):
+    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    yearly = output.read_csv(folder / "yearly.csv")
+    for m in FLOW_METRICS:
+        assert s[m]["mean"] == pytest.approx(float(yearly[f"{m}_mean"].sum()), rel=1e-9), m
+
+
+def test_yearly_csv_matches_summary_years(folder):
+    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    yearly = output.read_csv(folder / "yearly.csv")
+    assert yearly["year"].tolist() == [y["year"] for y in s["years"]]
+    for m in YEARLY_METRICS:
+        for k in ("mean", "ci_low", "ci_high"):
+            col = yearly[f"{m}_{k}"]
+            want = np.array([np.nan if y[m][k] is None else y[m][k] for y in s["years"]])
+            np.testing.assert_array_equal(col, want)
+
+
+def test_yearly_columns_names(runs):
+    cols = output.yearly_columns(runs)
+    assert next(iter(cols)) == "year"
+    for m in YEARLY_METRICS:
+        assert {f"{m}_mean", f"{m}_ci_low", f"{m}_ci_high"} <= set(cols)
+    assert np.isnan(cols["clause_hours"]).all()  # no hours engine given
+
+
+def test_scenario_toml_is_the_scenario_as_run(tmp_path, small):
+    s = sc.load(FICHE, ["flow.referrals.per_year=40", "clause.insertion_rate=0.07"])
+    output.write_run(tmp_path / "r", small, s, overrides=["flow.referrals.per_year=40"], **FAST)
+    text = (tmp_path / "r" / "scenario.toml").read_text(encoding="utf-8")
+    assert text.startswith("# Scenario as run by clause-sim")
+    again = sc.load(tmp_path / "r" / "scenario.toml")
+    assert again.raw == s.raw
+    assert tomllib.loads(text)["flow"]["referrals"]["per_year"] == 40
+
+
+def test_csv_round_trip_is_exact(tmp_path):
+    cols = {"a": np.array([0.1 + 0.2, 1e-300, 2.0, np.nan, 131100.0]), "b": np.arange(5.0)}
+    output.write_csv(tmp_path / "x.csv", cols)
+    back = output.read_csv(tmp_path / "x.csv")
+    np.testing.assert_array_equal(back["a"], cols["a"])
+    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "0.30000000000000004,0"
+
+
+def test_wait_columns_are_shares(runs):
+    cols = output.wait_columns(runs)
+    assert cols["intake_share"].sum() == pytest.approx(1.0)
+    assert cols["placement_share"].sum() == pytest.approx(1.0)
+    assert cols["intake_count"].sum() == runs.waits["intake"].size
+    np.testing.assert_array_equal(cols["bin_low_days"][1:], cols["bin_high_days"][:-1])
+
+
+def test_summary_text(folder, fiche):
+    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    fr = output.summary_text(s, fiche, "fr", folder)
+    assert "1\u202f311\u202f000 h" in fr and "72,0 ETP/an" in fr
+    for word in ("Heures réalisées", "ETP réalisés", "IC 95 %", "perdues", "Sorties positives",
+                 "BRSA", "Ressource la plus chargée"):
+        assert word in fr
+    en = output.summary_text(s, fiche, "en")
+    for word in ("Hours realised", "FTE realised", "95% CI", "lapsed", "Positive exits",
+                 "Busiest resource", "1,311,000 h"):
+        assert word in en
+
+
+def test_busiest_resource_skips_siae_types_without_posts(fiche):
+    s = {"facilitator_utilisation": {"mean": 0.5}, "siae_occupancy_etti": {"mean": 0.9},
+         "siae_occupancy_ai": {"mean": 0.95}}
+    assert output.busiest_resource(s) == ("siae_ai", 0.95)
+    no_ai = fiche.with_overrides(["flow.siae.posts={etti = 3, ai = 0}"])
+    assert output.busiest_resource(s, no_ai) == ("siae_etti", 0.9)
+
+
+# --------------------------------------------------------------------------------------------
+# Atomic writing
+
+
+def test_refuses_a_non_empty_folder(tmp_path, small, fiche):
+    target = tmp_path / "r"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not empty"):
+        output.write_run(target, small, fiche)
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
+    assert not _stray(tmp_path)
+    assert issubclass(OutputError, ClauseSimError)  # the CLI reports it on one line, exit 2
+
+
+def test_an_empty_folder_is_used(tmp_path, small, fiche):
+    (tmp_path / "r").mkdir()
+    output.write_run(tmp_path / "r", small, fiche, **FAST)
+    assert (tmp_path / "r" / "summary.json").is_file()
+    assert not _stray(tmp_path)
+
+
+def test_force_replaces_a_previous_results_folder(tmp_path, small, fiche):
+    target = tmp_path / "r"
+    output.write_run(target, small, fiche, **FAST)
+    (target / "old-marker").write_text("x")
+    output.write_run(target, make_runs(2, years=range(2018, 2021)), fiche, force=True, **FAST)
+    assert not (target / "old-marker").exists()
+    assert json.loads((target / "summary.json").read_text())["replications"] == 2
+    assert not _stray(tmp_path)
+
+
+def test_force_never_replaces_a_folder_that_is_not_results(tmp_path, small, fiche):
+    target = tmp_path / "project"
+    target.mkdir()
+    (target / "thesis.tex").write_text("precious")
+    with pytest.raises(OutputError, match="not a clause-sim results folder"):
+        output.write_run(target, small, fiche, force=True)
+    assert (target / "thesis.tex").read_text() == "precious"
+
+
+def test_force_never_replaces_the_current_folder(tmp_path, small, fiche, monkeypatch):
+    (tmp_path / "summary.json").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError, match="current folder"):
+        output.check_target(Path("."), force=True)
+
+
+def test_target_that_is_a_file(tmp_path, small, fiche):
+    (tmp_path / "r").write_text("x")
+    with pytest.raises(OutputError, match="not a folder"):
+        output.write_run(tmp_path / "r", small, fiche, force=True)
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("plot failed"), KeyboardInterrupt()])
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_failure_leaves_the_target_untouched(tmp_path, small, fiche, monkeypatch, exc,
+                                               existing):
+    target = tmp_path / "r"
+    if existing:
+        output.write_run(target, small, fiche, **FAST)
+        before = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
+
+    from sim import plots
+
+    def boom(*_a, **_k):
+        raise exc
+
+    monkeypatch.setattr(plots, "run_figures", boom)
+    with pytest.raises(type(exc)):
+        output.write_run(target, small, fiche, force=True)
+    if existing:
+        assert {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()} == before
+    else:
+        assert not target.exists()
+    assert not _stray(tmp_path)
+
+
+def test_a_failure_removes_the_parent_folders_it_made(tmp_path, small, fiche, monkeypatch):
+    from sim import plots
+
+    def boom(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "run_figures", boom)
+    with pytest.raises(KeyboardInterrupt):
+        output.write_run(tmp_path / "results" / "deep" / "r", small, fiche)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_waits_recorded(fiche):
+    import dataclasses
+
+    from sim import plots
+
+    runs = dataclasses.replace(make_runs(2, years=range(2018, 2021)), waits={})
+    cols = output.wait_columns(runs)
+    assert cols["intake_share"].sum() == 0 and cols["placement_count"].sum() == 0
+    fig, _data = plots.waits_figure(runs, None, "fr")
+    assert "aucune attente" in " ".join(t.get_text() for t in fig.axes[0].get_legend().texts)
+
+
+def test_folder_permissions_follow_the_umask(tmp_path, small, fiche):
+    output.write_run(tmp_path / "r", small, fiche, **FAST)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "r").stat().st_mode & 0o777 == 0o777 & ~mask
+
+
+# --------------------------------------------------------------------------------------------
+# Progress bar
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_only():
+    tty = _Tty()
+    bar = output.ProgressBar("replications", stream=tty, min_interval=0)
+    for i in range(1, 5):
+        bar(i, 4)
+    bar.close()
+    text = tty.getvalue()
+    assert "\r" in text and "4/4" in text and "100%" in text and text.endswith("\n")
+    pipe = io.StringIO()
+    bar = output.ProgressBar("replications", stream=pipe)
+    bar(1, 4)
+    bar.close()
+    assert pipe.getvalue() == ""
+    quiet = _Tty()
+    output.ProgressBar("x", stream=quiet, enabled=False)(1, 2)
+    assert quiet.getvalue() == ""
+
+
+def test_progress_bar_is_throttled():
+    tty = _Tty()
+    bar = output.ProgressBar("r", stream=tty, min_interval=3600)
+    for i in range(1, 101):
+        bar(i, 100)
+    assert tty.getvalue().count("\r") == 2  # the first draw and the final one
+
+
+def test_clock():
+    assert output._clock(0) == "0:00"
+    assert output._clock(125.7) == "2:05"
+    assert not math.isnan(float(output._clock(61).split(":")[1]))
+
+
+def test_one_replication_has_no_interval(fiche):
+    one = make_runs(1, years=range(2018, 2021), scenario=fiche.name)
+    s = output.build_summary(one, fiche)
+    text = output.summary_text(s, fiche)
+    assert "1 réplication," in text and "IC 95" not in text and "–" not in text
+    assert output.replications_text(200, "fr") == "200 réplications"
+    assert output.replications_text(1000, "en") == "1,000 replications"

@@ -1,0 +1,156 @@
+"""sim.plots: every figure readable alone, of a known size, drawn from the CSV's arrays."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FICHE, make_runs
+from PIL import Image
+
+from sim import output, plots
+from sim import scenario as sc
+from sim.hours import compute
+
+UNITS = ("(h)", "ETP", "FTE", "Personnes", "People", "(%)", "(jours)", "(days)")
+
+
+@pytest.fixture(scope="module")
+def fiche() -> sc.Scenario:
+    return sc.load(FICHE)
+
+
+@pytest.fixture(scope="module")
+def runs(fiche):
+    return make_runs(4, scenario=fiche.name, seed=11)
+
+
+@pytest.fixture(scope="module")
+def figures(runs, fiche):
+    return plots.run_figures(runs, compute(fiche), "fr")
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, figures) -> dict[str, tuple[Path, Path]]:
+    d = tmp_path_factory.mktemp("figs")
+    return {name: plots.save(fig, d / name) for name, (fig, _data) in figures.items()}
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.texts]
+
+
+def test_six_figures_in_order(figures):
+    assert list(figures) == ["1-hours", "2-fte", "3-people", "4-positive-exits",
+                             "5-utilisation", "6-waits"]
+    assert set(plots.RUN_FIGURE_CSV) == set(figures)
+
+
+@pytest.mark.parametrize("name", list(plots.RUN_FIGURES))
+def test_figure_is_readable_alone(figures, runs, name):
+    fig, _data = figures[name]
+    ax = fig.axes[0]
+    assert plots.figure_title(fig)
+    assert ax.get_xlabel() and ax.get_ylabel()
+    label = ax.get_xlabel() + " " + ax.get_ylabel()
+    assert any(u in label for u in UNITS), label
+    legend = ax.get_legend()
+    assert legend is not None and len(legend.get_texts()) >= 2
+    source = " ".join(_texts(fig))
+    assert runs.scenario[:40] in source and str(runs.seed) in source
+    assert "4 réplications" in source
+
+
+def test_reference_lines(figures):
+    _fig, data = figures["1-hours"]
+    np.testing.assert_array_equal(data["clause_hours"][:10], np.full(10, 131_100.0))
+    assert np.isnan(data["clause_hours"][10])  # run-out year: no clause figure
+    fig, data = figures["2-fte"]
+    assert data["clause_fte"][:10] == pytest.approx(np.full(10, 1_311_000 / 1820 / 10))
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("72 ETP/an" in t for t in legend), legend
+
+
+@pytest.mark.parametrize("name", list(plots.RUN_FIGURES))
+def test_png_and_svg_files(saved, name):
+    png, svg = saved[name]
+    with Image.open(png) as im:
+        im.verify()
+    with Image.open(png) as im:
+        assert im.format == "PNG"
+        assert im.size == plots.PNG_SIZE == (1000, 560)
+        pixels = np.asarray(im.convert("RGB")).astype(np.uint32)
+        packed = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+        assert len(np.unique(packed)) > 5  # not blank
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    assert root.get("viewBox")
+
+
+def test_figure_data_come_from_the_csv(tmp_path, runs, fiche, figures):
+    """Every array a figure draws equals the column of the same name in its CSV file."""
+    output.write_tables(tmp_path, runs, fiche, compute(fiche))
+    for name, (_fig, data) in figures.items():
+        table = output.read_csv(tmp_path / plots.RUN_FIGURE_CSV[name])
+        assert len(data) >= 3, name
+        for key, arr in data.items():
+            assert key in table, (name, key)
+            np.testing.assert_array_equal(np.asarray(arr, dtype=float), table[key],
+                                          err_msg=f"{name}: {key}")
+
+
+def test_plotted_lines_are_the_data(figures):
+    fig, data = figures["1-hours"]
+    lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines()}
+    realised = lines["Heures réalisées"]
+    np.testing.assert_array_equal(realised.get_ydata(), data["hours_realised_mean"])
+    np.testing.assert_array_equal(realised.get_xdata(), data["year"])
+
+
+def test_english_labels(runs, fiche):
+    fig, _ = plots.hours_figure(runs, compute(fiche), "en")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Year"
+    assert ax.get_ylabel() == "Insertion hours (h)"
+    assert "seed" in " ".join(_texts(fig))
+    fig, _ = plots.fte_figure(runs, compute(fiche), "en")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("72 FTE a year" in t for t in legend)
+
+
+def test_awkward_scenario_names_are_plain_text(tmp_path, fiche):
+    name = "<script>alert('$x$')</script> " + "long " * 40
+    runs = make_runs(2, scenario=name, years=range(2018, 2021))
+    fig, _ = plots.hours_figure(runs, None, "fr")
+    _png, svg = plots.save(fig, tmp_path / "x")
+    source = " ".join(_texts(fig))
+    assert r"\$x\$" in source and "…" in source
+    text = svg.read_text(encoding="utf-8")
+    assert "<script>" not in text
+    ET.parse(svg)  # still well-formed XML
+
+
+def test_single_replication_has_no_band(fiche):
+    runs = make_runs(1, scenario=fiche.name, years=range(2018, 2021))
+    for _name, (fig, data) in plots.run_figures(runs, compute(fiche), "fr").items():
+        assert fig.axes
+        for key, arr in data.items():
+            if key.endswith("_ci_low"):
+                assert np.isnan(arr).all()
+
+
+def test_overlay_figures(fiche):
+    a = make_runs(3, scenario="A", seed=1)
+    b = make_runs(3, scenario="B", seed=2, scale=1.5)
+    hours = compute(fiche)
+    figs = plots.compare_figures([a, b], ["a", "b"], "fr", [hours, hours])
+    assert list(figs) == ["1-hours-realised", "2-fte-realised", "3-positive-exits"]
+    fig, data = figs["1-hours-realised"]
+    np.testing.assert_array_equal(data["b:hours_realised_mean"],
+                                  np.mean(b.yearly["hours_realised"], axis=0))
+    assert "a:clause" in data
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "a" in legend and "b" in legend
+    assert "graine 1" in " ".join(_texts(fig))
