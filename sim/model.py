@@ -51,6 +51,7 @@ MONTH_DAYS = YEAR_DAYS / 12
 # person states
 WAITING, PREP_WAIT, PREP, BARRIER_WAIT, BARRIER, READY, MISSION, GONE = range(8)
 DROPPED = OUTCOMES.index("dropped_out")
+OTHER = OUTCOMES.index("other")
 N_PUB = len(PUBLICS)
 N_OUT = len(OUTCOMES)
 RSA, UNDER_26 = PUBLICS.index("rsa"), PUBLICS.index("under_26")
@@ -170,11 +171,7 @@ class _Model:
         self.place_patience = Draws(g("placement_patience"), f.placement_patience_days)
         self.u_next = Uniforms(g("next_mission"))
         self.u_outcome = Uniforms(g("outcomes"))
-        probs = np.zeros((N_PUB, N_OUT))
-        for j, p in enumerate(PUBLICS):
-            for k in POS:
-                probs[j, k] = f.outcomes[p][OUTCOMES[k]]
-        self.probs = probs
+        self.probs = [[float(f.outcomes[p][o]) for o in POSITIVE_OUTCOMES] for p in PUBLICS]
         self.uplift = f.hours_uplift_per_1000h
 
         # person state
@@ -220,8 +217,8 @@ class _Model:
         self.y_offered = [0.0] * ny
         self.y_lapsed = [0.0] * ny
         self.active_end = [0] * ny
-        self.exits_by = np.zeros((ny, N_OUT, N_PUB), dtype=np.int64)
-        self.cohort_out = np.zeros((ny, N_OUT), dtype=np.int64)
+        self.exits_by = [0] * (ny * N_OUT * N_PUB)  # flat (year, outcome, public) counts
+        self.cohort_out = [0] * (ny * N_OUT)  # flat (entry year, outcome) counts
         self.w_intake: list[tuple[int, float]] = []
         self.w_place: list[tuple[int, float]] = []
         self.w_gave_up: list[float] = []
@@ -536,23 +533,22 @@ class _Model:
             o = DROPPED
             self.y_count["gave_up_before_placement"][y] += 1
         else:
-            probs = self.probs[p]
+            probs = self.probs[p]  # positive outcomes' probabilities; "other" is the rest
             if self.uplift:
-                probs = probs * (1.0 + self.uplift * self.hours[i] / 1000.0)
-                s = probs.sum()
-                if s > 1.0:
-                    probs = probs / s
+                rise = 1.0 + self.uplift * self.hours[i] / 1000.0
+                s = sum(probs) * rise
+                probs = [q * rise / max(s, 1.0) for q in probs]
             u = self.u_outcome()
-            o = OUTCOMES.index("other")
+            o = OTHER
             acc = 0.0
-            for k in POS:
-                acc += probs[k]
+            for k, q in zip(POS, probs, strict=True):
+                acc += q
                 if u < acc:
                     o = k
                     break
         self.y_count["exits"][y] += 1
-        self.exits_by[y, o, p] += 1
-        self.cohort_out[self.cohort[i], o] += 1
+        self.exits_by[(y * N_OUT + o) * N_PUB + p] += 1
+        self.cohort_out[self.cohort[i] * N_OUT + o] += 1
         for b in (0, 1):
             if self.held[i][b]:
                 self.held[i][b] = False
@@ -596,7 +592,7 @@ class _Model:
 
         c = {k: np.asarray(v, dtype=float) for k, v in self.y_count.items()}
         gave_up = c["gave_up_before_intake"] + c["gave_up_before_placement"]
-        exits_by = self.exits_by
+        exits_by = np.asarray(self.exits_by, dtype=np.int64).reshape(ny, N_OUT, N_PUB)
         pos = exits_by[:, POS, :].sum(axis=1)
         occ, cap, wait = self.lv_occ.yearly(), self.lv_cap.yearly(), self.lv_wait.yearly()
         busy = [lv.yearly() for lv in self.lv_posts]
@@ -676,7 +672,8 @@ class _Model:
             years=np.arange(self.sc.start_year, self.sc.start_year + ny),
             yearly=yearly, totals=totals, exits_by=exits_by,
             cohort_people=cohort_people, cohort_hours=cohort_hours,
-            cohort_outcomes=self.cohort_out, monthly=monthly,
+            cohort_outcomes=np.asarray(self.cohort_out, dtype=np.int64).reshape(ny, N_OUT),
+            monthly=monthly,
             waits={"intake": w_i, "placement": w_p, "intake_gave_up": self.w_gave_up,
                    "caseload": self.w_caseload},
             events=_events(self.env),
