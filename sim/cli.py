@@ -10,11 +10,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from . import __version__, fmt
 from .errors import ClauseSimError
 from .scenario import Scenario, load
+from .streams import DEFAULT_SEED
 
 PROG = "clause-sim"
 
@@ -84,6 +86,122 @@ def hours_text(d: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# run and compare
+
+
+def _default_stem(path: str | None) -> str:
+    from .scenario import default_scenario_path
+
+    return Path(path).stem if path else default_scenario_path().stem
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import output
+
+    scenario = _load(args)
+    out = Path(args.out) if args.out else Path("results") / _default_stem(args.scenario)
+    output.check_target(out, args.force)  # before spending minutes on replications
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    bar = output.ProgressBar("replications", enabled=False if args.quiet else None)
+    diag_bar = output.ProgressBar("bottleneck", enabled=False if args.quiet else None)
+    try:
+        with output.sigterm_raises():
+            summary = output.run_and_write(
+                scenario, out, replications=args.replications, seed=seed, jobs=args.jobs,
+                lang=args.lang, force=args.force, overrides=args.overrides, progress=bar,
+                bottleneck_replications=args.bottleneck_replications,
+                bottleneck_progress=diag_bar)
+    except output.Terminated:
+        sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
+        return 143
+    sys.stdout.write(output.summary_text(summary, scenario, args.lang, out))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from . import compare, output
+
+    if len(args.scenarios) < 2:
+        raise ClauseSimError("compare needs at least two scenario files")
+    scenarios = [load(p, args.overrides) for p in args.scenarios]
+    labels = compare.labels_for(args.scenarios)
+    out = Path(args.out) if args.out else compare.default_out(args.scenarios)
+    output.check_target(out, args.force)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+
+    def progress_for(k: int, _sc: Scenario) -> output.ProgressBar:
+        return output.ProgressBar(labels[k], enabled=False if args.quiet else None)
+
+    try:
+        with output.sigterm_raises():
+            rows = compare.run_and_write(
+                scenarios, labels, out, replications=args.replications, seed=seed,
+                jobs=args.jobs, lang=args.lang, force=args.force, overrides=args.overrides,
+                progress_for=progress_for)
+    except output.Terminated:
+        sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
+        return 143
+    sys.stdout.write(compare.comparison_text(rows, labels, args.lang))
+    sys.stdout.write(f"\n-> {out}\n")
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+_seed = _non_negative_int
+
+
+def _simulation_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replications", "-n", type=_positive_int, default=200, metavar="N",
+                   help="Monte Carlo replications (default: 200)")
+    p.add_argument("--seed", type=_seed, default=None, metavar="S",
+                   help=f"root random seed (default: {DEFAULT_SEED}, the date of deliberation "
+                        "2023-243); the same seed gives the same results")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="J",
+                   help="worker processes (default: the cores available); results do not "
+                        "depend on it")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr",
+                   help="language of the report, figures and summary (default: fr)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing results folder (only at the very end of the run)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+# --------------------------------------------------------------------------------------------
+# size and sweep (sim.sizing, sim.sweep)
+
+
+def cmd_size(args: argparse.Namespace) -> int:
+    from . import sizing
+
+    return sizing.command(args, _load(args))
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from . import sweep
+
+    return sweep.command(args)
+
+
+# --------------------------------------------------------------------------------------------
 # parser
 
 
@@ -103,6 +221,96 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=cmd_hours)
+
+    p = sub.add_parser(
+        "run", help="simulate a scenario and write a results folder with figures and a report",
+        description="Run the beneficiary-flow simulation of a scenario N times and write a "
+                    "results folder: summary.json, yearly.csv, replications.csv, "
+                    "scenario.toml, figures/ (PNG, SVG) and a self-contained report.html. "
+                    "The folder is written under a temporary name and renamed at the end.")
+    _scenario_arg(p)
+    _simulation_args(p)
+    p.add_argument("--out", "-o", default=None, metavar="DIR",
+                   help="results folder (default: results/<scenario file stem>)")
+    p.add_argument("--bottleneck-replications", type=_non_negative_int, default=20, metavar="M",
+                   help="replications for the bottleneck diagnosis (+1 unit of each resource, "
+                        "same random numbers); 0 to skip it (default: 20)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "compare", help="simulate several scenarios with the same random numbers, side by side",
+        description="Run each scenario with the same seed (common random numbers) and write "
+                    "comparison.csv (differences to the first scenario with paired 95 % "
+                    "intervals), overlay figures and a report.")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="two or more scenario TOML files; the first is the reference")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a key in every scenario; repeatable")
+    _simulation_args(p)
+    p.add_argument("--out", "-o", default=None, metavar="DIR",
+                   help="comparison folder (default: results/compare-<stemA>-vs-<stemB>)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "size", help="smallest level of a resource for which a target holds",
+        description="Find the smallest level of a resource (facilitator FTE, SIAE posts of a "
+                    "type, referrals a year) for which the target holds in at least "
+                    "--confidence of the replications. Every level runs the same replications "
+                    "(common random numbers); the search gallops then bisects and never reruns "
+                    "a level. Exit code 1 when even --max-level fails.")
+    _scenario_arg(p)
+    p.add_argument("--resource", required=True, metavar="R",
+                   help="facilitators | siae.<type> (etti, ai, geiq, ei, aci) | referrals")
+    p.add_argument("--target", required=True, metavar="KEY>=VALUE",
+                   help="e.g. lapsed_share<=0.1, realised_share>=0.9, positive_exits_rsa>=60 "
+                        "(a per-replication total)")
+    p.add_argument("--confidence", type=float, default=0.9, metavar="P",
+                   help="share of replications that must meet the target (default: 0.9)")
+    p.add_argument("--replications", "-n", type=_positive_int, default=40, metavar="N",
+                   help="replications per level (default: 40)")
+    p.add_argument("--seed", type=_seed, default=None, metavar="S",
+                   help=f"root random seed (default: {DEFAULT_SEED})")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="J",
+                   help="worker processes (default: the cores available)")
+    p.add_argument("--step", type=float, default=None, metavar="X",
+                   help="distance between levels (default: 0.5 FTE, 1 post, 10 referrals/year)")
+    p.add_argument("--min-level", type=float, default=0.0, metavar="X",
+                   help="lowest level searched (default: 0)")
+    p.add_argument("--max-level", type=float, default=None, metavar="X",
+                   help="highest level searched (default: 4 x the scenario's, at least 20 steps)")
+    p.add_argument("--out", "-o", default=None, metavar="DIR",
+                   help="write sizing.png, sizing.svg, sizing.csv and sizing.json there")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr",
+                   help="language of the text and figure (default: fr)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no line per level evaluated")
+    p.set_defaults(func=cmd_size)
+
+    p = sub.add_parser(
+        "sweep", help="run a sweep file: many variants, sensitivity, on a laptop or a Dask cluster",
+        description="Run every point of a sweep file (grid, Latin hypercube, Sobol or Morris "
+                    "design), N replications each with the same seed. Rows are appended to "
+                    "DIR/points.csv as points finish; --resume skips them. At the end: "
+                    "table.csv, sensitivity.csv and figures/.")
+    p.add_argument("sweep", metavar="SWEEP.toml",
+                   help="sweep file (see scenarios/sweeps/fiche-sensitivity.toml)")
+    p.add_argument("--out", "-o", default=None, metavar="DIR",
+                   help="results folder (default: sweep-<sweep file stem>)")
+    p.add_argument("--resume", action="store_true",
+                   help="go on with the sweep already in DIR, skipping its finished points")
+    p.add_argument("--force", action="store_true",
+                   help="empty a previous sweep folder DIR and start over")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on an existing Dask cluster: tcp://HOST:PORT or a scheduler file "
+                        "(needs clause-sim[dask])")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="J",
+                   help="local worker processes (default: the cores available; ignored with "
+                        "--scheduler); results do not depend on it")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr",
+                   help="language of the summary and figures (default: fr)")
+    p.add_argument("--no-figures", action="store_true", help="write no figures")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
 
     return parser
 

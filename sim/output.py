@@ -313,6 +313,9 @@ def summary_text(summary: Mapping[str, Any], scenario: Scenario | None = None, l
             f"Busiest resource: {resource_label(res, lang)} "
             f"({fmt.percent(share, 0, lang)} mean utilisation)",
         ]
+    diag = summary.get("bottleneck")
+    if isinstance(diag, Mapping) and diag.get(f"sentence_{lang}"):
+        lines += ["", str(diag[f"sentence_{lang}"])]
     return "\n".join(lines) + "\n"
 
 
@@ -473,7 +476,14 @@ def write_results(folder: Path, runs: Runs, scenario: Scenario, *, lang: str = "
             _png, svgs[name] = plots.save(fig, fig_dir / name)
             titles[name] = plots.figure_title(fig)
     if report:
-        html = report_mod.run_report(summary, scenario, svgs, lang=lang, titles=titles)
+        sections: list[tuple[str, str, str]] = []
+        if isinstance(summary.get("bottleneck"), Mapping):
+            from .bottleneck import bottleneck_html, bottleneck_title
+
+            sections.append(("bottleneck", bottleneck_title(lang),
+                              bottleneck_html(summary["bottleneck"], lang, heading=False)))
+        html = report_mod.run_report(summary, scenario, svgs, lang=lang, titles=titles,
+                                     extra_sections=sections)
         (folder / "report.html").write_text(html, encoding="utf-8")
     return summary
 
@@ -498,12 +508,16 @@ def write_run(target: str | Path, runs: Runs, scenario: Scenario, *, lang: str =
 def run_and_write(scenario: Scenario, target: str | Path, *, replications: int, seed: int,
                   jobs: int | None = None, lang: str = "fr", force: bool = False,
                   overrides: Sequence[str] = (), progress: Any = None,
-                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  extra: Mapping[str, Any] | None = None,
+                  bottleneck_replications: int = 0, bottleneck_progress: Any = None
+                  ) -> dict[str, Any]:
     """Run the replications of a scenario and write its results folder at ``target``.
 
     The temporary folder exists from the start (with ``scenario.toml``); it is renamed into
     place only once everything is written. ``progress(done, total)`` is called after each
-    batch; its ``close()``, if any, after the replications.
+    batch; its ``close()``, if any, after the replications. With ``bottleneck_replications``
+    > 0, the bottleneck diagnosis (:func:`sim.bottleneck.diagnose`, +1 unit of each resource
+    with common random numbers on that many replications) goes into the summary and report.
     """
     from .runner import replicate
 
@@ -515,8 +529,19 @@ def run_and_write(scenario: Scenario, target: str | Path, *, replications: int, 
             close = getattr(progress, "close", None)
             if close is not None:
                 close()
+        more = dict(extra or {})
+        if bottleneck_replications > 0:
+            from .bottleneck import diagnose
+
+            try:
+                more["bottleneck"] = diagnose(scenario, runs, seed, bottleneck_replications,
+                                              jobs=jobs or 1, progress=bottleneck_progress)
+            finally:
+                close = getattr(bottleneck_progress, "close", None)
+                if close is not None:
+                    close()
         return write_results(tmp, runs, scenario, lang=lang,
-                             extra={"overrides": list(overrides), **(extra or {})})
+                             extra={"overrides": list(overrides), **more})
 
 
 class Terminated(BaseException):

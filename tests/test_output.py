@@ -80,7 +80,10 @@ def test_summary_has_required_fields(folder, runs):
             assert set(row[m]) == STAT_KEYS
     # the clause's figure per year over the horizon, none in the run-out year
     assert [y["clause_hours"] for y in s["years"]] == [131_100.0] * 10 + [None]
-    assert s["bottleneck"] == {"note": "placeholder"}  # extra sections are merged
+    # extra sections are merged: the bottleneck diagnosis, with a sentence in both languages
+    assert s["bottleneck"]["sentence_fr"] and s["bottleneck"]["sentence_en"]
+    assert {c["constraint"] for c in s["bottleneck"]["constraints"]} >= {
+        "referrals", "facilitators", "works_timing", "siae_etti"}
     assert s["overrides"] == ["flow.referrals.per_year=90"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as stdlib_html
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -183,3 +185,10 @@ def test_inline_svg_prefixes_ids_and_drops_namespaces():
     assert 'id="f1-m1"' in out and 'xlink:href="#f1-m1"' in out and "url(#f1-p2)" in out
     assert 'fill="#m1ab"' in out  # not an id: left alone
     assert 'aria-label="A &lt;title&gt;"' in out
+
+
+def test_bottleneck_section_in_report(html, folder):
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert '<section id="bottleneck">' in html
+    assert html.count("<h2>Contraintes : ce qui limite") == 1  # one heading, the page's
+    assert stdlib_html.escape(summary["bottleneck"]["sentence_fr"]) in html

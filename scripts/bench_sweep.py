@@ -1,0 +1,166 @@
+"""Benchmark: sweep throughput (replications per second) on this machine, in one run.
+
+Runs the same small sweep of the shipped fiche scenario (4 points x 20 replications, tasks of
+5 replications) three ways and prints replications per second:
+
+* a local pool of 1 worker process,
+* a local pool of 2 worker processes,
+* a 2-worker ``dask.distributed`` cluster started here on 127.0.0.1 (``dask scheduler`` and two
+  ``dask worker --nthreads 1``, Dask's default settings), torn down at the end. The scheduler
+  (which unpickles the tasks, hence imports ``sim``) and the workers import the model before the
+  clock starts, as on a cluster kept for several sweeps.
+
+Each executor runs ``--repeat`` rounds and its best round is kept (other processes on the
+machine only ever slow a round down).
+
+Targets: 2 workers >= 1.8 x 1 worker; Dask >= 80 % of the local pool at 2 workers. The three
+tables must be identical. Usage::
+
+    python scripts/bench_sweep.py [--replications 20] [--points 4] [--batch 5] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import sim.sweep as sw
+
+DASK = Path(sys.executable).parent / "dask"
+
+
+def sweep_file(folder: Path, points: int, replications: int, batch: int) -> Path:
+    posts = [15 + 5 * k for k in range(points)]
+    text = (f'[sweep]\nname = "bench"\ndesign = "grid"\nreplications = {replications}\n'
+            f"seed = 20230612\nbatch = {batch}\n"
+            f'outputs = ["hours_realised", "lapsed_share", "positive_exits"]\n'
+            f'[sweep.parameters]\n"flow.siae.posts.etti" = {posts}\n')
+    path = folder / "bench.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def timed(plan: sw.Plan, ex: sw.Executor) -> tuple[float, dict[int, np.ndarray]]:
+    """Run every point of ``plan`` on ``ex``; return the wall time (s) and the values."""
+    got: dict[int, np.ndarray] = {}
+    start = time.perf_counter()
+    sw.execute(plan, [p.id for p in plan.points], ex, lambda pid, v: got.__setitem__(pid, v))
+    return time.perf_counter() - start, got
+
+
+def start_cluster(tmp: Path) -> tuple[list[subprocess.Popen[bytes]], Path]:
+    """A scheduler and two single-threaded workers on 127.0.0.1 (Dask's default settings)."""
+    sched_file = tmp / "scheduler.json"
+    procs = []
+
+    def spawn(args: list[str], log: str) -> None:
+        with open(tmp / log, "wb") as out:
+            procs.append(subprocess.Popen([str(DASK), *args], stdout=out,
+                                          stderr=subprocess.STDOUT, start_new_session=True))
+
+    spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+           "--scheduler-file", str(sched_file)], "scheduler.log")
+    deadline = time.monotonic() + 60
+    while not sched_file.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the Dask scheduler did not start")
+        time.sleep(0.1)
+    for i in range(2):
+        spawn(["worker", "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--host",
+               "127.0.0.1", "--scheduler-file", str(sched_file)], f"worker{i}.log")
+    return procs, sched_file
+
+
+def stop_cluster(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in reversed(procs):
+        if proc.poll() is not None:
+            continue
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--replications", type=int, default=20, help="per point (default 20)")
+    ap.add_argument("--points", type=int, default=4, help="points of the sweep (default 4)")
+    ap.add_argument("--batch", type=int, default=5, help="replications per task (default 5)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="rounds; each executor's best round is kept (default 3)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="clause-sim-bench-") as t:
+        tmp = Path(t)
+        plan = sw.plan(sweep_file(tmp, args.points, args.replications, args.batch))
+        reps = len(plan.points) * plan.sweep.replications
+        print(f"clause-sim sweep benchmark: fiche scenario, {len(plan.points)} points x "
+              f"{plan.sweep.replications} replications = {reps} replications a run, tasks of "
+              f"{plan.sweep.batch}; best of {args.repeat} rounds; {os.cpu_count()} CPU(s), "
+              f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}")
+        times: dict[str, list[float]] = {}
+        values: dict[str, dict[int, np.ndarray]] = {}
+
+        def record(name: str, ex: sw.Executor) -> None:
+            secs, got = timed(plan, ex)
+            times.setdefault(name, []).append(secs)
+            values[name] = got
+
+        for _ in range(args.repeat):  # rounds interleave the local pools
+            for jobs in (1, 2):
+                ex = sw.LocalPool(jobs)
+                try:
+                    record(f"local, {jobs} worker(s)", ex)
+                finally:
+                    ex.close()
+        if not DASK.exists():
+            print(f"(no {DASK}: install clause-sim[dask] for the Dask figure)")
+        else:
+            procs, sched_file = start_cluster(tmp)
+            try:
+                dask_ex = sw.DaskCluster(str(sched_file))
+                try:
+                    dask_ex.client.wait_for_workers(2, timeout=60)
+                    dask_ex.workers, dask_ex.window = 2, 4  # as LocalPool(2)
+                    # warm the imports (the scheduler unpickles tasks too), as on a cluster
+                    # kept for several sweeps
+                    dask_ex.client.run(__import__, "sim.sweep")
+                    dask_ex.client.run_on_scheduler(__import__, "sim.sweep")
+                    for _ in range(args.repeat):
+                        record("dask, 2 workers", dask_ex)
+                finally:
+                    dask_ex.close()
+            finally:
+                stop_cluster(procs)
+        print(f"\n{'executor':<22}{'best s':>9}{'reps/s':>9}   all rounds (s)")
+        rate = {}
+        for name, secs in times.items():
+            rate[name] = reps / min(secs)
+            rounds = " ".join(f"{x:.2f}" for x in secs)
+            print(f"{name:<22}{min(secs):>9.2f}{rate[name]:>9.2f}   {rounds}")
+        one, two = rate["local, 1 worker(s)"], rate["local, 2 worker(s)"]
+        print(f"\nspeed-up 2 workers / 1 worker: {two / one:.2f}x (target >= 1.8x): "
+              f"{'met' if two / one >= 1.8 else 'NOT met'}")
+        if "dask, 2 workers" in rate:
+            r = rate["dask, 2 workers"] / two
+            print(f"Dask / local pool at 2 workers: {100 * r:.0f} % (target >= 80 %): "
+                  f"{'met' if r >= 0.8 else 'NOT met'}")
+        ref = values["local, 1 worker(s)"]
+        same = all(set(got) == set(ref) and all(np.array_equal(ref[k], got[k]) for k in ref)
+                   for got in values.values())
+        print(f"identical results across executors: {'yes' if same else 'NO'}")
+        return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

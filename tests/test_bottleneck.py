@@ -1,0 +1,170 @@
+"""Bottleneck diagnosis: the levers (+1 unit), the measures per constraint, common random numbers,
+the binding constraint and its sentences, JSON and the HTML fragment."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import sim.runner
+from sim import bottleneck as bn
+from sim.results import LAPSE_CAUSES
+from sim.runner import replicate, run_replications
+from sim.scenario import load
+
+SMALL = ["scenario.horizon_years=2", "works[0].dwellings=2000", "flow.referrals.per_year=50",
+         "flow.siae.posts.etti=2"]
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load(None, SMALL)
+
+
+@pytest.fixture(scope="module")
+def diag(small):
+    runs = replicate(small, 8, seed=4, jobs=1)
+    return bn.diagnose(small, runs, replications=6, jobs=1), runs
+
+
+def test_levers_on_the_fiche():
+    sc = load()
+    lv = bn.levers(sc)
+    assert set(lv) == set(bn.CONSTRAINTS)
+    assert lv["facilitators"].overrides == ("flow.facilitators.fte=3.5",)
+    assert lv["referrals"].overrides == ("flow.referrals.per_year=198.0",)
+    assert lv["siae_etti"].overrides == ("flow.siae.posts.etti=21",)
+    assert lv["preparation"] is None  # places not capped in the fiche
+    works = lv["works_timing"]
+    shifted = sc.with_overrides(list(works.overrides)).flow.operations.duration_days
+    assert shifted.kind == "triangular"
+    assert dict(shifted.params) == {"low": 210.0, "mode": 395.0, "high": 570.0}
+    for lever in lv.values():  # every override applies cleanly
+        if lever is not None:
+            sc.with_overrides(list(lever.overrides))
+
+
+def test_levers_follow_the_scenario():
+    sc = load(None, ["flow.preparation.places_per_year=20", "flow.facilitators.fte=[1, 2, 2, 2, "
+                     "2, 2, 2, 2, 2, 3]", "flow.missions.mode_shares={direct = 0.7, etti = 0.3}",
+                     'flow.operations.duration_days={dist = "exponential", mean = 300}'])
+    lv = bn.levers(sc)
+    assert lv["preparation"].overrides == ("flow.preparation.places_per_year=25",)
+    new = sc.with_overrides(list(lv["facilitators"].overrides))
+    assert new.flow.facilitators.fte == (2, 3, 3, 3, 3, 3, 3, 3, 3, 4)
+    assert lv["siae_ai"] is None and lv["siae_etti"] is not None
+    dur = sc.with_overrides(list(lv["works_timing"].overrides)).flow.operations.duration_days
+    assert dur.mean == 330.0
+
+
+def test_diagnose_measures(diag, small):
+    d, runs = diag
+    json.dumps(d, allow_nan=False)  # JSON-ready
+    by = {e["constraint"]: e for e in d["constraints"]}
+    assert list(by) == list(bn.CONSTRAINTS)
+    # lapsed hours by cause add up to the hours lapsed
+    total = sum(by[c]["hours_lapsed"]["mean"] for c in LAPSE_CAUSES)
+    assert math.isclose(total, d["hours_lapsed"], rel_tol=1e-9)
+    shares = sum(by[c]["share_of_lapsed"] for c in LAPSE_CAUSES)
+    assert math.isclose(shares, 1.0, rel_tol=1e-9)
+    assert math.isclose(by["siae_etti"]["time_at_capacity"]["mean"],
+                        float(np.mean(runs.totals["time_full_siae_etti"])))
+    assert by["referrals"]["time_at_capacity"] is None
+    assert by["works_timing"]["time_at_capacity"] is None
+    assert by["preparation"]["hours_gained"] is None and "not applicable" in by["preparation"][
+        "note_en"]
+    assert d["method"]["replications"] == 6 and d["method"]["replications_run"] == 8
+
+
+def test_diagnose_binding_and_sentences(diag):
+    d, _ = diag
+    assert d["binding"] == "siae_etti"
+    assert d["sentence_fr"].startswith("Contrainte limitante : postes ETTI.")
+    assert d["sentence_en"].startswith("Binding constraint: ETTI posts.")
+    assert "+1 poste ETTI" in d["sentence_fr"] and "+1 ETTI post" in d["sentence_en"]
+    assert "IC 95 %" in d["sentence_fr"] and "95% CI" in d["sentence_en"]
+
+
+def test_gain_is_a_paired_difference_with_common_random_numbers(diag, small):
+    d, runs = diag
+    by = {e["constraint"]: e for e in d["constraints"]}
+    more = small.with_overrides(["flow.siae.posts.etti=3"])
+    new = np.array([r.totals["hours_realised"] for r in run_replications(more, 4, range(6))])
+    diff = new - runs.totals["hours_realised"][:6]
+    g = by["siae_etti"]["hours_gained"]
+    assert math.isclose(g["mean"], float(diff.mean()), rel_tol=1e-12)
+    assert g["mean"] > 0 and g["ci_low"] > 0  # one more post in the binding type helps
+
+
+def test_never_at_capacity_is_not_simulated(small, monkeypatch):
+    sc = small.with_overrides(["flow.facilitators.fte=20", "flow.siae.posts.ai=50",
+                               "flow.siae.posts.geiq=50", "flow.siae.posts.ei=50",
+                               "flow.siae.posts.aci=50"])
+    runs = replicate(sc, 3, seed=2, jobs=1)
+    assert not np.any(runs.totals["time_full_facilitators"] > 0)
+    calls = {"n": 0}
+    real = sim.runner.simulate
+
+    def counting(*args, **kwargs):
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sim.runner, "simulate", counting)
+    d = bn.diagnose(sc, runs, replications=3, jobs=1)
+    by = {e["constraint"]: e for e in d["constraints"]}
+    fac = by["facilitators"]
+    assert fac["hours_gained"]["mean"] == 0.0
+    assert "never at capacity" in fac["note_en"]
+    simulated = [c for c, e in by.items() if e["hours_gained"] is not None and e["note_en"] is None]
+    assert "facilitators" not in simulated and "siae_ai" not in simulated
+    assert calls["n"] == 3 * len(simulated)
+
+
+def test_other_seed_reruns_the_base(small):
+    runs = replicate(small, 3, seed=4, jobs=1)
+    d = bn.diagnose(small, runs, seed=9, replications=3, jobs=1)
+    assert d["method"]["seed"] == 9
+    by = {e["constraint"]: e for e in d["constraints"]}
+    base = run_replications(small, 9, range(3))
+    more = run_replications(small.with_overrides(["flow.siae.posts.etti=3"]), 9, range(3))
+    diff = [b.totals["hours_realised"] - a.totals["hours_realised"]
+            for a, b in zip(base, more, strict=True)]
+    assert math.isclose(by["siae_etti"]["hours_gained"]["mean"], float(np.mean(diff)))
+
+
+def _fake(binding: str | None, label: str = "postes <ETTI>") -> dict:
+    entry = {"constraint": "siae_etti", "label_fr": label, "label_en": label,
+             "time_at_capacity": {"mean": 0.8}, "hours_lapsed": {"mean": 1000.0},
+             "share_of_lapsed": 0.5, "lever": {"fr": "+1 poste", "en": "+1 post",
+                                               "overrides": []},
+             "hours_gained": {"mean": 200.0, "ci_low": 150.0, "ci_high": 250.0},
+             "note_fr": None, "note_en": None}
+    d = {"method": {"replications": 5, "replications_run": 10}, "lapsed_share": 0.004,
+         "constraints": [entry], "binding": binding, "best_lever": None}
+    d["sentence_fr"] = bn.sentence(d, "fr")
+    d["sentence_en"] = bn.sentence(d, "en")
+    return d
+
+
+def test_sentence_when_nothing_binds():
+    d = _fake(None)
+    assert d["sentence_fr"].startswith("Aucune contrainte ne limite nettement")
+    assert d["sentence_en"].startswith("No constraint binds materially")
+    assert "0.4%" in d["sentence_en"]
+
+
+def test_html_fragment_is_escaped(diag):
+    d = _fake("siae_etti", label='postes <script>alert("x")</script>')
+    frag = bn.bottleneck_html(d, "fr")
+    assert "<script>" not in frag and "&lt;script&gt;" in frag
+    assert frag.startswith('<section class="bottleneck" lang="fr">')
+    assert '<tr class="binding">' in frag
+    real, _ = diag
+    en = bn.bottleneck_html(real, "en")
+    assert "Binding constraint: ETTI posts." in en and "<table" in en
+    assert en.count("<tr") == 1 + len(bn.CONSTRAINTS)
+    text = bn.bottleneck_text(real, "fr")
+    assert "Contrainte limitante" in text and "postes ETTI" in text
