@@ -34,7 +34,6 @@ English name it with its figures, and the best marginal lever when it is another
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ import numpy as np
 from . import fmt
 from .results import Runs, describe
 from .runner import Progress, run_replications
-from .scenario import SIAE_TYPES, Dist, Scenario
+from .scenario import SIAE_TYPES, Dist, Scenario, toml_value
 
 CONSTRAINTS: tuple[str, ...] = ("referrals", "facilitators", "preparation",
                                 *[f"siae_{t}" for t in SIAE_TYPES], "works_timing")
@@ -86,21 +85,8 @@ class Lever:
 
 
 def _toml(value: Any) -> str:
-    """A value as inline TOML (numbers, strings, lists, tables)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        x = round(value, 9)
-        return repr(x)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, Sequence):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {value!r} as TOML")
+    """A value as inline TOML, floats rounded to 9 decimals (hides binary noise)."""
+    return toml_value(value, digits=9)
 
 
 def _per_year(values: Sequence[float], factor: float = 1.0, add: float = 0.0) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from . import __version__, fmt
 from .output import busiest_resource, replications_text, resource_label
 from .results import METRICS, TOTAL_METRICS
-from .scenario import SCHEMA, Key, Scenario, Table, TableArray, read_toml
+from .scenario import SCHEMA, Key, Scenario, Table, TableArray, read_toml, toml_value
 
 esc = html.escape
 
@@ -216,23 +216,6 @@ def _colon(lang: str) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Values and numbers
-
-
-def toml_value(v: Any) -> str:
-    """A value written as TOML (strings quoted, tables inline) for display."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v) if not v.is_integer() else f"{v:.1f}"
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, Mapping):
-        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    return str(v)
 
 
 def num(x: Any, metric_unit: str, lang: str) -> str:

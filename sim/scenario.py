@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import math
 import re
 import tomllib
@@ -843,6 +844,24 @@ def _barrier(b: dict[str, Any]) -> Barrier:
         delay_days=_dist(b["delay_days"]),
         places=b["places"],
     )
+
+
+def toml_value(value: Any, digits: int | None = None) -> str:
+    """A value written as inline TOML (``--set`` values, display): numbers, strings, lists,
+    inline tables. With ``digits``, floats are rounded first (hides binary noise)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(round(value, digits) if digits is not None else value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {toml_value(v, digits)}" for k, v in value.items()) + " }"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(toml_value(v, digits) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
 
 
 def _freeze(value: Any) -> Any:

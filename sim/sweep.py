@@ -76,7 +76,7 @@ from . import __version__, fmt
 from .errors import ClauseSimError, ScenarioError
 from .results import METRICS, TOTAL_METRICS, describe
 from .runner import default_jobs, run_batch
-from .scenario import Scenario, load, read_toml
+from .scenario import Scenario, load, read_toml, toml_value
 from .streams import DEFAULT_SEED
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -408,16 +408,6 @@ def design_points(sweep: Sweep) -> tuple[list[tuple[Any, ...]], np.ndarray | Non
     return [tuple(c[i] for c in cols) for i in range(unit.shape[0])], unit
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return repr(v)
-    return json.dumps(v)
-
-
 def cell(v: Any) -> str:
     """A value as written in the CSV files (floats round-trip exactly; NaN is empty)."""
     if isinstance(v, bool):
@@ -472,13 +462,13 @@ def plan(sweep: Sweep | str | Path) -> Plan:
     values, unit = design_points(sw)
     points = []
     for i, vals in enumerate(values):
-        ov = tuple(f"{k}={_toml_value(v)}" for k, v in zip(sw.keys, vals, strict=True))
+        ov = tuple(f"{k}={toml_value(v)}" for k, v in zip(sw.keys, vals, strict=True))
         try:
             sc = base.with_overrides(list(ov))
         except ScenarioError as exc:
             key = next((k for k in sw.keys if exc.key == k or exc.key.startswith(k)),
                        sw.keys[0])
-            shown = ", ".join(f"{k}={_toml_value(v)}" for k, v in zip(sw.keys, vals, strict=True))
+            shown = ", ".join(f"{k}={toml_value(v)}" for k, v in zip(sw.keys, vals, strict=True))
             hint = (" (add integer = true?)" if "whole number" in exc.message else "")
             raise ScenarioError(sw.file, _pkey(key),
                                 f"point {i} ({shown}): {exc.message}{hint}") from None

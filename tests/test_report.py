@@ -158,13 +158,6 @@ def test_parameters_origin(tmp_path):
     assert rows["works[0].dwellings"] == (10, "file")
 
 
-def test_toml_value():
-    assert report.toml_value({"dist": "fixed", "value": 3}) == '{ dist = "fixed", value = 3 }'
-    assert report.toml_value([1, 2.5, "a"]) == '[1, 2.5, "a"]'
-    assert report.toml_value(True) == "true"
-    assert report.toml_value(28.0) == "28.0"
-
-
 def test_num_has_no_negative_zero():
     assert report.num(-0.2, "people", "fr") == "0"
     assert report.num(-0.0004, "share", "fr") == "0,0\u202f%"

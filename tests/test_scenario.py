@@ -344,3 +344,13 @@ def test_dist_means():
         155 / 3)
     assert sc.Dist("empirical", {"values": (1, 3), "weights": (3, 1)}).mean == 1.5
     assert sc.Dist("empirical", {"values": (1, 3)}).mean == 2.0
+
+
+def test_toml_value_writes_inline_toml_that_reads_back():
+    assert sc.toml_value({"dist": "fixed", "value": 3}) == '{ dist = "fixed", value = 3 }'
+    assert sc.toml_value([1, 2.5, "a"]) == '[1, 2.5, "a"]'
+    assert sc.toml_value(True) == "true"
+    assert sc.toml_value(28.0) == "28.0"
+    assert sc.toml_value(198.00000000000003, digits=9) == "198.0"
+    for value in ('say "hi"\n\tà', [1, [2.5, "x"]], {"a": {"b": [True, 3]}}, 1e-300):
+        assert tomllib.loads(f"v = {sc.toml_value(value)}")["v"] == value
