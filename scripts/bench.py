@@ -51,8 +51,10 @@ def main() -> None:
         events += run.events
     model = events / sum(times)
     print(f"bare SimPy loop         : {bare:12,.0f} events/s")
-    print(f"model (fiche scenario)  : {model:12,.0f} events/s  "
-          f"({model / bare:.0%} of bare; target 40 %)  {events / len(times):,.0f} events/rep")
+    print(
+        f"model (fiche scenario)  : {model:12,.0f} events/s  "
+        f"({model / bare:.0%} of bare; target 40 %)  {events / len(times):,.0f} events/rep"
+    )
     one = statistics.median(times)
     print(f"one replication         : {one:12.3f} s   (median of {len(times)}; target < 0.5 s)")
     for jobs in (1, 2):

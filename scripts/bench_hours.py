@@ -40,8 +40,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--variants", type=int, default=TARGET_VARIANTS)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2023)
-    parser.add_argument("--rounding", default="floor_per_dwelling",
-                        choices=("none", "floor_per_dwelling", "round_per_dwelling", "round_total"))
+    parser.add_argument(
+        "--rounding",
+        default="floor_per_dwelling",
+        choices=("none", "floor_per_dwelling", "round_per_dwelling", "round_total"),
+    )
     args = parser.parse_args(argv)
 
     # The fiche itself, as a sanity check of what is being timed.
@@ -58,8 +61,12 @@ def main(argv: list[str]) -> int:
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         hours, _fte, per_year = fiche_variants(
-            v["dwellings"], v["cost_per_dwelling_eur"], v["labour_share"],
-            v["insertion_rate"], v["hourly_cost_eur"], rounding=args.rounding,
+            v["dwellings"],
+            v["cost_per_dwelling_eur"],
+            v["labour_share"],
+            v["insertion_rate"],
+            v["hourly_cost_eur"],
+            rounding=args.rounding,
         )
         times.append(time.perf_counter() - t0)
     best = min(times)
@@ -71,11 +78,15 @@ def main(argv: list[str]) -> int:
     print(f"  runs            {args.repeat:>14}  ({', '.join(f'{t:.3f}' for t in times)} s)")
     print(f"  best wall time  {best:>14.4f} s")
     print(f"  variants/s      {rate:>14,.0f}")
-    print(f"  hours           mean {hours.mean():,.0f}, min {hours.min():,.0f}, "
-          f"max {hours.max():,.0f}; FTE a year mean {per_year.mean():.1f}")
+    print(
+        f"  hours           mean {hours.mean():,.0f}, min {hours.min():,.0f}, "
+        f"max {hours.max():,.0f}; FTE a year mean {per_year.mean():.1f}"
+    )
     met = rate * TARGET_SECONDS >= TARGET_VARIANTS
-    print(f"target ({TARGET_VARIANTS:,} variants in under {TARGET_SECONDS:g} s): "
-          f"{'met' if met else 'NOT met'}")
+    print(
+        f"target ({TARGET_VARIANTS:,} variants in under {TARGET_SECONDS:g} s): "
+        f"{'met' if met else 'NOT met'}"
+    )
     return 0
 
 

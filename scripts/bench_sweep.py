@@ -40,10 +40,12 @@ DASK = Path(sys.executable).parent / "dask"
 
 def sweep_file(folder: Path, points: int, replications: int, batch: int) -> Path:
     posts = [15 + 5 * k for k in range(points)]
-    text = (f'[sweep]\nname = "bench"\ndesign = "grid"\nreplications = {replications}\n'
-            f"seed = 20230612\nbatch = {batch}\n"
-            f'outputs = ["hours_realised", "lapsed_share", "positive_exits"]\n'
-            f'[sweep.parameters]\n"flow.siae.posts.etti" = {posts}\n')
+    text = (
+        f'[sweep]\nname = "bench"\ndesign = "grid"\nreplications = {replications}\n'
+        f"seed = 20230612\nbatch = {batch}\n"
+        f'outputs = ["hours_realised", "lapsed_share", "positive_exits"]\n'
+        f'[sweep.parameters]\n"flow.siae.posts.etti" = {posts}\n'
+    )
     path = folder / "bench.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -64,19 +66,46 @@ def start_cluster(tmp: Path) -> tuple[list[subprocess.Popen[bytes]], Path]:
 
     def spawn(args: list[str], log: str) -> None:
         with open(tmp / log, "wb") as out:
-            procs.append(subprocess.Popen([str(DASK), *args], stdout=out,
-                                          stderr=subprocess.STDOUT, start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [str(DASK), *args], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
 
-    spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-           "--scheduler-file", str(sched_file)], "scheduler.log")
+    spawn(
+        [
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(sched_file),
+        ],
+        "scheduler.log",
+    )
     deadline = time.monotonic() + 60
     while not sched_file.exists():
         if time.monotonic() > deadline:
             raise RuntimeError("the Dask scheduler did not start")
         time.sleep(0.1)
     for i in range(2):
-        spawn(["worker", "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--host",
-               "127.0.0.1", "--scheduler-file", str(sched_file)], f"worker{i}.log")
+        spawn(
+            [
+                "worker",
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                "--scheduler-file",
+                str(sched_file),
+            ],
+            f"worker{i}.log",
+        )
     return procs, sched_file
 
 
@@ -97,17 +126,23 @@ def main() -> int:
     ap.add_argument("--replications", type=int, default=20, help="per point (default 20)")
     ap.add_argument("--points", type=int, default=4, help="points of the sweep (default 4)")
     ap.add_argument("--batch", type=int, default=5, help="replications per task (default 5)")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="rounds; each executor's best round is kept (default 3)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds; each executor's best round is kept (default 3)",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="clause-sim-bench-") as t:
         tmp = Path(t)
         plan = sw.plan(sweep_file(tmp, args.points, args.replications, args.batch))
         reps = len(plan.points) * plan.sweep.replications
-        print(f"clause-sim sweep benchmark: fiche scenario, {len(plan.points)} points x "
-              f"{plan.sweep.replications} replications = {reps} replications a run, tasks of "
-              f"{plan.sweep.batch}; best of {args.repeat} rounds; {os.cpu_count()} CPU(s), "
-              f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}")
+        print(
+            f"clause-sim sweep benchmark: fiche scenario, {len(plan.points)} points x "
+            f"{plan.sweep.replications} replications = {reps} replications a run, tasks of "
+            f"{plan.sweep.batch}; best of {args.repeat} rounds; {os.cpu_count()} CPU(s), "
+            f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f}"
+        )
         times: dict[str, list[float]] = {}
         values: dict[str, dict[int, np.ndarray]] = {}
 
@@ -149,15 +184,21 @@ def main() -> int:
             rounds = " ".join(f"{x:.2f}" for x in secs)
             print(f"{name:<22}{min(secs):>9.2f}{rate[name]:>9.2f}   {rounds}")
         one, two = rate["local, 1 worker(s)"], rate["local, 2 worker(s)"]
-        print(f"\nspeed-up 2 workers / 1 worker: {two / one:.2f}x (target >= 1.8x): "
-              f"{'met' if two / one >= 1.8 else 'NOT met'}")
+        print(
+            f"\nspeed-up 2 workers / 1 worker: {two / one:.2f}x (target >= 1.8x): "
+            f"{'met' if two / one >= 1.8 else 'NOT met'}"
+        )
         if "dask, 2 workers" in rate:
             r = rate["dask, 2 workers"] / two
-            print(f"Dask / local pool at 2 workers: {100 * r:.0f} % (target >= 80 %): "
-                  f"{'met' if r >= 0.8 else 'NOT met'}")
+            print(
+                f"Dask / local pool at 2 workers: {100 * r:.0f} % (target >= 80 %): "
+                f"{'met' if r >= 0.8 else 'NOT met'}"
+            )
         ref = values["local, 1 worker(s)"]
-        same = all(set(got) == set(ref) and all(np.array_equal(ref[k], got[k]) for k in ref)
-                   for got in values.values())
+        same = all(
+            set(got) == set(ref) and all(np.array_equal(ref[k], got[k]) for k in ref)
+            for got in values.values()
+        )
         print(f"identical results across executors: {'yes' if same else 'NO'}")
         return 0 if same else 1
 

@@ -46,8 +46,13 @@ from .results import Runs, describe
 from .runner import Progress, run_replications
 from .scenario import SIAE_TYPES, Dist, Scenario, toml_value
 
-CONSTRAINTS: tuple[str, ...] = ("referrals", "facilitators", "preparation",
-                                *[f"siae_{t}" for t in SIAE_TYPES], "works_timing")
+CONSTRAINTS: tuple[str, ...] = (
+    "referrals",
+    "facilitators",
+    "preparation",
+    *[f"siae_{t}" for t in SIAE_TYPES],
+    "works_timing",
+)
 """The constraints diagnosed, in display order."""
 
 DEFAULT_REPLICATIONS = 40
@@ -122,24 +127,41 @@ def levers(scenario: Scenario) -> dict[str, Lever | None]:
     out: dict[str, Lever | None] = {
         "referrals": Lever(
             (f"flow.referrals.per_year={_per_year(f.referrals_per_year, REFERRALS_FACTOR)}",),
-            "+10 % d'orientations par an", "+10% referrals a year"),
+            "+10 % d'orientations par an",
+            "+10% referrals a year",
+        ),
         "facilitators": Lever(
             (f"flow.facilitators.fte={_per_year(f.facilitators.fte, add=1.0)}",),
-            "+1 ETP de facilitateur", "+1 facilitator FTE"),
+            "+1 ETP de facilitateur",
+            "+1 facilitator FTE",
+        ),
     }
     places = f.preparation.places_per_year
-    out["preparation"] = None if places is None else Lever(
-        (f"flow.preparation.places_per_year={places + PREPARATION_EXTRA}",),
-        f"+{PREPARATION_EXTRA} places de préparation par an",
-        f"+{PREPARATION_EXTRA} preparation places a year")
+    out["preparation"] = (
+        None
+        if places is None
+        else Lever(
+            (f"flow.preparation.places_per_year={places + PREPARATION_EXTRA}",),
+            f"+{PREPARATION_EXTRA} places de préparation par an",
+            f"+{PREPARATION_EXTRA} preparation places a year",
+        )
+    )
     for t in SIAE_TYPES:
-        out[f"siae_{t}"] = None if f.missions.mode_shares[t] <= 0 else Lever(
-            (f"flow.siae.posts.{t}={f.siae_posts[t] + 1}",),
-            f"+1 poste {t.upper()}", f"+1 {t.upper()} post")
+        out[f"siae_{t}"] = (
+            None
+            if f.missions.mode_shares[t] <= 0
+            else Lever(
+                (f"flow.siae.posts.{t}={f.siae_posts[t] + 1}",),
+                f"+1 poste {t.upper()}",
+                f"+1 {t.upper()} post",
+            )
+        )
     dur = _shifted(f.operations.duration_days, WORKS_EXTRA_DAYS)
     out["works_timing"] = Lever(
         (f"flow.operations.duration_days={_toml(dur)}",),
-        "des opérations plus longues de 30 jours", "operations 30 days longer")
+        "des opérations plus longues de 30 jours",
+        "operations 30 days longer",
+    )
     return out
 
 
@@ -148,8 +170,11 @@ _NOT_APPLICABLE = {
     "siae": ("aucune offre ne passe par ce type de SIAE", "no offer goes through this SIAE type"),
 }
 
-_TIME_FULL = {"facilitators": "time_full_facilitators", "preparation": "time_full_preparation",
-              **{f"siae_{t}": f"time_full_siae_{t}" for t in SIAE_TYPES}}
+_TIME_FULL = {
+    "facilitators": "time_full_facilitators",
+    "preparation": "time_full_preparation",
+    **{f"siae_{t}": f"time_full_siae_{t}" for t in SIAE_TYPES},
+}
 
 
 def _stat(x: Any) -> dict[str, Any]:
@@ -160,9 +185,14 @@ def _clean(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def diagnose(scenario: Scenario, runs: Runs, seed: int | None = None,
-             replications: int = DEFAULT_REPLICATIONS, jobs: int = 1,
-             progress: Progress | None = None) -> dict[str, Any]:
+def diagnose(
+    scenario: Scenario,
+    runs: Runs,
+    seed: int | None = None,
+    replications: int = DEFAULT_REPLICATIONS,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """How binding each constraint was in ``runs``, and the hours one more unit would realise.
 
     Parameters
@@ -194,8 +224,11 @@ def diagnose(scenario: Scenario, runs: Runs, seed: int | None = None,
     lapsed_total = float(np.mean(runs.totals["hours_lapsed"]))
     offered = float(np.mean(runs.totals["hours_offered"]))
     lv = levers(scenario)
-    to_run = [c for c in CONSTRAINTS if lv[c] is not None
-              and not (c in base_full and not np.any(base_full[c] > 0))]
+    to_run = [
+        c
+        for c in CONSTRAINTS
+        if lv[c] is not None and not (c in base_full and not np.any(base_full[c] > 0))
+    ]
     done = 0
     entries: list[dict[str, Any]] = []
     for c in CONSTRAINTS:
@@ -206,13 +239,18 @@ def diagnose(scenario: Scenario, runs: Runs, seed: int | None = None,
             "constraint": c,
             "label_fr": LABELS[c][0],
             "label_en": LABELS[c][1],
-            "time_at_capacity": (None if cap is None or (c == "preparation" and lever is None)
-                                 else _stat(runs.totals[cap])),
+            "time_at_capacity": (
+                None
+                if cap is None or (c == "preparation" and lever is None)
+                else _stat(runs.totals[cap])
+            ),
             "hours_lapsed": _stat(lapsed),
-            "share_of_lapsed": (_clean(float(lapsed.mean()) / lapsed_total)
-                                if lapsed_total > 0 else None),
-            "lever": None if lever is None else {"fr": lever.fr, "en": lever.en,
-                                                 "overrides": list(lever.overrides)},
+            "share_of_lapsed": (
+                _clean(float(lapsed.mean()) / lapsed_total) if lapsed_total > 0 else None
+            ),
+            "lever": None
+            if lever is None
+            else {"fr": lever.fr, "en": lever.en, "overrides": list(lever.overrides)},
             "hours_gained": None,
             "note_fr": None,
             "note_en": None,
@@ -222,14 +260,19 @@ def diagnose(scenario: Scenario, runs: Runs, seed: int | None = None,
             entry["note_fr"], entry["note_en"] = f"non applicable : {fr}", f"not applicable: {en}"
         elif c not in to_run:
             entry["hours_gained"] = _stat(np.zeros(m))
-            entry["note_fr"] = ("jamais à pleine capacité dans ces réplications : une unité de "
-                                "plus ne change rien (0 h, non simulé)")
-            entry["note_en"] = ("never at capacity in these replications: one more unit changes "
-                                "nothing (0 h, not simulated)")
+            entry["note_fr"] = (
+                "jamais à pleine capacité dans ces réplications : une unité de "
+                "plus ne change rien (0 h, non simulé)"
+            )
+            entry["note_en"] = (
+                "never at capacity in these replications: one more unit changes "
+                "nothing (0 h, not simulated)"
+            )
         else:
             sc = scenario.with_overrides(list(lever.overrides))
-            new = np.array([r.totals["hours_realised"]
-                            for r in run_replications(sc, seed, range(m), jobs)])
+            new = np.array(
+                [r.totals["hours_realised"] for r in run_replications(sc, seed, range(m), jobs)]
+            )
             entry["hours_gained"] = _stat(new - base)
             done += 1
             if progress:
@@ -239,12 +282,18 @@ def diagnose(scenario: Scenario, runs: Runs, seed: int | None = None,
     best = _best_lever(entries)
     diag: dict[str, Any] = {
         "method": {
-            "replications": m, "seed": seed, "replications_run": runs.n,
+            "replications": m,
+            "seed": seed,
+            "replications_run": runs.n,
             "interval": "95 % Student-t interval of the mean paired difference "
-                        "(common random numbers)",
-            "levers": {"referrals": "+10 % a year", "facilitators": "+1 FTE every year",
-                       "preparation": f"+{PREPARATION_EXTRA} places a year",
-                       "siae": "+1 post", "works_timing": "operations 30 days longer"},
+            "(common random numbers)",
+            "levers": {
+                "referrals": "+10 % a year",
+                "facilitators": "+1 FTE every year",
+                "preparation": f"+{PREPARATION_EXTRA} places a year",
+                "siae": "+1 post",
+                "works_timing": "operations 30 days longer",
+            },
         },
         "hours_offered": _clean(offered),
         "hours_lapsed": _clean(lapsed_total),
@@ -267,8 +316,13 @@ def _binding(entries: Sequence[Mapping[str, Any]], lapsed: float, offered: float
 
 def _best_lever(entries: Sequence[Mapping[str, Any]]) -> str | None:
     """The constraint whose +1 unit gains the most hours, if its interval is above 0."""
-    cands = [e for e in entries if e["hours_gained"] and e["hours_gained"]["mean"]
-             and (e["hours_gained"]["ci_low"] or 0.0) > 0]
+    cands = [
+        e
+        for e in entries
+        if e["hours_gained"]
+        and e["hours_gained"]["mean"]
+        and (e["hours_gained"]["ci_low"] or 0.0) > 0
+    ]
     if not cands:
         return None
     return str(max(cands, key=lambda e: e["hours_gained"]["mean"])["constraint"])
@@ -284,10 +338,14 @@ def _gain_text(e: Mapping[str, Any], lang: str) -> str:
     if g["ci_low"] is None or g["ci_high"] is None:
         return f"{n(g['mean'], 0, lang)} h"
     if lang == "fr":
-        return (f"{n(g['mean'], 0, lang)} h (IC 95 % : {n(g['ci_low'], 0, lang)} à "
-                f"{n(g['ci_high'], 0, lang)} h)")
-    return (f"{n(g['mean'], 0, lang)} h (95% CI {n(g['ci_low'], 0, lang)} to "
-            f"{n(g['ci_high'], 0, lang)} h)")
+        return (
+            f"{n(g['mean'], 0, lang)} h (IC 95 % : {n(g['ci_low'], 0, lang)} à "
+            f"{n(g['ci_high'], 0, lang)} h)"
+        )
+    return (
+        f"{n(g['mean'], 0, lang)} h (95% CI {n(g['ci_low'], 0, lang)} to "
+        f"{n(g['ci_high'], 0, lang)} h)"
+    )
 
 
 def sentence(diag: Mapping[str, Any], lang: str = "fr") -> str:
@@ -297,26 +355,33 @@ def sentence(diag: Mapping[str, Any], lang: str = "fr") -> str:
     name = diag["binding"]
     if name is None:
         share = diag["lapsed_share"]
-        return (f"Aucune contrainte ne limite nettement : {pct(share, 1, lang)} des heures "
-                f"offertes sont perdues." if fr else
-                f"No constraint binds materially: {pct(share, 1, lang)} of the offered hours "
-                f"lapse.")
+        return (
+            f"Aucune contrainte ne limite nettement : {pct(share, 1, lang)} des heures "
+            f"offertes sont perdues."
+            if fr
+            else f"No constraint binds materially: {pct(share, 1, lang)} of the offered hours "
+            f"lapse."
+        )
     e = _entry(diag, name)
     label = e["label_fr"] if fr else e["label_en"]
     h = n(e["hours_lapsed"]["mean"], 0, lang)
     share = pct(e["share_of_lapsed"], 0, lang)
     cap = e["time_at_capacity"]
     if fr:
-        text = f"Contrainte limitante : {label}. {h} h perdues lui sont imputées ({share} des " \
-               f"heures perdues)"
+        text = (
+            f"Contrainte limitante : {label}. {h} h perdues lui sont imputées ({share} des "
+            f"heures perdues)"
+        )
         if cap is not None:
             text += f" ; à pleine capacité {pct(cap['mean'], 0, lang)} du temps"
         text += "."
         if e["hours_gained"] is not None:
             text += f" Avec {e['lever']['fr']} : {_gain_text(e, lang)} réalisées en plus."
     else:
-        text = f"Binding constraint: {label}. {h} h lapsed are attributed to it ({share} of " \
-               f"the lapsed hours)"
+        text = (
+            f"Binding constraint: {label}. {h} h lapsed are attributed to it ({share} of "
+            f"the lapsed hours)"
+        )
         if cap is not None:
             text += f"; at capacity {pct(cap['mean'], 0, lang)} of the time"
         text += "."
@@ -325,24 +390,42 @@ def sentence(diag: Mapping[str, Any], lang: str = "fr") -> str:
     best = diag.get("best_lever")
     if best is not None and best != name:
         b = _entry(diag, best)
-        text += (f" Meilleur levier marginal : {b['lever']['fr']}, {_gain_text(b, lang)} "
-                 f"réalisées en plus." if fr else
-                 f" Best marginal lever: {b['lever']['en']}, {_gain_text(b, lang)} more "
-                 f"realised.")
+        text += (
+            f" Meilleur levier marginal : {b['lever']['fr']}, {_gain_text(b, lang)} "
+            f"réalisées en plus."
+            if fr
+            else f" Best marginal lever: {b['lever']['en']}, {_gain_text(b, lang)} more realised."
+        )
     return text
 
 
 _HEAD = {
-    "fr": ("Contraintes : ce qui limite les heures réalisées",
-           ("Contrainte", "Temps à pleine capacité", "Heures perdues imputées",
-            "Part des heures perdues", "Une unité de plus", "Heures réalisées en plus"),
-           "Heures en plus : différence appariée (mêmes nombres aléatoires) sur {m} "
-           "réplications, moyenne et IC 95 %. Heures perdues : moyenne sur {n} réplications."),
-    "en": ("Constraints: what limits the hours realised",
-           ("Constraint", "Time at capacity", "Hours lapsed attributed", "Share of lapsed hours",
-            "One more unit", "More hours realised"),
-           "More hours: paired difference (common random numbers) over {m} replications, mean "
-           "and 95% CI. Hours lapsed: mean over {n} replications."),
+    "fr": (
+        "Contraintes : ce qui limite les heures réalisées",
+        (
+            "Contrainte",
+            "Temps à pleine capacité",
+            "Heures perdues imputées",
+            "Part des heures perdues",
+            "Une unité de plus",
+            "Heures réalisées en plus",
+        ),
+        "Heures en plus : différence appariée (mêmes nombres aléatoires) sur {m} "
+        "réplications, moyenne et IC 95 %. Heures perdues : moyenne sur {n} réplications.",
+    ),
+    "en": (
+        "Constraints: what limits the hours realised",
+        (
+            "Constraint",
+            "Time at capacity",
+            "Hours lapsed attributed",
+            "Share of lapsed hours",
+            "One more unit",
+            "More hours realised",
+        ),
+        "More hours: paired difference (common random numbers) over {m} replications, mean "
+        "and 95% CI. Hours lapsed: mean over {n} replications.",
+    ),
 }
 
 
@@ -355,10 +438,14 @@ def _cells(e: Mapping[str, Any], lang: str) -> list[str]:
     else:
         gain = e["note_fr"] if fr else e["note_en"]
     lever = e["lever"]["fr" if fr else "en"] if e["lever"] else "–"
-    return [e["label_fr"] if fr else e["label_en"],
-            "–" if cap is None else pct(cap["mean"], 0, lang),
-            f"{n(e['hours_lapsed']['mean'], 0, lang)} h",
-            pct(e["share_of_lapsed"], 0, lang), lever, gain]
+    return [
+        e["label_fr"] if fr else e["label_en"],
+        "–" if cap is None else pct(cap["mean"], 0, lang),
+        f"{n(e['hours_lapsed']['mean'], 0, lang)} h",
+        pct(e["share_of_lapsed"], 0, lang),
+        lever,
+        gain,
+    ]
 
 
 def bottleneck_text(diag: Mapping[str, Any], lang: str = "fr") -> str:
@@ -371,9 +458,21 @@ def bottleneck_text(diag: Mapping[str, Any], lang: str = "fr") -> str:
         return "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
 
     m = diag["method"]
-    return "\n".join([title, diag["sentence_fr" if lang == "fr" else "sentence_en"], "",
-                      line(cols), line(["-" * w for w in widths]), *[line(r) for r in rows], "",
-                      note.format(m=m["replications"], n=m["replications_run"])]) + "\n"
+    return (
+        "\n".join(
+            [
+                title,
+                diag["sentence_fr" if lang == "fr" else "sentence_en"],
+                "",
+                line(cols),
+                line(["-" * w for w in widths]),
+                *[line(r) for r in rows],
+                "",
+                note.format(m=m["replications"], n=m["replications_run"]),
+            ]
+        )
+        + "\n"
+    )
 
 
 def bottleneck_title(lang: str = "fr") -> str:
@@ -389,20 +488,27 @@ def bottleneck_html(diag: Mapping[str, Any], lang: str = "fr", heading: bool = T
     title, cols, note = _HEAD["en" if lang == "en" else "fr"]
     esc = html.escape
     binding = diag["binding"]
-    out = [f'<section class="bottleneck" lang="{"en" if lang == "en" else "fr"}">',
-           f"<h2>{esc(title)}</h2>" if heading else "",
-           f'<p class="sentence">{esc(diag["sentence_fr" if lang == "fr" else "sentence_en"])}'
-           f"</p>",
-           '<table class="bottleneck-table">',
-           "<thead><tr>" + "".join(f'<th scope="col">{esc(c)}</th>' for c in cols)
-           + "</tr></thead>", "<tbody>"]
+    out = [
+        f'<section class="bottleneck" lang="{"en" if lang == "en" else "fr"}">',
+        f"<h2>{esc(title)}</h2>" if heading else "",
+        f'<p class="sentence">{esc(diag["sentence_fr" if lang == "fr" else "sentence_en"])}</p>',
+        '<table class="bottleneck-table">',
+        "<thead><tr>" + "".join(f'<th scope="col">{esc(c)}</th>' for c in cols) + "</tr></thead>",
+        "<tbody>",
+    ]
     for e in diag["constraints"]:
         cells = _cells(e, lang)
         cls = ' class="binding"' if e["constraint"] == binding else ""
-        out.append(f"<tr{cls}><th scope=\"row\">{esc(cells[0])}</th>"
-                   + "".join(f"<td>{esc(c)}</td>" for c in cells[1:]) + "</tr>")
+        out.append(
+            f'<tr{cls}><th scope="row">{esc(cells[0])}</th>'
+            + "".join(f"<td>{esc(c)}</td>" for c in cells[1:])
+            + "</tr>"
+        )
     m = diag["method"]
-    out += ["</tbody>", "</table>",
-            f'<p class="note">{esc(note.format(m=m["replications"], n=m["replications_run"]))}'
-            f"</p>", "</section>"]
+    out += [
+        "</tbody>",
+        "</table>",
+        f'<p class="note">{esc(note.format(m=m["replications"], n=m["replications_run"]))}</p>',
+        "</section>",
+    ]
     return "\n".join(out) + "\n"

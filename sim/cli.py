@@ -28,11 +28,21 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _scenario_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", nargs="?", default=None,
-                   help="scenario TOML file (default: the shipped erbm-fiche-2023.toml)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario key for this run, e.g. clause.insertion_rate=0.07 "
-                        "or 'works[0].dwellings=30000'; values parse as TOML; repeatable")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="scenario TOML file (default: the shipped erbm-fiche-2023.toml)",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key for this run, e.g. clause.insertion_rate=0.07 "
+        "or 'works[0].dwellings=30000'; values parse as TOML; repeatable",
+    )
 
 
 def _load(args: argparse.Namespace) -> Scenario:
@@ -59,15 +69,29 @@ def hours_text(d: dict[str, Any]) -> str:
     """The yearly hours table as text, numbers formatted for a French reader."""
     n = fmt.number
     head = ("Année", "Logements", "Montant EUR HT", "Heures d'insertion", "ETP")
-    rows = [(str(y["year"]), n(y["dwellings"]), n(y["amount_eur"]), n(y["hours"]),
-             n(y["fte"], 1)) for y in d["years"]]
-    rows.append(("Total", n(d["total_dwellings"]), n(d["total_amount_eur"]),
-                 n(d["total_hours"]), n(d["fte"], 1)))
+    rows = [
+        (str(y["year"]), n(y["dwellings"]), n(y["amount_eur"]), n(y["hours"]), n(y["fte"], 1))
+        for y in d["years"]
+    ]
+    rows.append(
+        (
+            "Total",
+            n(d["total_dwellings"]),
+            n(d["total_amount_eur"]),
+            n(d["total_hours"]),
+            n(d["fte"], 1),
+        )
+    )
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
 
     def line(r: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in
-                         enumerate(zip(r, widths, strict=True))) + "\n"
+        return (
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+            + "\n"
+        )
 
     out = [f"{d['scenario']}\n\n", line(head), line(["-" * w for w in widths])]
     out += [line(r) for r in rows[:-1]]
@@ -107,10 +131,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with output.sigterm_raises():
             summary = output.run_and_write(
-                scenario, out, replications=args.replications, seed=seed, jobs=args.jobs,
-                lang=args.lang, force=args.force, overrides=args.overrides, progress=bar,
+                scenario,
+                out,
+                replications=args.replications,
+                seed=seed,
+                jobs=args.jobs,
+                lang=args.lang,
+                force=args.force,
+                overrides=args.overrides,
+                progress=bar,
                 bottleneck_replications=args.bottleneck_replications,
-                bottleneck_progress=diag_bar)
+                bottleneck_progress=diag_bar,
+            )
     except output.Terminated:
         sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
         return 143
@@ -135,9 +167,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     try:
         with output.sigterm_raises():
             rows = compare.run_and_write(
-                scenarios, labels, out, replications=args.replications, seed=seed,
-                jobs=args.jobs, lang=args.lang, force=args.force, overrides=args.overrides,
-                progress_for=progress_for)
+                scenarios,
+                labels,
+                out,
+                replications=args.replications,
+                seed=seed,
+                jobs=args.jobs,
+                lang=args.lang,
+                force=args.force,
+                overrides=args.overrides,
+                progress_for=progress_for,
+            )
     except output.Terminated:
         sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
         return 143
@@ -170,18 +210,41 @@ _seed = _non_negative_int
 
 
 def _simulation_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--replications", "-n", type=_positive_int, default=200, metavar="N",
-                   help="Monte Carlo replications (default: 200)")
-    p.add_argument("--seed", type=_seed, default=None, metavar="S",
-                   help=f"root random seed (default: {DEFAULT_SEED}, the date of deliberation "
-                        "2023-243); the same seed gives the same results")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="J",
-                   help="worker processes (default: the cores available); results do not "
-                        "depend on it")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr",
-                   help="language of the report, figures and summary (default: fr)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing results folder (only at the very end of the run)")
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=200,
+        metavar="N",
+        help="Monte Carlo replications (default: 200)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        metavar="S",
+        help=f"root random seed (default: {DEFAULT_SEED}, the date of deliberation "
+        "2023-243); the same seed gives the same results",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="worker processes (default: the cores available); results do not depend on it",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("fr", "en"),
+        default="fr",
+        help="language of the report, figures and summary (default: fr)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing results folder (only at the very end of the run)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -209,105 +272,221 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Insertion-clause simulator: hours and FTE of a renovation programme, and "
-                    "whether the local system can turn them into jobs, year by year.",
+        "whether the local system can turn them into jobs, year by year.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("hours", help="insertion hours and FTE per year (the deterministic figure)",
-                       description="Amount of works, insertion hours and FTE per year and in "
-                                   "total, computed from the scenario's works and clause.")
+    p = sub.add_parser(
+        "hours",
+        help="insertion hours and FTE per year (the deterministic figure)",
+        description="Amount of works, insertion hours and FTE per year and in "
+        "total, computed from the scenario's works and clause.",
+    )
     _scenario_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=cmd_hours)
 
     p = sub.add_parser(
-        "run", help="simulate a scenario and write a results folder with figures and a report",
+        "run",
+        help="simulate a scenario and write a results folder with figures and a report",
         description="Run the beneficiary-flow simulation of a scenario N times and write a "
-                    "results folder: summary.json, yearly.csv, replications.csv, "
-                    "scenario.toml, figures/ (PNG, SVG) and a self-contained report.html. "
-                    "The folder is written under a temporary name and renamed at the end.")
+        "results folder: summary.json, yearly.csv, replications.csv, "
+        "scenario.toml, figures/ (PNG, SVG) and a self-contained report.html. "
+        "The folder is written under a temporary name and renamed at the end.",
+    )
     _scenario_arg(p)
     _simulation_args(p)
-    p.add_argument("--out", "-o", default=None, metavar="DIR",
-                   help="results folder (default: results/<scenario file stem>)")
-    p.add_argument("--bottleneck-replications", type=_non_negative_int, default=20, metavar="M",
-                   help="replications for the bottleneck diagnosis (+1 unit of each resource, "
-                        "same random numbers); 0 to skip it (default: 20)")
+    p.add_argument(
+        "--out",
+        "-o",
+        default=None,
+        metavar="DIR",
+        help="results folder (default: results/<scenario file stem>)",
+    )
+    p.add_argument(
+        "--bottleneck-replications",
+        type=_non_negative_int,
+        default=20,
+        metavar="M",
+        help="replications for the bottleneck diagnosis (+1 unit of each resource, "
+        "same random numbers); 0 to skip it (default: 20)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
-        "compare", help="simulate several scenarios with the same random numbers, side by side",
+        "compare",
+        help="simulate several scenarios with the same random numbers, side by side",
         description="Run each scenario with the same seed (common random numbers) and write "
-                    "comparison.csv (differences to the first scenario with paired 95 % "
-                    "intervals), overlay figures and a report.")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
-                   help="two or more scenario TOML files; the first is the reference")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a key in every scenario; repeatable")
+        "comparison.csv (differences to the first scenario with paired 95 % "
+        "intervals), overlay figures and a report.",
+    )
+    p.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="two or more scenario TOML files; the first is the reference",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key in every scenario; repeatable",
+    )
     _simulation_args(p)
-    p.add_argument("--out", "-o", default=None, metavar="DIR",
-                   help="comparison folder (default: results/compare-<stemA>-vs-<stemB>)")
+    p.add_argument(
+        "--out",
+        "-o",
+        default=None,
+        metavar="DIR",
+        help="comparison folder (default: results/compare-<stemA>-vs-<stemB>)",
+    )
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
-        "size", help="smallest level of a resource for which a target holds",
+        "size",
+        help="smallest level of a resource for which a target holds",
         description="Find the smallest level of a resource (facilitator FTE, SIAE posts of a "
-                    "type, referrals a year) for which the target holds in at least "
-                    "--confidence of the replications. Every level runs the same replications "
-                    "(common random numbers); the search gallops then bisects and never reruns "
-                    "a level. Exit code 1 when even --max-level fails.")
+        "type, referrals a year) for which the target holds in at least "
+        "--confidence of the replications. Every level runs the same replications "
+        "(common random numbers); the search gallops then bisects and never reruns "
+        "a level. Exit code 1 when even --max-level fails.",
+    )
     _scenario_arg(p)
-    p.add_argument("--resource", required=True, metavar="R",
-                   help="facilitators | siae.<type> (etti, ai, geiq, ei, aci) | referrals")
-    p.add_argument("--target", required=True, metavar="KEY>=VALUE",
-                   help="e.g. lapsed_share<=0.1, realised_share>=0.9, positive_exits_rsa>=60 "
-                        "(a per-replication total)")
-    p.add_argument("--confidence", type=float, default=0.9, metavar="P",
-                   help="share of replications that must meet the target (default: 0.9)")
-    p.add_argument("--replications", "-n", type=_positive_int, default=40, metavar="N",
-                   help="replications per level (default: 40)")
-    p.add_argument("--seed", type=_seed, default=None, metavar="S",
-                   help=f"root random seed (default: {DEFAULT_SEED})")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="J",
-                   help="worker processes (default: the cores available)")
-    p.add_argument("--step", type=float, default=None, metavar="X",
-                   help="distance between levels (default: 0.5 FTE, 1 post, 10 referrals/year)")
-    p.add_argument("--min-level", type=float, default=0.0, metavar="X",
-                   help="lowest level searched (default: 0)")
-    p.add_argument("--max-level", type=float, default=None, metavar="X",
-                   help="highest level searched (default: 4 x the scenario's, at least 20 steps)")
-    p.add_argument("--out", "-o", default=None, metavar="DIR",
-                   help="write sizing.png, sizing.svg, sizing.csv and sizing.json there")
+    p.add_argument(
+        "--resource",
+        required=True,
+        metavar="R",
+        help="facilitators | siae.<type> (etti, ai, geiq, ei, aci) | referrals",
+    )
+    p.add_argument(
+        "--target",
+        required=True,
+        metavar="KEY>=VALUE",
+        help="e.g. lapsed_share<=0.1, realised_share>=0.9, positive_exits_rsa>=60 "
+        "(a per-replication total)",
+    )
+    p.add_argument(
+        "--confidence",
+        type=float,
+        default=0.9,
+        metavar="P",
+        help="share of replications that must meet the target (default: 0.9)",
+    )
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=40,
+        metavar="N",
+        help="replications per level (default: 40)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        metavar="S",
+        help=f"root random seed (default: {DEFAULT_SEED})",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="worker processes (default: the cores available)",
+    )
+    p.add_argument(
+        "--step",
+        type=float,
+        default=None,
+        metavar="X",
+        help="distance between levels (default: 0.5 FTE, 1 post, 10 referrals/year)",
+    )
+    p.add_argument(
+        "--min-level",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="lowest level searched (default: 0)",
+    )
+    p.add_argument(
+        "--max-level",
+        type=float,
+        default=None,
+        metavar="X",
+        help="highest level searched (default: 4 x the scenario's, at least 20 steps)",
+    )
+    p.add_argument(
+        "--out",
+        "-o",
+        default=None,
+        metavar="DIR",
+        help="write sizing.png, sizing.svg, sizing.csv and sizing.json there",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr",
-                   help="language of the text and figure (default: fr)")
+    p.add_argument(
+        "--lang",
+        choices=("fr", "en"),
+        default="fr",
+        help="language of the text and figure (default: fr)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no line per level evaluated")
     p.set_defaults(func=cmd_size)
 
     p = sub.add_parser(
-        "sweep", help="run a sweep file: many variants, sensitivity, on a laptop or a Dask cluster",
+        "sweep",
+        help="run a sweep file: many variants, sensitivity, on a laptop or a Dask cluster",
         description="Run every point of a sweep file (grid, Latin hypercube, Sobol or Morris "
-                    "design), N replications each with the same seed. Rows are appended to "
-                    "DIR/points.csv as points finish; --resume skips them. At the end: "
-                    "table.csv, sensitivity.csv and figures/.")
-    p.add_argument("sweep", metavar="SWEEP.toml",
-                   help="sweep file (see scenarios/sweeps/fiche-sensitivity.toml)")
-    p.add_argument("--out", "-o", default=None, metavar="DIR",
-                   help="results folder (default: sweep-<sweep file stem>)")
-    p.add_argument("--resume", action="store_true",
-                   help="go on with the sweep already in DIR, skipping its finished points")
-    p.add_argument("--force", action="store_true",
-                   help="empty a previous sweep folder DIR and start over")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on an existing Dask cluster: tcp://HOST:PORT or a scheduler file "
-                        "(needs clause-sim[dask])")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=None, metavar="J",
-                   help="local worker processes (default: the cores available; ignored with "
-                        "--scheduler); results do not depend on it")
-    p.add_argument("--lang", choices=("fr", "en"), default="fr",
-                   help="language of the summary and figures (default: fr)")
+        "design), N replications each with the same seed. Rows are appended to "
+        "DIR/points.csv as points finish; --resume skips them. At the end: "
+        "table.csv, sensitivity.csv and figures/.",
+    )
+    p.add_argument(
+        "sweep",
+        metavar="SWEEP.toml",
+        help="sweep file (see scenarios/sweeps/fiche-sensitivity.toml)",
+    )
+    p.add_argument(
+        "--out",
+        "-o",
+        default=None,
+        metavar="DIR",
+        help="results folder (default: sweep-<sweep file stem>)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on with the sweep already in DIR, skipping its finished points",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="empty a previous sweep folder DIR and start over"
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster: tcp://HOST:PORT or a scheduler file "
+        "(needs clause-sim[dask])",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="local worker processes (default: the cores available; ignored with "
+        "--scheduler); results do not depend on it",
+    )
+    p.add_argument(
+        "--lang",
+        choices=("fr", "en"),
+        default="fr",
+        help="language of the summary and figures (default: fr)",
+    )
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)

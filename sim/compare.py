@@ -30,10 +30,22 @@ from .results import METRICS, TOTAL_METRICS, Runs, describe
 from .scenario import Scenario, default_scenario_path
 
 KEY_COMPARE_METRICS: tuple[str, ...] = (
-    "hours_offered", "hours_realised", "hours_lapsed", "lapsed_share", "fte_realised",
-    "referrals", "intakes", "gave_up", "exits", "positive_exits", "positive_exits_rsa",
-    "positive_exits_under_26", "mean_intake_wait_days", "mean_placement_wait_days",
-    "facilitator_utilisation", "siae_occupancy",
+    "hours_offered",
+    "hours_realised",
+    "hours_lapsed",
+    "lapsed_share",
+    "fte_realised",
+    "referrals",
+    "intakes",
+    "gave_up",
+    "exits",
+    "positive_exits",
+    "positive_exits_rsa",
+    "positive_exits_under_26",
+    "mean_intake_wait_days",
+    "mean_placement_wait_days",
+    "facilitator_utilisation",
+    "siae_occupancy",
 )
 """Metrics shown in the comparison's report and summary (the CSV holds all of them)."""
 
@@ -62,9 +74,13 @@ def default_out(paths: Sequence[str | Path | None]) -> Path:
     return Path("results") / ("compare-" + "-vs-".join(labels_for(paths)))
 
 
-def run_all(scenarios: Sequence[Scenario], replications: int, seed: int,
-            jobs: int | None = None,
-            progress_for: Callable[[int, Scenario], Any] | None = None) -> list[Runs]:
+def run_all(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    jobs: int | None = None,
+    progress_for: Callable[[int, Scenario], Any] | None = None,
+) -> list[Runs]:
     """Replicate each scenario with the same seed and replication indices."""
     from .runner import replicate
 
@@ -80,8 +96,9 @@ def run_all(scenarios: Sequence[Scenario], replications: int, seed: int,
     return out
 
 
-def comparison_rows(runs_list: Sequence[Runs], metrics: Sequence[str] = TOTAL_METRICS
-                    ) -> list[dict[str, Any]]:
+def comparison_rows(
+    runs_list: Sequence[Runs], metrics: Sequence[str] = TOTAL_METRICS
+) -> list[dict[str, Any]]:
     """Per metric: each scenario's mean total and, for each scenario after the first, the
     paired difference to the first (``{mean, ci_low, ci_high, p05, p95}``, NaN as None)."""
     n = {r.n for r in runs_list}
@@ -91,19 +108,29 @@ def comparison_rows(runs_list: Sequence[Runs], metrics: Sequence[str] = TOTAL_ME
     for m in metrics:
         a = np.asarray(runs_list[0].totals[m], dtype=float)
         means = [float(np.mean(r.totals[m])) for r in runs_list]
-        diffs = [describe(np.asarray(r.totals[m], dtype=float) - a).to_dict()
-                 for r in runs_list[1:]]
-        rows.append({"metric": m, "unit": METRICS[m].unit,
-                     "means": [None if np.isnan(v) else v for v in means], "diffs": diffs})
+        diffs = [
+            describe(np.asarray(r.totals[m], dtype=float) - a).to_dict() for r in runs_list[1:]
+        ]
+        rows.append(
+            {
+                "metric": m,
+                "unit": METRICS[m].unit,
+                "means": [None if np.isnan(v) else v for v in means],
+                "diffs": diffs,
+            }
+        )
     return rows
 
 
-def comparison_columns(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]
-                       ) -> dict[str, list[Any]]:
+def comparison_columns(
+    rows: Sequence[Mapping[str, Any]], labels: Sequence[str]
+) -> dict[str, list[Any]]:
     """Columns of ``comparison.csv``: ``metric``, ``unit``, ``<label>_mean`` per scenario, then
     ``<label>_minus_<first>_mean/_ci_low/_ci_high`` per later scenario."""
-    cols: dict[str, list[Any]] = {"metric": [r["metric"] for r in rows],
-                                  "unit": [r["unit"] for r in rows]}
+    cols: dict[str, list[Any]] = {
+        "metric": [r["metric"] for r in rows],
+        "unit": [r["unit"] for r in rows],
+    }
     for k, lab in enumerate(labels):
         cols[f"{lab}_mean"] = [_nan(r["means"][k]) for r in rows]
     for k, lab in enumerate(labels[1:]):
@@ -116,16 +143,23 @@ def _nan(x: Any) -> float:
     return float("nan") if x is None else float(x)
 
 
-def comparison_text(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
-                    lang: str = "fr", metrics: Sequence[str] = KEY_COMPARE_METRICS) -> str:
+def comparison_text(
+    rows: Sequence[Mapping[str, Any]],
+    labels: Sequence[str],
+    lang: str = "fr",
+    metrics: Sequence[str] = KEY_COMPARE_METRICS,
+) -> str:
     """The side-by-side table printed on stdout (key metrics)."""
     from .report import num
 
     fr = lang != "en"
     by = {r["metric"]: r for r in rows}
     ci = "IC 95 %" if fr else "95% CI"
-    head = ["Indicateur" if fr else "Indicator", *labels,
-            *[f"{b} − {labels[0]} ({ci})" for b in labels[1:]]]
+    head = [
+        "Indicateur" if fr else "Indicator",
+        *labels,
+        *[f"{b} − {labels[0]} ({ci})" for b in labels[1:]],
+    ]
     table = [head]
     for m in metrics:
         if m not in by:
@@ -136,20 +170,32 @@ def comparison_text(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
         for d in r["diffs"]:
             sign = "+" if (d["mean"] or 0) > 0 else ""
             sep = ", " if lang == "en" else " ; "
-            cells.append(f"{sign}{num(d['mean'], u, lang)} [{num(d['ci_low'], u, lang)}{sep}"
-                         f"{num(d['ci_high'], u, lang)}]")
+            cells.append(
+                f"{sign}{num(d['mean'], u, lang)} [{num(d['ci_low'], u, lang)}{sep}"
+                f"{num(d['ci_high'], u, lang)}]"
+            )
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                       for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-             for r in table]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in table
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
 
 
-def write_comparison(folder: Path, scenarios: Sequence[Scenario], runs_list: Sequence[Runs],
-                     labels: Sequence[str], *, lang: str = "fr",
-                     overrides: Sequence[str] = ()) -> list[dict[str, Any]]:
+def write_comparison(
+    folder: Path,
+    scenarios: Sequence[Scenario],
+    runs_list: Sequence[Runs],
+    labels: Sequence[str],
+    *,
+    lang: str = "fr",
+    overrides: Sequence[str] = (),
+) -> list[dict[str, Any]]:
     """Write a comparison's files into ``folder``; return the comparison rows."""
     from . import plots, report
 
@@ -163,13 +209,19 @@ def write_comparison(folder: Path, scenarios: Sequence[Scenario], runs_list: Seq
     rows = comparison_rows(runs_list)
     write_csv(folder / "comparison.csv", comparison_columns(rows, labels))
     first = runs_list[0]
-    write_json(folder / "comparison.json", {
-        "seed": first.seed, "replications": first.n,
-        "scenarios": [{"label": lab, "name": sc.name, "file": sc.source}
-                      for lab, sc in zip(labels, scenarios, strict=True)],
-        "reference": labels[0],
-        "metrics": rows,
-    })
+    write_json(
+        folder / "comparison.json",
+        {
+            "seed": first.seed,
+            "replications": first.n,
+            "scenarios": [
+                {"label": lab, "name": sc.name, "file": sc.source}
+                for lab, sc in zip(labels, scenarios, strict=True)
+            ],
+            "reference": labels[0],
+            "metrics": rows,
+        },
+    )
     fig_dir = folder / "figures"
     fig_dir.mkdir()
     svgs: dict[str, Path] = {}
@@ -179,22 +231,27 @@ def write_comparison(folder: Path, scenarios: Sequence[Scenario], runs_list: Seq
         titles[name] = plots.figure_title(fig)
     key_rows = [r for r in rows if r["metric"] in KEY_COMPARE_METRICS]
     key_rows.sort(key=lambda r: KEY_COMPARE_METRICS.index(r["metric"]))
-    html = report.compare_report(key_rows, labels, scenarios, summaries, svgs, titles,
-                                 lang=lang)
+    html = report.compare_report(key_rows, labels, scenarios, summaries, svgs, titles, lang=lang)
     (folder / "report.html").write_text(html, encoding="utf-8")
     return rows
 
 
-def run_and_write(scenarios: Sequence[Scenario], labels: Sequence[str], target: str | Path, *,
-                  replications: int, seed: int, jobs: int | None = None, lang: str = "fr",
-                  force: bool = False, overrides: Sequence[str] = (),
-                  progress_for: Callable[[int, Scenario], Any] | None = None
-                  ) -> list[dict[str, Any]]:
+def run_and_write(
+    scenarios: Sequence[Scenario],
+    labels: Sequence[str],
+    target: str | Path,
+    *,
+    replications: int,
+    seed: int,
+    jobs: int | None = None,
+    lang: str = "fr",
+    force: bool = False,
+    overrides: Sequence[str] = (),
+    progress_for: Callable[[int, Scenario], Any] | None = None,
+) -> list[dict[str, Any]]:
     """Run every scenario (common random numbers) and write the comparison folder atomically."""
     if len(scenarios) < 2:
         raise ClauseSimError("compare needs at least two scenarios")
     with atomic_folder(target, force) as tmp:
         runs_list = run_all(scenarios, replications, seed, jobs, progress_for)
-        return write_comparison(tmp, scenarios, runs_list, labels, lang=lang,
-                                overrides=overrides)
-
+        return write_comparison(tmp, scenarios, runs_list, labels, lang=lang, overrides=overrides)

@@ -35,11 +35,19 @@ IntArray = NDArray[np.int64]
 # Vectorised formulas
 
 
-def labour_share_hours(amount_eur: ArrayLike, labour_share: ArrayLike, insertion_rate: ArrayLike,
-                       hourly_cost_eur: ArrayLike) -> FloatArray:
+def labour_share_hours(
+    amount_eur: ArrayLike,
+    labour_share: ArrayLike,
+    insertion_rate: ArrayLike,
+    hourly_cost_eur: ArrayLike,
+) -> FloatArray:
     """Insertion hours = amount (EUR) x labour share x insertion rate / hourly cost (EUR/h)."""
-    return (np.asarray(amount_eur, dtype=float) * np.asarray(labour_share, dtype=float)
-            * np.asarray(insertion_rate, dtype=float) / np.asarray(hourly_cost_eur, dtype=float))
+    return (
+        np.asarray(amount_eur, dtype=float)
+        * np.asarray(labour_share, dtype=float)
+        * np.asarray(insertion_rate, dtype=float)
+        / np.asarray(hourly_cost_eur, dtype=float)
+    )
 
 
 def hours_per_eur_hours(amount_eur: ArrayLike, hours_per_eur: ArrayLike) -> FloatArray:
@@ -88,10 +96,17 @@ def profile_weights(profile: str, horizon: int) -> FloatArray:
     raise ValueError(f"profile {profile!r} has no weights (custom profiles give their years)")
 
 
-def fiche_variants(dwellings: ArrayLike, cost_per_dwelling_eur: ArrayLike, labour_share: ArrayLike,
-                   insertion_rate: ArrayLike, hourly_cost_eur: ArrayLike, *,
-                   rounding: str = "floor_per_dwelling", fte_hours: ArrayLike = 1820.0,
-                   horizon_years: ArrayLike = 10) -> tuple[FloatArray, FloatArray, FloatArray]:
+def fiche_variants(
+    dwellings: ArrayLike,
+    cost_per_dwelling_eur: ArrayLike,
+    labour_share: ArrayLike,
+    insertion_rate: ArrayLike,
+    hourly_cost_eur: ArrayLike,
+    *,
+    rounding: str = "floor_per_dwelling",
+    fte_hours: ArrayLike = 1820.0,
+    horizon_years: ArrayLike = 10,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Total hours, FTE and FTE per year of many dwelling programmes at once (broadcasting).
 
     Returns
@@ -158,17 +173,23 @@ class HoursResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (numbers as int where whole, NaN as None)."""
+
         def num(x: float) -> float | int | None:
             if np.isnan(x):
                 return None
             return int(x) if float(x).is_integer() else float(x)
 
-        def year_rows(dw: IntArray | None, amount: FloatArray, hours: FloatArray
-                      ) -> list[dict[str, Any]]:
+        def year_rows(
+            dw: IntArray | None, amount: FloatArray, hours: FloatArray
+        ) -> list[dict[str, Any]]:
             return [
-                {"year": int(y), "dwellings": None if dw is None else int(dw[i]),
-                 "amount_eur": num(amount[i]), "hours": num(hours[i]),
-                 "fte": float(hours[i] / self.fte_hours)}
+                {
+                    "year": int(y),
+                    "dwellings": None if dw is None else int(dw[i]),
+                    "amount_eur": num(amount[i]),
+                    "hours": num(hours[i]),
+                    "fte": float(hours[i] / self.fte_hours),
+                }
                 for i, y in enumerate(self.years)
             ]
 
@@ -182,11 +203,14 @@ class HoursResult:
             "fte_per_year": self.fte_per_year,
             "years": year_rows(self.dwellings, self.amount_eur, self.hours),
             "lines": [
-                {"name": ln.name, "method": ln.method,
-                 "hours_per_dwelling": ln.hours_per_dwelling,
-                 "total_hours": num(float(ln.hours.sum())),
-                 "total_amount_eur": num(float(ln.amount_eur.sum())),
-                 "years": year_rows(ln.dwellings, ln.amount_eur, ln.hours)}
+                {
+                    "name": ln.name,
+                    "method": ln.method,
+                    "hours_per_dwelling": ln.hours_per_dwelling,
+                    "total_hours": num(float(ln.hours.sum())),
+                    "total_amount_eur": num(float(ln.amount_eur.sum())),
+                    "years": year_rows(ln.dwellings, ln.amount_eur, ln.hours),
+                }
                 for ln in self.lines
             ],
         }
@@ -231,12 +255,18 @@ def unit_hours(works: Works, rounding: str) -> float | None:
     if works.method == "hours_per_dwelling":
         raw = float(works.hours_per_dwelling)  # type: ignore[arg-type]
     elif works.method == "hours_per_eur":
-        raw = float(hours_per_eur_hours(_given(works.cost_per_dwelling_eur),
-                                        _given(works.hours_per_eur)))
+        raw = float(
+            hours_per_eur_hours(_given(works.cost_per_dwelling_eur), _given(works.hours_per_eur))
+        )
     else:
-        raw = float(labour_share_hours(_given(works.cost_per_dwelling_eur),
-                                       _given(works.labour_share), works.insertion_rate,
-                                       works.hourly_cost_eur))
+        raw = float(
+            labour_share_hours(
+                _given(works.cost_per_dwelling_eur),
+                _given(works.labour_share),
+                works.insertion_rate,
+                works.hourly_cost_eur,
+            )
+        )
     return float(round_unit(raw, rounding))
 
 
@@ -255,10 +285,13 @@ def line_hours(works: Works, rounding: str, horizon: int) -> LineHours:
     elif works.method == "hours_per_eur":
         raw = hours_per_eur_hours(amount, _given(works.hours_per_eur))
     else:
-        raw = labour_share_hours(amount, _given(works.labour_share), works.insertion_rate,
-                                 works.hourly_cost_eur)
-    per_dwelling_rounded = dw is not None and rounding in ("floor_per_dwelling",
-                                                           "round_per_dwelling")
+        raw = labour_share_hours(
+            amount, _given(works.labour_share), works.insertion_rate, works.hourly_cost_eur
+        )
+    per_dwelling_rounded = dw is not None and rounding in (
+        "floor_per_dwelling",
+        "round_per_dwelling",
+    )
     if rounding != "none" and not per_dwelling_rounded:
         hours = apportion(int(np.floor(raw.sum() + 0.5 + EPS)), raw).astype(float)
     else:
@@ -272,12 +305,16 @@ def compute(scenario: Scenario) -> HoursResult:
     with np.errstate(over="ignore", invalid="ignore"):
         lines = tuple(line_hours(w, scenario.clause.rounding, h) for w in scenario.works)
     for i, ln in enumerate(lines):
-        if not np.isfinite(ln.hours).all() or not np.isfinite(ln.amount_eur[
-                ~np.isnan(ln.amount_eur)]).all():
-            raise ScenarioError(scenario.source, f"works[{i}]",
-                                "amounts or hours too large to compute (overflow)")
-    dwellings = sum((ln.dwellings for ln in lines if ln.dwellings is not None),
-                    np.zeros(h, dtype=np.int64))
+        if (
+            not np.isfinite(ln.hours).all()
+            or not np.isfinite(ln.amount_eur[~np.isnan(ln.amount_eur)]).all()
+        ):
+            raise ScenarioError(
+                scenario.source, f"works[{i}]", "amounts or hours too large to compute (overflow)"
+            )
+    dwellings = sum(
+        (ln.dwellings for ln in lines if ln.dwellings is not None), np.zeros(h, dtype=np.int64)
+    )
     amount = sum((ln.amount_eur for ln in lines), np.zeros(h))
     hours = sum((ln.hours for ln in lines), np.zeros(h))
     return HoursResult(
@@ -289,4 +326,3 @@ def compute(scenario: Scenario) -> HoursResult:
         hours=np.asarray(hours, dtype=float),
         lines=lines,
     )
-

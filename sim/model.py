@@ -166,8 +166,9 @@ class _Model:
         self.barriers = []
         for b in (f.mobility, f.childcare):
             share = np.array([b.share[p] for p in PUBLICS])[public]
-            self.barriers.append(((gb.random(n) < share).tolist(),
-                                  sample(gb, b.delay_days, n).tolist(), b.places))
+            self.barriers.append(
+                ((gb.random(n) < share).tolist(), sample(gb, b.delay_days, n).tolist(), b.places)
+            )
         self.place_patience = Draws(g("placement_patience"), f.placement_patience_days)
         self.u_next = Uniforms(g("next_mission"))
         self.u_outcome = Uniforms(g("outcomes"))
@@ -209,11 +210,20 @@ class _Model:
         self.n_state[WAITING] = n
         self.lv_fac_full = _Level(nm)
         self.lv_prep_full = _Level(nm)
-        self.lv_post_full = [_Level(nm, 1.0 if (m and self.posts[m] == 0) else 0.0)
-                             for m in range(len(MODES))]
+        self.lv_post_full = [
+            _Level(nm, 1.0 if (m and self.posts[m] == 0) else 0.0) for m in range(len(MODES))
+        ]
         self.lapsed_by = dict.fromkeys(LAPSE_CAUSES, 0.0)
-        self.y_count = {k: [0] * ny for k in ("referrals", "intakes", "gave_up_before_intake",
-                                              "gave_up_before_placement", "exits")}
+        self.y_count = {
+            k: [0] * ny
+            for k in (
+                "referrals",
+                "intakes",
+                "gave_up_before_intake",
+                "gave_up_before_placement",
+                "exits",
+            )
+        }
         self.y_offered = [0.0] * ny
         self.y_lapsed = [0.0] * ny
         self.active_end = [0] * ny
@@ -560,8 +570,15 @@ class _Model:
     def run(self) -> Run:
         self.env.run(until=self.T)
         T = self.T
-        for lv in (self.lv_occ, self.lv_cap, self.lv_wait, *self.lv_posts, self.lv_fac_full,
-                   self.lv_prep_full, *self.lv_post_full):
+        for lv in (
+            self.lv_occ,
+            self.lv_cap,
+            self.lv_wait,
+            *self.lv_posts,
+            self.lv_fac_full,
+            self.lv_prep_full,
+            *self.lv_post_full,
+        ):
             lv.advance(T)
         self.active_end[-1] = int(self.lv_occ.value)
         return self.result()
@@ -577,8 +594,11 @@ class _Model:
             mm = mc = np.empty(0, dtype=np.int64)
         span = np.maximum(me - ms, 1e-12)
         # realised hours per (mission, year), pro rata over the mission's days
-        overlap = np.clip(np.minimum(me[:, None], edges[None, 1:])
-                          - np.maximum(ms[:, None], edges[None, :-1]), 0.0, None)
+        overlap = np.clip(
+            np.minimum(me[:, None], edges[None, 1:]) - np.maximum(ms[:, None], edges[None, :-1]),
+            0.0,
+            None,
+        )
         per = overlap / span[:, None] * mh[:, None]
         realised = per.sum(axis=0)
         direct = per[mm == 0].sum(axis=0)
@@ -601,8 +621,9 @@ class _Model:
 
         def ratio(a: Any, b: Any) -> Any:
             with np.errstate(invalid="ignore", divide="ignore"):
-                return np.where(np.asarray(b) > 0, np.asarray(a) / np.where(
-                    np.asarray(b) > 0, b, 1.0), np.nan)
+                return np.where(
+                    np.asarray(b) > 0, np.asarray(a) / np.where(np.asarray(b) > 0, b, 1.0), np.nan
+                )
 
         yw_i, w_i = _split_waits(self.w_intake, ny)
         yw_p, w_p = _split_waits(self.w_place, ny)
@@ -635,21 +656,23 @@ class _Model:
         for j, t in enumerate(SIAE_TYPES, start=1):
             yearly[f"siae_occupancy_{t}"] = ratio(busy[j], posts[j - 1] * YEAR_DAYS)
         totals = {k: float(np.sum(v)) for k, v in yearly.items()}
-        totals.update({
-            "active_end": float(self.lv_occ.value),
-            "active_mean": float(occ.sum() / T),
-            "waiting_mean": float(wait.sum() / T),
-            "mean_intake_wait_days": _mean(w_i),
-            "p90_intake_wait_days": _p90(w_i),
-            "mean_placement_wait_days": _mean(w_p),
-            "p90_placement_wait_days": _p90(w_p),
-            "facilitator_utilisation": float(ratio(occ.sum(), cap.sum())),
-            "siae_occupancy": float(ratio(busy_siae.sum(), posts.sum() * T)),
-            "hours_open_end": open_hours + in_progress,
-            "waiting_end": float(self.waiting),
-            "realised_share": float(ratio(realised.sum(), offered.sum())),
-            "lapsed_share": float(ratio(lapsed.sum(), offered.sum())),
-        })
+        totals.update(
+            {
+                "active_end": float(self.lv_occ.value),
+                "active_mean": float(occ.sum() / T),
+                "waiting_mean": float(wait.sum() / T),
+                "mean_intake_wait_days": _mean(w_i),
+                "p90_intake_wait_days": _p90(w_i),
+                "mean_placement_wait_days": _mean(w_p),
+                "p90_placement_wait_days": _p90(w_p),
+                "facilitator_utilisation": float(ratio(occ.sum(), cap.sum())),
+                "siae_occupancy": float(ratio(busy_siae.sum(), posts.sum() * T)),
+                "hours_open_end": open_hours + in_progress,
+                "waiting_end": float(self.waiting),
+                "realised_share": float(ratio(realised.sum(), offered.sum())),
+                "lapsed_share": float(ratio(lapsed.sum(), offered.sum())),
+            }
+        )
         for j, t in enumerate(SIAE_TYPES, start=1):
             totals[f"siae_occupancy_{t}"] = float(ratio(busy[j].sum(), posts[j - 1] * T))
             totals[f"time_full_siae_{t}"] = float(self.lv_post_full[j].yearly().sum() / T)
@@ -659,23 +682,34 @@ class _Model:
             totals[f"lapsed_{cause}"] = h
         months = np.arange(ny * 12)
         monthly = {
-            "facilitator_utilisation": ratio(np.asarray(self.lv_occ.area),
-                                             np.asarray(self.lv_cap.area)),
-            "siae_occupancy": ratio(np.sum([lv.area for lv in self.lv_posts[1:]], axis=0),
-                                    posts.sum() * MONTH_DAYS * np.ones(months.size)),
+            "facilitator_utilisation": ratio(
+                np.asarray(self.lv_occ.area), np.asarray(self.lv_cap.area)
+            ),
+            "siae_occupancy": ratio(
+                np.sum([lv.area for lv in self.lv_posts[1:]], axis=0),
+                posts.sum() * MONTH_DAYS * np.ones(months.size),
+            ),
         }
         for j, t in enumerate(SIAE_TYPES, start=1):
-            monthly[f"siae_occupancy_{t}"] = ratio(np.asarray(self.lv_posts[j].area),
-                                                   posts[j - 1] * MONTH_DAYS * np.ones(months.size))
+            monthly[f"siae_occupancy_{t}"] = ratio(
+                np.asarray(self.lv_posts[j].area), posts[j - 1] * MONTH_DAYS * np.ones(months.size)
+            )
         self.check(totals)
         return Run.build(
             years=np.arange(self.sc.start_year, self.sc.start_year + ny),
-            yearly=yearly, totals=totals, exits_by=exits_by,
-            cohort_people=cohort_people, cohort_hours=cohort_hours,
+            yearly=yearly,
+            totals=totals,
+            exits_by=exits_by,
+            cohort_people=cohort_people,
+            cohort_hours=cohort_hours,
             cohort_outcomes=np.asarray(self.cohort_out, dtype=np.int64).reshape(ny, N_OUT),
             monthly=monthly,
-            waits={"intake": w_i, "placement": w_p, "intake_gave_up": self.w_gave_up,
-                   "caseload": self.w_caseload},
+            waits={
+                "intake": w_i,
+                "placement": w_p,
+                "intake_gave_up": self.w_gave_up,
+                "caseload": self.w_caseload,
+            },
             events=_events(self.env),
         )
 
@@ -683,15 +717,21 @@ class _Model:
         """Conservation of people and hours; a breach is a bug and raises."""
         people_in = t["intakes"] + t["gave_up_before_intake"] + t["waiting_end"]
         if people_in != t["referrals"]:
-            raise ConservationError(f"referrals {t['referrals']:.0f} != intakes + gave up before "
-                                    f"intake + waiting at end ({people_in:.0f})")
+            raise ConservationError(
+                f"referrals {t['referrals']:.0f} != intakes + gave up before "
+                f"intake + waiting at end ({people_in:.0f})"
+            )
         if t["exits"] + t["active_end"] != t["intakes"]:
-            raise ConservationError(f"intakes {t['intakes']:.0f} != exits + active at end "
-                                    f"({t['exits'] + t['active_end']:.0f})")
+            raise ConservationError(
+                f"intakes {t['intakes']:.0f} != exits + active at end "
+                f"({t['exits'] + t['active_end']:.0f})"
+            )
         hours_out = t["hours_realised"] + t["hours_lapsed"] + t["hours_open_end"]
         if not math.isclose(hours_out, t["hours_offered"], rel_tol=1e-9, abs_tol=1e-6):
-            raise ConservationError(f"hours offered {t['hours_offered']:.3f} != realised + lapsed"
-                                    f" + open at end ({hours_out:.3f})")
+            raise ConservationError(
+                f"hours offered {t['hours_offered']:.3f} != realised + lapsed"
+                f" + open at end ({hours_out:.3f})"
+            )
 
 
 def _split_waits(waits: list[tuple[int, float]], ny: int) -> tuple[list[list[float]], np.ndarray]:

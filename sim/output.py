@@ -46,16 +46,37 @@ from .scenario import SIAE_TYPES, Scenario
 FloatArray = NDArray[np.float64]
 
 KEY_METRICS: tuple[str, ...] = (
-    "hours_realised", "hours_lapsed", "fte_realised", "referrals", "intakes", "gave_up", "exits",
-    "positive_exits", "positive_exits_rsa", "positive_exits_under_26", "mean_intake_wait_days",
-    "facilitator_utilisation", "siae_occupancy",
+    "hours_realised",
+    "hours_lapsed",
+    "fte_realised",
+    "referrals",
+    "intakes",
+    "gave_up",
+    "exits",
+    "positive_exits",
+    "positive_exits_rsa",
+    "positive_exits_under_26",
+    "mean_intake_wait_days",
+    "facilitator_utilisation",
+    "siae_occupancy",
 )
 """Metrics that ``summary.json`` must hold at least (all of :data:`TOTAL_METRICS` are there)."""
 
 FLOW_METRICS: tuple[str, ...] = (
-    "hours_offered", "hours_realised", "hours_realised_direct", "hours_realised_siae",
-    "hours_lapsed", "fte_realised", "referrals", "intakes", "gave_up_before_intake",
-    "gave_up_before_placement", "gave_up", "exits", "positive_exits", "positive_exits_rsa",
+    "hours_offered",
+    "hours_realised",
+    "hours_realised_direct",
+    "hours_realised_siae",
+    "hours_lapsed",
+    "fte_realised",
+    "referrals",
+    "intakes",
+    "gave_up_before_intake",
+    "gave_up_before_placement",
+    "gave_up",
+    "exits",
+    "positive_exits",
+    "positive_exits_rsa",
     "positive_exits_under_26",
 )
 """Yearly metrics that are flows: a replication's total is the sum of its years. The others
@@ -119,16 +140,16 @@ def month_positions(runs: Runs) -> FloatArray:
     """Mid-month positions in fractional calendar years (x axis of monthly series)."""
     n = next(iter(runs.monthly.values())).shape[1] if runs.monthly else 0
     span = len(runs.years)
-    return np.asarray(float(runs.years[0]) + (np.arange(n) + 0.5) * span / max(n, 1),
-                      dtype=np.float64)
+    return np.asarray(
+        float(runs.years[0]) + (np.arange(n) + 0.5) * span / max(n, 1), dtype=np.float64
+    )
 
 
 def monthly_columns(runs: Runs) -> dict[str, FloatArray]:
     """Columns of ``monthly.csv``: ``month`` (0-based), ``year_fraction`` (mid-month, calendar
     years), then ``<series>_mean/_ci_low/_ci_high`` for each of :data:`MONTHLY_SERIES` (shares)."""
     x = month_positions(runs)
-    cols: dict[str, FloatArray] = {"month": np.arange(x.size, dtype=np.float64),
-                                   "year_fraction": x}
+    cols: dict[str, FloatArray] = {"month": np.arange(x.size, dtype=np.float64), "year_fraction": x}
     for s in MONTHLY_SERIES:
         st = describe(runs.monthly[s], axis=0)
         cols[f"{s}_mean"] = np.asarray(st.mean, dtype=float)
@@ -176,8 +197,12 @@ def write_csv(path: Path, columns: Mapping[str, Sequence[Any] | FloatArray]) -> 
         w = csv.writer(f)
         w.writerow(names)
         for i in range(n):
-            w.writerow([_cell(columns[c][i]) if not isinstance(columns[c][i], str)
-                        else columns[c][i] for c in names])
+            w.writerow(
+                [
+                    _cell(columns[c][i]) if not isinstance(columns[c][i], str) else columns[c][i]
+                    for c in names
+                ]
+            )
 
 
 def read_csv(path: Path) -> dict[str, FloatArray]:
@@ -185,16 +210,22 @@ def read_csv(path: Path) -> dict[str, FloatArray]:
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     head, body = rows[0], rows[1:]
-    return {h: np.array([float(r[i]) if r[i] != "" else np.nan for r in body])
-            for i, h in enumerate(head)}
+    return {
+        h: np.array([float(r[i]) if r[i] != "" else np.nan for r in body])
+        for i, h in enumerate(head)
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # Summary
 
 
-def build_summary(runs: Runs, scenario: Scenario, hours: HoursResult | None = None,
-                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def build_summary(
+    runs: Runs,
+    scenario: Scenario,
+    hours: HoursResult | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """``summary.json``: :meth:`Runs.summary` plus the hours engine's figure, units and version.
 
     Parameters
@@ -234,8 +265,9 @@ def replications_text(n: int, lang: str = "fr") -> str:
     return f"{fmt.number(n, 0, lang)} {word}{'s' if n > 1 else ''}"
 
 
-def busiest_resource(summary: Mapping[str, Any], scenario: Scenario | None = None
-                     ) -> tuple[str, float]:
+def busiest_resource(
+    summary: Mapping[str, Any], scenario: Scenario | None = None
+) -> tuple[str, float]:
     """The resource with the highest mean utilisation over the run: ``("facilitators" |
     "siae_<type>", share)``. SIAE types without posts are left out."""
     cands = {"facilitators": summary["facilitator_utilisation"]["mean"]}
@@ -260,8 +292,12 @@ def resource_label(name: str, lang: str = "fr") -> str:
     return f"postes SIAE {t}" if lang == "fr" else f"SIAE {t} posts"
 
 
-def summary_text(summary: Mapping[str, Any], scenario: Scenario | None = None, lang: str = "fr",
-                 out: Path | None = None) -> str:
+def summary_text(
+    summary: Mapping[str, Any],
+    scenario: Scenario | None = None,
+    lang: str = "fr",
+    out: Path | None = None,
+) -> str:
     """The short end-of-run summary printed on stdout."""
     n = fmt.number
     fr = lang == "fr"
@@ -272,8 +308,10 @@ def summary_text(summary: Mapping[str, Any], scenario: Scenario | None = None, l
         if s["ci_low"] is None or s["ci_high"] is None:  # one replication: no interval
             return f"{n(s['mean'], dec, lang)}{u}"
         ci = "IC 95 %" if fr else "95% CI"
-        return (f"{n(s['mean'], dec, lang)}{u} ({ci} {n(s['ci_low'], dec, lang)} – "
-                f"{n(s['ci_high'], dec, lang)})")
+        return (
+            f"{n(s['mean'], dec, lang)}{u} ({ci} {n(s['ci_low'], dec, lang)} – "
+            f"{n(s['ci_high'], dec, lang)})"
+        )
 
     horizon = int(summary["horizon_years"])
     fte_year = summary["fte_realised"]["mean"] / horizon
@@ -281,12 +319,17 @@ def summary_text(summary: Mapping[str, Any], scenario: Scenario | None = None, l
     lines = [str(summary["scenario"])]
     where = f" -> {out}" if out is not None else ""
     reps = replications_text(int(summary["replications"]), lang)
-    lines.append(f"{reps}, graine {summary['seed']}{where}" if fr
-                 else f"{reps}, seed {summary['seed']}{where}")
+    lines.append(
+        f"{reps}, graine {summary['seed']}{where}"
+        if fr
+        else f"{reps}, seed {summary['seed']}{where}"
+    )
     lines.append("")
-    clause = (f"{n(summary['clause_hours_total'], 0, lang)} h, "
-              f"{n(summary['clause_fte_total'], 0, lang)} {'ETP' if fr else 'FTE'}, "
-              f"{n(summary['clause_fte_per_year'], 1, lang)} {'ETP/an' if fr else 'FTE a year'}")
+    clause = (
+        f"{n(summary['clause_hours_total'], 0, lang)} h, "
+        f"{n(summary['clause_fte_total'], 0, lang)} {'ETP' if fr else 'FTE'}, "
+        f"{n(summary['clause_fte_per_year'], 1, lang)} {'ETP/an' if fr else 'FTE a year'}"
+    )
     rsa = summary["positive_exits_rsa"]["mean"]
     u26 = summary["positive_exits_under_26"]["mean"]
     if fr:
@@ -441,12 +484,18 @@ def write_scenario(folder: Path, scenario: Scenario, overrides: Sequence[str] = 
 
 def write_json(path: Path, data: Any) -> None:
     """Write JSON (UTF-8, indented, NaN refused: use None)."""
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
 
 
-def write_tables(folder: Path, runs: Runs, scenario: Scenario, hours: HoursResult | None = None,
-                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def write_tables(
+    folder: Path,
+    runs: Runs,
+    scenario: Scenario,
+    hours: HoursResult | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Write ``summary.json`` and the CSV tables into ``folder``; return the summary."""
     hours = compute_hours(scenario) if hours is None else hours
     summary = build_summary(runs, scenario, hours, extra)
@@ -458,9 +507,16 @@ def write_tables(folder: Path, runs: Runs, scenario: Scenario, hours: HoursResul
     return summary
 
 
-def write_results(folder: Path, runs: Runs, scenario: Scenario, *, lang: str = "fr",
-                  extra: Mapping[str, Any] | None = None, figures: bool = True,
-                  report: bool = True) -> dict[str, Any]:
+def write_results(
+    folder: Path,
+    runs: Runs,
+    scenario: Scenario,
+    *,
+    lang: str = "fr",
+    extra: Mapping[str, Any] | None = None,
+    figures: bool = True,
+    report: bool = True,
+) -> dict[str, Any]:
     """Write everything but ``scenario.toml`` into ``folder``; return the summary."""
     from . import plots
     from . import report as report_mod
@@ -480,18 +536,32 @@ def write_results(folder: Path, runs: Runs, scenario: Scenario, *, lang: str = "
         if isinstance(summary.get("bottleneck"), Mapping):
             from .bottleneck import bottleneck_html, bottleneck_title
 
-            sections.append(("bottleneck", bottleneck_title(lang),
-                              bottleneck_html(summary["bottleneck"], lang, heading=False)))
-        html = report_mod.run_report(summary, scenario, svgs, lang=lang, titles=titles,
-                                     extra_sections=sections)
+            sections.append(
+                (
+                    "bottleneck",
+                    bottleneck_title(lang),
+                    bottleneck_html(summary["bottleneck"], lang, heading=False),
+                )
+            )
+        html = report_mod.run_report(
+            summary, scenario, svgs, lang=lang, titles=titles, extra_sections=sections
+        )
         (folder / "report.html").write_text(html, encoding="utf-8")
     return summary
 
 
-def write_run(target: str | Path, runs: Runs, scenario: Scenario, *, lang: str = "fr",
-              force: bool = False, overrides: Sequence[str] = (),
-              extra: Mapping[str, Any] | None = None, figures: bool = True,
-              report: bool = True) -> dict[str, Any]:
+def write_run(
+    target: str | Path,
+    runs: Runs,
+    scenario: Scenario,
+    *,
+    lang: str = "fr",
+    force: bool = False,
+    overrides: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+    figures: bool = True,
+    report: bool = True,
+) -> dict[str, Any]:
     """Write a complete results folder at ``target`` atomically; return the summary.
 
     Parameters
@@ -501,16 +571,32 @@ def write_run(target: str | Path, runs: Runs, scenario: Scenario, *, lang: str =
     """
     with atomic_folder(target, force) as tmp:
         write_scenario(tmp, scenario, overrides)
-        return write_results(tmp, runs, scenario, lang=lang, figures=figures, report=report,
-                             extra={"overrides": list(overrides), **(extra or {})})
+        return write_results(
+            tmp,
+            runs,
+            scenario,
+            lang=lang,
+            figures=figures,
+            report=report,
+            extra={"overrides": list(overrides), **(extra or {})},
+        )
 
 
-def run_and_write(scenario: Scenario, target: str | Path, *, replications: int, seed: int,
-                  jobs: int | None = None, lang: str = "fr", force: bool = False,
-                  overrides: Sequence[str] = (), progress: Any = None,
-                  extra: Mapping[str, Any] | None = None,
-                  bottleneck_replications: int = 0, bottleneck_progress: Any = None
-                  ) -> dict[str, Any]:
+def run_and_write(
+    scenario: Scenario,
+    target: str | Path,
+    *,
+    replications: int,
+    seed: int,
+    jobs: int | None = None,
+    lang: str = "fr",
+    force: bool = False,
+    overrides: Sequence[str] = (),
+    progress: Any = None,
+    extra: Mapping[str, Any] | None = None,
+    bottleneck_replications: int = 0,
+    bottleneck_progress: Any = None,
+) -> dict[str, Any]:
     """Run the replications of a scenario and write its results folder at ``target``.
 
     The temporary folder exists from the start (with ``scenario.toml``); it is renamed into
@@ -534,14 +620,21 @@ def run_and_write(scenario: Scenario, target: str | Path, *, replications: int, 
             from .bottleneck import diagnose
 
             try:
-                more["bottleneck"] = diagnose(scenario, runs, seed, bottleneck_replications,
-                                              jobs=jobs or 1, progress=bottleneck_progress)
+                more["bottleneck"] = diagnose(
+                    scenario,
+                    runs,
+                    seed,
+                    bottleneck_replications,
+                    jobs=jobs or 1,
+                    progress=bottleneck_progress,
+                )
             finally:
                 close = getattr(bottleneck_progress, "close", None)
                 if close is not None:
                     close()
-        return write_results(tmp, runs, scenario, lang=lang,
-                             extra={"overrides": list(overrides), **more})
+        return write_results(
+            tmp, runs, scenario, lang=lang, extra={"overrides": list(overrides), **more}
+        )
 
 
 class Terminated(BaseException):
@@ -608,10 +701,16 @@ class ProgressBar:
     Draws nothing unless ``enabled`` (default: the stream is a terminal).
     """
 
-    def __init__(self, label: str, stream: TextIO | None = None, enabled: bool | None = None,
-                 width: int = 30, min_interval: float = 0.1) -> None:
+    def __init__(
+        self,
+        label: str,
+        stream: TextIO | None = None,
+        enabled: bool | None = None,
+        width: int = 30,
+        min_interval: float = 0.1,
+    ) -> None:
         self.stream = sys.stderr if stream is None else stream
-        self.enabled = (self.stream.isatty() if enabled is None else enabled)
+        self.enabled = self.stream.isatty() if enabled is None else enabled
         self.label = label
         self.width = width
         self.min_interval = min_interval
@@ -631,8 +730,10 @@ class ProgressBar:
         elapsed = now - self.start
         eta = elapsed * (total - done) / done if done else math.nan
         eta_txt = "" if math.isnan(eta) or done >= total else f", ~{_clock(eta)} left"
-        self.stream.write(f"\r{self.label} [{'#' * full}{'.' * (self.width - full)}] "
-                          f"{done}/{total} {frac:4.0%} {_clock(elapsed)}{eta_txt}\x1b[K")
+        self.stream.write(
+            f"\r{self.label} [{'#' * full}{'.' * (self.width - full)}] "
+            f"{done}/{total} {frac:4.0%} {_clock(elapsed)}{eta_txt}\x1b[K"
+        )
         self.stream.flush()
         self._drawn = True
 

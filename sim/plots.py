@@ -36,12 +36,22 @@ PNG_SIZE = (int(FIGSIZE[0] * DPI), int(FIGSIZE[1] * DPI))
 """Width and height of every PNG (pixels)."""
 
 COLORS = {
-    "hours_offered": "#7f7f7f", "hours_realised": "#1b7837", "hours_lapsed": "#c51b7d",
-    "fte_realised": "#1b7837", "referrals": "#4575b4", "intakes": "#74add1",
-    "active_mean": "#f46d43", "exits": "#762a83", "positive_exits": "#1b7837",
-    "positive_exits_rsa": "#e08214", "positive_exits_under_26": "#8073ac",
-    "facilitator_utilisation": "#4575b4", "siae_occupancy": "#d73027",
-    "intake": "#4575b4", "placement": "#e08214", "clause": "#000000",
+    "hours_offered": "#7f7f7f",
+    "hours_realised": "#1b7837",
+    "hours_lapsed": "#c51b7d",
+    "fte_realised": "#1b7837",
+    "referrals": "#4575b4",
+    "intakes": "#74add1",
+    "active_mean": "#f46d43",
+    "exits": "#762a83",
+    "positive_exits": "#1b7837",
+    "positive_exits_rsa": "#e08214",
+    "positive_exits_under_26": "#8073ac",
+    "facilitator_utilisation": "#4575b4",
+    "siae_occupancy": "#d73027",
+    "intake": "#4575b4",
+    "placement": "#e08214",
+    "clause": "#000000",
 }
 CYCLE = ("#1b7837", "#4575b4", "#d73027", "#e08214", "#762a83", "#35978f", "#8c510a")
 
@@ -58,7 +68,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "people_title": "Personnes par année : orientations, entrées, accompagnées, sorties",
         "people_y": "Personnes",
         "pos_title": "Sorties positives par année, par public",
-        "pos_all": "Toutes", "pos_rsa": "BRSA", "pos_u26": "Moins de 26 ans",
+        "pos_all": "Toutes",
+        "pos_rsa": "BRSA",
+        "pos_u26": "Moins de 26 ans",
         "util_title": "Occupation des facilitateurs et des postes SIAE (moyenne mensuelle)",
         "util_y": "Occupation (%)",
         "waits_title": "Distribution des attentes (toutes réplications)",
@@ -70,10 +82,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "no_waits": "aucune attente enregistrée",
         "last_bin": "dernière classe : {low} j et plus",
         "band": "bandes et barres : IC 95 % de la moyenne",
-        "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, "
-                  "{n} ; {band}.",
+        "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} ; {band}.",
         "source_cmp": "Source : clause-sim {v}, {k} scénarios, même graine {seed} (nombres "
-                      "aléatoires communs), {n} chacun ; {band}.",
+        "aléatoires communs), {n} chacun ; {band}.",
         "cmp_title": "{what} par année : comparaison des scénarios",
     },
     "en": {
@@ -88,7 +99,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "people_title": "People per year: referrals, intakes, accompanied, exits",
         "people_y": "People",
         "pos_title": "Positive exits per year, by public",
-        "pos_all": "All", "pos_rsa": "RSA", "pos_u26": "Under 26",
+        "pos_all": "All",
+        "pos_rsa": "RSA",
+        "pos_u26": "Under 26",
         "util_title": "Facilitator and SIAE post utilisation (monthly mean)",
         "util_y": "Utilisation (%)",
         "waits_title": "Distribution of waits (all replications)",
@@ -100,10 +113,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "no_waits": "no wait recorded",
         "last_bin": "last bin: {low} d and more",
         "band": "bands and bars: 95% CI of the mean",
-        "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, "
-                  "{n}; {band}.",
+        "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n}; {band}.",
         "source_cmp": "Source: clause-sim {v}, {k} scenarios, same seed {seed} (common random "
-                      "numbers), {n} each; {band}.",
+        "numbers), {n} each; {band}.",
         "cmp_title": "{what} per year: scenarios compared",
     },
 }
@@ -131,8 +143,9 @@ def plain(text: str, limit: int = 90) -> str:
 
 def _figure() -> tuple[Figure, Axes]:
     # the layout leaves the bottom 5 % for the source line
-    fig = Figure(figsize=FIGSIZE, dpi=DPI,
-                 layout=ConstrainedLayoutEngine(rect=(0.0, 0.05, 1.0, 0.95)))
+    fig = Figure(
+        figsize=FIGSIZE, dpi=DPI, layout=ConstrainedLayoutEngine(rect=(0.0, 0.05, 1.0, 0.95))
+    )
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.grid(True, color="#dddddd", linewidth=0.6)
@@ -144,8 +157,13 @@ def _figure() -> tuple[Figure, Axes]:
 
 def _source(fig: Figure, runs: Runs, lang: str) -> None:
     t = _t(lang)
-    text = t["source"].format(v=__version__, name=plain(runs.scenario, 80), seed=runs.seed,
-                              n=replications_text(runs.n, lang), band=t["band"])
+    text = t["source"].format(
+        v=__version__,
+        name=plain(runs.scenario, 80),
+        seed=runs.seed,
+        n=replications_text(runs.n, lang),
+        band=t["band"],
+    )
     fig.text(0.01, 0.012, text, fontsize=7.5, color="#444444", ha="left", va="bottom")
 
 
@@ -161,16 +179,23 @@ def _years_axis(ax: Axes, years: np.ndarray, lang: str) -> None:
         ax.set_xlim(float(years[0]) - 0.5, float(years[-1]) + 0.5)
 
 
-def _band_line(ax: Axes, x: np.ndarray, cols: Mapping[str, np.ndarray], metric: str,
-               label: str, color: str, data: Data, style: str = "-") -> None:
+def _band_line(
+    ax: Axes,
+    x: np.ndarray,
+    cols: Mapping[str, np.ndarray],
+    metric: str,
+    label: str,
+    color: str,
+    data: Data,
+    style: str = "-",
+) -> None:
     mean, lo, hi = (cols[f"{metric}_{s}"] for s in ("mean", "ci_low", "ci_high"))
     ax.fill_between(x, lo, hi, color=color, alpha=0.2, linewidth=0)
     ax.plot(x, mean, style, color=color, marker="o", markersize=3.5, linewidth=1.8, label=label)
     data.update({f"{metric}_mean": mean, f"{metric}_ci_low": lo, f"{metric}_ci_high": hi})
 
 
-def _finish(ax: Axes, title: str, ylabel: str, *, legend_loc: Any = "best",
-            ncol: int = 1) -> None:
+def _finish(ax: Axes, title: str, ylabel: str, *, legend_loc: Any = "best", ncol: int = 1) -> None:
     ax.set_title(title, fontsize=12, loc="left")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
@@ -193,8 +218,15 @@ def hours_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Fig
         _band_line(ax, x, cols, m, _label(m, lang), COLORS[m], data)
     ref = cols["clause_hours"]
     if np.isfinite(ref).any():
-        ax.plot(x, ref, "--", color=COLORS["clause"], linewidth=1.4, label=t["clause_hours"],
-                drawstyle="default")
+        ax.plot(
+            x,
+            ref,
+            "--",
+            color=COLORS["clause"],
+            linewidth=1.4,
+            label=t["clause_hours"],
+            drawstyle="default",
+        )
         data["clause_hours"] = ref
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
@@ -212,21 +244,29 @@ def fte_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Figur
     fig, ax = _figure()
     x = cols["year"]
     data: Data = {"year": x}
-    _band_line(ax, x, cols, "fte_realised", _label("fte_realised", lang),
-               COLORS["fte_realised"], data)
+    _band_line(
+        ax, x, cols, "fte_realised", _label("fte_realised", lang), COLORS["fte_realised"], data
+    )
     ref = cols["clause_fte"]
     if np.isfinite(ref).any():
         finite = ref[np.isfinite(ref)]
         same = np.allclose(finite, finite[0], rtol=1e-9)
-        label = (t["clause_fte"].format(v=fmt.number(float(finite[0]), 0, lang)) if same
-                 else t["clause_fte_var"])
+        label = (
+            t["clause_fte"].format(v=fmt.number(float(finite[0]), 0, lang))
+            if same
+            else t["clause_fte_var"]
+        )
         ax.plot(x, ref, "--", color=COLORS["clause"], linewidth=1.4, label=label)
         data["clause_fte"] = ref
     base = hours.fte_hours if hours is not None else float("nan")
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
-    _finish(ax, t["fte_title"], t["fte_y"].format(base=fmt.number(base, 0, lang)),
-            legend_loc="upper right")
+    _finish(
+        ax,
+        t["fte_title"],
+        t["fte_y"].format(base=fmt.number(base, 0, lang)),
+        legend_loc="upper right",
+    )
     ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
     _source(fig, runs, lang)
     return fig, data
@@ -249,23 +289,34 @@ def people_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
     return fig, data
 
 
-def positive_exits_figure(runs: Runs, hours: HoursResult | None = None,
-                          lang: str = "fr") -> FigureData:
+def positive_exits_figure(
+    runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
+) -> FigureData:
     """(4) Positive exits per year by public (all, RSA, under 26): bars with 95 % intervals."""
     t = _t(lang)
     cols = yearly_columns(runs, hours)
     fig, ax = _figure()
     x = cols["year"]
     data: Data = {"year": x}
-    series = (("positive_exits", t["pos_all"]), ("positive_exits_rsa", t["pos_rsa"]),
-              ("positive_exits_under_26", t["pos_u26"]))
+    series = (
+        ("positive_exits", t["pos_all"]),
+        ("positive_exits_rsa", t["pos_rsa"]),
+        ("positive_exits_under_26", t["pos_u26"]),
+    )
     width = 0.27
     for k, (m, label) in enumerate(series):
         mean, lo, hi = (cols[f"{m}_{s}"] for s in ("mean", "ci_low", "ci_high"))
         err = np.vstack([mean - lo, hi - mean])
         err = np.where(np.isfinite(err), err, 0.0)
-        ax.bar(x + (k - 1) * width, mean, width, color=COLORS[m], label=label,
-               yerr=err, error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"})
+        ax.bar(
+            x + (k - 1) * width,
+            mean,
+            width,
+            color=COLORS[m],
+            label=label,
+            yerr=err,
+            error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"},
+        )
         data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
@@ -275,8 +326,9 @@ def positive_exits_figure(runs: Runs, hours: HoursResult | None = None,
     return fig, data
 
 
-def utilisation_figure(runs: Runs, hours: HoursResult | None = None,
-                       lang: str = "fr") -> FigureData:
+def utilisation_figure(
+    runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
+) -> FigureData:
     """(5) Facilitator caseload utilisation and SIAE post occupancy per month (%), with bands."""
     t = _t(lang)
     cols = monthly_columns(runs)
@@ -316,14 +368,22 @@ def waits_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr")
         w = np.asarray(runs.waits.get(kind, np.empty(0)), dtype=float)
         w = w[np.isfinite(w)]
         if w.size:
-            stats = t["wait_stats"].format(n=fmt.number(w.size, 0, lang),
-                                           mean=fmt.number(float(w.mean()), 0, lang),
-                                           p90=fmt.number(float(np.percentile(w, 90)), 0, lang))
+            stats = t["wait_stats"].format(
+                n=fmt.number(w.size, 0, lang),
+                mean=fmt.number(float(w.mean()), 0, lang),
+                p90=fmt.number(float(np.percentile(w, 90)), 0, lang),
+            )
         else:
             stats = t["no_waits"]
-        ax.stairs(100 * share, edges, color=COLORS[kind], linewidth=1.8,
-                  label=f"{t['wait_' + kind]} : {stats}" if lang != "en"
-                  else f"{t['wait_' + kind]}: {stats}")
+        ax.stairs(
+            100 * share,
+            edges,
+            color=COLORS[kind],
+            linewidth=1.8,
+            label=f"{t['wait_' + kind]} : {stats}"
+            if lang != "en"
+            else f"{t['wait_' + kind]}: {stats}",
+        )
         ax.stairs(100 * share, edges, color=COLORS[kind], alpha=0.12, fill=True)
         if w.size:
             ax.axvline(float(w.mean()), color=COLORS[kind], linestyle="--", linewidth=1.0)
@@ -347,14 +407,17 @@ RUN_FIGURES: Mapping[str, Callable[[Runs, HoursResult | None, str], FigureData]]
 """File stem -> figure function, in report order."""
 
 RUN_FIGURE_CSV: Mapping[str, str] = {
-    "1-hours": "yearly.csv", "2-fte": "yearly.csv", "3-people": "yearly.csv",
-    "4-positive-exits": "yearly.csv", "5-utilisation": "monthly.csv", "6-waits": "waits.csv",
+    "1-hours": "yearly.csv",
+    "2-fte": "yearly.csv",
+    "3-people": "yearly.csv",
+    "4-positive-exits": "yearly.csv",
+    "5-utilisation": "monthly.csv",
+    "6-waits": "waits.csv",
 }
 """File stem -> the CSV file holding the data it draws."""
 
 
-def run_figures(runs: Runs, hours: HoursResult | None, lang: str = "fr"
-                ) -> dict[str, FigureData]:
+def run_figures(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> dict[str, FigureData]:
     """All six figures of a run, by file stem."""
     return {name: f(runs, hours, lang) for name, f in RUN_FIGURES.items()}
 
@@ -368,9 +431,13 @@ def figure_title(fig: Figure) -> str:
 # Comparison overlays
 
 
-def overlay_figure(runs_list: Sequence[Runs], labels: Sequence[str], metric: str,
-                   lang: str = "fr", hours_list: Sequence[HoursResult | None] | None = None
-                   ) -> FigureData:
+def overlay_figure(
+    runs_list: Sequence[Runs],
+    labels: Sequence[str],
+    metric: str,
+    lang: str = "fr",
+    hours_list: Sequence[HoursResult | None] | None = None,
+) -> FigureData:
     """One yearly metric, one line (with its 95 % band) per scenario; for hours and FTE the
     clause's deterministic figure of each scenario as a dashed line of the same colour."""
     t = _t(lang)
@@ -384,32 +451,60 @@ def overlay_figure(runs_list: Sequence[Runs], labels: Sequence[str], metric: str
         all_years.append(x)
         mean, lo, hi = (np.asarray(v, dtype=float) for v in (st.mean, st.ci_low, st.ci_high))
         ax.fill_between(x, lo, hi, color=color, alpha=0.18, linewidth=0)
-        ax.plot(x, mean, color=color, marker="o", markersize=3.5, linewidth=1.8,
-                label=plain(label, 60))
-        data.update({f"{label}:year": x, f"{label}:{metric}_mean": mean,
-                     f"{label}:{metric}_ci_low": lo, f"{label}:{metric}_ci_high": hi})
+        ax.plot(
+            x, mean, color=color, marker="o", markersize=3.5, linewidth=1.8, label=plain(label, 60)
+        )
+        data.update(
+            {
+                f"{label}:year": x,
+                f"{label}:{metric}_mean": mean,
+                f"{label}:{metric}_ci_low": lo,
+                f"{label}:{metric}_ci_high": hi,
+            }
+        )
         hours = hours_list[k] if hours_list is not None else None
         if hours is not None and metric in ("hours_realised", "fte_realised"):
             cols = yearly_columns(runs, hours)
             ref = cols["clause_hours" if metric == "hours_realised" else "clause_fte"]
-            ax.plot(x, ref, "--", color=color, linewidth=1.1, alpha=0.8,
-                    label=f"{plain(label, 40)} : clause" if lang != "en"
-                    else f"{plain(label, 40)}: clause")
+            ax.plot(
+                x,
+                ref,
+                "--",
+                color=color,
+                linewidth=1.1,
+                alpha=0.8,
+                label=f"{plain(label, 40)} : clause"
+                if lang != "en"
+                else f"{plain(label, 40)}: clause",
+            )
             data[f"{label}:clause"] = ref
     years = np.concatenate(all_years) if all_years else np.empty(0)
     _years_axis(ax, np.array([years.min(), years.max()]) if years.size else years, lang)
     unit = METRICS[metric].unit
-    ylabel = {"h": t["hours_y"], "FTE": "ETP" if lang != "en" else "FTE",
-              "people": t["people_y"]}.get(unit, unit)
+    ylabel = {
+        "h": t["hours_y"],
+        "FTE": "ETP" if lang != "en" else "FTE",
+        "people": t["people_y"],
+    }.get(unit, unit)
     _number_axis(ax, lang)
     _finish(ax, t["cmp_title"].format(what=_label(metric, lang)), ylabel, legend_loc="best")
     ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
     first = runs_list[0]
-    fig.text(0.01, 0.012, t["source_cmp"].format(v=__version__, k=len(runs_list),
-                                                 seed=first.seed,
-                                                 n=replications_text(first.n, lang),
-                                                 band=t["band"]),
-             fontsize=7.5, color="#444444", ha="left", va="bottom")
+    fig.text(
+        0.01,
+        0.012,
+        t["source_cmp"].format(
+            v=__version__,
+            k=len(runs_list),
+            seed=first.seed,
+            n=replications_text(first.n, lang),
+            band=t["band"],
+        ),
+        fontsize=7.5,
+        color="#444444",
+        ha="left",
+        va="bottom",
+    )
     return fig, data
 
 
@@ -417,13 +512,17 @@ COMPARE_METRICS: tuple[str, ...] = ("hours_realised", "fte_realised", "positive_
 """Yearly metrics overlaid in a comparison."""
 
 
-def compare_figures(runs_list: Sequence[Runs], labels: Sequence[str], lang: str = "fr",
-                    hours_list: Sequence[HoursResult | None] | None = None
-                    ) -> dict[str, FigureData]:
+def compare_figures(
+    runs_list: Sequence[Runs],
+    labels: Sequence[str],
+    lang: str = "fr",
+    hours_list: Sequence[HoursResult | None] | None = None,
+) -> dict[str, FigureData]:
     """Overlay figures of a comparison, by file stem."""
-    return {f"{k + 1}-{m.replace('_', '-')}": overlay_figure(runs_list, labels, m, lang,
-                                                             hours_list)
-            for k, m in enumerate(COMPARE_METRICS)}
+    return {
+        f"{k + 1}-{m.replace('_', '-')}": overlay_figure(runs_list, labels, m, lang, hours_list)
+        for k, m in enumerate(COMPARE_METRICS)
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,6 +540,7 @@ def save(fig: Figure, base: Path) -> tuple[Path, Path]:
     fig.savefig(png, dpi=DPI, format="png", metadata={"Software": f"clause-sim {__version__}"})
     rc: Any = dict(SVG_RC)
     with mpl.rc_context(rc):
-        fig.savefig(svg, format="svg", metadata={"Date": None,
-                                                 "Creator": f"clause-sim {__version__}"})
+        fig.savefig(
+            svg, format="svg", metadata={"Date": None, "Creator": f"clause-sim {__version__}"}
+        )
     return png, svg

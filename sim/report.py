@@ -55,47 +55,68 @@ T: Mapping[str, Mapping[str, Any]] = {
         "people_detail": "{i} entrées en accompagnement, {g} abandons",
         "ci": "IC 95 %",
         "interval_note": "Les intervalles (IC 95 %) sont ceux de la moyenne sur les réplications "
-                         "(loi de Student) ; p5–p95 donne la dispersion d'une réplication à "
-                         "l'autre.",
-        "metric": "Indicateur", "unit": "Unité", "mean": "Moyenne", "p": "p5 – p95",
-        "year": "Année", "param": "Paramètre", "value": "Valeur", "origin": "Origine",
+        "(loi de Student) ; p5–p95 donne la dispersion d'une réplication à "
+        "l'autre.",
+        "metric": "Indicateur",
+        "unit": "Unité",
+        "mean": "Moyenne",
+        "p": "p5 – p95",
+        "year": "Année",
+        "param": "Paramètre",
+        "value": "Valeur",
+        "origin": "Origine",
         "note": "Source ou commentaire",
-        "origin_file": "fichier", "origin_set": "--set", "origin_default": "défaut",
+        "origin_file": "fichier",
+        "origin_set": "--set",
+        "origin_default": "défaut",
         "assumption": "hypothèse",
         "no_notes": "Le fichier du scénario ne porte pas de commentaires de sources.",
         "file_head": "En-tête du fichier",
-        "entry_year": "Année d'entrée", "cohort_people": "Personnes",
-        "cohort_hours": "Heures travaillées (h)", "cohort_hpp": "Heures par personne (h)",
+        "entry_year": "Année d'entrée",
+        "cohort_people": "Personnes",
+        "cohort_hours": "Heures travaillées (h)",
+        "cohort_hpp": "Heures par personne (h)",
         "cohort_pos": "Part de sorties positives",
-        "public": {"rsa": "BRSA", "under_26": "Moins de 26 ans", "ase": "Jeunes ASE",
-                   "other": "Autres", "total": "Total"},
-        "outcome": {"durable": "Emploi durable", "transition": "Emploi de transition",
-                    "training": "Formation qualifiante", "other": "Autre sortie",
-                    "dropped_out": "Abandon"},
+        "public": {
+            "rsa": "BRSA",
+            "under_26": "Moins de 26 ans",
+            "ase": "Jeunes ASE",
+            "other": "Autres",
+            "total": "Total",
+        },
+        "outcome": {
+            "durable": "Emploi durable",
+            "transition": "Emploi de transition",
+            "training": "Formation qualifiante",
+            "other": "Autre sortie",
+            "dropped_out": "Abandon",
+        },
         "units": {"h": "h", "FTE": "ETP", "people": "personnes", "days": "jours", "share": "%"},
         "method_text": "Chaque réplication est une simulation à événements discrets de l'année "
-                       "{y0} à {y1} (horizon de la clause puis {ro} an(s) pour finir les "
-                       "travaux) ; la réplication i utilise la graine dérivée (graine, i), de "
-                       "sorte que les résultats sont identiques quel que soit le nombre de "
-                       "processus. Pour refaire ce calcul :",
+        "{y0} à {y1} (horizon de la clause puis {ro} an(s) pour finir les "
+        "travaux) ; la réplication i utilise la graine dérivée (graine, i), de "
+        "sorte que les résultats sont identiques quel que soit le nombre de "
+        "processus. Pour refaire ce calcul :",
         "files_text": "Le dossier de résultats contient aussi summary.json, yearly.csv, "
-                      "replications.csv, monthly.csv, waits.csv, scenario.toml et les figures en "
-                      "PNG et SVG.",
+        "replications.csv, monthly.csv, waits.csv, scenario.toml et les figures en "
+        "PNG et SVG.",
         "clause_row": "Heures de la clause (h)",
         "figure_alt": "Figure",
         "cmp_title": "Comparaison de scénarios",
         "cmp_generated": "Comparaison du {date} avec clause-sim {v} : même graine {seed} "
-                         "(nombres aléatoires communs), {n} par scénario",
+        "(nombres aléatoires communs), {n} par scénario",
         "cmp_scenarios": "Scénarios comparés",
         "cmp_table": "Résultats côte à côte",
         "cmp_diff": "{b} − {a}",
         "cmp_note": "Différences appariées réplication par réplication (même graine, mêmes "
-                    "indices de réplication) : moyenne de la différence et son intervalle de "
-                    "confiance à 95 % (loi de Student). Un intervalle qui ne contient pas 0 "
-                    "indique une différence nette (en gras).",
+        "indices de réplication) : moyenne de la différence et son intervalle de "
+        "confiance à 95 % (loi de Student). Un intervalle qui ne contient pas 0 "
+        "indique une différence nette (en gras).",
         "cmp_params": "Paramètres qui diffèrent du premier scénario",
         "cmp_no_diff": "aucun",
-        "label": "Repère", "name": "Nom", "source_file": "Fichier",
+        "label": "Repère",
+        "name": "Nom",
+        "source_file": "Fichier",
     },
     "en": {
         "title": "Insertion clause simulation",
@@ -128,43 +149,64 @@ T: Mapping[str, Mapping[str, Any]] = {
         "people_detail": "{i} intakes, {g} gave up",
         "ci": "95% CI",
         "interval_note": "Intervals (95% CI) are those of the mean over replications (Student's "
-                         "t); p5–p95 shows the spread from one replication to another.",
-        "metric": "Indicator", "unit": "Unit", "mean": "Mean", "p": "p5 – p95",
-        "year": "Year", "param": "Parameter", "value": "Value", "origin": "Origin",
+        "t); p5–p95 shows the spread from one replication to another.",
+        "metric": "Indicator",
+        "unit": "Unit",
+        "mean": "Mean",
+        "p": "p5 – p95",
+        "year": "Year",
+        "param": "Parameter",
+        "value": "Value",
+        "origin": "Origin",
         "note": "Source or comment",
-        "origin_file": "file", "origin_set": "--set", "origin_default": "default",
+        "origin_file": "file",
+        "origin_set": "--set",
+        "origin_default": "default",
         "assumption": "assumption",
         "no_notes": "The scenario file carries no source comments.",
         "file_head": "File header",
-        "entry_year": "Intake year", "cohort_people": "People",
-        "cohort_hours": "Hours worked (h)", "cohort_hpp": "Hours per person (h)",
+        "entry_year": "Intake year",
+        "cohort_people": "People",
+        "cohort_hours": "Hours worked (h)",
+        "cohort_hpp": "Hours per person (h)",
         "cohort_pos": "Share of positive exits",
-        "public": {"rsa": "RSA", "under_26": "Under 26", "ase": "Child welfare (ASE)",
-                   "other": "Others", "total": "Total"},
-        "outcome": {"durable": "Durable employment", "transition": "Transition employment",
-                    "training": "Qualifying training", "other": "Other exit",
-                    "dropped_out": "Dropped out"},
+        "public": {
+            "rsa": "RSA",
+            "under_26": "Under 26",
+            "ase": "Child welfare (ASE)",
+            "other": "Others",
+            "total": "Total",
+        },
+        "outcome": {
+            "durable": "Durable employment",
+            "transition": "Transition employment",
+            "training": "Qualifying training",
+            "other": "Other exit",
+            "dropped_out": "Dropped out",
+        },
         "units": {"h": "h", "FTE": "FTE", "people": "people", "days": "days", "share": "%"},
         "method_text": "Each replication is a discrete-event simulation from {y0} to {y1} (the "
-                       "clause's horizon then {ro} year(s) for the works to finish); replication "
-                       "i uses the seed derived from (seed, i), so results are identical "
-                       "whatever the number of processes. To redo this computation:",
+        "clause's horizon then {ro} year(s) for the works to finish); replication "
+        "i uses the seed derived from (seed, i), so results are identical "
+        "whatever the number of processes. To redo this computation:",
         "files_text": "The results folder also holds summary.json, yearly.csv, replications.csv, "
-                      "monthly.csv, waits.csv, scenario.toml and the figures as PNG and SVG.",
+        "monthly.csv, waits.csv, scenario.toml and the figures as PNG and SVG.",
         "clause_row": "Clause hours (h)",
         "figure_alt": "Figure",
         "cmp_title": "Scenario comparison",
         "cmp_generated": "Compared on {date} with clause-sim {v}: same seed {seed} (common "
-                         "random numbers), {n} per scenario",
+        "random numbers), {n} per scenario",
         "cmp_scenarios": "Scenarios compared",
         "cmp_table": "Results side by side",
         "cmp_diff": "{b} − {a}",
         "cmp_note": "Differences paired replication by replication (same seed, same replication "
-                    "indices): mean difference and its 95% confidence interval (Student's t). An "
-                    "interval that excludes 0 indicates a clear difference (in bold).",
+        "indices): mean difference and its 95% confidence interval (Student's t). An "
+        "interval that excludes 0 indicates a clear difference (in bold).",
         "cmp_params": "Parameters that differ from the first scenario",
         "cmp_no_diff": "none",
-        "label": "Label", "name": "Name", "source_file": "File",
+        "label": "Label",
+        "name": "Name",
+        "source_file": "File",
     },
 }
 
@@ -225,7 +267,7 @@ def num(x: Any, metric_unit: str, lang: str) -> str:
     v = float(x)
     dec = 1 if metric_unit in ("share", "FTE") else 0
     scale = 100.0 if metric_unit == "share" else 1.0
-    if abs(v * scale) < 0.5 * 10.0 ** -dec:
+    if abs(v * scale) < 0.5 * 10.0**-dec:
         v = 0.0  # no "-0"
     if metric_unit == "share":
         return fmt.percent(v, dec, lang)
@@ -255,7 +297,7 @@ def _split_comment(value_text: str) -> tuple[str, str]:
         elif c in "\"'":
             quote = c
         elif c == "#":
-            return value_text[:i].rstrip(), value_text[i + 1:].strip()
+            return value_text[:i].rstrip(), value_text[i + 1 :].strip()
         i += 1
     return value_text.rstrip(), ""
 
@@ -413,8 +455,9 @@ def inline_svg(text: str, prefix: str, title: str) -> str:
     ids = set(re.findall(r'\sid="([^"]+)"', svg))
     if ids:
         alt = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
-        svg = re.sub(r'(\sid="|#)(' + alt + r')(?=["\)])',
-                     lambda m: m.group(1) + prefix + m.group(2), svg)
+        svg = re.sub(
+            r'(\sid="|#)(' + alt + r')(?=["\)])', lambda m: m.group(1) + prefix + m.group(2), svg
+        )
     label = esc(title, quote=True)
     return svg.replace("<svg", f'<svg role="img" aria-label="{label}"', 1)
 
@@ -425,10 +468,12 @@ def _figures_html(svgs: Mapping[str, Path | str], titles: Mapping[str, str], lan
     for k, (name, path) in enumerate(svgs.items()):
         text = Path(path).read_text(encoding="utf-8")
         title = titles.get(name, name)
-        out.append(f'<figure id="fig-{esc(name)}">{inline_svg(text, f"f{k + 1}-", title)}'
-                   f"<figcaption>{esc(t['figure_alt'])} {k + 1}{_colon(lang)} {esc(title)} "
-                   f"(<span class=\"mono\">figures/{esc(name)}.png</span>, "
-                   f"<span class=\"mono\">.svg</span>)</figcaption></figure>")
+        out.append(
+            f'<figure id="fig-{esc(name)}">{inline_svg(text, f"f{k + 1}-", title)}'
+            f"<figcaption>{esc(t['figure_alt'])} {k + 1}{_colon(lang)} {esc(title)} "
+            f'(<span class="mono">figures/{esc(name)}.png</span>, '
+            f'<span class="mono">.svg</span>)</figcaption></figure>'
+        )
     return "\n".join(out)
 
 
@@ -437,22 +482,30 @@ def _figures_html(svgs: Mapping[str, Path | str], titles: Mapping[str, str], lan
 
 
 def _page(title: str, lang: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="{"en" if lang == "en" else "fr"}">\n<head>\n'
-            f'<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n"
-            f"</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{"en" if lang == "en" else "fr"}">\n<head>\n'
+        f'<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n"
+        f"</body>\n</html>\n"
+    )
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> str:
     """A table from already-escaped cells."""
-    th = "".join(f'<th{" class=n" if n else ""}>{h}</th>' for h, n in zip(head, numeric,
-                                                                            strict=True))
-    body = "".join("<tr>" + "".join(f'<td{" class=n" if n else ""}>{c}</td>'
-                                    for c, n in zip(r, numeric, strict=True)) + "</tr>\n"
-                   for r in rows)
-    return (f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>\n{body}</tbody>'
-            f"</table></div>")
+    th = "".join(
+        f"<th{' class=n' if n else ''}>{h}</th>" for h, n in zip(head, numeric, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{' class=n' if n else ''}>{c}</td>" for c, n in zip(r, numeric, strict=True))
+        + "</tr>\n"
+        for r in rows
+    )
+    return (
+        f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>\n{body}</tbody>'
+        f"</table></div>"
+    )
 
 
 def _card(key: str, value: str, detail: str = "") -> str:
@@ -484,45 +537,99 @@ def key_figures(summary: Mapping[str, Any], scenario: Scenario | None, lang: str
 
     res, share = busiest_resource(summary, scenario)
     cards = [
-        _card(esc(t["clause_hours"]), f"{n(summary['clause_hours_total'], 0, lang)} h",
-              esc(t["clause_detail"].format(
-                  fte=n(summary["clause_fte_total"], 0, lang),
-                  base=n(summary["fte_hours"], 0, lang),
-                  fpy=n(summary["clause_fte_per_year"], 1, lang), years=horizon))),
-        _card(esc(t["hours_realised"]),
-              f"{num(summary['hours_realised']['mean'], 'h', lang)} h",
-              esc(with_ci("hours_realised"))),
-        _card(esc(t["fte_realised"]), num(summary["fte_realised"]["mean"], "FTE", lang),
-              esc(with_ci("fte_realised")) + "<br>" + esc(t["per_year"].format(
-                  v=n(summary["fte_realised"]["mean"] / horizon, 1, lang), years=horizon))),
-        _card(esc(t["lapsed"]), num(summary["lapsed_share"]["mean"], "share", lang),
-              esc(t["lapsed_detail"].format(h=num(summary["hours_lapsed"]["mean"], "h",
-                                                  lang)))),
-        _card(esc(t["positive"]), num(summary["positive_exits"]["mean"], "people", lang),
-              esc(with_ci("positive_exits")) + "<br>" + esc(t["positive_detail"].format(
-                  rsa=num(summary["positive_exits_rsa"]["mean"], "people", lang),
-                  u26=num(summary["positive_exits_under_26"]["mean"], "people", lang)))),
-        _card(esc(t["wait"]),
-              f"{num(summary['mean_intake_wait_days']['mean'], 'days', lang)} "
-              f"{'j' if lang != 'en' else 'd'}",
-              esc(t["wait_detail"].format(
-                  w=num(summary["mean_placement_wait_days"]["mean"], "days", lang)))),
-        _card(esc(t["util"]), num(summary["facilitator_utilisation"]["mean"], "share", lang),
-              esc(t["util_detail"].format(
-                  s=num(summary["siae_occupancy"]["mean"], "share", lang),
-                  r=f"{resource_label(res, lang)} ({num(share, 'share', lang)})"))),
-        _card(esc(t["people"]), num(summary["referrals"]["mean"], "people", lang),
-              esc(t["people_detail"].format(
-                  i=num(summary["intakes"]["mean"], "people", lang),
-                  g=num(summary["gave_up"]["mean"], "people", lang)))),
+        _card(
+            esc(t["clause_hours"]),
+            f"{n(summary['clause_hours_total'], 0, lang)} h",
+            esc(
+                t["clause_detail"].format(
+                    fte=n(summary["clause_fte_total"], 0, lang),
+                    base=n(summary["fte_hours"], 0, lang),
+                    fpy=n(summary["clause_fte_per_year"], 1, lang),
+                    years=horizon,
+                )
+            ),
+        ),
+        _card(
+            esc(t["hours_realised"]),
+            f"{num(summary['hours_realised']['mean'], 'h', lang)} h",
+            esc(with_ci("hours_realised")),
+        ),
+        _card(
+            esc(t["fte_realised"]),
+            num(summary["fte_realised"]["mean"], "FTE", lang),
+            esc(with_ci("fte_realised"))
+            + "<br>"
+            + esc(
+                t["per_year"].format(
+                    v=n(summary["fte_realised"]["mean"] / horizon, 1, lang), years=horizon
+                )
+            ),
+        ),
+        _card(
+            esc(t["lapsed"]),
+            num(summary["lapsed_share"]["mean"], "share", lang),
+            esc(t["lapsed_detail"].format(h=num(summary["hours_lapsed"]["mean"], "h", lang))),
+        ),
+        _card(
+            esc(t["positive"]),
+            num(summary["positive_exits"]["mean"], "people", lang),
+            esc(with_ci("positive_exits"))
+            + "<br>"
+            + esc(
+                t["positive_detail"].format(
+                    rsa=num(summary["positive_exits_rsa"]["mean"], "people", lang),
+                    u26=num(summary["positive_exits_under_26"]["mean"], "people", lang),
+                )
+            ),
+        ),
+        _card(
+            esc(t["wait"]),
+            f"{num(summary['mean_intake_wait_days']['mean'], 'days', lang)} "
+            f"{'j' if lang != 'en' else 'd'}",
+            esc(
+                t["wait_detail"].format(
+                    w=num(summary["mean_placement_wait_days"]["mean"], "days", lang)
+                )
+            ),
+        ),
+        _card(
+            esc(t["util"]),
+            num(summary["facilitator_utilisation"]["mean"], "share", lang),
+            esc(
+                t["util_detail"].format(
+                    s=num(summary["siae_occupancy"]["mean"], "share", lang),
+                    r=f"{resource_label(res, lang)} ({num(share, 'share', lang)})",
+                )
+            ),
+        ),
+        _card(
+            esc(t["people"]),
+            num(summary["referrals"]["mean"], "people", lang),
+            esc(
+                t["people_detail"].format(
+                    i=num(summary["intakes"]["mean"], "people", lang),
+                    g=num(summary["gave_up"]["mean"], "people", lang),
+                )
+            ),
+        ),
     ]
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
-YEAR_TABLE_METRICS = ("hours_offered", "hours_realised", "hours_lapsed", "fte_realised",
-                      "referrals", "intakes", "exits", "positive_exits", "positive_exits_rsa",
-                      "positive_exits_under_26", "mean_intake_wait_days",
-                      "facilitator_utilisation")
+YEAR_TABLE_METRICS = (
+    "hours_offered",
+    "hours_realised",
+    "hours_lapsed",
+    "fte_realised",
+    "referrals",
+    "intakes",
+    "exits",
+    "positive_exits",
+    "positive_exits_rsa",
+    "positive_exits_under_26",
+    "mean_intake_wait_days",
+    "facilitator_utilisation",
+)
 
 
 def years_table(summary: Mapping[str, Any], lang: str) -> str:
@@ -547,10 +654,20 @@ def all_metrics_table(summary: Mapping[str, Any], lang: str) -> str:
         if not isinstance(s, Mapping):
             continue
         u = METRICS[m].unit
-        rows.append([esc(_label(m, lang)), esc(_unit(m, lang)), num(s["mean"], u, lang),
-                     _ci(s, u, lang), f"{num(s['p05'], u, lang)} – {num(s['p95'], u, lang)}"])
-    return _table([esc(t["metric"]), esc(t["unit"]), esc(t["mean"]), esc(t["ci"]), esc(t["p"])],
-                  rows, [False, False, True, True, True])
+        rows.append(
+            [
+                esc(_label(m, lang)),
+                esc(_unit(m, lang)),
+                num(s["mean"], u, lang),
+                _ci(s, u, lang),
+                f"{num(s['p05'], u, lang)} – {num(s['p95'], u, lang)}",
+            ]
+        )
+    return _table(
+        [esc(t["metric"]), esc(t["unit"]), esc(t["mean"]), esc(t["ci"]), esc(t["p"])],
+        rows,
+        [False, False, True, True, True],
+    )
 
 
 def cohorts_table(summary: Mapping[str, Any], lang: str) -> str:
@@ -564,12 +681,23 @@ def cohorts_table(summary: Mapping[str, Any], lang: str) -> str:
         hours = c["hours_worked"]["mean"] or 0.0
         pos = sum((c["outcomes"][o]["mean"] or 0.0) for o in POSITIVE_OUTCOMES)
         exited = sum((v["mean"] or 0.0) for v in c["outcomes"].values())
-        rows.append([str(c["entry_year"]), num(people, "people", lang), num(hours, "h", lang),
-                     num(hours / people if people else math.nan, "h", lang),
-                     num(pos / exited if exited else math.nan, "share", lang)])
-    return _table([esc(t[k]) for k in ("entry_year", "cohort_people", "cohort_hours",
-                                       "cohort_hpp", "cohort_pos")],
-                  rows, [False, True, True, True, True])
+        rows.append(
+            [
+                str(c["entry_year"]),
+                num(people, "people", lang),
+                num(hours, "h", lang),
+                num(hours / people if people else math.nan, "h", lang),
+                num(pos / exited if exited else math.nan, "share", lang),
+            ]
+        )
+    return _table(
+        [
+            esc(t[k])
+            for k in ("entry_year", "cohort_people", "cohort_hours", "cohort_hpp", "cohort_pos")
+        ],
+        rows,
+        [False, True, True, True, True],
+    )
 
 
 def exits_table(summary: Mapping[str, Any], lang: str) -> str:
@@ -580,8 +708,13 @@ def exits_table(summary: Mapping[str, Any], lang: str) -> str:
     rows = []
     for o, by_pub in data.items():
         vals = [by_pub[p]["mean"] or 0.0 for p in publics]
-        rows.append([esc(t["outcome"].get(o, o)), *[num(v, "people", lang) for v in vals],
-                     num(sum(vals), "people", lang)])
+        rows.append(
+            [
+                esc(t["outcome"].get(o, o)),
+                *[num(v, "people", lang) for v in vals],
+                num(sum(vals), "people", lang),
+            ]
+        )
     head = [""] + [esc(t["public"].get(p, p)) for p in publics] + [esc(t["public"]["total"])]
     return _table(head, rows, [False] + [True] * (len(head) - 1))
 
@@ -591,13 +724,18 @@ def parameters_table(scenario: Scenario, lang: str) -> str:
     t = _t(lang)
     rows = []
     for key, value, origin in parameters(scenario):
-        o = {"file": t["origin_file"], "set": t["origin_set"],
-             "default": t["origin_default"]}[origin]
+        o = {"file": t["origin_file"], "set": t["origin_set"], "default": t["origin_default"]}[
+            origin
+        ]
         cls = ' class="origin-set"' if origin == "set" else ""
-        rows.append([f"<code>{esc(key)}</code>", f"<code>{esc(toml_value(value))}</code>",
-                     f"<span{cls}>{esc(o)}</span>"])
-    return _table([esc(t["param"]), esc(t["value"]), esc(t["origin"])], rows,
-                  [False, False, False])
+        rows.append(
+            [
+                f"<code>{esc(key)}</code>",
+                f"<code>{esc(toml_value(value))}</code>",
+                f"<span{cls}>{esc(o)}</span>",
+            ]
+        )
+    return _table([esc(t["param"]), esc(t["value"]), esc(t["origin"])], rows, [False, False, False])
 
 
 def assumptions_html(scenario: Scenario, lang: str) -> str:
@@ -606,8 +744,7 @@ def assumptions_html(scenario: Scenario, lang: str) -> str:
     head, notes = source_notes(_scenario_text(scenario))
     parts = []
     if head:
-        parts.append(f"<p class=note>{esc(t['file_head'])}{_colon(lang)}</p>"
-                     f"<pre>{esc(head)}</pre>")
+        parts.append(f"<p class=note>{esc(t['file_head'])}{_colon(lang)}</p><pre>{esc(head)}</pre>")
     if not notes:
         parts.append(f"<p class=note>{esc(t['no_notes'])}</p>")
         return "\n".join(parts)
@@ -615,8 +752,11 @@ def assumptions_html(scenario: Scenario, lang: str) -> str:
     for key, (value_text, note) in notes.items():
         value = _lookup(scenario.raw, key)
         shown = toml_value(_plain(value)) if value is not _MISSING else value_text
-        tag = (f'<span class="tag">{esc(t["assumption"])}</span>'
-               if re.search(r"assumption|hypoth[eè]se", note, re.I) else "")
+        tag = (
+            f'<span class="tag">{esc(t["assumption"])}</span>'
+            if re.search(r"assumption|hypoth[eè]se", note, re.I)
+            else ""
+        )
         rows.append([f"<code>{esc(key)} = {esc(shown)}</code>", esc(note) + tag])
     parts.append(_table([esc(t["param"]), esc(t["note"])], rows, [False, False]))
     return "\n".join(parts)
@@ -630,9 +770,15 @@ def _now() -> str:
 # The run report
 
 
-def run_report(summary: Mapping[str, Any], scenario: Scenario, svgs: Mapping[str, Path | str],
-               *, lang: str = "fr", titles: Mapping[str, str] | None = None,
-               extra_sections: Sequence[tuple[str, str, str]] = ()) -> str:
+def run_report(
+    summary: Mapping[str, Any],
+    scenario: Scenario,
+    svgs: Mapping[str, Path | str],
+    *,
+    lang: str = "fr",
+    titles: Mapping[str, str] | None = None,
+    extra_sections: Sequence[tuple[str, str, str]] = (),
+) -> str:
     """The report of a run as one self-contained HTML page.
 
     Parameters
@@ -650,8 +796,11 @@ def run_report(summary: Mapping[str, Any], scenario: Scenario, svgs: Mapping[str
     desc = str(scenario.raw.get("scenario", {}).get("description", "") or "")
     y0, y1 = summary["years"][0]["year"], summary["years"][-1]["year"]
     sections: list[tuple[str, str, str]] = [
-        ("key", t["key"], key_figures(summary, scenario, lang)
-         + f"<p class=note>{esc(t['interval_note'])}</p>"),
+        (
+            "key",
+            t["key"],
+            key_figures(summary, scenario, lang) + f"<p class=note>{esc(t['interval_note'])}</p>",
+        ),
         ("figures", t["figures"], _figures_html(svgs, titles, lang)),
         ("years", t["years"], years_table(summary, lang)),
         ("cohorts", t["cohorts"], cohorts_table(summary, lang)),
@@ -660,23 +809,29 @@ def run_report(summary: Mapping[str, Any], scenario: Scenario, svgs: Mapping[str
         *[(i, ti, h) for i, ti, h in extra_sections],
         ("params", t["params"], parameters_table(scenario, lang)),
         ("assumptions", t["assumptions"], assumptions_html(scenario, lang)),
-        ("method", t["method"],
-         f"<p>{esc(t['method_text'].format(y0=y0, y1=y1, ro=scenario.flow.run_out_years))}</p>"
-         f"<pre>clause-sim run scenario.toml --seed {int(summary['seed'])} "
-         f"--replications {int(summary['replications'])}</pre>"
-         f"<p class=note>{esc(t['files_text'])}</p>"),
+        (
+            "method",
+            t["method"],
+            f"<p>{esc(t['method_text'].format(y0=y0, y1=y1, ro=scenario.flow.run_out_years))}</p>"
+            f"<pre>clause-sim run scenario.toml --seed {int(summary['seed'])} "
+            f"--replications {int(summary['replications'])}</pre>"
+            f"<p class=note>{esc(t['files_text'])}</p>",
+        ),
     ]
     toc = "".join(f'<li><a href="#{esc(i)}">{esc(ti)}</a></li>' for i, ti, _ in sections)
-    generated = t["generated"].format(date=_now(), v=__version__, seed=summary["seed"],
-                                      n=replications_text(int(summary["replications"]), lang))
+    generated = t["generated"].format(
+        date=_now(),
+        v=__version__,
+        seed=summary["seed"],
+        n=replications_text(int(summary["replications"]), lang),
+    )
     body = [
         f"<header><h1>{esc(name)}</h1>",
         f"<p>{esc(desc)}</p>" if desc else "",
         f"<p class=meta>{esc(generated)}<br>{esc(t['file'])}{_colon(lang)} "
         f"<span class=mono>{esc(str(scenario.source))}</span></p></header>",
         f"<nav><h2>{esc(t['toc'])}</h2><ol>{toc}</ol></nav>",
-        *[f'<section id="{esc(i)}"><h2>{esc(ti)}</h2>\n{h}\n</section>'
-          for i, ti, h in sections],
+        *[f'<section id="{esc(i)}"><h2>{esc(ti)}</h2>\n{h}\n</section>' for i, ti, h in sections],
         f"<footer><p>clause-sim {esc(__version__)}</p></footer>",
     ]
     return _page(f"{t['title']}{_colon(lang)} {name}", lang, "\n".join(body))
@@ -686,19 +841,30 @@ def _default_titles(lang: str) -> dict[str, str]:
     from .plots import TEXT
 
     tx = TEXT["en" if lang == "en" else "fr"]
-    return {"1-hours": tx["hours_title"], "2-fte": tx["fte_title"],
-            "3-people": tx["people_title"], "4-positive-exits": tx["pos_title"],
-            "5-utilisation": tx["util_title"], "6-waits": tx["waits_title"]}
+    return {
+        "1-hours": tx["hours_title"],
+        "2-fte": tx["fte_title"],
+        "3-people": tx["people_title"],
+        "4-positive-exits": tx["pos_title"],
+        "5-utilisation": tx["util_title"],
+        "6-waits": tx["waits_title"],
+    }
 
 
 # --------------------------------------------------------------------------------------------
 # The comparison report
 
 
-def compare_report(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
-                   scenarios: Sequence[Scenario], summaries: Sequence[Mapping[str, Any]],
-                   svgs: Mapping[str, Path | str], titles: Mapping[str, str], *,
-                   lang: str = "fr") -> str:
+def compare_report(
+    rows: Sequence[Mapping[str, Any]],
+    labels: Sequence[str],
+    scenarios: Sequence[Scenario],
+    summaries: Sequence[Mapping[str, Any]],
+    svgs: Mapping[str, Path | str],
+    titles: Mapping[str, str],
+    *,
+    lang: str = "fr",
+) -> str:
     """The report of a comparison as one self-contained HTML page.
 
     Parameters
@@ -708,11 +874,12 @@ def compare_report(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
     """
     t = _t(lang)
     first = summaries[0]
-    sc_rows = [[esc(lab), esc(s.name), f"<span class=mono>{esc(s.source)}</span>"]
-               for lab, s in zip(labels, scenarios, strict=True)]
+    sc_rows = [
+        [esc(lab), esc(s.name), f"<span class=mono>{esc(s.source)}</span>"]
+        for lab, s in zip(labels, scenarios, strict=True)
+    ]
     head = [esc(t["metric"]), esc(t["unit"])] + [esc(lab) for lab in labels]
-    head += [esc(t["cmp_diff"].format(b=b, a=labels[0])) + f" ({esc(t['ci'])})"
-             for b in labels[1:]]
+    head += [esc(t["cmp_diff"].format(b=b, a=labels[0])) + f" ({esc(t['ci'])})" for b in labels[1:]]
     body_rows = []
     for r in rows:
         m, u = r["metric"], METRICS[r["metric"]].unit
@@ -724,37 +891,51 @@ def compare_report(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
             clear = lo is not None and hi is not None and (lo > 0 or hi < 0)
             cls = ' class="clear"' if clear else ""
             sep = ", " if lang == "en" else " ; "
-            cells.append(f"<span{cls}>{sign}{num(d['mean'], u, lang)}</span> "
-                         f"<br><small>[{num(lo, u, lang)}{sep}{num(hi, u, lang)}]</small>")
+            cells.append(
+                f"<span{cls}>{sign}{num(d['mean'], u, lang)}</span> "
+                f"<br><small>[{num(lo, u, lang)}{sep}{num(hi, u, lang)}]</small>"
+            )
         body_rows.append(cells)
     table = _table(head, body_rows, [False, False] + [True] * (len(head) - 2))
     base = {k: v for k, v, _o in parameters(scenarios[0])}
     diffs = []
     for lab, s in zip(labels[1:], scenarios[1:], strict=True):
         changed = [(k, v) for k, v, _o in parameters(s) if base.get(k, _MISSING) != v]
-        items = "".join(f"<li><code>{esc(k)} = {esc(toml_value(v))}</code> "
-                        f"(<code>{esc(toml_value(base[k])) if k in base else '–'}</code>)</li>"
-                        for k, v in changed if k != "scenario.name")
-        diffs.append(f"<h3>{esc(lab)}</h3><ul>{items or '<li>' + esc(t['cmp_no_diff']) + '</li>'}"
-                     f"</ul>")
+        items = "".join(
+            f"<li><code>{esc(k)} = {esc(toml_value(v))}</code> "
+            f"(<code>{esc(toml_value(base[k])) if k in base else '–'}</code>)</li>"
+            for k, v in changed
+            if k != "scenario.name"
+        )
+        diffs.append(
+            f"<h3>{esc(lab)}</h3><ul>{items or '<li>' + esc(t['cmp_no_diff']) + '</li>'}</ul>"
+        )
     sections = [
-        ("scenarios", t["cmp_scenarios"],
-         _table([esc(t["label"]), esc(t["name"]), esc(t["source_file"])], sc_rows,
-                [False, False, False])),
+        (
+            "scenarios",
+            t["cmp_scenarios"],
+            _table(
+                [esc(t["label"]), esc(t["name"]), esc(t["source_file"])],
+                sc_rows,
+                [False, False, False],
+            ),
+        ),
         ("table", t["cmp_table"], table + f"<p class=note>{esc(t['cmp_note'])}</p>"),
         ("figures", t["figures"], _figures_html(svgs, titles, lang)),
         ("params", t["cmp_params"], "\n".join(diffs)),
     ]
     toc = "".join(f'<li><a href="#{esc(i)}">{esc(ti)}</a></li>' for i, ti, _ in sections)
     generated = t["cmp_generated"].format(
-        date=_now(), v=__version__, seed=first["seed"],
-        n=replications_text(int(first["replications"]), lang))
+        date=_now(),
+        v=__version__,
+        seed=first["seed"],
+        n=replications_text(int(first["replications"]), lang),
+    )
     body = [
         f"<header><h1>{esc(t['cmp_title'])}</h1>",
         f"<p class=meta>{esc(generated)}</p></header>",
         f"<nav><h2>{esc(t['toc'])}</h2><ol>{toc}</ol></nav>",
-        *[f'<section id="{esc(i)}"><h2>{esc(ti)}</h2>\n{h}\n</section>'
-          for i, ti, h in sections],
+        *[f'<section id="{esc(i)}"><h2>{esc(ti)}</h2>\n{h}\n</section>' for i, ti, h in sections],
         f"<footer><p>clause-sim {esc(__version__)}</p></footer>",
     ]
     return _page(t["cmp_title"], lang, "\n".join(body))

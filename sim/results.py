@@ -37,81 +37,217 @@ def _m(name: str, unit: str, fr: str, en: str) -> tuple[str, Metric]:
     return name, Metric(name, unit, fr, en)
 
 
-METRICS: Mapping[str, Metric] = MappingProxyType(dict([
-    _m("hours_offered", "h", "Heures offertes", "Hours offered"),
-    _m("hours_realised", "h", "Heures réalisées", "Hours realised"),
-    _m("hours_realised_direct", "h", "Heures réalisées en embauche directe",
-       "Hours realised, direct hire"),
-    _m("hours_realised_siae", "h", "Heures réalisées via SIAE", "Hours realised via SIAE"),
-    _m("hours_lapsed", "h", "Heures perdues (non réalisées)", "Hours lapsed (not realised)"),
-    _m("fte_realised", "FTE", "ETP réalisés", "FTE realised"),
-    _m("referrals", "people", "Orientations", "Referrals"),
-    _m("intakes", "people", "Entrées en accompagnement", "Intakes"),
-    _m("gave_up_before_intake", "people", "Abandons avant prise en charge",
-       "Gave up before intake"),
-    _m("gave_up_before_placement", "people", "Abandons avant placement",
-       "Gave up before placement"),
-    _m("gave_up", "people", "Abandons", "Gave up"),
-    _m("active_end", "people", "Personnes accompagnées en fin d'année", "Active at year end"),
-    _m("active_mean", "people", "Personnes accompagnées (moyenne)", "Active (average)"),
-    _m("waiting_mean", "people", "En attente de prise en charge (moyenne)",
-       "Waiting for intake (average)"),
-    _m("exits", "people", "Sorties", "Exits"),
-    _m("positive_exits", "people", "Sorties positives", "Positive exits"),
-    _m("positive_exits_rsa", "people", "Sorties positives BRSA", "Positive exits, RSA"),
-    _m("positive_exits_under_26", "people", "Sorties positives -26 ans",
-       "Positive exits, under 26"),
-    _m("mean_intake_wait_days", "days", "Attente moyenne avant prise en charge",
-       "Mean wait for intake"),
-    _m("p90_intake_wait_days", "days", "Attente avant prise en charge (90e centile)",
-       "Wait for intake, 90th percentile"),
-    _m("mean_placement_wait_days", "days", "Attente moyenne avant mission",
-       "Mean wait for a mission"),
-    _m("p90_placement_wait_days", "days", "Attente avant mission (90e centile)",
-       "Wait for a mission, 90th percentile"),
-    _m("facilitator_utilisation", "share", "Occupation du portefeuille des facilitateurs",
-       "Facilitator caseload utilisation"),
-    _m("siae_occupancy", "share", "Occupation des postes SIAE", "SIAE post occupancy"),
-    *[_m(f"siae_occupancy_{t}", "share", f"Occupation des postes {t.upper()}",
-         f"{t.upper()} post occupancy") for t in SIAE_TYPES],
-    _m("hours_open_end", "h", "Heures ouvertes ou en cours à la fin",
-       "Hours open or in progress at the end"),
-    _m("waiting_end", "people", "En attente de prise en charge à la fin",
-       "Waiting for intake at the end"),
-    _m("time_full_facilitators", "share", "Temps à pleine capacité : facilitateurs",
-       "Time at capacity: facilitators"),
-    _m("time_full_preparation", "share", "Temps avec file d'attente : préparation",
-       "Time with a queue: preparation"),
-    *[_m(f"time_full_siae_{t}", "share", f"Temps à pleine capacité : postes {t.upper()}",
-         f"Time at capacity: {t.upper()} posts") for t in SIAE_TYPES],
-    _m("lapsed_works_timing", "h", "Heures perdues : calendrier des travaux",
-       "Hours lapsed: works timing"),
-    _m("lapsed_referrals", "h", "Heures perdues : manque d'orientations",
-       "Hours lapsed: too few referrals"),
-    _m("lapsed_facilitators", "h", "Heures perdues : portefeuille des facilitateurs plein",
-       "Hours lapsed: facilitator caseload full"),
-    _m("lapsed_preparation", "h", "Heures perdues : personnes en préparation",
-       "Hours lapsed: people still in preparation"),
-    *[_m(f"lapsed_siae_{t}", "h", f"Heures perdues : postes {t.upper()} pleins",
-         f"Hours lapsed: {t.upper()} posts full") for t in SIAE_TYPES],
-    _m("realised_share", "share", "Part des heures offertes réalisée",
-       "Share of offered hours realised"),
-    _m("lapsed_share", "share", "Part des heures offertes perdue", "Share of offered hours lapsed"),
-]))
+METRICS: Mapping[str, Metric] = MappingProxyType(
+    dict(
+        [
+            _m("hours_offered", "h", "Heures offertes", "Hours offered"),
+            _m("hours_realised", "h", "Heures réalisées", "Hours realised"),
+            _m(
+                "hours_realised_direct",
+                "h",
+                "Heures réalisées en embauche directe",
+                "Hours realised, direct hire",
+            ),
+            _m("hours_realised_siae", "h", "Heures réalisées via SIAE", "Hours realised via SIAE"),
+            _m(
+                "hours_lapsed", "h", "Heures perdues (non réalisées)", "Hours lapsed (not realised)"
+            ),
+            _m("fte_realised", "FTE", "ETP réalisés", "FTE realised"),
+            _m("referrals", "people", "Orientations", "Referrals"),
+            _m("intakes", "people", "Entrées en accompagnement", "Intakes"),
+            _m(
+                "gave_up_before_intake",
+                "people",
+                "Abandons avant prise en charge",
+                "Gave up before intake",
+            ),
+            _m(
+                "gave_up_before_placement",
+                "people",
+                "Abandons avant placement",
+                "Gave up before placement",
+            ),
+            _m("gave_up", "people", "Abandons", "Gave up"),
+            _m(
+                "active_end",
+                "people",
+                "Personnes accompagnées en fin d'année",
+                "Active at year end",
+            ),
+            _m("active_mean", "people", "Personnes accompagnées (moyenne)", "Active (average)"),
+            _m(
+                "waiting_mean",
+                "people",
+                "En attente de prise en charge (moyenne)",
+                "Waiting for intake (average)",
+            ),
+            _m("exits", "people", "Sorties", "Exits"),
+            _m("positive_exits", "people", "Sorties positives", "Positive exits"),
+            _m("positive_exits_rsa", "people", "Sorties positives BRSA", "Positive exits, RSA"),
+            _m(
+                "positive_exits_under_26",
+                "people",
+                "Sorties positives -26 ans",
+                "Positive exits, under 26",
+            ),
+            _m(
+                "mean_intake_wait_days",
+                "days",
+                "Attente moyenne avant prise en charge",
+                "Mean wait for intake",
+            ),
+            _m(
+                "p90_intake_wait_days",
+                "days",
+                "Attente avant prise en charge (90e centile)",
+                "Wait for intake, 90th percentile",
+            ),
+            _m(
+                "mean_placement_wait_days",
+                "days",
+                "Attente moyenne avant mission",
+                "Mean wait for a mission",
+            ),
+            _m(
+                "p90_placement_wait_days",
+                "days",
+                "Attente avant mission (90e centile)",
+                "Wait for a mission, 90th percentile",
+            ),
+            _m(
+                "facilitator_utilisation",
+                "share",
+                "Occupation du portefeuille des facilitateurs",
+                "Facilitator caseload utilisation",
+            ),
+            _m("siae_occupancy", "share", "Occupation des postes SIAE", "SIAE post occupancy"),
+            *[
+                _m(
+                    f"siae_occupancy_{t}",
+                    "share",
+                    f"Occupation des postes {t.upper()}",
+                    f"{t.upper()} post occupancy",
+                )
+                for t in SIAE_TYPES
+            ],
+            _m(
+                "hours_open_end",
+                "h",
+                "Heures ouvertes ou en cours à la fin",
+                "Hours open or in progress at the end",
+            ),
+            _m(
+                "waiting_end",
+                "people",
+                "En attente de prise en charge à la fin",
+                "Waiting for intake at the end",
+            ),
+            _m(
+                "time_full_facilitators",
+                "share",
+                "Temps à pleine capacité : facilitateurs",
+                "Time at capacity: facilitators",
+            ),
+            _m(
+                "time_full_preparation",
+                "share",
+                "Temps avec file d'attente : préparation",
+                "Time with a queue: preparation",
+            ),
+            *[
+                _m(
+                    f"time_full_siae_{t}",
+                    "share",
+                    f"Temps à pleine capacité : postes {t.upper()}",
+                    f"Time at capacity: {t.upper()} posts",
+                )
+                for t in SIAE_TYPES
+            ],
+            _m(
+                "lapsed_works_timing",
+                "h",
+                "Heures perdues : calendrier des travaux",
+                "Hours lapsed: works timing",
+            ),
+            _m(
+                "lapsed_referrals",
+                "h",
+                "Heures perdues : manque d'orientations",
+                "Hours lapsed: too few referrals",
+            ),
+            _m(
+                "lapsed_facilitators",
+                "h",
+                "Heures perdues : portefeuille des facilitateurs plein",
+                "Hours lapsed: facilitator caseload full",
+            ),
+            _m(
+                "lapsed_preparation",
+                "h",
+                "Heures perdues : personnes en préparation",
+                "Hours lapsed: people still in preparation",
+            ),
+            *[
+                _m(
+                    f"lapsed_siae_{t}",
+                    "h",
+                    f"Heures perdues : postes {t.upper()} pleins",
+                    f"Hours lapsed: {t.upper()} posts full",
+                )
+                for t in SIAE_TYPES
+            ],
+            _m(
+                "realised_share",
+                "share",
+                "Part des heures offertes réalisée",
+                "Share of offered hours realised",
+            ),
+            _m(
+                "lapsed_share",
+                "share",
+                "Part des heures offertes perdue",
+                "Share of offered hours lapsed",
+            ),
+        ]
+    )
+)
 
 YEARLY_METRICS: tuple[str, ...] = (
-    "hours_offered", "hours_realised", "hours_realised_direct", "hours_realised_siae",
-    "hours_lapsed", "fte_realised", "referrals", "intakes", "gave_up_before_intake",
-    "gave_up_before_placement", "gave_up", "active_end", "active_mean", "waiting_mean", "exits",
-    "positive_exits", "positive_exits_rsa", "positive_exits_under_26",
-    "mean_intake_wait_days", "p90_intake_wait_days", "mean_placement_wait_days",
-    "p90_placement_wait_days", "facilitator_utilisation", "siae_occupancy",
+    "hours_offered",
+    "hours_realised",
+    "hours_realised_direct",
+    "hours_realised_siae",
+    "hours_lapsed",
+    "fte_realised",
+    "referrals",
+    "intakes",
+    "gave_up_before_intake",
+    "gave_up_before_placement",
+    "gave_up",
+    "active_end",
+    "active_mean",
+    "waiting_mean",
+    "exits",
+    "positive_exits",
+    "positive_exits_rsa",
+    "positive_exits_under_26",
+    "mean_intake_wait_days",
+    "p90_intake_wait_days",
+    "mean_placement_wait_days",
+    "p90_placement_wait_days",
+    "facilitator_utilisation",
+    "siae_occupancy",
     *[f"siae_occupancy_{t}" for t in SIAE_TYPES],
 )
 """Metrics recorded per calendar year. Wait metrics are over the waits that ended that year."""
 
-LAPSE_CAUSES: tuple[str, ...] = ("works_timing", "referrals", "facilitators", "preparation",
-                                 *[f"siae_{t}" for t in SIAE_TYPES])
+LAPSE_CAUSES: tuple[str, ...] = (
+    "works_timing",
+    "referrals",
+    "facilitators",
+    "preparation",
+    *[f"siae_{t}" for t in SIAE_TYPES],
+)
 """What was short when hours lapsed (an offer unfilled, or the part of a mission that no longer
 fitted because it started late): SIAE posts of the offer's type (``siae_<type>``), else
 job-ready people because the caseload was full (``facilitators``), because people were still in
@@ -120,20 +256,30 @@ preparation or lifting barriers (``preparation``), or because too few were refer
 mission, the cause is what held its offer when it was released."""
 
 BOTTLENECK_METRICS: tuple[str, ...] = (
-    "time_full_facilitators", "time_full_preparation",
+    "time_full_facilitators",
+    "time_full_preparation",
     *[f"time_full_siae_{t}" for t in SIAE_TYPES],
     *[f"lapsed_{c}" for c in LAPSE_CAUSES],
 )
 """Per replication: share of time each resource was at capacity (caseload full, people waiting
 for a preparation place, all posts of an SIAE type busy) and hours lapsed by cause (h)."""
 
-TOTAL_METRICS: tuple[str, ...] = (*YEARLY_METRICS, "hours_open_end", "waiting_end",
-                                  "realised_share", "lapsed_share", *BOTTLENECK_METRICS)
+TOTAL_METRICS: tuple[str, ...] = (
+    *YEARLY_METRICS,
+    "hours_open_end",
+    "waiting_end",
+    "realised_share",
+    "lapsed_share",
+    *BOTTLENECK_METRICS,
+)
 """Metrics recorded per replication: flows summed over years, levels over the whole run
 (``active_end`` at the end, ``active_mean`` and occupancies time-averaged, waits over all)."""
 
-MONTHLY_SERIES: tuple[str, ...] = ("facilitator_utilisation", "siae_occupancy",
-                                   *[f"siae_occupancy_{t}" for t in SIAE_TYPES])
+MONTHLY_SERIES: tuple[str, ...] = (
+    "facilitator_utilisation",
+    "siae_occupancy",
+    *[f"siae_occupancy_{t}" for t in SIAE_TYPES],
+)
 """Time series recorded per month (time-averaged shares)."""
 
 
@@ -173,9 +319,20 @@ class Run:
     events: int
 
     @classmethod
-    def build(cls, *, years: Any, yearly: Mapping[str, Any], totals: Mapping[str, float],
-              exits_by: Any, cohort_people: Any, cohort_hours: Any, cohort_outcomes: Any,
-              monthly: Mapping[str, Any], waits: Mapping[str, Any], events: int) -> Run:
+    def build(
+        cls,
+        *,
+        years: Any,
+        yearly: Mapping[str, Any],
+        totals: Mapping[str, float],
+        exits_by: Any,
+        cohort_people: Any,
+        cohort_hours: Any,
+        cohort_outcomes: Any,
+        monthly: Mapping[str, Any],
+        waits: Mapping[str, Any],
+        events: int,
+    ) -> Run:
         """Build a run with read-only arrays; checks that every metric is there."""
         missing = [m for m in YEARLY_METRICS if m not in yearly]
         missing += [m for m in TOTAL_METRICS if m not in totals]
@@ -196,17 +353,47 @@ class Run:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # mapping proxies do not pickle: rebuild through build() (worker processes)
-        return (_rebuild_run, (self.years, dict(self.yearly), dict(self.totals), self.exits_by,
-                               self.cohort_people, self.cohort_hours, self.cohort_outcomes,
-                               dict(self.monthly), dict(self.waits), self.events))
+        return (
+            _rebuild_run,
+            (
+                self.years,
+                dict(self.yearly),
+                dict(self.totals),
+                self.exits_by,
+                self.cohort_people,
+                self.cohort_hours,
+                self.cohort_outcomes,
+                dict(self.monthly),
+                dict(self.waits),
+                self.events,
+            ),
+        )
 
 
-def _rebuild_run(years: Any, yearly: Any, totals: Any, exits_by: Any, cohort_people: Any,
-                 cohort_hours: Any, cohort_outcomes: Any, monthly: Any, waits: Any,
-                 events: int) -> Run:
-    return Run.build(years=years, yearly=yearly, totals=totals, exits_by=exits_by,
-                     cohort_people=cohort_people, cohort_hours=cohort_hours,
-                     cohort_outcomes=cohort_outcomes, monthly=monthly, waits=waits, events=events)
+def _rebuild_run(
+    years: Any,
+    yearly: Any,
+    totals: Any,
+    exits_by: Any,
+    cohort_people: Any,
+    cohort_hours: Any,
+    cohort_outcomes: Any,
+    monthly: Any,
+    waits: Any,
+    events: int,
+) -> Run:
+    return Run.build(
+        years=years,
+        yearly=yearly,
+        totals=totals,
+        exits_by=exits_by,
+        cohort_people=cohort_people,
+        cohort_hours=cohort_hours,
+        cohort_outcomes=cohort_outcomes,
+        monthly=monthly,
+        waits=waits,
+        events=events,
+    )
 
 
 @dataclass(frozen=True)
@@ -287,18 +474,25 @@ class Runs:
             scenario=scenario,
             seed=int(seed),
             years=first.years,
-            yearly=MappingProxyType({m: _readonly([r.yearly[m] for r in runs])
-                                     for m in YEARLY_METRICS}),
-            totals=MappingProxyType({m: _readonly([r.totals[m] for r in runs])
-                                     for m in TOTAL_METRICS}),
+            yearly=MappingProxyType(
+                {m: _readonly([r.yearly[m] for r in runs]) for m in YEARLY_METRICS}
+            ),
+            totals=MappingProxyType(
+                {m: _readonly([r.totals[m] for r in runs]) for m in TOTAL_METRICS}
+            ),
             exits_by=_readonly([r.exits_by for r in runs], np.int64),
             cohort_people=_readonly([r.cohort_people for r in runs], np.int64),
             cohort_hours=_readonly([r.cohort_hours for r in runs]),
             cohort_outcomes=_readonly([r.cohort_outcomes for r in runs], np.int64),
-            monthly=MappingProxyType({m: _readonly([r.monthly[m] for r in runs])
-                                      for m in MONTHLY_SERIES}),
-            waits=MappingProxyType({k: _readonly(np.concatenate(
-                [r.waits.get(k, np.empty(0)) for r in runs])) for k in keys}),
+            monthly=MappingProxyType(
+                {m: _readonly([r.monthly[m] for r in runs]) for m in MONTHLY_SERIES}
+            ),
+            waits=MappingProxyType(
+                {
+                    k: _readonly(np.concatenate([r.waits.get(k, np.empty(0)) for r in runs]))
+                    for k in keys
+                }
+            ),
             events=_readonly([r.events for r in runs], np.int64),
         )
 
@@ -330,21 +524,29 @@ class Runs:
             "replications": self.n,
             **{m: self.total_stat(m).to_dict() for m in TOTAL_METRICS},
             "years": [
-                {"year": int(y), **{m: {k: v[i] for k, v in yearly[m].items()}
-                                    for m in YEARLY_METRICS}}
+                {
+                    "year": int(y),
+                    **{m: {k: v[i] for k, v in yearly[m].items()} for m in YEARLY_METRICS},
+                }
                 for i, y in enumerate(self.years)
             ],
             "cohorts": [
-                {"entry_year": int(y),
-                 "people": describe(self.cohort_people[:, i]).to_dict(),
-                 "hours_worked": describe(self.cohort_hours[:, i]).to_dict(),
-                 "outcomes": {o: describe(self.cohort_outcomes[:, i, k]).to_dict()
-                              for k, o in enumerate(OUTCOMES)}}
+                {
+                    "entry_year": int(y),
+                    "people": describe(self.cohort_people[:, i]).to_dict(),
+                    "hours_worked": describe(self.cohort_hours[:, i]).to_dict(),
+                    "outcomes": {
+                        o: describe(self.cohort_outcomes[:, i, k]).to_dict()
+                        for k, o in enumerate(OUTCOMES)
+                    },
+                }
                 for i, y in enumerate(self.years)
             ],
             "exits_by_outcome_and_public": {
-                o: {p: describe(self.exits_by[:, :, k, j].sum(axis=1)).to_dict()
-                    for j, p in enumerate(PUBLICS)}
+                o: {
+                    p: describe(self.exits_by[:, :, k, j].sum(axis=1)).to_dict()
+                    for j, p in enumerate(PUBLICS)
+                }
                 for k, o in enumerate(OUTCOMES)
             },
         }

@@ -36,11 +36,16 @@ def run_batch(scenario: Scenario, seed: int, replications: Sequence[int]) -> lis
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
     # about 4 batches a worker: balances load while keeping task overhead small
     size = max(1, min(25, len(indices) // (4 * jobs) or 1))
-    return [list(indices[k:k + size]) for k in range(0, len(indices), size)]
+    return [list(indices[k : k + size]) for k in range(0, len(indices), size)]
 
 
-def run_replications(scenario: Scenario, seed: int, indices: Sequence[int], jobs: int = 1,
-                     progress: Progress | None = None) -> list[Run]:
+def run_replications(
+    scenario: Scenario,
+    seed: int,
+    indices: Sequence[int],
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> list[Run]:
     """Run replications ``indices`` and return them in that order."""
     indices = list(indices)
     total = len(indices)
@@ -52,8 +57,9 @@ def run_replications(scenario: Scenario, seed: int, indices: Sequence[int], jobs
                 progress(len(runs), total)
         return runs
     by_index: dict[int, Run] = {}
-    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                      else "spawn")
+    ctx = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
     pool = ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=ctx)
     try:
         pending: dict[Future[list[Run]], list[int]] = {
@@ -78,8 +84,13 @@ def run_replications(scenario: Scenario, seed: int, indices: Sequence[int], jobs
     return [by_index[i] for i in indices]
 
 
-def replicate(scenario: Scenario, n: int, seed: int = DEFAULT_SEED, jobs: int | None = None,
-              progress: Progress | None = None) -> Runs:
+def replicate(
+    scenario: Scenario,
+    n: int,
+    seed: int = DEFAULT_SEED,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> Runs:
     """Run ``n`` replications with ``jobs`` worker processes (default: all cores).
 
     Results are bit-identical for any ``jobs``.

@@ -250,12 +250,24 @@ class TableArray:
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
-def number(*, positive: bool = False, nonneg: bool = False, rate: bool = False,
-           integer: bool = False, allow_inf: bool = False) -> Check:
+def number(
+    *,
+    positive: bool = False,
+    nonneg: bool = False,
+    rate: bool = False,
+    integer: bool = False,
+    allow_inf: bool = False,
+) -> Check:
     """A numeric check: positive (> 0), nonneg (>= 0), rate (in [0, 1]), integer."""
 
     def check(value: Any, where: _Where) -> Any:
@@ -318,8 +330,14 @@ def scalar_or_list(item: Check) -> Check:
     return check
 
 
-def by_name(names: Sequence[str], item: Check, *, complete: bool = False,
-            sums_to_one: bool = False, max_sum_one: bool = False) -> Check:
+def by_name(
+    names: Sequence[str],
+    item: Check,
+    *,
+    complete: bool = False,
+    sums_to_one: bool = False,
+    max_sum_one: bool = False,
+) -> Check:
     """A table keyed by names (publics, modes, SIAE types) with a check per value."""
 
     def check(value: Any, where: _Where) -> Any:
@@ -328,8 +346,9 @@ def by_name(names: Sequence[str], item: Check, *, complete: bool = False,
         out = {}
         for k, v in value.items():
             if k not in names:
-                raise where.sub(k).fail(f"unknown key{_suggest(k, names)}; "
-                                        f"known: {', '.join(names)}")
+                raise where.sub(k).fail(
+                    f"unknown key{_suggest(k, names)}; known: {', '.join(names)}"
+                )
             out[k] = item(v, where.sub(k))
         if complete and set(out) != set(names):
             missing = [n for n in names if n not in out]
@@ -370,8 +389,10 @@ def dist(*, allow_none: bool = False) -> Check:
         allowed = _DIST_PARAMS[kind]
         for k in value:
             if k != "dist" and k not in allowed:
-                raise where.sub(k).fail(f"unknown parameter for {kind}{_suggest(k, allowed)}; "
-                                        f"expected {', '.join(allowed)}")
+                raise where.sub(k).fail(
+                    f"unknown parameter for {kind}{_suggest(k, allowed)}; "
+                    f"expected {', '.join(allowed)}"
+                )
         needed = [p for p in allowed if p != "weights"]
         for p in needed:
             if p not in value:
@@ -456,110 +477,234 @@ _RATE = number(rate=True)
 _POS_INT = number(positive=True, integer=True)
 _NONNEG_INT = number(nonneg=True, integer=True)
 
-SCHEMA = Table({
-    "scenario": Key(Table({
-        "name": Key(string(), REQUIRED),
-        "description": Key(string(), ""),
-        "start_year": Key(number(integer=True), REQUIRED),
-        "horizon_years": Key(number(integer=True), REQUIRED),
-    }), REQUIRED),
-    "clause": Key(Table({
-        "method": Key(string(METHODS), "labour_share"),
-        "insertion_rate": Key(_RATE, 0.05),
-        "hourly_cost_eur": Key(_POS, 28.0),
-        "rounding": Key(string(ROUNDINGS), "floor_per_dwelling"),
-        "fte_hours": Key(_POS, 1820.0),
-        "labour_share": Key(_RATE, None),
-        "hours_per_eur": Key(_POS, None),
-        "hours_per_dwelling": Key(_POS, None),
-    })),
-    "works": Key(TableArray(Table({
-        "name": Key(string(), ""),
-        "dwellings": Key(_POS_INT, None),
-        "cost_per_dwelling_eur": Key(_POS, None),
-        "amount_eur": Key(_POS, None),
-        "profile": Key(string(PROFILES), "uniform"),
-        "yearly_dwellings": Key(list_of(_NONNEG_INT), None),
-        "yearly_amount_eur": Key(list_of(_NONNEG), None),
-        "method": Key(string(METHODS), None),
-        "insertion_rate": Key(_RATE, None),
-        "hourly_cost_eur": Key(_POS, None),
-        "labour_share": Key(_RATE, None),
-        "hours_per_eur": Key(_POS, None),
-        "hours_per_dwelling": Key(_POS, None),
-    })), REQUIRED),
-    "flow": Key(Table({
-        "run_out_years": Key(_NONNEG_INT, 1),
-        "referrals": Key(Table({
-            "per_year": Key(scalar_or_list(_NONNEG), 180.0),
-            "publics": Key(by_name(PUBLICS, _RATE, sums_to_one=True),
-                           {"rsa": 0.32, "under_26": 0.25, "ase": 0.03, "other": 0.40}),
-        })),
-        "operations": Key(Table({
-            "dwellings_per_operation": Key(_POS_INT, 100),
-            "amount_per_operation_eur": Key(_POS, 5_000_000.0),
-            "start": Key(string(("spread", "random")), "spread"),
-            "duration_days": Key(dist(), {"dist": "triangular", "low": 180, "mode": 365,
-                                          "high": 540}),
-            "release_share": Key(number(rate=True, positive=True), 0.7),
-        })),
-        "missions": Key(Table({
-            "hours": Key(dist(), {"dist": "lognormal", "mean": 900, "sd": 350}),
-            "min_hours": Key(_POS, 70.0),
-            "weekly_hours": Key(dist(), {"dist": "uniform", "low": 20, "high": 35}),
-            "mode_shares": Key(by_name(MODES, _RATE, sums_to_one=True),
-                               {"direct": 0.6, "etti": 0.15, "ai": 0.05, "geiq": 0.05,
-                                "ei": 0.1, "aci": 0.05}),
-            "next_mission_probability": Key(_RATE, 0.5),
-        })),
-        "siae": Key(Table({
-            "posts": Key(by_name(SIAE_TYPES, _NONNEG_INT),
-                         {"etti": 12, "ai": 4, "geiq": 4, "ei": 8, "aci": 4}),
-        })),
-        "facilitators": Key(Table({
-            "fte": Key(scalar_or_list(_NONNEG), 2.5),
-            "caseload_per_fte": Key(_POS, 60.0),
-            "priority": Key(list_of(string(PUBLICS), min_len=0), []),
-            "patience_days": Key(dist(allow_none=True), {"dist": "exponential", "mean": 120}),
-            "max_parcours_days": Key(dist(), {"dist": "fixed", "value": 730}),
-        })),
-        "placement": Key(Table({
-            "patience_days": Key(dist(allow_none=True), {"dist": "exponential", "mean": 240}),
-        })),
-        "preparation": Key(Table({
-            "share": Key(by_name(PUBLICS, _RATE),
-                         {"rsa": 0.3, "under_26": 0.4, "ase": 0.5, "other": 0.15}),
-            "duration_days": Key(dist(), {"dist": "triangular", "low": 20, "mode": 45,
-                                          "high": 90}),
-            "places_per_year": Key(_NONNEG_INT, None),
-        })),
-        "barriers": Key(Table({
-            "mobility": Key(Table({
-                "share": Key(by_name(PUBLICS, _RATE),
-                             {"rsa": 0.3, "under_26": 0.3, "ase": 0.4, "other": 0.15}),
-                "delay_days": Key(dist(), {"dist": "exponential", "mean": 30}),
-                "places": Key(_NONNEG_INT, None),
-            })),
-            "childcare": Key(Table({
-                "share": Key(by_name(PUBLICS, _RATE),
-                             {"rsa": 0.15, "under_26": 0.05, "ase": 0.05, "other": 0.05}),
-                "delay_days": Key(dist(), {"dist": "exponential", "mean": 45}),
-                "places": Key(_NONNEG_INT, None),
-            })),
-        })),
-        "outcomes": Key(Table({
-            "rsa": Key(by_name(POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True),
-                       {"durable": 0.14, "transition": 0.16, "training": 0.06}),
-            "under_26": Key(by_name(POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True),
-                            {"durable": 0.18, "transition": 0.24, "training": 0.10}),
-            "ase": Key(by_name(POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True),
-                       {"durable": 0.14, "transition": 0.20, "training": 0.10}),
-            "other": Key(by_name(POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True),
-                         {"durable": 0.22, "transition": 0.24, "training": 0.06}),
-            "hours_uplift_per_1000h": Key(_NONNEG, 0.0),
-        })),
-    })),
-})
+SCHEMA = Table(
+    {
+        "scenario": Key(
+            Table(
+                {
+                    "name": Key(string(), REQUIRED),
+                    "description": Key(string(), ""),
+                    "start_year": Key(number(integer=True), REQUIRED),
+                    "horizon_years": Key(number(integer=True), REQUIRED),
+                }
+            ),
+            REQUIRED,
+        ),
+        "clause": Key(
+            Table(
+                {
+                    "method": Key(string(METHODS), "labour_share"),
+                    "insertion_rate": Key(_RATE, 0.05),
+                    "hourly_cost_eur": Key(_POS, 28.0),
+                    "rounding": Key(string(ROUNDINGS), "floor_per_dwelling"),
+                    "fte_hours": Key(_POS, 1820.0),
+                    "labour_share": Key(_RATE, None),
+                    "hours_per_eur": Key(_POS, None),
+                    "hours_per_dwelling": Key(_POS, None),
+                }
+            )
+        ),
+        "works": Key(
+            TableArray(
+                Table(
+                    {
+                        "name": Key(string(), ""),
+                        "dwellings": Key(_POS_INT, None),
+                        "cost_per_dwelling_eur": Key(_POS, None),
+                        "amount_eur": Key(_POS, None),
+                        "profile": Key(string(PROFILES), "uniform"),
+                        "yearly_dwellings": Key(list_of(_NONNEG_INT), None),
+                        "yearly_amount_eur": Key(list_of(_NONNEG), None),
+                        "method": Key(string(METHODS), None),
+                        "insertion_rate": Key(_RATE, None),
+                        "hourly_cost_eur": Key(_POS, None),
+                        "labour_share": Key(_RATE, None),
+                        "hours_per_eur": Key(_POS, None),
+                        "hours_per_dwelling": Key(_POS, None),
+                    }
+                )
+            ),
+            REQUIRED,
+        ),
+        "flow": Key(
+            Table(
+                {
+                    "run_out_years": Key(_NONNEG_INT, 1),
+                    "referrals": Key(
+                        Table(
+                            {
+                                "per_year": Key(scalar_or_list(_NONNEG), 180.0),
+                                "publics": Key(
+                                    by_name(PUBLICS, _RATE, sums_to_one=True),
+                                    {"rsa": 0.32, "under_26": 0.25, "ase": 0.03, "other": 0.40},
+                                ),
+                            }
+                        )
+                    ),
+                    "operations": Key(
+                        Table(
+                            {
+                                "dwellings_per_operation": Key(_POS_INT, 100),
+                                "amount_per_operation_eur": Key(_POS, 5_000_000.0),
+                                "start": Key(string(("spread", "random")), "spread"),
+                                "duration_days": Key(
+                                    dist(),
+                                    {"dist": "triangular", "low": 180, "mode": 365, "high": 540},
+                                ),
+                                "release_share": Key(number(rate=True, positive=True), 0.7),
+                            }
+                        )
+                    ),
+                    "missions": Key(
+                        Table(
+                            {
+                                "hours": Key(dist(), {"dist": "lognormal", "mean": 900, "sd": 350}),
+                                "min_hours": Key(_POS, 70.0),
+                                "weekly_hours": Key(
+                                    dist(), {"dist": "uniform", "low": 20, "high": 35}
+                                ),
+                                "mode_shares": Key(
+                                    by_name(MODES, _RATE, sums_to_one=True),
+                                    {
+                                        "direct": 0.6,
+                                        "etti": 0.15,
+                                        "ai": 0.05,
+                                        "geiq": 0.05,
+                                        "ei": 0.1,
+                                        "aci": 0.05,
+                                    },
+                                ),
+                                "next_mission_probability": Key(_RATE, 0.5),
+                            }
+                        )
+                    ),
+                    "siae": Key(
+                        Table(
+                            {
+                                "posts": Key(
+                                    by_name(SIAE_TYPES, _NONNEG_INT),
+                                    {"etti": 12, "ai": 4, "geiq": 4, "ei": 8, "aci": 4},
+                                ),
+                            }
+                        )
+                    ),
+                    "facilitators": Key(
+                        Table(
+                            {
+                                "fte": Key(scalar_or_list(_NONNEG), 2.5),
+                                "caseload_per_fte": Key(_POS, 60.0),
+                                "priority": Key(list_of(string(PUBLICS), min_len=0), []),
+                                "patience_days": Key(
+                                    dist(allow_none=True), {"dist": "exponential", "mean": 120}
+                                ),
+                                "max_parcours_days": Key(dist(), {"dist": "fixed", "value": 730}),
+                            }
+                        )
+                    ),
+                    "placement": Key(
+                        Table(
+                            {
+                                "patience_days": Key(
+                                    dist(allow_none=True), {"dist": "exponential", "mean": 240}
+                                ),
+                            }
+                        )
+                    ),
+                    "preparation": Key(
+                        Table(
+                            {
+                                "share": Key(
+                                    by_name(PUBLICS, _RATE),
+                                    {"rsa": 0.3, "under_26": 0.4, "ase": 0.5, "other": 0.15},
+                                ),
+                                "duration_days": Key(
+                                    dist(),
+                                    {"dist": "triangular", "low": 20, "mode": 45, "high": 90},
+                                ),
+                                "places_per_year": Key(_NONNEG_INT, None),
+                            }
+                        )
+                    ),
+                    "barriers": Key(
+                        Table(
+                            {
+                                "mobility": Key(
+                                    Table(
+                                        {
+                                            "share": Key(
+                                                by_name(PUBLICS, _RATE),
+                                                {
+                                                    "rsa": 0.3,
+                                                    "under_26": 0.3,
+                                                    "ase": 0.4,
+                                                    "other": 0.15,
+                                                },
+                                            ),
+                                            "delay_days": Key(
+                                                dist(), {"dist": "exponential", "mean": 30}
+                                            ),
+                                            "places": Key(_NONNEG_INT, None),
+                                        }
+                                    )
+                                ),
+                                "childcare": Key(
+                                    Table(
+                                        {
+                                            "share": Key(
+                                                by_name(PUBLICS, _RATE),
+                                                {
+                                                    "rsa": 0.15,
+                                                    "under_26": 0.05,
+                                                    "ase": 0.05,
+                                                    "other": 0.05,
+                                                },
+                                            ),
+                                            "delay_days": Key(
+                                                dist(), {"dist": "exponential", "mean": 45}
+                                            ),
+                                            "places": Key(_NONNEG_INT, None),
+                                        }
+                                    )
+                                ),
+                            }
+                        )
+                    ),
+                    "outcomes": Key(
+                        Table(
+                            {
+                                "rsa": Key(
+                                    by_name(
+                                        POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                    ),
+                                    {"durable": 0.14, "transition": 0.16, "training": 0.06},
+                                ),
+                                "under_26": Key(
+                                    by_name(
+                                        POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                    ),
+                                    {"durable": 0.18, "transition": 0.24, "training": 0.10},
+                                ),
+                                "ase": Key(
+                                    by_name(
+                                        POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                    ),
+                                    {"durable": 0.14, "transition": 0.20, "training": 0.10},
+                                ),
+                                "other": Key(
+                                    by_name(
+                                        POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                    ),
+                                    {"durable": 0.22, "transition": 0.24, "training": 0.06},
+                                ),
+                                "hours_uplift_per_1000h": Key(_NONNEG, 0.0),
+                            }
+                        )
+                    ),
+                }
+            )
+        ),
+    }
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -695,11 +840,15 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     if horizon < 1:
         raise root.sub("scenario").sub("horizon_years").fail(f"must be at least 1, got {horizon}")
     if horizon > MAX_HORIZON_YEARS:
-        raise root.sub("scenario").sub("horizon_years").fail(
-            f"must be at most {MAX_HORIZON_YEARS}, got {horizon}")
+        raise (
+            root.sub("scenario")
+            .sub("horizon_years")
+            .fail(f"must be at most {MAX_HORIZON_YEARS}, got {horizon}")
+        )
     clause = Clause(**d["clause"])
-    works = tuple(_works(w, clause, horizon, root.sub("works").sub(i))
-                  for i, w in enumerate(d["works"]))
+    works = tuple(
+        _works(w, clause, horizon, root.sub("works").sub(i)) for i, w in enumerate(d["works"])
+    )
     flow = _flow(d["flow"], horizon, root.sub("flow"))
     return Scenario(
         name=sc["name"],
@@ -714,9 +863,17 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
 
 
 def _works(w: dict[str, Any], clause: Clause, horizon: int, where: _Where) -> Works:
-    merged = {k: (w[k] if w[k] is not None else getattr(clause, k))
-              for k in ("method", "insertion_rate", "hourly_cost_eur", "labour_share",
-                        "hours_per_eur", "hours_per_dwelling")}
+    merged = {
+        k: (w[k] if w[k] is not None else getattr(clause, k))
+        for k in (
+            "method",
+            "insertion_rate",
+            "hourly_cost_eur",
+            "labour_share",
+            "hours_per_eur",
+            "hours_per_dwelling",
+        )
+    }
     by_dwelling = w["dwellings"] is not None or w["yearly_dwellings"] is not None
     by_amount = w["amount_eur"] is not None or w["yearly_amount_eur"] is not None
     if by_dwelling and by_amount:
@@ -761,11 +918,15 @@ def _works(w: dict[str, Any], clause: Clause, horizon: int, where: _Where) -> Wo
                     f"sums to {sum(yearly_a):g} but amount_eur is {w['amount_eur']:g}"
                 )
         if merged["method"] == "hours_per_dwelling":
-            raise where.sub("method").fail("hours_per_dwelling needs dwellings, this line has "
-                                           "an amount")
+            raise where.sub("method").fail(
+                "hours_per_dwelling needs dwellings, this line has an amount"
+            )
     method = merged["method"]
-    needed = {"labour_share": "labour_share", "hours_per_eur": "hours_per_eur",
-              "hours_per_dwelling": "hours_per_dwelling"}[method]
+    needed = {
+        "labour_share": "labour_share",
+        "hours_per_eur": "hours_per_eur",
+        "hours_per_dwelling": "hours_per_dwelling",
+    }[method]
     if merged[needed] is None:
         raise where.sub(needed).fail(f"missing: method {method} needs it (here or in [clause])")
     return Works(
@@ -800,8 +961,9 @@ def _flow(f: dict[str, Any], horizon: int, where: _Where) -> Flow:
     uplift = out.pop("hours_uplift_per_1000h")
     return Flow(
         run_out_years=f["run_out_years"],
-        referrals_per_year=_per_year(ref["per_year"], horizon,
-                                     where.sub("referrals").sub("per_year")),
+        referrals_per_year=_per_year(
+            ref["per_year"], horizon, where.sub("referrals").sub("per_year")
+        ),
         publics=MappingProxyType({p: ref["publics"].get(p, 0.0) for p in PUBLICS}),
         operations=Operations(
             dwellings_per_operation=ops["dwellings_per_operation"],

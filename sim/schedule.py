@@ -57,8 +57,9 @@ class Offers:
         return int(self.hours.size)
 
 
-def operations(scenario: Scenario, gen: np.random.Generator
-               ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def operations(
+    scenario: Scenario, gen: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Start (days), duration (days) and clause hours (h) of every operation of the scenario."""
     ops = scenario.flow.operations
     horizon = scenario.horizon_years
@@ -75,7 +76,9 @@ def operations(scenario: Scenario, gen: np.random.Generator
                 n = max(1, math.ceil(dw / ops.dwellings_per_operation))
                 size = apportion(dw, np.ones(n))
                 if line.hours_per_dwelling is not None and scenario.clause.rounding in (
-                        "floor_per_dwelling", "round_per_dwelling"):
+                    "floor_per_dwelling",
+                    "round_per_dwelling",
+                ):
                     part = size * line.hours_per_dwelling
                 else:
                     part = _split(h, size.astype(float))
@@ -101,8 +104,12 @@ def _split(total: float, weights: NDArray[np.float64]) -> NDArray[np.float64]:
     return total * weights / weights.sum()
 
 
-def offers(scenario: Scenario, gen_ops: np.random.Generator, gen_offers: np.random.Generator,
-           gen_modes: np.random.Generator) -> Offers:
+def offers(
+    scenario: Scenario,
+    gen_ops: np.random.Generator,
+    gen_offers: np.random.Generator,
+    gen_modes: np.random.Generator,
+) -> Offers:
     """All job offers of a scenario, drawn from the given streams."""
     flow = scenario.flow
     mis = flow.missions
@@ -115,21 +122,29 @@ def offers(scenario: Scenario, gen_ops: np.random.Generator, gen_offers: np.rand
     rank = np.arange(hours.size) - first[operation]
     slack = np.maximum(duration[operation] - hours / weekly * 7.0, 0.0)
     release = start[operation] + flow.operations.release_share * slack * (
-        (rank + 0.5) / count[operation])
+        (rank + 0.5) / count[operation]
+    )
     shares = np.array([mis.mode_shares[m] for m in MODES], dtype=float)
     mode = gen_modes.choice(len(MODES), size=release.size, p=shares / shares.sum())
     op_end = (start + duration)[operation]
     expiry = op_end - mis.min_hours / weekly * 7.0
     order = np.argsort(release, kind="stable")
     return Offers(
-        release=release[order], expiry=expiry[order], op_end=op_end[order], hours=hours[order],
-        weekly_hours=weekly[order], mode=mode[order].astype(np.int64),
-        operation=operation[order], op_start=start, op_hours=op_hours,
+        release=release[order],
+        expiry=expiry[order],
+        op_end=op_end[order],
+        hours=hours[order],
+        weekly_hours=weekly[order],
+        mode=mode[order].astype(np.int64),
+        operation=operation[order],
+        op_start=start,
+        op_hours=op_hours,
     )
 
 
-def _missions(totals: NDArray[np.float64], gen: np.random.Generator, scenario: Scenario
-              ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+def _missions(
+    totals: NDArray[np.float64], gen: np.random.Generator, scenario: Scenario
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Cut each operation's hours into missions that sum exactly to its total.
 
     Returns the missions' hours (h) and their operation's index, grouped by operation.

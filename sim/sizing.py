@@ -90,14 +90,16 @@ def parse_target(text: str) -> Target:
     """
     m = _TARGET.match(text)
     if not m:
-        raise ScenarioError("--target", text, "expected KEY>=VALUE or KEY<=VALUE, "
-                                              "e.g. lapsed_share<=0.1")
+        raise ScenarioError(
+            "--target", text, "expected KEY>=VALUE or KEY<=VALUE, e.g. lapsed_share<=0.1"
+        )
     key, op, raw = m.groups()
     if key not in TOTAL_METRICS:
         close = difflib.get_close_matches(key, TOTAL_METRICS, n=3, cutoff=0.5)
         hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-        raise ScenarioError("--target", key, f"unknown metric{hint}; known: "
-                                             f"{', '.join(TOTAL_METRICS)}")
+        raise ScenarioError(
+            "--target", key, f"unknown metric{hint}; known: {', '.join(TOTAL_METRICS)}"
+        )
     if op not in (">=", "<="):
         raise ScenarioError("--target", text, f"operator {op!r}: use >= or <=")
     percent = raw.endswith("%")
@@ -161,20 +163,42 @@ def parse_resource(text: str) -> Resource:
     """``facilitators``, ``siae.<type>`` (etti, ai, geiq, ei, aci) or ``referrals``."""
     name = text.strip().lower()
     if name in ("facilitators", "facilitator", "fte"):
-        return Resource("facilitators", "flow.facilitators.fte", "FTE", 0.5, False,
-                        "Facilitateurs", "Facilitators")
+        return Resource(
+            "facilitators",
+            "flow.facilitators.fte",
+            "FTE",
+            0.5,
+            False,
+            "Facilitateurs",
+            "Facilitators",
+        )
     if name in ("referrals", "referral"):
-        return Resource("referrals", "flow.referrals.per_year", "people/year", 10.0, False,
-                        "Orientations", "Referrals")
+        return Resource(
+            "referrals",
+            "flow.referrals.per_year",
+            "people/year",
+            10.0,
+            False,
+            "Orientations",
+            "Referrals",
+        )
     if name.startswith("siae.") or name.startswith("siae_"):
         t = name[5:]
         if t in SIAE_TYPES:
-            return Resource(f"siae.{t}", f"flow.siae.posts.{t}", "posts", 1.0, True,
-                            f"Postes SIAE {t.upper()}", f"SIAE {t.upper()} posts")
+            return Resource(
+                f"siae.{t}",
+                f"flow.siae.posts.{t}",
+                "posts",
+                1.0,
+                True,
+                f"Postes SIAE {t.upper()}",
+                f"SIAE {t.upper()} posts",
+            )
     close = difflib.get_close_matches(name, RESOURCE_NAMES, n=1, cutoff=0.5)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise ScenarioError("--resource", text, f"unknown resource{hint}; expected one of "
-                                            f"{', '.join(RESOURCE_NAMES)}")
+    raise ScenarioError(
+        "--resource", text, f"unknown resource{hint}; expected one of {', '.join(RESOURCE_NAMES)}"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,17 +270,28 @@ class LevelResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: level, share meeting the target, holds, and the metric's statistics."""
-        return {"level": self.level, "share_met": self.share_met, "holds": self.holds,
-                "metric": describe(self.values).to_dict()}
+        return {
+            "level": self.level,
+            "share_met": self.share_met,
+            "holds": self.holds,
+            "metric": describe(self.values).to_dict(),
+        }
 
 
 Evaluate = Callable[[float], np.ndarray]
 """``evaluate(level) -> values``: the target metric in each replication at that level."""
 
 
-def simulator(scenario: Scenario, resource: Resource, metric: str, *, seed: int,
-              replications: int, jobs: int = 1,
-              progress: Progress | None = None) -> Evaluate:
+def simulator(
+    scenario: Scenario,
+    resource: Resource,
+    metric: str,
+    *,
+    seed: int,
+    replications: int,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> Evaluate:
     """An :data:`Evaluate` that runs ``replications`` replications (indices 0..n-1, ``seed``)."""
 
     def evaluate(level: float) -> np.ndarray:
@@ -318,14 +353,29 @@ class SizingResult:
         """JSON-ready record of the question, the answer and the explored curve."""
         r = self.resource
         return {
-            "scenario": self.scenario, "scenario_file": self.source, "version": __version__,
-            "resource": r.name, "key": r.key, "unit": r.unit,
-            "target": {"metric": self.target.metric, "op": self.target.op,
-                       "value": self.target.value, "unit": METRICS[self.target.metric].unit},
-            "confidence": self.confidence, "replications": self.replications, "seed": self.seed,
-            "step": self.step, "min_level": self.min_level, "max_level": self.max_level,
-            "current_level": self.current, "status": self.status, "answer": self.answer,
-            "monotone": self.monotone, "evaluations": len(self.levels),
+            "scenario": self.scenario,
+            "scenario_file": self.source,
+            "version": __version__,
+            "resource": r.name,
+            "key": r.key,
+            "unit": r.unit,
+            "target": {
+                "metric": self.target.metric,
+                "op": self.target.op,
+                "value": self.target.value,
+                "unit": METRICS[self.target.metric].unit,
+            },
+            "confidence": self.confidence,
+            "replications": self.replications,
+            "seed": self.seed,
+            "step": self.step,
+            "min_level": self.min_level,
+            "max_level": self.max_level,
+            "current_level": self.current,
+            "status": self.status,
+            "answer": self.answer,
+            "monotone": self.monotone,
+            "evaluations": len(self.levels),
             "order": list(self.order),
             "levels": [lv.to_dict() for lv in self.levels],
         }
@@ -336,12 +386,22 @@ def _grid(min_level: float, step: float, k: int, integer: bool) -> float:
     return float(round(x)) if integer else round(x, 9)
 
 
-def size(scenario: Scenario, resource: Resource | str, target: Target | str, *,
-         confidence: float = DEFAULT_CONFIDENCE, replications: int = DEFAULT_REPLICATIONS,
-         seed: int = DEFAULT_SEED, jobs: int = 1, step: float | None = None,
-         min_level: float = 0.0, max_level: float | None = None,
-         progress: Progress | None = None, evaluate: Evaluate | None = None,
-         on_level: Callable[[LevelResult], None] | None = None) -> SizingResult:
+def size(
+    scenario: Scenario,
+    resource: Resource | str,
+    target: Target | str,
+    *,
+    confidence: float = DEFAULT_CONFIDENCE,
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int = DEFAULT_SEED,
+    jobs: int = 1,
+    step: float | None = None,
+    min_level: float = 0.0,
+    max_level: float | None = None,
+    progress: Progress | None = None,
+    evaluate: Evaluate | None = None,
+    on_level: Callable[[LevelResult], None] | None = None,
+) -> SizingResult:
     """Find the smallest level of ``resource`` at which ``target`` holds with ``confidence``.
 
     Parameters
@@ -374,8 +434,10 @@ def size(scenario: Scenario, resource: Resource | str, target: Target | str, *,
     if res.integer and not float(step).is_integer():
         raise SizingError(f"--step: {res.name} takes whole numbers, got {step:g}")
     if min_level < 0 or (res.integer and not float(min_level).is_integer()):
-        raise SizingError(f"--min-level: must be a non-negative "
-                          f"{'whole number' if res.integer else 'number'}, got {min_level:g}")
+        raise SizingError(
+            f"--min-level: must be a non-negative "
+            f"{'whole number' if res.integer else 'number'}, got {min_level:g}"
+        )
     current = res.current(scenario)
     if max_level is None:
         max_level = max(4.0 * current, min_level + 20.0 * step)
@@ -383,8 +445,15 @@ def size(scenario: Scenario, resource: Resource | str, target: Target | str, *,
         raise SizingError(f"--max-level: {max_level:g} is below the minimum level {min_level:g}")
     top = math.floor((max_level - min_level) / step + 1e-9)
     if evaluate is None:
-        evaluate = simulator(scenario, res, tgt.metric, seed=seed, replications=replications,
-                             jobs=jobs, progress=progress)
+        evaluate = simulator(
+            scenario,
+            res,
+            tgt.metric,
+            seed=seed,
+            replications=replications,
+            jobs=jobs,
+            progress=progress,
+        )
     cache: dict[int, LevelResult] = {}
     order: list[float] = []
 
@@ -403,11 +472,20 @@ def size(scenario: Scenario, resource: Resource | str, target: Target | str, *,
     found = search(holds, start, top)
     answer = None if found is None else _grid(min_level, step, found, res.integer)
     return SizingResult(
-        scenario=scenario.name, source=scenario.source, resource=res, target=tgt,
-        confidence=confidence, replications=replications, seed=seed, step=step,
-        min_level=min_level, max_level=_grid(min_level, step, top, res.integer),
-        current=current, answer=answer,
-        levels=[cache[k] for k in sorted(cache)], order=order,
+        scenario=scenario.name,
+        source=scenario.source,
+        resource=res,
+        target=tgt,
+        confidence=confidence,
+        replications=replications,
+        seed=seed,
+        step=step,
+        min_level=min_level,
+        max_level=_grid(min_level, step, top, res.integer),
+        current=current,
+        answer=answer,
+        levels=[cache[k] for k in sorted(cache)],
+        order=order,
     )
 
 
@@ -430,8 +508,15 @@ def _level_text(x: float, integer: bool, lang: str) -> str:
 
 
 def _unit_text(unit: str, lang: str) -> str:
-    fr = {"FTE": "ETP", "posts": "postes", "people/year": "personnes/an", "h": "h",
-          "people": "personnes", "days": "jours", "share": ""}
+    fr = {
+        "FTE": "ETP",
+        "posts": "postes",
+        "people/year": "personnes/an",
+        "h": "h",
+        "people": "personnes",
+        "days": "jours",
+        "share": "",
+    }
     return fr.get(unit, unit) if lang == "fr" else unit.replace("share", "")
 
 
@@ -450,36 +535,52 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
 
     tv = _value(t.value, munit, lang)
     if fr:
-        head = [f"{result.scenario}",
-                f"Dimensionnement : {r.label('fr')} ({r.key}), cible {t.metric} {t.op} {tv} "
-                f"dans au moins {pct(result.confidence)} des réplications.",
-                f"{result.replications} réplications par niveau, graine {result.seed} (nombres "
-                f"aléatoires communs) ; {len(result.levels)} niveaux évalués "
-                f"({len(result.levels) * result.replications} réplications), "
-                f"entre {lv(result.min_level)} et {lv(result.max_level)} {runit} "
-                f"par pas de {lv(result.step)}."]
+        head = [
+            f"{result.scenario}",
+            f"Dimensionnement : {r.label('fr')} ({r.key}), cible {t.metric} {t.op} {tv} "
+            f"dans au moins {pct(result.confidence)} des réplications.",
+            f"{result.replications} réplications par niveau, graine {result.seed} (nombres "
+            f"aléatoires communs) ; {len(result.levels)} niveaux évalués "
+            f"({len(result.levels) * result.replications} réplications), "
+            f"entre {lv(result.min_level)} et {lv(result.max_level)} {runit} "
+            f"par pas de {lv(result.step)}.",
+        ]
         cols = (f"Niveau ({runit})", "Cible atteinte", "Moyenne", "p05 – p95", "")
     else:
-        head = [f"{result.scenario}",
-                f"Sizing: {r.label('en')} ({r.key}), target {t.metric} {t.op} {tv} "
-                f"in at least {pct(result.confidence)} of replications.",
-                f"{result.replications} replications per level, seed {result.seed} (common "
-                f"random numbers); {len(result.levels)} levels evaluated "
-                f"({len(result.levels) * result.replications} replications), "
-                f"between {lv(result.min_level)} and {lv(result.max_level)} {runit} "
-                f"in steps of {lv(result.step)}."]
+        head = [
+            f"{result.scenario}",
+            f"Sizing: {r.label('en')} ({r.key}), target {t.metric} {t.op} {tv} "
+            f"in at least {pct(result.confidence)} of replications.",
+            f"{result.replications} replications per level, seed {result.seed} (common "
+            f"random numbers); {len(result.levels)} levels evaluated "
+            f"({len(result.levels) * result.replications} replications), "
+            f"between {lv(result.min_level)} and {lv(result.max_level)} {runit} "
+            f"in steps of {lv(result.step)}.",
+        ]
         cols = (f"Level ({runit})", "Target met", "Mean", "p05 - p95", "")
     rows = []
     for x in result.levels:
         s = describe(x.values)
         mark = "<-" if result.answer is not None and math.isclose(x.level, result.answer) else ""
-        rows.append((lv(x.level), pct(x.share_met), _value(s.mean, munit, lang),
-                     f"{_value(s.p05, munit, lang)} – {_value(s.p95, munit, lang)}", mark))
+        rows.append(
+            (
+                lv(x.level),
+                pct(x.share_met),
+                _value(s.mean, munit, lang),
+                f"{_value(s.p05, munit, lang)} – {_value(s.p95, munit, lang)}",
+                mark,
+            )
+        )
     widths = [max(len(c[i]) for c in [cols, *rows]) for i in range(len(cols))]
 
     def line(c: Sequence[str]) -> str:
-        return "  " + "  ".join(v.rjust(w) if i in (1, 2) else v.ljust(w)
-                                for i, (v, w) in enumerate(zip(c, widths, strict=True))).rstrip()
+        return (
+            "  "
+            + "  ".join(
+                v.rjust(w) if i in (1, 2) else v.ljust(w)
+                for i, (v, w) in enumerate(zip(c, widths, strict=True))
+            ).rstrip()
+        )
 
     rule = ["-" * w if cols[i] else "" for i, w in enumerate(widths)]
     table = [line(cols), line(rule), *[line(c) for c in rows]]
@@ -489,17 +590,16 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
         below = result.level(round(result.answer - result.step, 9))
         share = pct(got.share_met) if got else "–"
         if fr:
-            msg = (f"Réponse : {lv(result.answer)} {runit} (cible atteinte dans {share} des "
-                   f"réplications")
-            msg += (f" ; à {lv(below.level)} {runit} : {pct(below.share_met)})."
-                    if below else ").")
+            msg = (
+                f"Réponse : {lv(result.answer)} {runit} (cible atteinte dans {share} des "
+                f"réplications"
+            )
+            msg += f" ; à {lv(below.level)} {runit} : {pct(below.share_met)})." if below else ")."
             if below is None and math.isclose(result.answer, result.min_level):
                 msg += " La cible est déjà atteinte au niveau minimal exploré."
         else:
-            msg = (f"Answer: {lv(result.answer)} {runit} (target met in {share} of "
-                   f"replications")
-            msg += (f"; at {lv(below.level)} {runit}: {pct(below.share_met)})."
-                    if below else ").")
+            msg = f"Answer: {lv(result.answer)} {runit} (target met in {share} of replications"
+            msg += f"; at {lv(below.level)} {runit}: {pct(below.share_met)})." if below else ")."
             if below is None and math.isclose(result.answer, result.min_level):
                 msg += " The target already holds at the lowest level explored."
         out.append(msg)
@@ -509,35 +609,51 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
         out.append(
             f"Pas de réponse : même à {lv(result.max_level)} {runit} (niveau maximal), la cible "
             f"n'est atteinte que dans {share} des réplications. Augmentez --max-level ou "
-            f"agissez sur une autre ressource." if fr else
-            f"No answer: even at {lv(result.max_level)} {runit} (the maximum level), the target "
-            f"is met in only {share} of replications. Raise --max-level or act on another "
-            f"resource.")
+            f"agissez sur une autre ressource."
+            if fr
+            else f"No answer: even at {lv(result.max_level)} {runit} (the maximum level), "
+            f"the target is met in only {share} of replications. Raise --max-level or act "
+            f"on another resource."
+        )
     out.append(
-        f"Niveau actuel du scénario : {lv(result.current)} {runit}." if fr else
-        f"The scenario's current level: {lv(result.current)} {runit}.")
+        f"Niveau actuel du scénario : {lv(result.current)} {runit}."
+        if fr
+        else f"The scenario's current level: {lv(result.current)} {runit}."
+    )
     if not result.monotone:
         out.append(
             "Attention : la part des réplications atteignant la cible baisse d'un niveau à un "
-            "niveau plus haut ; la réponse est à vérifier avec plus de réplications." if fr else
-            "Warning: the share of replications meeting the target falls from a level to a "
-            "higher one (not monotone); check the answer with more replications.")
+            "niveau plus haut ; la réponse est à vérifier avec plus de réplications."
+            if fr
+            else "Warning: the share of replications meeting the target falls from a level to a "
+            "higher one (not monotone); check the answer with more replications."
+        )
     return "\n".join(out) + "\n"
 
 
 _FIG_TEXT: Mapping[str, Mapping[str, str]] = {
-    "fr": {"title": "{metric} selon le niveau : {resource}",
-           "band": "5e – 95e centile des réplications", "mean": "Moyenne (IC 95 %)",
-           "target": "Cible : {metric} {op} {value}", "answer": "Réponse : {level}",
-           "holds": "cible atteinte dans ≥ {conf} des réplications", "fails": "cible manquée",
-           "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} "
-                     "réplications par niveau (nombres aléatoires communs)."},
-    "en": {"title": "{metric} by level: {resource}",
-           "band": "5th - 95th percentile of replications", "mean": "Mean (95% CI)",
-           "target": "Target: {metric} {op} {value}", "answer": "Answer: {level}",
-           "holds": "target met in >= {conf} of replications", "fails": "target missed",
-           "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n} "
-                     "replications per level (common random numbers)."},
+    "fr": {
+        "title": "{metric} selon le niveau : {resource}",
+        "band": "5e – 95e centile des réplications",
+        "mean": "Moyenne (IC 95 %)",
+        "target": "Cible : {metric} {op} {value}",
+        "answer": "Réponse : {level}",
+        "holds": "cible atteinte dans ≥ {conf} des réplications",
+        "fails": "cible manquée",
+        "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} "
+        "réplications par niveau (nombres aléatoires communs).",
+    },
+    "en": {
+        "title": "{metric} by level: {resource}",
+        "band": "5th - 95th percentile of replications",
+        "mean": "Mean (95% CI)",
+        "target": "Target: {metric} {op} {value}",
+        "answer": "Answer: {level}",
+        "holds": "target met in >= {conf} of replications",
+        "fails": "target missed",
+        "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n} "
+        "replications per level (common random numbers).",
+    },
 }
 
 
@@ -592,26 +708,44 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     lo, hi = np.array([s.ci_low for s in stats]), np.array([s.ci_high for s in stats])
     p05, p95 = np.array([s.p05 for s in stats]), np.array([s.p95 for s in stats])
     ax.fill_between(x, p05, p95, color="#4575b4", alpha=0.18, linewidth=0, label=t["band"])
-    ax.errorbar(x, mean, yerr=[np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)],
-                color="#4575b4", linewidth=1.6, capsize=3, label=t["mean"], zorder=3)
+    ax.errorbar(
+        x,
+        mean,
+        yerr=[np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)],
+        color="#4575b4",
+        linewidth=1.6,
+        capsize=3,
+        label=t["mean"],
+        zorder=3,
+    )
     ok = np.array([r.holds for r in result.levels], dtype=bool)
     conf = fmt.percent(result.confidence, 0, lang)
     if ok.any():
-        ax.scatter(x[ok], mean[ok], color="#1b7837", zorder=4, s=36,
-                   label=t["holds"].format(conf=conf))
+        ax.scatter(
+            x[ok], mean[ok], color="#1b7837", zorder=4, s=36, label=t["holds"].format(conf=conf)
+        )
     if (~ok).any():
-        ax.scatter(x[~ok], mean[~ok], color="#c51b7d", marker="x", zorder=4, s=36,
-                   label=t["fails"])
+        ax.scatter(x[~ok], mean[~ok], color="#c51b7d", marker="x", zorder=4, s=36, label=t["fails"])
     unit = m.unit
     shown = _value(result.target.value, unit, lang)
-    ax.axhline(result.target.value, color="#000000", linestyle="--", linewidth=1.1,
-               label=t["target"].format(metric=metric, op=result.target.op, value=shown))
+    ax.axhline(
+        result.target.value,
+        color="#000000",
+        linestyle="--",
+        linewidth=1.1,
+        label=t["target"].format(metric=metric, op=result.target.op, value=shown),
+    )
     runit = _unit_text(result.resource.unit, lang)
     if result.answer is not None:
-        ax.axvline(result.answer, color="#1b7837", linestyle=":", linewidth=1.4,
-                   label=t["answer"].format(
-                       level=f"{_level_text(result.answer, result.resource.integer, lang)} "
-                             f"{runit}"))
+        ax.axvline(
+            result.answer,
+            color="#1b7837",
+            linestyle=":",
+            linewidth=1.4,
+            label=t["answer"].format(
+                level=f"{_level_text(result.answer, result.resource.integer, lang)} {runit}"
+            ),
+        )
     ax.yaxis.set_major_formatter(FuncFormatter(tick_formatter(ax.yaxis, unit == "share", lang)))
     if result.resource.integer:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -619,12 +753,29 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     ax.set_xlabel(plain(f"{result.resource.label(lang)} ({runit})"))
     ulabel = {"share": "%", "h": "h"}.get(unit, _unit_text(unit, lang))
     ax.set_ylabel(plain(f"{mlabel} ({ulabel})" if ulabel else mlabel))
-    ax.set_title(plain(t["title"].format(metric=mlabel, resource=result.resource.label(lang)),
-                       100), fontsize=12, loc="left")
+    ax.set_title(
+        plain(t["title"].format(metric=mlabel, resource=result.resource.label(lang)), 100),
+        fontsize=12,
+        loc="left",
+    )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
-    fig.text(0.01, 0.012, plain(t["source"].format(v=__version__, name=plain(result.scenario, 50),
-                                                   seed=result.seed, n=result.replications), 170),
-             fontsize=7.5, color="#444444", ha="left", va="bottom")
+    fig.text(
+        0.01,
+        0.012,
+        plain(
+            t["source"].format(
+                v=__version__,
+                name=plain(result.scenario, 50),
+                seed=result.seed,
+                n=result.replications,
+            ),
+            170,
+        ),
+        fontsize=7.5,
+        color="#444444",
+        ha="left",
+        va="bottom",
+    )
     return fig
 
 
@@ -642,16 +793,26 @@ def write_sizing(folder: str | Path, result: SizingResult, lang: str = "fr") -> 
     if out.exists() and not out.is_dir():
         raise SizingError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "sizing.json").write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=2,
-                                                allow_nan=False) + "\n", encoding="utf-8")
+    (out / "sizing.json").write_text(
+        json.dumps(result.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+        encoding="utf-8",
+    )
     with open(out / "sizing.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["level", "share_met", "holds", "mean", "ci_low", "ci_high", "p05", "p95"])
         for r in result.levels:
             s = describe(r.values)
-            w.writerow([repr(r.level), repr(r.share_met), int(r.holds),
-                         *["" if math.isnan(v) else repr(float(v))
-                           for v in (s.mean, s.ci_low, s.ci_high, s.p05, s.p95)]])
+            w.writerow(
+                [
+                    repr(r.level),
+                    repr(r.share_met),
+                    int(r.holds),
+                    *[
+                        "" if math.isnan(v) else repr(float(v))
+                        for v in (s.mean, s.ci_low, s.ci_high, s.p05, s.p95)
+                    ],
+                ]
+            )
     png, svg = save(sizing_figure(result, lang), out / "sizing")
     return [out / "sizing.json", out / "sizing.csv", png, svg]
 
@@ -674,16 +835,27 @@ def command(args: Any, scenario: Scenario) -> int:
         res = parse_resource(args.resource)
         sys.stderr.write(
             f"  {res.name} = {format_level(r.level, res.integer)}: "
-            + (f"cible atteinte dans {fmt.percent(r.share_met, 0, lang)} des réplications\n"
-               if lang == "fr" else
-               f"target met in {fmt.percent(r.share_met, 0, lang)} of replications\n"))
+            + (
+                f"cible atteinte dans {fmt.percent(r.share_met, 0, lang)} des réplications\n"
+                if lang == "fr"
+                else f"target met in {fmt.percent(r.share_met, 0, lang)} of replications\n"
+            )
+        )
         sys.stderr.flush()
 
-    result = size(scenario, args.resource, args.target, confidence=args.confidence,
-                  replications=args.replications,
-                  seed=DEFAULT_SEED if args.seed is None else args.seed,
-                  jobs=default_jobs() if args.jobs is None else args.jobs, step=args.step,
-                  min_level=args.min_level, max_level=args.max_level, on_level=on_level)
+    result = size(
+        scenario,
+        args.resource,
+        args.target,
+        confidence=args.confidence,
+        replications=args.replications,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
+        jobs=default_jobs() if args.jobs is None else args.jobs,
+        step=args.step,
+        min_level=args.min_level,
+        max_level=args.max_level,
+        on_level=on_level,
+    )
     files = write_sizing(args.out, result, lang) if args.out else []
     if args.json:
         data = result.to_dict()

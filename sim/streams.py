@@ -32,8 +32,9 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
 def stream(rep_seed: np.random.SeedSequence, name: str) -> np.random.Generator:
     """The named generator of a replication (stable across runs, scenarios and versions)."""
     key = (*rep_seed.spawn_key, zlib.crc32(name.encode()))
-    return np.random.Generator(np.random.PCG64(
-        np.random.SeedSequence(rep_seed.entropy, spawn_key=key)))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(rep_seed.entropy, spawn_key=key))
+    )
 
 
 def sample(gen: np.random.Generator, dist: Dist, size: int) -> np.ndarray:

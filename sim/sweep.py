@@ -97,8 +97,19 @@ BOOTSTRAP = 1000
 SALIB_HINT = "pip install 'clause-sim[sensitivity]'"
 """How to install SALib (Sobol and Morris designs), as error messages say it."""
 DASK_HINT = "pip install 'clause-sim[dask]'"
-_SWEEP_KEYS = ("name", "scenario", "set", "design", "replications", "seed", "samples", "levels",
-               "batch", "outputs", "parameters")
+_SWEEP_KEYS = (
+    "name",
+    "scenario",
+    "set",
+    "design",
+    "replications",
+    "seed",
+    "samples",
+    "levels",
+    "batch",
+    "outputs",
+    "parameters",
+)
 
 
 class SweepError(ClauseSimError):
@@ -148,8 +159,11 @@ class Parameter:
         else:
             c = (float(p["mode"]) - lo) / (hi - lo)
             # inverse of the triangular distribution function
-            x = np.where(u < c, lo + np.sqrt(u * (hi - lo) * (float(p["mode"]) - lo)),
-                         hi - np.sqrt((1 - u) * (hi - lo) * (hi - float(p["mode"]))))
+            x = np.where(
+                u < c,
+                lo + np.sqrt(u * (hi - lo) * (float(p["mode"]) - lo)),
+                hi - np.sqrt((1 - u) * (hi - lo) * (hi - float(p["mode"]))),
+            )
         if self.integer:
             return [round(float(v)) for v in x]
         return [float(v) for v in x]
@@ -215,21 +229,27 @@ def _parameter(key: str, spec: Any, file: str) -> Parameter:
             raise fail("the list repeats a value")
         return Parameter(key, values=tuple(spec))
     if not isinstance(spec, dict):
-        raise fail('expected a list of values, a range {low = .., high = .., step = ..} or a '
-                   'distribution {dist = "uniform", low = .., high = ..}')
+        raise fail(
+            "expected a list of values, a range {low = .., high = .., step = ..} or a "
+            'distribution {dist = "uniform", low = .., high = ..}'
+        )
     integer = spec.get("integer", False)
     if not isinstance(integer, bool):
         raise fail(f"expected true or false, got {integer!r}", "integer")
     if "dist" in spec:
         kind = spec["dist"]
         if kind not in DISTRIBUTIONS:
-            raise fail(f"unknown distribution {kind!r}{_suggest(str(kind), DISTRIBUTIONS)}; "
-                       f"expected one of {', '.join(DISTRIBUTIONS)}", "dist")
+            raise fail(
+                f"unknown distribution {kind!r}{_suggest(str(kind), DISTRIBUTIONS)}; "
+                f"expected one of {', '.join(DISTRIBUTIONS)}",
+                "dist",
+            )
         needed = ("low", "high") if kind == "uniform" else ("low", "mode", "high")
         for k in spec:
             if k not in (*needed, "dist", "integer"):
-                raise fail(f"unknown key for {kind}{_suggest(k, needed)}; expected "
-                           f"{', '.join(needed)}", k)
+                raise fail(
+                    f"unknown key for {kind}{_suggest(k, needed)}; expected {', '.join(needed)}", k
+                )
         for k in needed:
             if k not in spec:
                 raise fail(f"{kind} needs {', '.join(needed)}; missing {k}")
@@ -240,13 +260,17 @@ def _parameter(key: str, spec: Any, file: str) -> Parameter:
             raise fail(f"needs low < high, got low = {spec['low']}, high = {spec['high']}")
         if kind == "triangular" and not lo <= float(spec["mode"]) <= hi:
             raise fail("triangular needs low <= mode <= high")
-        return Parameter(key, dist=kind, params={k: float(spec[k]) for k in needed},
-                         integer=integer)
+        return Parameter(
+            key, dist=kind, params={k: float(spec[k]) for k in needed}, integer=integer
+        )
     if {"low", "high", "step"} <= set(spec):
         for k in spec:
             if k not in ("low", "high", "step", "integer"):
-                raise fail(f"unknown key for a range{_suggest(k, ('low', 'high', 'step'))}; "
-                           f"expected low, high, step", k)
+                raise fail(
+                    f"unknown key for a range{_suggest(k, ('low', 'high', 'step'))}; "
+                    f"expected low, high, step",
+                    k,
+                )
         for k in ("low", "high", "step"):
             if not _is_number(spec[k]):
                 raise fail(f"expected a number, got {spec[k]!r}", k)
@@ -263,8 +287,10 @@ def _parameter(key: str, spec: Any, file: str) -> Parameter:
         values = tuple(round(v) if whole else round(float(v), 12) for v in vals)
         return Parameter(key, values=values)
     missing = [k for k in ("low", "high", "step") if k not in spec]
-    raise fail(f"a range needs low, high and step (missing {', '.join(missing)}); a "
-               f'distribution needs dist = "uniform" or "triangular"')
+    raise fail(
+        f"a range needs low, high and step (missing {', '.join(missing)}); a "
+        f'distribution needs dist = "uniform" or "triangular"'
+    )
 
 
 def _int(raw: Mapping[str, Any], key: str, default: int, file: str, minimum: int = 1) -> int:
@@ -285,8 +311,11 @@ def load_sweep(path: str | Path) -> Sweep:
     data = read_toml(p)
     for k in data:
         if k != "sweep":
-            raise ScenarioError(file, k, f"unknown table{_suggest(k, ['sweep'])}; a sweep file "
-                                         f"has one [sweep] table")
+            raise ScenarioError(
+                file,
+                k,
+                f"unknown table{_suggest(k, ['sweep'])}; a sweep file has one [sweep] table",
+            )
     raw = data.get("sweep")
     if not isinstance(raw, dict):
         raise ScenarioError(file, "sweep", "missing [sweep] table")
@@ -295,9 +324,13 @@ def load_sweep(path: str | Path) -> Sweep:
             raise ScenarioError(file, f"sweep.{k}", f"unknown key{_suggest(k, _SWEEP_KEYS)}")
     design = raw.get("design", "grid")
     if design not in DESIGNS:
-        raise ScenarioError(file, "sweep.design", f"unknown design {design!r}"
-                                                  f"{_suggest(str(design), DESIGNS)}; expected "
-                                                  f"one of {', '.join(DESIGNS)}")
+        raise ScenarioError(
+            file,
+            "sweep.design",
+            f"unknown design {design!r}"
+            f"{_suggest(str(design), DESIGNS)}; expected "
+            f"one of {', '.join(DESIGNS)}",
+        )
     name = raw.get("name", p.stem)
     if not isinstance(name, str):
         raise ScenarioError(file, "sweep.name", f"expected a string, got {name!r}")
@@ -312,8 +345,9 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ScenarioError(file, "sweep.set", 'expected a list of "KEY=VALUE" strings')
     seed = raw.get("seed", DEFAULT_SEED)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ScenarioError(file, "sweep.seed", f"expected a non-negative whole number, "
-                                                f"got {seed!r}")
+        raise ScenarioError(
+            file, "sweep.seed", f"expected a non-negative whole number, got {seed!r}"
+        )
     replications = _int(raw, "replications", 20, file)
     samples = _int(raw, "samples", 16, file, minimum=2)
     levels = _int(raw, "levels", 4, file, minimum=2)
@@ -323,40 +357,65 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ScenarioError(file, "sweep.outputs", "expected a non-empty list of metric names")
     for o in outputs:
         if o not in TOTAL_METRICS:
-            raise ScenarioError(file, "sweep.outputs",
-                                f"unknown metric {o!r}{_suggest(str(o), TOTAL_METRICS)}")
+            raise ScenarioError(
+                file, "sweep.outputs", f"unknown metric {o!r}{_suggest(str(o), TOTAL_METRICS)}"
+            )
     if len(set(outputs)) != len(outputs):
         raise ScenarioError(file, "sweep.outputs", "the list repeats a metric")
     params = raw.get("parameters")
     if not isinstance(params, dict) or not params:
-        raise ScenarioError(file, "sweep.parameters", "missing: give at least one parameter, "
-                                                      'e.g. "flow.facilitators.fte" = [2.5, 3.5]')
+        raise ScenarioError(
+            file,
+            "sweep.parameters",
+            'missing: give at least one parameter, e.g. "flow.facilitators.fte" = [2.5, 3.5]',
+        )
     parameters = tuple(_parameter(k, v, file) for k, v in params.items())
     for prm in parameters:
         if design == "grid" and prm.values is None:
-            raise ScenarioError(file, _pkey(prm.key),
-                                "a distribution needs design lhs, sobol or morris; give a list "
-                                "or a range for a grid")
+            raise ScenarioError(
+                file,
+                _pkey(prm.key),
+                "a distribution needs design lhs, sobol or morris; give a list "
+                "or a range for a grid",
+            )
     if design == "sobol" and samples & (samples - 1):
-        raise ScenarioError(file, "sweep.samples", f"sobol needs a power of 2 (e.g. 16, 32, 64), "
-                                                   f"got {samples}")
+        raise ScenarioError(
+            file, "sweep.samples", f"sobol needs a power of 2 (e.g. 16, 32, 64), got {samples}"
+        )
     if design in ("sobol", "morris"):
         try:
             import SALib  # noqa: F401
         except ImportError:
-            raise ScenarioError(file, "sweep.design", f"design {design} needs SALib: "
-                                                      f"{SALIB_HINT}") from None
+            raise ScenarioError(
+                file, "sweep.design", f"design {design} needs SALib: {SALIB_HINT}"
+            ) from None
         try:
-            for mod in ("SALib.sample.sobol", "SALib.sample.morris", "SALib.analyze.sobol",
-                        "SALib.analyze.morris"):
+            for mod in (
+                "SALib.sample.sobol",
+                "SALib.sample.morris",
+                "SALib.analyze.sobol",
+                "SALib.analyze.morris",
+            ):
                 importlib.import_module(mod)
         except ImportError:
-            raise ScenarioError(file, "sweep.design", f"design {design} needs SALib 1.5 or "
-                                                      f"later: {SALIB_HINT}") from None
-    return Sweep(file=file, name=name, scenario_file=scen, overrides=tuple(overrides),
-                 design=design, replications=replications, seed=int(seed), samples=samples,
-                 levels=levels, batch=min(batch, replications), outputs=tuple(outputs),
-                 parameters=parameters, text=p.read_text(encoding="utf-8"))
+            raise ScenarioError(
+                file, "sweep.design", f"design {design} needs SALib 1.5 or later: {SALIB_HINT}"
+            ) from None
+    return Sweep(
+        file=file,
+        name=name,
+        scenario_file=scen,
+        overrides=tuple(overrides),
+        design=design,
+        replications=replications,
+        seed=int(seed),
+        samples=samples,
+        levels=levels,
+        batch=min(batch, replications),
+        outputs=tuple(outputs),
+        parameters=parameters,
+        text=p.read_text(encoding="utf-8"),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,21 +445,26 @@ def design_points(sweep: Sweep) -> tuple[list[tuple[Any, ...]], np.ndarray | Non
         assert all(p.values is not None for p in params)
         n = math.prod(len(p.values or ()) for p in params)
         if n > MAX_POINTS:
-            raise ScenarioError(sweep.file, "sweep.parameters", f"the grid has {n} points: too "
-                                                                f"many (at most {MAX_POINTS})")
+            raise ScenarioError(
+                sweep.file,
+                "sweep.parameters",
+                f"the grid has {n} points: too many (at most {MAX_POINTS})",
+            )
         return list(itertools.product(*[p.values or () for p in params])), None
     if sweep.design == "lhs":
         unit = _lhs(sweep.samples, d, sweep.seed)
     elif sweep.design == "sobol":
         from SALib.sample import sobol
 
-        unit = sobol.sample(_problem(sweep), sweep.samples, calc_second_order=False,
-                            seed=sweep.seed)
+        unit = sobol.sample(
+            _problem(sweep), sweep.samples, calc_second_order=False, seed=sweep.seed
+        )
     else:
         from SALib.sample import morris
 
-        unit = morris.sample(_problem(sweep), sweep.samples, num_levels=sweep.levels,
-                             seed=sweep.seed)
+        unit = morris.sample(
+            _problem(sweep), sweep.samples, num_levels=sweep.levels, seed=sweep.seed
+        )
     unit = np.asarray(unit, dtype=float)
     if unit.shape[0] > MAX_POINTS:
         raise ScenarioError(sweep.file, "sweep.samples", f"{unit.shape[0]} points: too many")
@@ -440,8 +504,7 @@ class Plan:
     @property
     def header(self) -> list[str]:
         """Columns of points.csv and table.csv."""
-        return ["point", *self.sweep.keys,
-                *[f"{o}_{s}" for o in self.sweep.outputs for s in STATS]]
+        return ["point", *self.sweep.keys, *[f"{o}_{s}" for o in self.sweep.outputs for s in STATS]]
 
     @property
     def batches(self) -> list[list[int]]:
@@ -466,18 +529,27 @@ def plan(sweep: Sweep | str | Path) -> Plan:
         try:
             sc = base.with_overrides(list(ov))
         except ScenarioError as exc:
-            key = next((k for k in sw.keys if exc.key == k or exc.key.startswith(k)),
-                       sw.keys[0])
+            key = next((k for k in sw.keys if exc.key == k or exc.key.startswith(k)), sw.keys[0])
             shown = ", ".join(f"{k}={toml_value(v)}" for k, v in zip(sw.keys, vals, strict=True))
-            hint = (" (add integer = true?)" if "whole number" in exc.message else "")
-            raise ScenarioError(sw.file, _pkey(key),
-                                f"point {i} ({shown}): {exc.message}{hint}") from None
+            hint = " (add integer = true?)" if "whole number" in exc.message else ""
+            raise ScenarioError(
+                sw.file, _pkey(key), f"point {i} ({shown}): {exc.message}{hint}"
+            ) from None
         points.append(Point(i, tuple(vals), ov, sc))
-    finger = hashlib.sha256(json.dumps({
-        "format": 1, "scenario": base.to_toml(), "keys": list(sw.keys),
-        "points": [[cell(v) for v in p.values] for p in points], "seed": sw.seed,
-        "replications": sw.replications, "outputs": list(sw.outputs),
-    }, sort_keys=True).encode()).hexdigest()
+    finger = hashlib.sha256(
+        json.dumps(
+            {
+                "format": 1,
+                "scenario": base.to_toml(),
+                "keys": list(sw.keys),
+                "points": [[cell(v) for v in p.values] for p in points],
+                "seed": sw.seed,
+                "replications": sw.replications,
+                "outputs": list(sw.outputs),
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
     return Plan(sw, base, tuple(points), unit, finger)
 
 
@@ -485,8 +557,9 @@ def plan(sweep: Sweep | str | Path) -> Plan:
 # Work unit and executors
 
 
-def point_batch(scenario: Scenario, seed: int, indices: Sequence[int],
-                outputs: Sequence[str]) -> np.ndarray:
+def point_batch(
+    scenario: Scenario, seed: int, indices: Sequence[int], outputs: Sequence[str]
+) -> np.ndarray:
     """Run replications ``indices`` of a point and return their outputs' totals.
 
     Returns
@@ -496,7 +569,8 @@ def point_batch(scenario: Scenario, seed: int, indices: Sequence[int],
     """
     runs = run_batch(scenario, seed, indices)
     return np.array([[r.totals[o] for o in outputs] for r in runs], dtype=float).reshape(
-        len(runs), len(outputs))
+        len(runs), len(outputs)
+    )
 
 
 class _Lost(Exception):
@@ -598,7 +672,11 @@ class DaskCluster(Executor):
 
         self._distributed = distributed
         self._lost: tuple[type[BaseException], ...] = (
-            KilledWorker, CommClosedError, cf.CancelledError, asyncio.CancelledError)
+            KilledWorker,
+            CommClosedError,
+            cf.CancelledError,
+            asyncio.CancelledError,
+        )
         kwargs: dict[str, Any] = {"timeout": f"{timeout}s", "set_as_default": False}
         try:
             if Path(address).is_file():
@@ -606,8 +684,10 @@ class DaskCluster(Executor):
             else:
                 self.client = distributed.Client(address, **kwargs)
         except (OSError, TimeoutError, ValueError) as exc:
-            raise SweepError(f"--scheduler {address}: cannot reach the Dask scheduler "
-                             f"({type(exc).__name__}: {exc})") from None
+            raise SweepError(
+                f"--scheduler {address}: cannot reach the Dask scheduler "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
         threads = sum(self.client.nthreads().values())
         self.workers = max(1, threads)
         self.window = max(4, 2 * threads)
@@ -645,8 +725,15 @@ def executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:
 # The results folder
 
 
-_OWN_FILES = (POINTS_FILE, TABLE_FILE, STATE_FILE, "sweep.toml", "scenario.toml",
-              "sensitivity.csv", "sensitivity.json")
+_OWN_FILES = (
+    POINTS_FILE,
+    TABLE_FILE,
+    STATE_FILE,
+    "sweep.toml",
+    "scenario.toml",
+    "sensitivity.csv",
+    "sensitivity.json",
+)
 
 
 def _fsync_write(path: Path, text: str) -> None:
@@ -661,17 +748,25 @@ def _fsync_write(path: Path, text: str) -> None:
 def _state(p: Plan) -> dict[str, Any]:
     sw = p.sweep
     return {
-        "version": __version__, "fingerprint": p.fingerprint, "name": sw.name,
-        "sweep_file": os.path.abspath(sw.file), "scenario": p.base.name,
-        "scenario_file": p.base.source, "set": list(sw.overrides), "design": sw.design,
-        "replications": sw.replications, "seed": sw.seed, "samples": sw.samples,
-        "outputs": list(sw.outputs), "parameters": list(sw.keys), "n_points": len(p.points),
+        "version": __version__,
+        "fingerprint": p.fingerprint,
+        "name": sw.name,
+        "sweep_file": os.path.abspath(sw.file),
+        "scenario": p.base.name,
+        "scenario_file": p.base.source,
+        "set": list(sw.overrides),
+        "design": sw.design,
+        "replications": sw.replications,
+        "seed": sw.seed,
+        "samples": sw.samples,
+        "outputs": list(sw.outputs),
+        "parameters": list(sw.keys),
+        "n_points": len(p.points),
         "points": [{"point": pt.id, "overrides": list(pt.overrides)} for pt in p.points],
     }
 
 
-def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False,
-                   force: bool = False) -> Path:
+def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False, force: bool = False) -> Path:
     """Check and set up the results folder; return it.
 
     A non-empty folder needs ``resume`` (then it must hold this very sweep: same points, seed,
@@ -692,29 +787,38 @@ def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False,
             except (OSError, ValueError) as exc:
                 raise SweepError(f"{state_path}: cannot read it ({exc})") from None
             if old.get("fingerprint") != p.fingerprint:
-                raise SweepError(f"{folder}: holds another sweep (its points, seed, replications, "
-                                 f"outputs or base scenario differ); use a new --out, or "
-                                 f"--force to start over")
+                raise SweepError(
+                    f"{folder}: holds another sweep (its points, seed, replications, "
+                    f"outputs or base scenario differ); use a new --out, or "
+                    f"--force to start over"
+                )
         elif force:
             if not is_sweep:
-                raise SweepError(f"{folder}: not a sweep folder (no {STATE_FILE}); will not "
-                                 f"empty it, even with --force")
+                raise SweepError(
+                    f"{folder}: not a sweep folder (no {STATE_FILE}); will not "
+                    f"empty it, even with --force"
+                )
             for name in _OWN_FILES:
                 (folder / name).unlink(missing_ok=True)
             shutil.rmtree(folder / "figures", ignore_errors=True)
         else:
-            raise SweepError(f"{folder}: folder is not empty (use --resume to go on with the "
-                             f"sweep in it, or --force to start over)")
+            raise SweepError(
+                f"{folder}: folder is not empty (use --resume to go on with the "
+                f"sweep in it, or --force to start over)"
+            )
     folder.mkdir(parents=True, exist_ok=True)
     sw = p.sweep
     if not state_path.is_file():
         _fsync_write(state_path, json.dumps(_state(p), ensure_ascii=False, indent=2) + "\n")
     head = f"# Sweep file as run by clause-sim {__version__}, from {os.path.abspath(sw.file)}\n"
     _fsync_write(folder / "sweep.toml", head + sw.text)
-    _fsync_write(folder / "scenario.toml",
-                 f"# Base scenario of sweep {sw.name!r}, from {p.base.source}"
-                 + (f", with set {list(sw.overrides)}" if sw.overrides else "") + "\n\n"
-                 + p.base.to_toml())
+    _fsync_write(
+        folder / "scenario.toml",
+        f"# Base scenario of sweep {sw.name!r}, from {p.base.source}"
+        + (f", with set {list(sw.overrides)}" if sw.overrides else "")
+        + "\n\n"
+        + p.base.to_toml(),
+    )
     return folder
 
 
@@ -734,8 +838,9 @@ def read_points(path: Path, p: Plan, *, repair: bool = False) -> dict[int, list[
         return {}
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     if rows[0] != p.header:
-        raise SweepError(f"{path}: columns differ from this sweep's; use a new --out, or --force "
-                         f"to start over")
+        raise SweepError(
+            f"{path}: columns differ from this sweep's; use a new --out, or --force to start over"
+        )
     out: dict[int, list[str]] = {}
     for n, row in enumerate(rows[1:], start=2):
         try:
@@ -798,8 +903,9 @@ class SweepResult:
         return self.replications_run / self.seconds if self.seconds > 0 else math.nan
 
 
-def execute(p: Plan, todo: Sequence[int], ex: Executor,
-            on_point: Callable[[int, np.ndarray], None]) -> int:
+def execute(
+    p: Plan, todo: Sequence[int], ex: Executor, on_point: Callable[[int, np.ndarray], None]
+) -> int:
     """Run points ``todo`` on ``ex``; call ``on_point(id, values)`` as each point finishes.
 
     ``values`` is (replications, outputs), in replication order. At most ``ex.window`` tasks are
@@ -816,8 +922,9 @@ def execute(p: Plan, todo: Sequence[int], ex: Executor,
     while queue or pending:
         while queue and len(pending) < ex.window:
             pid, b = queue.popleft()
-            fut = ex.submit(point_batch, p.points[pid].scenario, sw.seed, batches[b],
-                            list(sw.outputs))
+            fut = ex.submit(
+                point_batch, p.points[pid].scenario, sw.seed, batches[b], list(sw.outputs)
+            )
             pending[fut] = (pid, b)
         for fut in ex.wait(list(pending)):
             task = pending.pop(fut)
@@ -826,8 +933,10 @@ def execute(p: Plan, todo: Sequence[int], ex: Executor,
             except _Lost as exc:
                 tries[task] += 1
                 if tries[task] > MAX_RETRIES:
-                    raise SweepError(f"point {task[0]}: lost {MAX_RETRIES + 1} times with its "
-                                     f"worker ({exc}); rerun with --resume") from None
+                    raise SweepError(
+                        f"point {task[0]}: lost {MAX_RETRIES + 1} times with its "
+                        f"worker ({exc}); rerun with --resume"
+                    ) from None
                 queue.appendleft(task)
                 continue
             got = parts.setdefault(task[0], {})
@@ -838,10 +947,18 @@ def execute(p: Plan, todo: Sequence[int], ex: Executor,
     return sum(tries.values())
 
 
-def run_sweep(sweep: Sweep | Plan | str | Path, out: str | Path, *, resume: bool = False,
-              force: bool = False, jobs: int | None = None, scheduler: str | None = None,
-              progress: Callable[[int, int], None] | None = None, lang: str = "fr",
-              figures: bool = True) -> SweepResult:
+def run_sweep(
+    sweep: Sweep | Plan | str | Path,
+    out: str | Path,
+    *,
+    resume: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    lang: str = "fr",
+    figures: bool = True,
+) -> SweepResult:
     """Run a sweep into folder ``out`` (see the module docstring for its files).
 
     Parameters
@@ -893,9 +1010,18 @@ def run_sweep(sweep: Sweep | Plan | str | Path, out: str | Path, *, resume: bool
             finally:
                 ex.close(error=not ok)
         seconds = time.perf_counter() - start
-    result = SweepResult(folder=folder, plan=p, points=total, resumed=len(done), ran=ran,
-                         replications_run=ran * p.sweep.replications, seconds=seconds,
-                         executor=label, executor_fr=label_fr, retries=retries)
+    result = SweepResult(
+        folder=folder,
+        plan=p,
+        points=total,
+        resumed=len(done),
+        ran=ran,
+        replications_run=ran * p.sweep.replications,
+        seconds=seconds,
+        executor=label,
+        executor_fr=label_fr,
+        retries=retries,
+    )
     finish(result, lang=lang, figures=figures)
     return result
 
@@ -913,17 +1039,42 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
     sens = sensitivity(p, means)
     result.sensitivity = sens
     cols = ["output", "parameter", "method", "index", "value", "ci_low", "ci_high"]
-    _fsync_write(folder / "sensitivity.csv", _line(cols) + "".join(
-        _line([cell(r[c]) if isinstance(r[c], float) else str(r[c]) for c in cols])
-        for r in sens))
-    _fsync_write(folder / "sensitivity.json", json.dumps(
-        {"design": p.sweep.design, "points": len(p.points),
-         "replications": p.sweep.replications, "seed": p.sweep.seed,
-         "indices": [{k: (None if isinstance(v, float) and math.isnan(v) else v)
-                      for k, v in r.items()} for r in sens]},
-        ensure_ascii=False, indent=2, allow_nan=False) + "\n")
-    result.files = [folder / POINTS_FILE, folder / TABLE_FILE, folder / "sensitivity.csv",
-                    folder / "sensitivity.json"]
+    _fsync_write(
+        folder / "sensitivity.csv",
+        _line(cols)
+        + "".join(
+            _line([cell(r[c]) if isinstance(r[c], float) else str(r[c]) for c in cols])
+            for r in sens
+        ),
+    )
+    _fsync_write(
+        folder / "sensitivity.json",
+        json.dumps(
+            {
+                "design": p.sweep.design,
+                "points": len(p.points),
+                "replications": p.sweep.replications,
+                "seed": p.sweep.seed,
+                "indices": [
+                    {
+                        k: (None if isinstance(v, float) and math.isnan(v) else v)
+                        for k, v in r.items()
+                    }
+                    for r in sens
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+            allow_nan=False,
+        )
+        + "\n",
+    )
+    result.files = [
+        folder / POINTS_FILE,
+        folder / TABLE_FILE,
+        folder / "sensitivity.csv",
+        folder / "sensitivity.json",
+    ]
     if figures:
         result.files += write_figures(folder / "figures", p, rows, sens, lang)
 
@@ -956,7 +1107,8 @@ def _corr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     yc = y - y.mean(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (xc * yc[..., None]).sum(axis=-2) / np.sqrt(
-            (xc ** 2).sum(axis=-2) * (yc ** 2).sum(axis=-1)[..., None])
+            (xc**2).sum(axis=-2) * (yc**2).sum(axis=-1)[..., None]
+        )
     return np.where(np.isfinite(r), r, np.nan)
 
 
@@ -981,9 +1133,13 @@ def _src(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(bad, np.nan, coef)
 
 
-def _bootstrap(stat: Callable[[np.ndarray, np.ndarray], np.ndarray], x: np.ndarray,
-               y: np.ndarray, rng: np.random.Generator,
-               chunk: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def _bootstrap(
+    stat: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    rng: np.random.Generator,
+    chunk: int = 100,
+) -> tuple[np.ndarray, np.ndarray]:
     """95 % percentile bootstrap interval of ``stat(x, y)`` over resamples of the rows."""
     n = len(y)
     draws = []
@@ -1006,14 +1162,27 @@ def sensitivity(p: Plan, means: np.ndarray) -> list[dict[str, Any]]:
     sw = p.sweep
     rows: list[dict[str, Any]] = []
 
-    def add(out: str, prm: str, method: str, index: str, v: float, lo: float,
-            hi: float) -> None:
-        rows.append({"output": out, "parameter": prm, "method": method, "index": index,
-                     "value": float(v), "ci_low": float(lo), "ci_high": float(hi)})
+    def add(out: str, prm: str, method: str, index: str, v: float, lo: float, hi: float) -> None:
+        rows.append(
+            {
+                "output": out,
+                "parameter": prm,
+                "method": method,
+                "index": index,
+                "value": float(v),
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+            }
+        )
 
     if sw.design in ("grid", "lhs"):
-        x = np.array([[prm.code(v) for prm, v in zip(sw.parameters, pt.values, strict=True)]
-                      for pt in p.points], dtype=float)
+        x = np.array(
+            [
+                [prm.code(v) for prm, v in zip(sw.parameters, pt.values, strict=True)]
+                for pt in p.points
+            ],
+            dtype=float,
+        )
         for j, out in enumerate(sw.outputs):
             y = means[:, j]
             ok = ~np.isnan(y)
@@ -1037,7 +1206,7 @@ def sensitivity(p: Plan, means: np.ndarray) -> list[dict[str, Any]]:
         y = means[:, j]
         if np.isnan(y).any() or np.ptp(y) == 0:
             for prm in sw.keys:
-                for idx in (("S1", "ST") if sw.design == "sobol" else ("mu_star", "sigma")):
+                for idx in ("S1", "ST") if sw.design == "sobol" else ("mu_star", "sigma"):
                     add(out, prm, sw.design, idx, math.nan, math.nan, math.nan)
             continue
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -1045,8 +1214,9 @@ def sensitivity(p: Plan, means: np.ndarray) -> list[dict[str, Any]]:
             if sw.design == "sobol":
                 from SALib.analyze import sobol
 
-                si = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95,
-                                   seed=sw.seed)
+                si = sobol.analyze(
+                    problem, y, calc_second_order=False, conf_level=0.95, seed=sw.seed
+                )
                 for k, prm in enumerate(sw.keys):
                     for idx in ("S1", "ST"):
                         v, c = float(si[idx][k]), float(si[f"{idx}_conf"][k])
@@ -1055,8 +1225,9 @@ def sensitivity(p: Plan, means: np.ndarray) -> list[dict[str, Any]]:
                 from SALib.analyze import morris
 
                 assert p.unit is not None
-                si = morris.analyze(problem, p.unit, y, conf_level=0.95, num_levels=sw.levels,
-                                    seed=sw.seed)
+                si = morris.analyze(
+                    problem, p.unit, y, conf_level=0.95, num_levels=sw.levels, seed=sw.seed
+                )
                 for k, prm in enumerate(sw.keys):
                     v, c = float(si["mu_star"][k]), float(si["mu_star_conf"][k])
                     add(out, prm, "morris", "mu_star", v, v - c, v + c)
@@ -1076,7 +1247,7 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "index_x": "Indice de sensibilité",
         "scatter_title": "{output} selon chaque paramètre (moyenne par point, IC 95 %)",
         "source": "Source : clause-sim {v}, balayage « {name} », plan {design}, {n} points × {r} "
-                  "réplications, graine {seed} (nombres aléatoires communs).",
+        "réplications, graine {seed} (nombres aléatoires communs).",
     },
     "en": {
         "sens_title": "Sensitivity: {output}",
@@ -1086,7 +1257,7 @@ _TEXT: Mapping[str, Mapping[str, str]] = {
         "index_x": "Sensitivity index",
         "scatter_title": "{output} against each parameter (mean per point, 95% CI)",
         "source": "Source: clause-sim {v}, sweep \u201c{name}\u201d, {design} design, {n} points "
-                  "x {r} replications, seed {seed} (common random numbers).",
+        "x {r} replications, seed {seed} (common random numbers).",
     },
 }
 
@@ -1101,14 +1272,30 @@ def _source(fig: Any, p: Plan, t: Mapping[str, str]) -> None:
     from .plots import plain
 
     sw = p.sweep
-    fig.text(0.01, 0.012, plain(t["source"].format(
-        v=__version__, name=plain(sw.name, 40), design=sw.design, n=len(p.points),
-        r=sw.replications, seed=sw.seed), 170), fontsize=7.5, color="#444444", ha="left",
-        va="bottom")
+    fig.text(
+        0.01,
+        0.012,
+        plain(
+            t["source"].format(
+                v=__version__,
+                name=plain(sw.name, 40),
+                design=sw.design,
+                n=len(p.points),
+                r=sw.replications,
+                seed=sw.seed,
+            ),
+            170,
+        ),
+        fontsize=7.5,
+        color="#444444",
+        ha="left",
+        va="bottom",
+    )
 
 
-def sensitivity_figure(p: Plan, sens: Sequence[Mapping[str, Any]], output: str,
-                       lang: str = "fr") -> Any:
+def sensitivity_figure(
+    p: Plan, sens: Sequence[Mapping[str, Any]], output: str, lang: str = "fr"
+) -> Any:
     """Bars of the sensitivity indices of one output, largest first (a tornado for Spearman)."""
     from .plots import plain
     from .sizing import new_figure
@@ -1139,21 +1326,32 @@ def sensitivity_figure(p: Plan, sens: Sequence[Mapping[str, Any]], output: str,
         hi = np.array([rows[(method, index, k)]["ci_high"] for k in order], dtype=float)
         pos = y + (len(series) - 1) * h / 2 - s * h
         err = np.nan_to_num(np.vstack([vals - lo, hi - vals]))
-        ax.barh(pos, np.nan_to_num(vals), height=h * 0.9, color=color, label=index,
-                xerr=np.maximum(err, 0), error_kw={"elinewidth": 1, "capsize": 3})
+        ax.barh(
+            pos,
+            np.nan_to_num(vals),
+            height=h * 0.9,
+            color=color,
+            label=index,
+            xerr=np.maximum(err, 0),
+            error_kw={"elinewidth": 1, "capsize": 3},
+        )
     ax.axvline(0, color="#000000", linewidth=0.8)
     ax.set_yticks(y, [plain(k, 45) for k in order])
     ax.set_xlabel(t["index_x"])
-    ax.set_title(plain(t["sens_title"].format(output=_metric_label(output, lang)) + " - " + title,
-                       110), fontsize=11.5, loc="left")
+    ax.set_title(
+        plain(t["sens_title"].format(output=_metric_label(output, lang)) + " - " + title, 110),
+        fontsize=11.5,
+        loc="left",
+    )
     if len(series) > 1:
         ax.legend(loc="best", fontsize=8.5, frameon=False)
     _source(fig, p, t)
     return fig
 
 
-def scatter_figure(p: Plan, rows: Mapping[int, Sequence[str]], output: str,
-                   lang: str = "fr") -> Any:
+def scatter_figure(
+    p: Plan, rows: Mapping[int, Sequence[str]], output: str, lang: str = "fr"
+) -> Any:
     """One panel per parameter: the output's point means (95 % CI) against the parameter."""
     from matplotlib.ticker import FuncFormatter
 
@@ -1169,8 +1367,7 @@ def scatter_figure(p: Plan, rows: Mapping[int, Sequence[str]], output: str,
     j = sw.outputs.index(output)
     unit = METRICS[output].unit
     col = 1 + len(sw.keys) + 3 * j
-    y, lo, hi = (np.array([_num(rows.get(pt.id), col + s) for pt in p.points])
-                 for s in range(3))
+    y, lo, hi = (np.array([_num(rows.get(pt.id), col + s) for pt in p.points]) for s in range(3))
     axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True)
     for i, prm in enumerate(sw.parameters):
         ax = axes[i // ncol][i % ncol]
@@ -1178,22 +1375,38 @@ def scatter_figure(p: Plan, rows: Mapping[int, Sequence[str]], output: str,
         ax.set_axisbelow(True)
         x = np.array([prm.code(pt.values[i]) for pt in p.points], dtype=float)
         err = np.nan_to_num(np.vstack([y - lo, hi - y]))
-        ax.errorbar(x, y, yerr=np.maximum(err, 0), fmt="o", markersize=3.5, color="#1b7837",
-                    ecolor="#9ecae1", elinewidth=1, capsize=0)
+        ax.errorbar(
+            x,
+            y,
+            yerr=np.maximum(err, 0),
+            fmt="o",
+            markersize=3.5,
+            color="#1b7837",
+            ecolor="#9ecae1",
+            elinewidth=1,
+            capsize=0,
+        )
         if not prm.numeric and prm.values is not None:
             ax.set_xticks(range(len(prm.values)), [plain(str(v), 12) for v in prm.values])
         else:
             ax.xaxis.set_major_formatter(FuncFormatter(tick_formatter(ax.xaxis, False, lang)))
         ax.set_xlabel(plain(prm.key, 50), fontsize=9)
-        ax.yaxis.set_major_formatter(FuncFormatter(tick_formatter(ax.yaxis, unit == "share",
-                                                                  lang)))
+        ax.yaxis.set_major_formatter(FuncFormatter(tick_formatter(ax.yaxis, unit == "share", lang)))
         if i % ncol == 0:
             ax.set_ylabel(plain(_metric_label(output, lang), 50), fontsize=9)
     for i in range(k, nrow * ncol):
         axes[i // ncol][i % ncol].set_visible(False)
-    fig.suptitle(plain(t["scatter_title"].format(output=METRICS[output].label_en if lang == "en"
-                                                 else METRICS[output].label_fr), 110),
-                 fontsize=11.5, x=0.01, ha="left")
+    fig.suptitle(
+        plain(
+            t["scatter_title"].format(
+                output=METRICS[output].label_en if lang == "en" else METRICS[output].label_fr
+            ),
+            110,
+        ),
+        fontsize=11.5,
+        x=0.01,
+        ha="left",
+    )
     _source(fig, p, t)
     return fig
 
@@ -1204,8 +1417,13 @@ def _num(row: Sequence[str] | None, i: int) -> float:
     return float(row[i])
 
 
-def write_figures(folder: Path, p: Plan, rows: Mapping[int, Sequence[str]],
-                  sens: Sequence[Mapping[str, Any]], lang: str = "fr") -> list[Path]:
+def write_figures(
+    folder: Path,
+    p: Plan,
+    rows: Mapping[int, Sequence[str]],
+    sens: Sequence[Mapping[str, Any]],
+    lang: str = "fr",
+) -> list[Path]:
     """Write the sensitivity and scatter figures of each output (PNG and SVG) into ``folder``."""
     from .plots import save
 
@@ -1225,41 +1443,65 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
     n = fmt.number
     rate = result.throughput
     lines = [
-        (f"Balayage « {sw.name} » : plan {sw.design}, {result.points} points × "
-         f"{sw.replications} réplications (graine {sw.seed}, nombres aléatoires communs)."
-         if fr else
-         f"Sweep \u201c{sw.name}\u201d: {sw.design} design, {result.points} points x "
-         f"{sw.replications} replications (seed {sw.seed}, common random numbers)."),
-        (f"{result.ran} points calculés maintenant, {result.resumed} repris de points.csv ; "
-         f"{n(result.replications_run, 0, lang)} réplications en {n(result.seconds, 1, lang)} s"
-         + (f" ({n(rate, 1, lang)} réplications/s)" if math.isfinite(rate) else "")
-         + f", sur : {result.executor_fr or result.executor}." if fr else
-         f"{result.ran} points run now, {result.resumed} resumed from points.csv; "
-         f"{n(result.replications_run, 0, lang)} replications in {n(result.seconds, 1, lang)} s"
-         + (f" ({n(rate, 1, lang)} replications/s)" if math.isfinite(rate) else "")
-         + f", on: {result.executor}."),
+        (
+            f"Balayage « {sw.name} » : plan {sw.design}, {result.points} points × "
+            f"{sw.replications} réplications (graine {sw.seed}, nombres aléatoires communs)."
+            if fr
+            else f"Sweep \u201c{sw.name}\u201d: {sw.design} design, {result.points} points x "
+            f"{sw.replications} replications (seed {sw.seed}, common random numbers)."
+        ),
+        (
+            f"{result.ran} points calculés maintenant, {result.resumed} repris de points.csv ; "
+            f"{n(result.replications_run, 0, lang)} réplications en {n(result.seconds, 1, lang)} s"
+            + (f" ({n(rate, 1, lang)} réplications/s)" if math.isfinite(rate) else "")
+            + f", sur : {result.executor_fr or result.executor}."
+            if fr
+            else f"{result.ran} points run now, {result.resumed} resumed from points.csv; "
+            f"{n(result.replications_run, 0, lang)} replications in {n(result.seconds, 1, lang)} s"
+            + (f" ({n(rate, 1, lang)} replications/s)" if math.isfinite(rate) else "")
+            + f", on: {result.executor}."
+        ),
     ]
     if result.retries:
-        lines.append(f"{result.retries} tâche(s) relancée(s) après la perte d'un worker." if fr
-                     else f"{result.retries} task(s) resubmitted after a lost worker.")
-    main = {"grid": ("spearman", "rho"), "lhs": ("spearman", "rho"), "sobol": ("sobol", "ST"),
-            "morris": ("morris", "mu_star")}[sw.design]
-    lines.append("Paramètre le plus influent par sortie :" if fr else
-                 "Most influential parameter per output:")
+        lines.append(
+            f"{result.retries} tâche(s) relancée(s) après la perte d'un worker."
+            if fr
+            else f"{result.retries} task(s) resubmitted after a lost worker."
+        )
+    main = {
+        "grid": ("spearman", "rho"),
+        "lhs": ("spearman", "rho"),
+        "sobol": ("sobol", "ST"),
+        "morris": ("morris", "mu_star"),
+    }[sw.design]
+    lines.append(
+        "Paramètre le plus influent par sortie :"
+        if fr
+        else "Most influential parameter per output:"
+    )
     for out in sw.outputs:
-        rows = [r for r in result.sensitivity if r["output"] == out
-                and (r["method"], r["index"]) == main and not math.isnan(r["value"])]
+        rows = [
+            r
+            for r in result.sensitivity
+            if r["output"] == out
+            and (r["method"], r["index"]) == main
+            and not math.isnan(r["value"])
+        ]
         if not rows:
             lines.append(f"  {out}: –")
             continue
         best = max(rows, key=lambda r: abs(r["value"]))
-        ci = (f" [{n(best['ci_low'], 2, lang)} ; {n(best['ci_high'], 2, lang)}]"
-              if not math.isnan(best["ci_low"]) else "")
+        ci = (
+            f" [{n(best['ci_low'], 2, lang)} ; {n(best['ci_high'], 2, lang)}]"
+            if not math.isnan(best["ci_low"])
+            else ""
+        )
         lines.append(f"  {out}: {best['parameter']} ({main[1]} {n(best['value'], 2, lang)}{ci})")
-    lines.append(f"Résultats dans {result.folder} : points.csv, table.csv, sensitivity.csv, "
-                 f"figures/." if fr else
-                 f"Results in {result.folder}: points.csv, table.csv, sensitivity.csv, "
-                 f"figures/.")
+    lines.append(
+        f"Résultats dans {result.folder} : points.csv, table.csv, sensitivity.csv, figures/."
+        if fr
+        else f"Results in {result.folder}: points.csv, table.csv, sensitivity.csv, figures/."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -1269,10 +1511,31 @@ def default_out(sweep_file: str | Path) -> Path:
 
 
 __all__ = [
-    "DESIGNS", "DaskCluster", "Executor", "InProcess", "LocalPool", "Parameter", "Plan",
-    "Point", "Sweep", "SweepError", "SweepResult", "default_out", "design_points", "execute",
-    "executor", "finish", "load_sweep", "plan", "point_batch", "prepare_folder", "read_points",
-    "read_table", "run_sweep", "sensitivity", "sweep_text",
+    "DESIGNS",
+    "DaskCluster",
+    "Executor",
+    "InProcess",
+    "LocalPool",
+    "Parameter",
+    "Plan",
+    "Point",
+    "Sweep",
+    "SweepError",
+    "SweepResult",
+    "default_out",
+    "design_points",
+    "execute",
+    "executor",
+    "finish",
+    "load_sweep",
+    "plan",
+    "point_batch",
+    "prepare_folder",
+    "read_points",
+    "read_table",
+    "run_sweep",
+    "sensitivity",
+    "sweep_text",
 ]
 
 
@@ -1287,18 +1550,30 @@ def command(args: Any) -> int:
     bar = output.ProgressBar("points", enabled=False if args.quiet else None)
     try:
         with output.sigterm_raises():
-            result = run_sweep(p, out, resume=args.resume, force=args.force, jobs=args.jobs,
-                               scheduler=args.scheduler, progress=bar, lang=args.lang,
-                               figures=not args.no_figures)
+            result = run_sweep(
+                p,
+                out,
+                resume=args.resume,
+                force=args.force,
+                jobs=args.jobs,
+                scheduler=args.scheduler,
+                progress=bar,
+                lang=args.lang,
+                figures=not args.no_figures,
+            )
     except output.Terminated:
         bar.close()
-        sys.stderr.write(f"clause-sim: terminated; finished points are in {out / POINTS_FILE}: "
-                         f"rerun with --resume\n")
+        sys.stderr.write(
+            f"clause-sim: terminated; finished points are in {out / POINTS_FILE}: "
+            f"rerun with --resume\n"
+        )
         return 143
     except KeyboardInterrupt:
         bar.close()
-        sys.stderr.write(f"clause-sim: interrupted; finished points are in {out / POINTS_FILE}: "
-                         f"rerun with --resume\n")
+        sys.stderr.write(
+            f"clause-sim: interrupted; finished points are in {out / POINTS_FILE}: "
+            f"rerun with --resume\n"
+        )
         return 130
     bar.close()
     sys.stdout.write(sweep_text(result, args.lang))

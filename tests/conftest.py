@@ -19,8 +19,9 @@ def fiche_text() -> str:
     return FICHE.read_text(encoding="utf-8")
 
 
-def build_raw(works: list[dict[str, Any]], *, horizon: int = 10, start_year: int = 2018,
-              **clause: Any) -> dict[str, Any]:
+def build_raw(
+    works: list[dict[str, Any]], *, horizon: int = 10, start_year: int = 2018, **clause: Any
+) -> dict[str, Any]:
     """Raw scenario data with only what the hours engine needs; [flow] takes its defaults."""
     return {
         "scenario": {"name": "test", "start_year": start_year, "horizon_years": horizon},
@@ -52,13 +53,25 @@ def make_run(rng: Any, years: Any, *, scale: float = 1.0) -> Any:
     realised = np.floor(offered * rng.uniform(0.6, 0.9, ny))
     direct = np.floor(realised * 0.55)
     yearly = {m: rng.uniform(0, 100, ny) for m in YEARLY_METRICS}
-    yearly.update({
-        "hours_offered": offered, "hours_realised": realised, "hours_realised_direct": direct,
-        "hours_realised_siae": realised - direct, "hours_lapsed": offered - realised,
-        "fte_realised": realised / 1820.0,
-    })
-    for m in ("referrals", "intakes", "exits", "positive_exits", "gave_up_before_intake",
-              "gave_up_before_placement", "active_end"):
+    yearly.update(
+        {
+            "hours_offered": offered,
+            "hours_realised": realised,
+            "hours_realised_direct": direct,
+            "hours_realised_siae": realised - direct,
+            "hours_lapsed": offered - realised,
+            "fte_realised": realised / 1820.0,
+        }
+    )
+    for m in (
+        "referrals",
+        "intakes",
+        "exits",
+        "positive_exits",
+        "gave_up_before_intake",
+        "gave_up_before_placement",
+        "active_end",
+    ):
         yearly[m] = rng.integers(0, 200, ny).astype(float)
     yearly["gave_up"] = yearly["gave_up_before_intake"] + yearly["gave_up_before_placement"]
     yearly["positive_exits_rsa"] = np.floor(yearly["positive_exits"] * 0.3)
@@ -71,15 +84,24 @@ def make_run(rng: Any, years: Any, *, scale: float = 1.0) -> Any:
         if m.startswith(("facilitator", "siae", "mean_", "p90_")) or m in ("active_mean",):
             totals[m] = float(np.mean(yearly[m]))
     totals["active_end"] = float(yearly["active_end"][-1])
-    totals.update({"hours_open_end": 0.0, "waiting_end": 3.0,
-                   "realised_share": totals["hours_realised"] / totals["hours_offered"],
-                   "lapsed_share": totals["hours_lapsed"] / totals["hours_offered"]})
+    totals.update(
+        {
+            "hours_open_end": 0.0,
+            "waiting_end": 3.0,
+            "realised_share": totals["hours_realised"] / totals["hours_offered"],
+            "lapsed_share": totals["hours_lapsed"] / totals["hours_offered"],
+        }
+    )
     for m in TOTAL_METRICS:  # bottleneck metrics and any added later
         totals.setdefault(m, float(rng.uniform(0, 1)))
     exits_by = rng.integers(0, 5, (ny, len(OUTCOMES), len(PUBLICS)))
     return Run.build(
-        years=years, yearly=yearly, totals=totals, exits_by=exits_by,
-        cohort_people=rng.integers(50, 200, ny), cohort_hours=rng.uniform(1e4, 5e4, ny),
+        years=years,
+        yearly=yearly,
+        totals=totals,
+        exits_by=exits_by,
+        cohort_people=rng.integers(50, 200, ny),
+        cohort_hours=rng.uniform(1e4, 5e4, ny),
         cohort_outcomes=rng.integers(0, 40, (ny, len(OUTCOMES))),
         monthly={s: rng.uniform(0.3, 1.0, 12 * ny) for s in MONTHLY_SERIES},
         waits={"intake": rng.exponential(40, 300), "placement": rng.exponential(90, 200)},
@@ -87,8 +109,14 @@ def make_run(rng: Any, years: Any, *, scale: float = 1.0) -> Any:
     )
 
 
-def make_runs(n: int = 5, *, seed: int = 7, years: Any = range(2018, 2029),
-              scenario: str = "Synthetic scenario", scale: float = 1.0) -> Any:
+def make_runs(
+    n: int = 5,
+    *,
+    seed: int = 7,
+    years: Any = range(2018, 2029),
+    scenario: str = "Synthetic scenario",
+    scale: float = 1.0,
+) -> Any:
     """``n`` synthetic replications stacked into a :class:`sim.results.Runs`."""
     import numpy as np
 
@@ -125,8 +153,11 @@ def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any
     name = 'name = "ERBM, fiche action 1 (2023): 23 000 logements à 80 000 EUR HT"'
     assert name in text
     text = text.replace(name, f'name = "{HOSTILE_NAME}"', 1)
-    text = text.replace("fte_hours = 1820                 #",
-                        f"fte_hours = 1820                 # {HOSTILE_COMMENT}", 1)
+    text = text.replace(
+        "fte_hours = 1820                 #",
+        f"fte_hours = 1820                 # {HOSTILE_COMMENT}",
+        1,
+    )
     path = d / "hostile.toml"
     path.write_text(text, encoding="utf-8")
     overrides = ["flow.referrals.per_year=90"]
@@ -135,6 +166,5 @@ def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any
     from sim.bottleneck import diagnose
 
     diag = diagnose(scenario, runs, replications=1)  # the real section's shape and texts
-    output.write_run(d / "out", runs, scenario, overrides=overrides,
-                     extra={"bottleneck": diag})
+    output.write_run(d / "out", runs, scenario, overrides=overrides, extra={"bottleneck": diag})
     return d / "out", scenario, runs

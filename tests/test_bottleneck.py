@@ -15,8 +15,12 @@ from sim.results import LAPSE_CAUSES
 from sim.runner import replicate, run_replications
 from sim.scenario import load
 
-SMALL = ["scenario.horizon_years=2", "works[0].dwellings=2000", "flow.referrals.per_year=50",
-         "flow.siae.posts.etti=2"]
+SMALL = [
+    "scenario.horizon_years=2",
+    "works[0].dwellings=2000",
+    "flow.referrals.per_year=50",
+    "flow.siae.posts.etti=2",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +52,15 @@ def test_levers_on_the_fiche():
 
 
 def test_levers_follow_the_scenario():
-    sc = load(None, ["flow.preparation.places_per_year=20", "flow.facilitators.fte=[1, 2, 2, 2, "
-                     "2, 2, 2, 2, 2, 3]", "flow.missions.mode_shares={direct = 0.7, etti = 0.3}",
-                     'flow.operations.duration_days={dist = "exponential", mean = 300}'])
+    sc = load(
+        None,
+        [
+            "flow.preparation.places_per_year=20",
+            "flow.facilitators.fte=[1, 2, 2, 2, 2, 2, 2, 2, 2, 3]",
+            "flow.missions.mode_shares={direct = 0.7, etti = 0.3}",
+            'flow.operations.duration_days={dist = "exponential", mean = 300}',
+        ],
+    )
     lv = bn.levers(sc)
     assert lv["preparation"].overrides == ("flow.preparation.places_per_year=25",)
     new = sc.with_overrides(list(lv["facilitators"].overrides))
@@ -70,12 +80,16 @@ def test_diagnose_measures(diag, small):
     assert math.isclose(total, d["hours_lapsed"], rel_tol=1e-9)
     shares = sum(by[c]["share_of_lapsed"] for c in LAPSE_CAUSES)
     assert math.isclose(shares, 1.0, rel_tol=1e-9)
-    assert math.isclose(by["siae_etti"]["time_at_capacity"]["mean"],
-                        float(np.mean(runs.totals["time_full_siae_etti"])))
+    assert math.isclose(
+        by["siae_etti"]["time_at_capacity"]["mean"],
+        float(np.mean(runs.totals["time_full_siae_etti"])),
+    )
     assert by["referrals"]["time_at_capacity"] is None
     assert by["works_timing"]["time_at_capacity"] is None
-    assert by["preparation"]["hours_gained"] is None and "not applicable" in by["preparation"][
-        "note_en"]
+    assert (
+        by["preparation"]["hours_gained"] is None
+        and "not applicable" in by["preparation"]["note_en"]
+    )
     assert d["method"]["replications"] == 6 and d["method"]["replications_run"] == 8
 
 
@@ -100,9 +114,15 @@ def test_gain_is_a_paired_difference_with_common_random_numbers(diag, small):
 
 
 def test_never_at_capacity_is_not_simulated(small, monkeypatch):
-    sc = small.with_overrides(["flow.facilitators.fte=20", "flow.siae.posts.ai=50",
-                               "flow.siae.posts.geiq=50", "flow.siae.posts.ei=50",
-                               "flow.siae.posts.aci=50"])
+    sc = small.with_overrides(
+        [
+            "flow.facilitators.fte=20",
+            "flow.siae.posts.ai=50",
+            "flow.siae.posts.geiq=50",
+            "flow.siae.posts.ei=50",
+            "flow.siae.posts.aci=50",
+        ]
+    )
     runs = replicate(sc, 3, seed=2, jobs=1)
     assert not np.any(runs.totals["time_full_facilitators"] > 0)
     calls = {"n": 0}
@@ -130,20 +150,33 @@ def test_other_seed_reruns_the_base(small):
     by = {e["constraint"]: e for e in d["constraints"]}
     base = run_replications(small, 9, range(3))
     more = run_replications(small.with_overrides(["flow.siae.posts.etti=3"]), 9, range(3))
-    diff = [b.totals["hours_realised"] - a.totals["hours_realised"]
-            for a, b in zip(base, more, strict=True)]
+    diff = [
+        b.totals["hours_realised"] - a.totals["hours_realised"]
+        for a, b in zip(base, more, strict=True)
+    ]
     assert math.isclose(by["siae_etti"]["hours_gained"]["mean"], float(np.mean(diff)))
 
 
 def _fake(binding: str | None, label: str = "postes <ETTI>") -> dict:
-    entry = {"constraint": "siae_etti", "label_fr": label, "label_en": label,
-             "time_at_capacity": {"mean": 0.8}, "hours_lapsed": {"mean": 1000.0},
-             "share_of_lapsed": 0.5, "lever": {"fr": "+1 poste", "en": "+1 post",
-                                               "overrides": []},
-             "hours_gained": {"mean": 200.0, "ci_low": 150.0, "ci_high": 250.0},
-             "note_fr": None, "note_en": None}
-    d = {"method": {"replications": 5, "replications_run": 10}, "lapsed_share": 0.004,
-         "constraints": [entry], "binding": binding, "best_lever": None}
+    entry = {
+        "constraint": "siae_etti",
+        "label_fr": label,
+        "label_en": label,
+        "time_at_capacity": {"mean": 0.8},
+        "hours_lapsed": {"mean": 1000.0},
+        "share_of_lapsed": 0.5,
+        "lever": {"fr": "+1 poste", "en": "+1 post", "overrides": []},
+        "hours_gained": {"mean": 200.0, "ci_low": 150.0, "ci_high": 250.0},
+        "note_fr": None,
+        "note_en": None,
+    }
+    d = {
+        "method": {"replications": 5, "replications_run": 10},
+        "lapsed_share": 0.004,
+        "constraints": [entry],
+        "binding": binding,
+        "best_lever": None,
+    }
     d["sentence_fr"] = bn.sentence(d, "fr")
     d["sentence_en"] = bn.sentence(d, "en")
     return d

@@ -15,8 +15,15 @@ NNBSP = "\u202f"  # narrow no-break space, the thousands separator
 
 
 def run(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", "hours", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", "hours", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
 
 
 def run_json(*args: str) -> dict:
@@ -72,16 +79,24 @@ def test_text_table_of_the_fiche():
     (total,) = [ln for ln in lines if ln.startswith("Total")]
     assert total.split("  ")[0] == "Total"
     assert [c.strip() for c in total.split("  ") if c.strip()][1:] == [
-        n(23_000), n(1_840_000_000), n(1_311_000), "720,3"]
-    assert (f"{n(1_311_000)} heures d'insertion, soit 720 ETP (base ETP à {n(1820)} h), "
-            f"sur 10 ans : 72 ETP/an (72,0).") in out.stdout
+        n(23_000),
+        n(1_840_000_000),
+        n(1_311_000),
+        "720,3",
+    ]
+    assert (
+        f"{n(1_311_000)} heures d'insertion, soit 720 ETP (base ETP à {n(1820)} h), "
+        f"sur 10 ans : 72 ETP/an (72,0)."
+    ) in out.stdout
     assert "Par ligne" not in out.stdout  # one works line only
 
 
 def test_text_lists_works_lines_when_several(tmp_path, fiche_text):
     p = tmp_path / "two.toml"
-    p.write_text(fiche_text + '\n[[works]]\nname = "Voirie"\namount_eur = 2800000\n'
-                 "labour_share = 0.5\n", encoding="utf-8")
+    p.write_text(
+        fiche_text + '\n[[works]]\nname = "Voirie"\namount_eur = 2800000\nlabour_share = 0.5\n',
+        encoding="utf-8",
+    )
     out = run(str(p))
     assert out.returncode == 0, out.stderr
     # 2.8 M x 0.5 x 0.05 / 28 = 2,500 h on top of 1,311,000
@@ -205,41 +220,85 @@ def test_unknown_key_in_a_works_line(tmp_path, fiche_text):
 
 def test_unknown_key_via_set():
     # the mistake is in the override, so the error names --set rather than the file
-    line = assert_one_line_error(run("--set", "clause.insertion_rat=0.07"),
-                                 "--set", "clause.insertion_rat")
+    line = assert_one_line_error(
+        run("--set", "clause.insertion_rat=0.07"), "--set", "clause.insertion_rat"
+    )
     assert "did you mean 'insertion_rate'?" in line
 
 
 # Value mistakes written in the file: (old text, new text, key, words in the message).
 FILE_CASES = [
-    ("hourly_cost_eur = 28.0", 'hourly_cost_eur = "28"', "clause.hourly_cost_eur",
-     "expected a number, got a string '28'"),
-    ("cost_per_dwelling_eur = 80000", "cost_per_dwelling_eur = -80000",
-     "works[0].cost_per_dwelling_eur", "must be positive, got -80000"),
-    ("hourly_cost_eur = 28.0", "hourly_cost_eur = 0", "clause.hourly_cost_eur",
-     "must be positive, got 0"),
-    ("hourly_cost_eur = 28.0", "hourly_cost_eur = inf", "clause.hourly_cost_eur",
-     "expected a finite number, got inf"),
+    (
+        "hourly_cost_eur = 28.0",
+        'hourly_cost_eur = "28"',
+        "clause.hourly_cost_eur",
+        "expected a number, got a string '28'",
+    ),
+    (
+        "cost_per_dwelling_eur = 80000",
+        "cost_per_dwelling_eur = -80000",
+        "works[0].cost_per_dwelling_eur",
+        "must be positive, got -80000",
+    ),
+    (
+        "hourly_cost_eur = 28.0",
+        "hourly_cost_eur = 0",
+        "clause.hourly_cost_eur",
+        "must be positive, got 0",
+    ),
+    (
+        "hourly_cost_eur = 28.0",
+        "hourly_cost_eur = inf",
+        "clause.hourly_cost_eur",
+        "expected a finite number, got inf",
+    ),
     ("fte_hours = 1820", "fte_hours = nan", "clause.fte_hours", "got nan"),
-    ("insertion_rate = 0.05", "insertion_rate = 1.5", "clause.insertion_rate",
-     "must be a share between 0 and 1, got 1.5"),
+    (
+        "insertion_rate = 0.05",
+        "insertion_rate = 1.5",
+        "clause.insertion_rate",
+        "must be a share between 0 and 1, got 1.5",
+    ),
     ("labour_share = 0.40", "labour_share = 40", "works[0].labour_share", "between 0 and 1"),
-    ('profile = "uniform"', 'profile = "custom"\nyearly_dwellings = [7000, 8000, 8000]',
-     "works[0].yearly_dwellings", "has 3 years but horizon_years is 10"),
-    ('profile = "uniform"',
-     'profile = "custom"\nyearly_dwellings = [2300, 2300, 2300, 2300, 2300, 2300, 2300, 2300, '
-     "2300, 2000]", "works[0].yearly_dwellings", "sums to 22700 but dwellings is 23000"),
-    ("horizon_years = 10", "horizon_years = 0", "scenario.horizon_years",
-     "must be at least 1, got 0"),
-    ('method = "labour_share"', 'method = "labor_share"', "clause.method",
-     "unknown value 'labor_share'"),
-    ('rounding = "floor_per_dwelling"', 'rounding = "floor"', "clause.rounding",
-     "expected one of none, floor_per_dwelling, round_per_dwelling, round_total"),
+    (
+        'profile = "uniform"',
+        'profile = "custom"\nyearly_dwellings = [7000, 8000, 8000]',
+        "works[0].yearly_dwellings",
+        "has 3 years but horizon_years is 10",
+    ),
+    (
+        'profile = "uniform"',
+        'profile = "custom"\nyearly_dwellings = [2300, 2300, 2300, 2300, 2300, 2300, 2300, 2300, '
+        "2300, 2000]",
+        "works[0].yearly_dwellings",
+        "sums to 22700 but dwellings is 23000",
+    ),
+    (
+        "horizon_years = 10",
+        "horizon_years = 0",
+        "scenario.horizon_years",
+        "must be at least 1, got 0",
+    ),
+    (
+        'method = "labour_share"',
+        'method = "labor_share"',
+        "clause.method",
+        "unknown value 'labor_share'",
+    ),
+    (
+        'rounding = "floor_per_dwelling"',
+        'rounding = "floor"',
+        "clause.rounding",
+        "expected one of none, floor_per_dwelling, round_per_dwelling, round_total",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "key", "words"), FILE_CASES,
-                         ids=[f"{c[2]}={c[1].split('=', 1)[1].strip()[:20]}" for c in FILE_CASES])
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    FILE_CASES,
+    ids=[f"{c[2]}={c[1].split('=', 1)[1].strip()[:20]}" for c in FILE_CASES],
+)
 def test_bad_value_in_the_file(tmp_path, fiche_text, old, new, key, words):
     p = modified(tmp_path, fiche_text, old, new)
     line = assert_one_line_error(run(str(p)), f"{p}: {key}: ", words)
@@ -271,11 +330,14 @@ def test_bad_value_via_set(tmp_path, fiche_text, override, key, words):
     assert_one_line_error(run(str(p), "--set", override), f"{p}: {key}: ", words)
 
 
-@pytest.mark.parametrize(("override", "key", "words"), [
-    ("clause.nope=1", "clause.nope", "no such key 'clause.nope'"),
-    ("works[0].dwelings=1", "works[0].dwelings", "did you mean 'dwellings'?"),
-    ("clause.insertion_rate", "clause.insertion_rate", "expected KEY=VALUE"),
-    ("clause.insertion_rate=[0.05,", "clause.insertion_rate", "cannot read value"),
-])
+@pytest.mark.parametrize(
+    ("override", "key", "words"),
+    [
+        ("clause.nope=1", "clause.nope", "no such key 'clause.nope'"),
+        ("works[0].dwelings=1", "works[0].dwelings", "did you mean 'dwellings'?"),
+        ("clause.insertion_rate", "clause.insertion_rate", "expected KEY=VALUE"),
+        ("clause.insertion_rate=[0.05,", "clause.insertion_rate", "cannot read value"),
+    ],
+)
 def test_bad_set_path(override, key, words):
     assert_one_line_error(run("--set", override), f"--set: {key}: ", words)

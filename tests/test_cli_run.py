@@ -19,8 +19,14 @@ from sim.cli import main
 from sim.output import FLOW_METRICS, KEY_METRICS
 from sim.results import TOTAL_METRICS
 
-SMALL = ["--set", "scenario.horizon_years=3", "--set", "works[0].dwellings=900",
-         "--set", "flow.referrals.per_year=60"]
+SMALL = [
+    "--set",
+    "scenario.horizon_years=3",
+    "--set",
+    "works[0].dwellings=900",
+    "--set",
+    "flow.referrals.per_year=60",
+]
 """The fiche cut down: 3 years, 900 dwellings, 60 referrals a year (fast)."""
 
 
@@ -39,9 +45,25 @@ def small_run(tmp_path_factory) -> tuple[Path, str]:
     """One small run through the command line: (folder, stdout)."""
     out = tmp_path_factory.mktemp("run") / "small"
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "run", str(FICHE), *SMALL, "--replications", "4",
-         "--jobs", "2", "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(FICHE),
+            *SMALL,
+            "--replications",
+            "4",
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""  # no progress bar when stderr is not a terminal
     return out, proc.stdout
@@ -49,9 +71,18 @@ def small_run(tmp_path_factory) -> tuple[Path, str]:
 
 def test_summary_on_stdout(small_run):
     out, stdout = small_run
-    for text in ("4 réplications, graine 20230612", "Heures de la clause", "Heures réalisées",
-                 "IC 95 %", "ETP réalisés", "Part des heures perdues", "Sorties positives",
-                 "BRSA", "Ressource la plus chargée", str(out)):
+    for text in (
+        "4 réplications, graine 20230612",
+        "Heures de la clause",
+        "Heures réalisées",
+        "IC 95 %",
+        "ETP réalisés",
+        "Part des heures perdues",
+        "Sorties positives",
+        "BRSA",
+        "Ressource la plus chargée",
+        str(out),
+    ):
         assert text in stdout, text
 
 
@@ -70,8 +101,9 @@ def test_files_agree_with_each_other(small_run):
     for m in TOTAL_METRICS:
         assert s[m]["mean"] == pytest.approx(float(np.mean(reps[m])), rel=1e-12, abs=1e-9), m
     for m in FLOW_METRICS:
-        assert s[m]["mean"] == pytest.approx(float(yearly[f"{m}_mean"].sum()), rel=1e-9,
-                                             abs=1e-6), m
+        assert s[m]["mean"] == pytest.approx(
+            float(yearly[f"{m}_mean"].sum()), rel=1e-9, abs=1e-6
+        ), m
     # and each replication's flow totals are the sums of its own years
     assert s["hours_offered"]["mean"] == pytest.approx(900 * 57)
     figs = sorted(p.name for p in (out / "figures").iterdir())
@@ -83,8 +115,20 @@ def test_files_agree_with_each_other(small_run):
 def test_scenario_toml_reruns_identically(small_run, tmp_path, capsys):
     out, _ = small_run
     again = tmp_path / "again"
-    code, _stdout, err = run(["run", str(out / "scenario.toml"), "--replications", "4",
-                              "--jobs", "1", "--out", str(again), "--quiet"], capsys)
+    code, _stdout, err = run(
+        [
+            "run",
+            str(out / "scenario.toml"),
+            "--replications",
+            "4",
+            "--jobs",
+            "1",
+            "--out",
+            str(again),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0, err
     for name in ("yearly.csv", "replications.csv", "monthly.csv", "waits.csv"):
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
@@ -105,13 +149,16 @@ def test_refuses_to_overwrite(small_run, capsys):
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--set", "clause.insertion_rat=0.07"], "did you mean 'insertion_rate'"),
-    (["nowhere.toml"], "nowhere.toml: no such file"),
-    (["--replications", "0"], "must be at least 1"),
-    (["--jobs", "x"], "expected a whole number"),
-    (["--lang", "de"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--set", "clause.insertion_rat=0.07"], "did you mean 'insertion_rate'"),
+        (["nowhere.toml"], "nowhere.toml: no such file"),
+        (["--replications", "0"], "must be at least 1"),
+        (["--jobs", "x"], "expected a whole number"),
+        (["--lang", "de"], "invalid choice"),
+    ],
+)
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, args, message):
     out = tmp_path / "r"
     with pytest.raises(SystemExit) as exc:  # argparse errors exit directly
@@ -136,8 +183,9 @@ def test_default_out_english_and_force(tmp_path, capsys, monkeypatch):
     # --force replaces it, with another seed: other results
     (out / "marker").write_text("old")
     before = (out / "replications.csv").read_bytes()
-    code, _, err = run(["run", *SMALL, "-n", "2", "-j", "1", "--seed", "1", "--force", "-q"],
-                       capsys)
+    code, _, err = run(
+        ["run", *SMALL, "-n", "2", "-j", "1", "--seed", "1", "--force", "-q"], capsys
+    )
     assert code == 0, err
     assert not (out / "marker").exists()
     assert json.loads((out / "summary.json").read_text())["seed"] == 1
@@ -148,8 +196,13 @@ def test_default_out_english_and_force(tmp_path, capsys, monkeypatch):
 def test_help_documents_the_default_seed():
     from sim.runner import DEFAULT_SEED
 
-    proc = subprocess.run([sys.executable, "-m", "sim", "run", "--help"], capture_output=True,
-                          text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())
     assert f"default: {DEFAULT_SEED}" in text and "default: 200" in text
@@ -175,8 +228,10 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or not Path("/proc").is_dir(),
-                    reason="needs POSIX signals and /proc")
+@pytest.mark.skipif(
+    not hasattr(signal, "SIGTERM") or not Path("/proc").is_dir(),
+    reason="needs POSIX signals and /proc",
+)
 @pytest.mark.parametrize("jobs, signum", [(1, "SIGTERM"), (2, "SIGTERM"), (2, "SIGINT")])
 def test_interrupt_leaves_previous_results_untouched(tmp_path, jobs, signum):
     target = tmp_path / "r"
@@ -184,9 +239,25 @@ def test_interrupt_leaves_previous_results_untouched(tmp_path, jobs, signum):
     (target / "summary.json").write_text('{"previous": true}')
     (target / "marker").write_text("previous results")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", str(FICHE), "--replications", "200",
-         "--jobs", str(jobs), "--out", str(target), "--force"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(FICHE),
+            "--replications",
+            "200",
+            "--jobs",
+            str(jobs),
+            "--out",
+            str(target),
+            "--force",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not _stray(tmp_path):
         time.sleep(0.05)
@@ -218,26 +289,54 @@ def test_interrupt_leaves_previous_results_untouched(tmp_path, jobs, signum):
 
 def test_compare(tmp_path, capsys):
     ramp = tmp_path / "ramp.toml"
-    ramp.write_text(FICHE.read_text(encoding="utf-8").replace('profile = "uniform"',
-                                                              'profile = "ramp"'),
-                    encoding="utf-8")
+    ramp.write_text(
+        FICHE.read_text(encoding="utf-8").replace('profile = "uniform"', 'profile = "ramp"'),
+        encoding="utf-8",
+    )
     out = tmp_path / "cmp"
-    code, stdout, err = run(["compare", str(FICHE), str(ramp), str(FICHE), *SMALL, "-n", "4",
-                             "-j", "1", "--out", str(out), "-q"], capsys)
+    code, stdout, err = run(
+        [
+            "compare",
+            str(FICHE),
+            str(ramp),
+            str(FICHE),
+            *SMALL,
+            "-n",
+            "4",
+            "-j",
+            "1",
+            "--out",
+            str(out),
+            "-q",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert "erbm-fiche-2023" in stdout and "ramp − erbm-fiche-2023" in stdout
     names = {p.name for p in out.iterdir()}
-    assert {"comparison.csv", "comparison.json", "report.html", "figures", "erbm-fiche-2023",
-            "ramp", "erbm-fiche-2023-2"} <= names
+    assert {
+        "comparison.csv",
+        "comparison.json",
+        "report.html",
+        "figures",
+        "erbm-fiche-2023",
+        "ramp",
+        "erbm-fiche-2023-2",
+    } <= names
     table = (out / "comparison.csv").read_text(encoding="utf-8").splitlines()
     head = table[0].split(",")
-    assert head[:5] == ["metric", "unit", "erbm-fiche-2023_mean", "ramp_mean",
-                        "erbm-fiche-2023-2_mean"]
+    assert head[:5] == [
+        "metric",
+        "unit",
+        "erbm-fiche-2023_mean",
+        "ramp_mean",
+        "erbm-fiche-2023-2_mean",
+    ]
     assert "ramp_minus_erbm-fiche-2023_ci_low" in head
     rows = {r.split(",")[0]: r.split(",") for r in table[1:]}
     assert set(rows) == set(TOTAL_METRICS)
     # the same scenario twice, same seed: identical, a zero paired difference
-    same = rows["hours_realised"][head.index("erbm-fiche-2023-2_minus_erbm-fiche-2023_mean"):]
+    same = rows["hours_realised"][head.index("erbm-fiche-2023-2_minus_erbm-fiche-2023_mean") :]
     assert [float(x) for x in same[:3]] == [0.0, 0.0, 0.0]
     # per-scenario tables agree with the comparison
     reps = output.read_csv(out / "ramp" / "replications.csv")
@@ -259,8 +358,9 @@ def test_compare_default_out(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     other = tmp_path / "b.toml"
     other.write_text(FICHE.read_text(encoding="utf-8"), encoding="utf-8")
-    code, _, err = run(["compare", str(FICHE), str(other), *SMALL, "-n", "2", "-j", "1", "-q"],
-                       capsys)
+    code, _, err = run(
+        ["compare", str(FICHE), str(other), *SMALL, "-n", "2", "-j", "1", "-q"], capsys
+    )
     assert code == 0, err
     assert (tmp_path / "results" / "compare-erbm-fiche-2023-vs-b" / "comparison.csv").is_file()
 

@@ -21,12 +21,15 @@ def test_rows_are_paired_differences():
     rows = compare.comparison_rows([a, b])
     assert [r["metric"] for r in rows] == list(TOTAL_METRICS)
     r = next(r for r in rows if r["metric"] == "hours_realised")
-    assert r["means"] == [pytest.approx(a.totals["hours_realised"].mean()),
-                          pytest.approx(b.totals["hours_realised"].mean())]
+    assert r["means"] == [
+        pytest.approx(a.totals["hours_realised"].mean()),
+        pytest.approx(b.totals["hours_realised"].mean()),
+    ]
     want = describe(b.totals["hours_realised"] - a.totals["hours_realised"])
     d = r["diffs"][0]
     assert (d["mean"], d["ci_low"], d["ci_high"]) == pytest.approx(
-        (want.mean, want.ci_low, want.ci_high))
+        (want.mean, want.ci_low, want.ci_high)
+    )
     assert d["ci_low"] < d["mean"] < d["ci_high"]
 
 
@@ -47,16 +50,25 @@ def test_columns():
     a, b, c = make_runs(3, seed=1), make_runs(3, seed=2), make_runs(3, seed=3)
     cols = compare.comparison_columns(compare.comparison_rows([a, b, c]), ["a", "b", "c"])
     assert list(cols)[:5] == ["metric", "unit", "a_mean", "b_mean", "c_mean"]
-    assert list(cols)[5:] == ["b_minus_a_mean", "b_minus_a_ci_low", "b_minus_a_ci_high",
-                              "c_minus_a_mean", "c_minus_a_ci_low", "c_minus_a_ci_high"]
+    assert list(cols)[5:] == [
+        "b_minus_a_mean",
+        "b_minus_a_ci_low",
+        "b_minus_a_ci_high",
+        "c_minus_a_mean",
+        "c_minus_a_ci_low",
+        "c_minus_a_ci_high",
+    ]
     assert all(len(v) == len(TOTAL_METRICS) for v in cols.values())
 
 
 def test_labels_and_default_out():
     assert compare.labels_for(["x/a.toml", "y/a.toml", "b c.toml", None]) == [
-        "a", "a-2", "b_c", "erbm-fiche-2023"]
-    assert compare.labels_for(["figures.toml", ".hidden.toml"]) == ["scenario-figures",
-                                                                    "hidden"]
+        "a",
+        "a-2",
+        "b_c",
+        "erbm-fiche-2023",
+    ]
+    assert compare.labels_for(["figures.toml", ".hidden.toml"]) == ["scenario-figures", "hidden"]
     assert compare.default_out(["s/a.toml", "s/b.toml"]) == Path("results/compare-a-vs-b")
 
 
@@ -67,7 +79,8 @@ def test_text_table():
     assert lines[0].startswith("Indicateur") and "b − a (IC 95 %)" in lines[0]
     assert any(line.startswith("Heures réalisées") for line in lines)
     assert "Hours realised" in compare.comparison_text(
-        compare.comparison_rows([a, b]), ["a", "b"], "en")
+        compare.comparison_rows([a, b]), ["a", "b"], "en"
+    )
 
 
 def test_common_random_numbers_narrow_the_interval():
@@ -97,6 +110,5 @@ def test_run_and_write_is_atomic_on_failure(tmp_path, monkeypatch):
 
     monkeypatch.setattr(plots, "compare_figures", boom)
     with pytest.raises(RuntimeError):
-        compare.run_and_write(scenarios, ["a", "b"], tmp_path / "c", replications=2, seed=1,
-                              jobs=1)
+        compare.run_and_write(scenarios, ["a", "b"], tmp_path / "c", replications=2, seed=1, jobs=1)
     assert list(tmp_path.iterdir()) == []

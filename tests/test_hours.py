@@ -96,8 +96,7 @@ def test_apportion_ramp_by_hand():
     # 418.18, 1254.55, 2509.09, 4181.82, 6272.73, 8781.82, 11709.09, 15054.55, 18818.18, 23000
     # rounded 418, 1255, 2509, 4182, 6273, 8782, 11709, 15055, 18818, 23000
     parts = h.apportion(23_000, h.profile_weights("ramp", 10))
-    np.testing.assert_array_equal(parts, [418, 837, 1254, 1673, 2091, 2509, 2927, 3346, 3763,
-                                          4182])
+    np.testing.assert_array_equal(parts, [418, 837, 1254, 1673, 2091, 2509, 2927, 3346, 3763, 4182])
     assert parts.sum() == 23_000
 
 
@@ -141,8 +140,10 @@ def test_fiche_reproduced():
 def test_fiche_under_each_rounding():
     s = sc.load(FICHE)
     exact = 23_000 * 1600 / 28  # 1,314,285.71 h
-    totals = {rounding: h.compute(s.with_overrides([f"clause.rounding={rounding}"])).total_hours
-              for rounding in sc.ROUNDINGS}
+    totals = {
+        rounding: h.compute(s.with_overrides([f"clause.rounding={rounding}"])).total_hours
+        for rounding in sc.ROUNDINGS
+    }
     assert totals["none"] == pytest.approx(exact)
     assert totals["floor_per_dwelling"] == 1_311_000
     assert totals["round_per_dwelling"] == 1_311_000  # 57.14 rounds to 57 as well
@@ -193,14 +194,22 @@ def test_climat_resilience_scenario():
 def test_observed_ramp_scenario():
     r = h.compute(sc.load(SCENARIOS / "erbm-observed-ramp.toml"))
     np.testing.assert_array_equal(
-        r.hours, np.array([600, 1100, 1300, 1800, 2200, 1300, 1200, 1250, 1250, 1250]) * 57)
+        r.hours, np.array([600, 1100, 1300, 1800, 2200, 1300, 1200, 1250, 1250, 1250]) * 57
+    )
     assert r.total_hours == 13_250 * 57
 
 
 def _reproduce(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the script imports sim from the checkout
-    return subprocess.run([sys.executable, "scripts/reproduce_fiche.py", *args], cwd=ROOT,
-                          env=env, capture_output=True, text=True, encoding="utf-8", timeout=60)
+    return subprocess.run(
+        [sys.executable, "scripts/reproduce_fiche.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
 
 
 def test_reproduce_fiche_script_ok():
@@ -212,8 +221,9 @@ def test_reproduce_fiche_script_ok():
 
 def test_reproduce_fiche_script_fails_on_another_rate(tmp_path, fiche_text):
     p = tmp_path / "other.toml"
-    p.write_text(fiche_text.replace("insertion_rate = 0.05", "insertion_rate = 0.06", 1),
-                 encoding="utf-8")
+    p.write_text(
+        fiche_text.replace("insertion_rate = 0.05", "insertion_rate = 0.06", 1), encoding="utf-8"
+    )
     assert "insertion_rate = 0.06" in p.read_text(encoding="utf-8")
     out = _reproduce(str(p))
     assert out.returncode != 0
@@ -256,8 +266,7 @@ def test_custom_profile():
 
 def test_amount_line_uniform():
     # 10 M EUR over 4 years, 50 % x 5 % / 30 = 8,333.33 h -> 8,333 h (whole, as the total rounds)
-    r = _compute([{"amount_eur": 10_000_000, "labour_share": 0.5}], horizon=4,
-                 hourly_cost_eur=30.0)
+    r = _compute([{"amount_eur": 10_000_000, "labour_share": 0.5}], horizon=4, hourly_cost_eur=30.0)
     np.testing.assert_allclose(r.amount_eur, [2_500_000] * 4)
     assert r.total_hours == 8_333
     np.testing.assert_array_equal(r.hours, [2083, 2084, 2083, 2083])  # cumulative rounding
@@ -267,15 +276,22 @@ def test_amount_line_uniform():
 
 
 def test_amount_line_rounding_none():
-    r = _compute([{"amount_eur": 10_000_000, "labour_share": 0.5}], horizon=4,
-                 hourly_cost_eur=30.0, rounding="none")
+    r = _compute(
+        [{"amount_eur": 10_000_000, "labour_share": 0.5}],
+        horizon=4,
+        hourly_cost_eur=30.0,
+        rounding="none",
+    )
     np.testing.assert_allclose(r.hours, [10_000_000 / 4 * 0.5 * 0.05 / 30] * 4)
 
 
 def test_amount_line_ramp():
     # weights 1, 2, 3: 1 M, 2 M, 3 M of 6 M EUR
-    r = _compute([{"amount_eur": 6_000_000, "labour_share": 0.5, "profile": "ramp"}],
-                 horizon=3, hourly_cost_eur=25.0)
+    r = _compute(
+        [{"amount_eur": 6_000_000, "labour_share": 0.5, "profile": "ramp"}],
+        horizon=3,
+        hourly_cost_eur=25.0,
+    )
     np.testing.assert_allclose(r.amount_eur, [1e6, 2e6, 3e6])
     np.testing.assert_array_equal(r.hours, [1000, 2000, 3000])  # 1 M x 0.5 x 0.05 / 25 = 1,000
 
@@ -290,13 +306,25 @@ def test_several_lines_by_hand():
         {"name": "A", "dwellings": 300, "cost_per_dwelling_eur": 80_000, "labour_share": 0.40},
         # B: an amount line, 1 M + 2 M + 0 EUR, its own rate (10 %) and hourly cost (25):
         #    1 M x 0.5 x 0.10 / 25 = 2,000 h; 2 M -> 4,000 h
-        {"name": "B", "amount_eur": 3_000_000, "yearly_amount_eur": [1_000_000, 2_000_000, 0],
-         "labour_share": 0.5, "insertion_rate": 0.10, "hourly_cost_eur": 25.0},
+        {
+            "name": "B",
+            "amount_eur": 3_000_000,
+            "yearly_amount_eur": [1_000_000, 2_000_000, 0],
+            "labour_share": 0.5,
+            "insertion_rate": 0.10,
+            "hourly_cost_eur": 25.0,
+        },
         # C: hours per EUR, 1.5 M EUR x 0.001 = 1,500 h, 500 a year
         {"name": "C", "amount_eur": 1_500_000, "method": "hours_per_eur", "hours_per_eur": 0.001},
         # D: 12.5 h a dwelling -> 12 (floor), 60 dwellings on a ramp 10, 20, 30
-        {"name": "D", "dwellings": 60, "cost_per_dwelling_eur": 50_000, "profile": "ramp",
-         "method": "hours_per_dwelling", "hours_per_dwelling": 12.5},
+        {
+            "name": "D",
+            "dwellings": 60,
+            "cost_per_dwelling_eur": 50_000,
+            "profile": "ramp",
+            "method": "hours_per_dwelling",
+            "hours_per_dwelling": 12.5,
+        },
     ]
     r = _compute(works, horizon=3, insertion_rate=0.05, hourly_cost_eur=28.0)
     by_name = {ln.name: ln for ln in r.lines}
@@ -308,17 +336,18 @@ def test_several_lines_by_hand():
     np.testing.assert_array_equal(r.hours, [8_320, 10_440, 6_560])
     assert r.total_hours == 25_320
     np.testing.assert_array_equal(r.dwellings, [110, 120, 130])
-    np.testing.assert_allclose(r.amount_eur, [8e6 + 1e6 + 5e5 + 5e5,
-                                              8e6 + 2e6 + 5e5 + 1e6,
-                                              8e6 + 0 + 5e5 + 1.5e6])
+    np.testing.assert_allclose(
+        r.amount_eur, [8e6 + 1e6 + 5e5 + 5e5, 8e6 + 2e6 + 5e5 + 1e6, 8e6 + 0 + 5e5 + 1.5e6]
+    )
     np.testing.assert_allclose(r.fte, np.array([8_320, 10_440, 6_560]) / 1820)
     assert r.total_fte == pytest.approx(25_320 / 1820)  # 13.91
     assert r.fte_per_year == pytest.approx(25_320 / 1820 / 3)
 
 
 def test_dwelling_line_without_cost_has_no_amount():
-    r = _compute([{"dwellings": 20, "method": "hours_per_dwelling", "hours_per_dwelling": 57}],
-                 horizon=2)
+    r = _compute(
+        [{"dwellings": 20, "method": "hours_per_dwelling", "hours_per_dwelling": 57}], horizon=2
+    )
     assert np.isnan(r.amount_eur).all()
     assert r.total_hours == 1_140
     d = r.to_dict()
@@ -338,8 +367,13 @@ def test_to_dict_fiche():
     assert d["fte_hours"] == 1820
     assert d["fte"] == pytest.approx(720.3296703)
     assert d["fte_per_year"] == pytest.approx(72.03296703)
-    assert d["years"][0] == {"year": 2018, "dwellings": 2300, "amount_eur": 184_000_000,
-                             "hours": 131_100, "fte": pytest.approx(131_100 / 1820)}
+    assert d["years"][0] == {
+        "year": 2018,
+        "dwellings": 2300,
+        "amount_eur": 184_000_000,
+        "hours": 131_100,
+        "fte": pytest.approx(131_100 / 1820),
+    }
     assert len(d["years"]) == 10
     (line,) = d["lines"]
     assert line["hours_per_dwelling"] == 57
@@ -363,13 +397,22 @@ def test_fiche_variants_roundings():
     assert h.fiche_variants(*args, rounding="none")[0] == pytest.approx(23_000 * 1600 / 28)
     assert h.fiche_variants(*args, rounding="round_total")[0] == 1_314_286
     assert h.fiche_variants(*args, rounding="round_per_dwelling")[0] == 1_311_000
-    assert h.fiche_variants(23_000, 80_000, 0.40, 0.05, 26.0,
-                            rounding="round_per_dwelling")[0] == 1_426_000
+    assert (
+        h.fiche_variants(23_000, 80_000, 0.40, 0.05, 26.0, rounding="round_per_dwelling")[0]
+        == 1_426_000
+    )
 
 
 def test_fiche_variants_broadcast():
-    hours, fte, per_year = h.fiche_variants([23_000, 30_000], [80_000, 100_000], 0.40, 0.05, 28.0,
-                                            fte_hours=[1820, 1607], horizon_years=[10, 5])
+    hours, fte, per_year = h.fiche_variants(
+        [23_000, 30_000],
+        [80_000, 100_000],
+        0.40,
+        0.05,
+        28.0,
+        fte_hours=[1820, 1607],
+        horizon_years=[10, 5],
+    )
     np.testing.assert_array_equal(hours, [1_311_000, 2_130_000])
     np.testing.assert_allclose(fte, [1_311_000 / 1820, 2_130_000 / 1607])
     np.testing.assert_allclose(per_year, [1_311_000 / 1820 / 10, 2_130_000 / 1607 / 5])
@@ -389,11 +432,18 @@ COSTS = st.floats(1_000.0, 500_000.0)
 @st.composite
 def dwelling_lines(draw, horizon):
     profile = draw(st.sampled_from(sc.PROFILES))
-    line = {"cost_per_dwelling_eur": draw(COSTS), "labour_share": draw(LABOUR),
-            "insertion_rate": draw(RATES), "hourly_cost_eur": draw(HOURLY)}
+    line = {
+        "cost_per_dwelling_eur": draw(COSTS),
+        "labour_share": draw(LABOUR),
+        "insertion_rate": draw(RATES),
+        "hourly_cost_eur": draw(HOURLY),
+    }
     if profile == "custom":
-        line["yearly_dwellings"] = draw(st.lists(st.integers(0, 5_000), min_size=horizon,
-                                                 max_size=horizon).filter(lambda v: sum(v) > 0))
+        line["yearly_dwellings"] = draw(
+            st.lists(st.integers(0, 5_000), min_size=horizon, max_size=horizon).filter(
+                lambda v: sum(v) > 0
+            )
+        )
     else:
         line["dwellings"] = draw(st.integers(1, 100_000))
         line["profile"] = profile
@@ -402,12 +452,18 @@ def dwelling_lines(draw, horizon):
 
 @st.composite
 def amount_lines(draw, horizon):
-    line = {"labour_share": draw(LABOUR), "insertion_rate": draw(RATES),
-            "hourly_cost_eur": draw(HOURLY)}
+    line = {
+        "labour_share": draw(LABOUR),
+        "insertion_rate": draw(RATES),
+        "hourly_cost_eur": draw(HOURLY),
+    }
     profile = draw(st.sampled_from(sc.PROFILES))
     if profile == "custom":
-        years = draw(st.lists(st.floats(0, 1e8), min_size=horizon, max_size=horizon)
-                     .filter(lambda v: sum(v) > 0))
+        years = draw(
+            st.lists(st.floats(0, 1e8), min_size=horizon, max_size=horizon).filter(
+                lambda v: sum(v) > 0
+            )
+        )
         line["yearly_amount_eur"] = years
         line["amount_eur"] = float(sum(years))
     else:
@@ -421,8 +477,9 @@ def scenarios(draw):
     horizon = draw(st.integers(1, 15))
     n = draw(st.integers(1, 3))
     works = [draw(st.one_of(dwelling_lines(horizon), amount_lines(horizon))) for _ in range(n)]
-    raw = build_raw(works, horizon=horizon, rounding=draw(ROUNDINGS),
-                    fte_hours=draw(st.floats(1_000, 2_000)))
+    raw = build_raw(
+        works, horizon=horizon, rounding=draw(ROUNDINGS), fte_hours=draw(st.floats(1_000, 2_000))
+    )
     return sc.from_dict(raw)
 
 
@@ -483,8 +540,14 @@ def test_apportion_sums_exactly_and_stays_within_one(total, weights):
 @given(st.floats(1e3, 1e9), st.integers(2, 50), LABOUR, RATES, HOURLY, st.integers(1, 12))
 def test_hours_proportional_to_amount(amount, k, labour, rate, hourly, horizon):
     def run(amount_eur):
-        return _compute([{"amount_eur": amount_eur, "labour_share": labour}], horizon=horizon,
-                        rounding="none", insertion_rate=rate, hourly_cost_eur=hourly)
+        return _compute(
+            [{"amount_eur": amount_eur, "labour_share": labour}],
+            horizon=horizon,
+            rounding="none",
+            insertion_rate=rate,
+            hourly_cost_eur=hourly,
+        )
+
     base, scaled = run(amount), run(amount * k)
     np.testing.assert_allclose(scaled.hours, k * base.hours, rtol=1e-12)
     assert base.total_hours == pytest.approx(amount * labour * rate / hourly, rel=1e-12)
@@ -494,11 +557,25 @@ def test_hours_proportional_to_amount(amount, k, labour, rate, hourly, horizon):
 @given(st.integers(1, 10_000), st.integers(2, 20), COSTS, LABOUR, RATES, HOURLY)
 def test_hours_proportional_to_dwellings(dwellings, k, cost, labour, rate, hourly):
     def run(d):
-        return _compute([{"dwellings": d, "cost_per_dwelling_eur": cost, "labour_share": labour,
-                          "profile": "custom", "yearly_dwellings": [d]}], horizon=1,
-                        rounding="none", insertion_rate=rate, hourly_cost_eur=hourly)
-    assert run(dwellings * k).total_hours == pytest.approx(k * run(dwellings).total_hours,
-                                                           rel=1e-12)
+        return _compute(
+            [
+                {
+                    "dwellings": d,
+                    "cost_per_dwelling_eur": cost,
+                    "labour_share": labour,
+                    "profile": "custom",
+                    "yearly_dwellings": [d],
+                }
+            ],
+            horizon=1,
+            rounding="none",
+            insertion_rate=rate,
+            hourly_cost_eur=hourly,
+        )
+
+    assert run(dwellings * k).total_hours == pytest.approx(
+        k * run(dwellings).total_hours, rel=1e-12
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -514,19 +591,36 @@ def test_fte_is_hours_over_base(s):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 100_000), COSTS, LABOUR, RATES, HOURLY,
-                          st.integers(1, 15), st.floats(1_000, 2_000)),
-                min_size=1, max_size=8),
-       ROUNDINGS)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 100_000),
+            COSTS,
+            LABOUR,
+            RATES,
+            HOURLY,
+            st.integers(1, 15),
+            st.floats(1_000, 2_000),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    ROUNDINGS,
+)
 def test_fiche_variants_equal_scalar_path(rows, rounding):
     d, cost, labour, rate, hourly, horizon, base = (np.array(c) for c in zip(*rows, strict=True))
-    hours, fte, per_year = h.fiche_variants(d, cost, labour, rate, hourly, rounding=rounding,
-                                            fte_hours=base, horizon_years=horizon)
+    hours, fte, per_year = h.fiche_variants(
+        d, cost, labour, rate, hourly, rounding=rounding, fte_hours=base, horizon_years=horizon
+    )
     for i, row in enumerate(rows):
-        r = _compute([{"dwellings": row[0], "cost_per_dwelling_eur": row[1],
-                       "labour_share": row[2]}],
-                     horizon=row[5], rounding=rounding, insertion_rate=row[3],
-                     hourly_cost_eur=row[4], fte_hours=row[6])
+        r = _compute(
+            [{"dwellings": row[0], "cost_per_dwelling_eur": row[1], "labour_share": row[2]}],
+            horizon=row[5],
+            rounding=rounding,
+            insertion_rate=row[3],
+            hourly_cost_eur=row[4],
+            fte_hours=row[6],
+        )
         if rounding == "none":
             assert hours[i] == pytest.approx(r.total_hours, rel=1e-12)
         else:

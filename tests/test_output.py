@@ -56,8 +56,16 @@ def _stray(parent: Path) -> list[str]:
 
 def test_folder_layout(folder):
     names = {p.name for p in folder.iterdir()}
-    assert {"summary.json", "yearly.csv", "replications.csv", "monthly.csv", "waits.csv",
-            "scenario.toml", "figures", "report.html"} <= names
+    assert {
+        "summary.json",
+        "yearly.csv",
+        "replications.csv",
+        "monthly.csv",
+        "waits.csv",
+        "scenario.toml",
+        "figures",
+        "report.html",
+    } <= names
     figs = sorted(p.name for p in (folder / "figures").iterdir())
     assert len([f for f in figs if f.endswith(".png")]) == 6
     assert len([f for f in figs if f.endswith(".svg")]) == 6
@@ -83,7 +91,11 @@ def test_summary_has_required_fields(folder, runs):
     # extra sections are merged: the bottleneck diagnosis, with a sentence in both languages
     assert s["bottleneck"]["sentence_fr"] and s["bottleneck"]["sentence_en"]
     assert {c["constraint"] for c in s["bottleneck"]["constraints"]} >= {
-        "referrals", "facilitators", "works_timing", "siae_etti"}
+        "referrals",
+        "facilitators",
+        "works_timing",
+        "siae_etti",
+    }
     assert s["overrides"] == ["flow.referrals.per_year=90"]
 
 
@@ -151,18 +163,35 @@ def test_summary_text(folder, fiche):
     s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     fr = output.summary_text(s, fiche, "fr", folder)
     assert "1\u202f311\u202f000 h" in fr and "72,0 ETP/an" in fr
-    for word in ("Heures réalisées", "ETP réalisés", "IC 95 %", "perdues", "Sorties positives",
-                 "BRSA", "Ressource la plus chargée"):
+    for word in (
+        "Heures réalisées",
+        "ETP réalisés",
+        "IC 95 %",
+        "perdues",
+        "Sorties positives",
+        "BRSA",
+        "Ressource la plus chargée",
+    ):
         assert word in fr
     en = output.summary_text(s, fiche, "en")
-    for word in ("Hours realised", "FTE realised", "95% CI", "lapsed", "Positive exits",
-                 "Busiest resource", "1,311,000 h"):
+    for word in (
+        "Hours realised",
+        "FTE realised",
+        "95% CI",
+        "lapsed",
+        "Positive exits",
+        "Busiest resource",
+        "1,311,000 h",
+    ):
         assert word in en
 
 
 def test_busiest_resource_skips_siae_types_without_posts(fiche):
-    s = {"facilitator_utilisation": {"mean": 0.5}, "siae_occupancy_etti": {"mean": 0.9},
-         "siae_occupancy_ai": {"mean": 0.95}}
+    s = {
+        "facilitator_utilisation": {"mean": 0.5},
+        "siae_occupancy_etti": {"mean": 0.9},
+        "siae_occupancy_ai": {"mean": 0.95},
+    }
     assert output.busiest_resource(s) == ("siae_ai", 0.95)
     no_ai = fiche.with_overrides(["flow.siae.posts={etti = 3, ai = 0}"])
     assert output.busiest_resource(s, no_ai) == ("siae_etti", 0.9)
@@ -224,8 +253,7 @@ def test_target_that_is_a_file(tmp_path, small, fiche):
 
 @pytest.mark.parametrize("exc", [RuntimeError("plot failed"), KeyboardInterrupt()])
 @pytest.mark.parametrize("existing", [False, True])
-def test_a_failure_leaves_the_target_untouched(tmp_path, small, fiche, monkeypatch, exc,
-                                               existing):
+def test_a_failure_leaves_the_target_untouched(tmp_path, small, fiche, monkeypatch, exc, existing):
     target = tmp_path / "r"
     if existing:
         output.write_run(target, small, fiche, **FAST)

@@ -43,8 +43,14 @@ def _texts(fig) -> list[str]:
 
 
 def test_six_figures_in_order(figures):
-    assert list(figures) == ["1-hours", "2-fte", "3-people", "4-positive-exits",
-                             "5-utilisation", "6-waits"]
+    assert list(figures) == [
+        "1-hours",
+        "2-fte",
+        "3-people",
+        "4-positive-exits",
+        "5-utilisation",
+        "6-waits",
+    ]
     assert set(plots.RUN_FIGURE_CSV) == set(figures)
 
 
@@ -97,8 +103,9 @@ def test_figure_data_come_from_the_csv(tmp_path, runs, fiche, figures):
         assert len(data) >= 3, name
         for key, arr in data.items():
             assert key in table, (name, key)
-            np.testing.assert_array_equal(np.asarray(arr, dtype=float), table[key],
-                                          err_msg=f"{name}: {key}")
+            np.testing.assert_array_equal(
+                np.asarray(arr, dtype=float), table[key], err_msg=f"{name}: {key}"
+            )
 
 
 def test_plotted_lines_are_the_data(figures):
@@ -148,8 +155,9 @@ def test_overlay_figures(fiche):
     figs = plots.compare_figures([a, b], ["a", "b"], "fr", [hours, hours])
     assert list(figs) == ["1-hours-realised", "2-fte-realised", "3-positive-exits"]
     fig, data = figs["1-hours-realised"]
-    np.testing.assert_array_equal(data["b:hours_realised_mean"],
-                                  np.mean(b.yearly["hours_realised"], axis=0))
+    np.testing.assert_array_equal(
+        data["b:hours_realised_mean"], np.mean(b.yearly["hours_realised"], axis=0)
+    )
     assert "a:clause" in data
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "a" in legend and "b" in legend

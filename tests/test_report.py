@@ -85,9 +85,20 @@ def test_scenario_text_is_escaped(html):
 
 def test_sections_in_french(html, folder):
     assert '<html lang="fr">' in html
-    for title in ("Chiffres clés", "Graphiques", "Paramètres du scénario", "Hypothèses et sources",
-                  "Cohortes", "Méthode et reproduction", "Heures réalisées", "Sorties positives",
-                  "IC 95 %", "graine 7", "3 réplications", "clause-sim 0.1.0"):
+    for title in (
+        "Chiffres clés",
+        "Graphiques",
+        "Paramètres du scénario",
+        "Hypothèses et sources",
+        "Cohortes",
+        "Méthode et reproduction",
+        "Heures réalisées",
+        "Sorties positives",
+        "IC 95 %",
+        "graine 7",
+        "3 réplications",
+        "clause-sim 0.1.0",
+    ):
         assert title in html, title
     assert "1\u202f311\u202f000 h" in html  # French number formatting
 
@@ -106,8 +117,15 @@ def test_english(folder, evil_scenario):
     svgs = {p.stem: p for p in sorted((folder / "figures").glob("*.svg"))}
     html = report.run_report(summary, evil_scenario, svgs, lang="en")
     assert '<html lang="en">' in html
-    for title in ("Key figures", "Figures", "Scenario parameters", "Assumptions and sources",
-                  "95% CI", "seed 7", "1,311,000 h"):
+    for title in (
+        "Key figures",
+        "Figures",
+        "Scenario parameters",
+        "Assumptions and sources",
+        "95% CI",
+        "seed 7",
+        "1,311,000 h",
+    ):
         assert title in html, title
     assert "Chiffres clés" not in html
 
@@ -150,9 +168,12 @@ def test_parameters_origin(tmp_path):
     assert rows["clause.fte_hours"] == (1820, "file")
     assert rows["flow.siae.posts"][1] == "file"
     minimal = tmp_path / "m.toml"
-    minimal.write_text('[scenario]\nname = "m"\nstart_year = 2020\nhorizon_years = 2\n'
-                       '[[works]]\ndwellings = 10\ncost_per_dwelling_eur = 1000\n'
-                       'labour_share = 0.4\n', encoding="utf-8")
+    minimal.write_text(
+        '[scenario]\nname = "m"\nstart_year = 2020\nhorizon_years = 2\n'
+        "[[works]]\ndwellings = 10\ncost_per_dwelling_eur = 1000\n"
+        "labour_share = 0.4\n",
+        encoding="utf-8",
+    )
     rows = {k: (v, o) for k, v, o in report.parameters(sc.load(minimal))}
     assert rows["flow.facilitators.caseload_per_fte"] == (60.0, "default")
     assert rows["works[0].dwellings"] == (10, "file")
@@ -166,13 +187,15 @@ def test_num_has_no_negative_zero():
 
 
 def test_inline_svg_prefixes_ids_and_drops_namespaces():
-    svg = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
-           '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
-           '<svg xmlns:xlink="http://www.w3.org/1999/xlink" width="720pt" height="403pt" '
-           'viewBox="0 0 720 403" xmlns="http://www.w3.org/2000/svg" version="1.1">'
-           '<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
-           '</metadata><defs><path id="m1" d="M0 0"/><clipPath id="p2"><rect/></clipPath>'
-           '</defs><use xlink:href="#m1" fill="#m1ab"/><g clip-path="url(#p2)"/></svg>')
+    svg = (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n'
+        '<svg xmlns:xlink="http://www.w3.org/1999/xlink" width="720pt" height="403pt" '
+        'viewBox="0 0 720 403" xmlns="http://www.w3.org/2000/svg" version="1.1">'
+        '<metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>'
+        '</metadata><defs><path id="m1" d="M0 0"/><clipPath id="p2"><rect/></clipPath>'
+        '</defs><use xlink:href="#m1" fill="#m1ab"/><g clip-path="url(#p2)"/></svg>'
+    )
     out = report.inline_svg(svg, "f1-", "A <title>")
     assert "http" not in out and "metadata" not in out and "width=" not in out
     assert 'id="f1-m1"' in out and 'xlink:href="#f1-m1"' in out and "url(#f1-p2)" in out

@@ -32,23 +32,39 @@ def _chromium() -> str | None:
 CHROMIUM = _chromium()
 if CHROMIUM is None:
     if os.environ.get("CI"):
-        pytest.fail("CI is set but chromium is not installed (.ci/run installs it)",
-                    pytrace=False)
-    pytest.skip("chromium is not installed (apt-get install chromium); CI installs it",
-                allow_module_level=True)
+        pytest.fail("CI is set but chromium is not installed (.ci/run installs it)", pytrace=False)
+    pytest.skip(
+        "chromium is not installed (apt-get install chromium); CI installs it",
+        allow_module_level=True,
+    )
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-extensions", "--disable-default-apps", "--mute-audio",
-         "--enable-logging=stderr", "--v=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 
 
 def chromium(tmp: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """Run headless chromium once with a fresh profile; stdout/stderr captured."""
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
     assert CHROMIUM is not None
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, url],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def console_lines(stderr: str) -> list[str]:
@@ -76,8 +92,10 @@ def report(hostile_results) -> Path:
 
 def test_detection_works_on_a_control_page(tmp_path):
     page = tmp_path / "control.html"
-    page.write_text('<!DOCTYPE html><html><body><img src="http://example.invalid/x.png">'
-                    '<script>console.error("control-console-error")</script></body></html>')
+    page.write_text(
+        '<!DOCTYPE html><html><body><img src="http://example.invalid/x.png">'
+        '<script>console.error("control-console-error")</script></body></html>'
+    )
     net = tmp_path / "net.json"
     proc = chromium(tmp_path, page.as_uri(), "--dump-dom", f"--log-net-log={net}")
     assert "control-console-error" in " ".join(console_lines(proc.stderr))
@@ -98,8 +116,10 @@ def test_report_renders_every_figure_with_no_script_and_no_request(report, tmp_p
         assert "<svg" in svg and svg.count("<path") > 10
     # the scenario's name is text, not an element; the title was not changed by it
     assert "<script" not in dom
-    assert ("&lt;script&gt;document.title='pwned'&lt;/script&gt; Bassin &lt;b&gt;minier&lt;/b&gt;"
-            " &amp; co") in dom
+    assert (
+        "&lt;script&gt;document.title='pwned'&lt;/script&gt; Bassin &lt;b&gt;minier&lt;/b&gt;"
+        " &amp; co"
+    ) in dom
     assert "<title>pwned</title>" not in dom and "<b>" not in dom
     assert "&lt;img src=x onerror=alert(1)&gt;" in dom and "<img" not in dom
     assert console_lines(proc.stderr) == []
@@ -110,8 +130,13 @@ def test_report_screenshot_is_not_blank(report, tmp_path):
     from PIL import Image
 
     shot = tmp_path / "shot.png"
-    proc = chromium(tmp_path, report.as_uri(), f"--screenshot={shot}", "--window-size=1200,2400",
-                    "--hide-scrollbars")
+    proc = chromium(
+        tmp_path,
+        report.as_uri(),
+        f"--screenshot={shot}",
+        "--window-size=1200,2400",
+        "--hide-scrollbars",
+    )
     assert shot.is_file(), proc.stderr[-2000:]
     with Image.open(shot) as im:
         assert im.size == (1200, 2400)

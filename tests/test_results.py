@@ -51,5 +51,6 @@ def test_runs_stack_and_summarise():
     assert set(TOTAL_METRICS) <= set(s)
     assert [y["year"] for y in s["years"]] == [2018, 2019, 2020]
     assert s["years"][1]["hours_realised"]["mean"] == pytest.approx(
-        runs.yearly["hours_realised"][:, 1].mean())
+        runs.yearly["hours_realised"][:, 1].mean()
+    )
     assert runs.waits["intake"].size == runs.totals["intakes"].sum()

@@ -16,13 +16,16 @@ def _offers(sc, rep=0):
     return offers(sc, stream(r, "operations"), stream(r, "offers"), stream(r, "modes"))
 
 
-@pytest.mark.parametrize("overrides", [
-    [],
-    ["clause.rounding=none"],
-    ["clause.rounding=round_total", "works[0].profile=ramp"],
-    ["works[0].dwellings=1234", "flow.operations.dwellings_per_operation=37"],
-    ["flow.operations.start=random"],
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        [],
+        ["clause.rounding=none"],
+        ["clause.rounding=round_total", "works[0].profile=ramp"],
+        ["works[0].dwellings=1234", "flow.operations.dwellings_per_operation=37"],
+        ["flow.operations.start=random"],
+    ],
+)
 def test_offers_sum_to_clause_hours_year_by_year(overrides):
     sc = load(None, overrides)
     of = _offers(sc)
@@ -30,8 +33,9 @@ def test_offers_sum_to_clause_hours_year_by_year(overrides):
     assert of.hours.sum() == pytest.approx(engine.total_hours, rel=1e-12)
     # operations start in their year; their hours are the year's clause hours
     start, _, op_hours = operations(sc, stream(replication_seed(1, 0), "operations"))
-    by_year = np.bincount((start // YEAR_DAYS).astype(int), weights=op_hours,
-                          minlength=sc.horizon_years)
+    by_year = np.bincount(
+        (start // YEAR_DAYS).astype(int), weights=op_hours, minlength=sc.horizon_years
+    )
     np.testing.assert_allclose(by_year, engine.hours, rtol=1e-12)
     # each operation's missions sum to its hours
     per_op = np.bincount(of.operation, weights=of.hours, minlength=of.op_hours.size)
@@ -79,6 +83,7 @@ def test_amount_line_cut_by_amount_per_operation():
     import tomllib
 
     from sim.scenario import from_dict
+
     sc2 = from_dict(tomllib.loads(raw))
     of = _offers(sc2)
     assert of.hours.sum() == pytest.approx(hours.compute(sc2).total_hours)

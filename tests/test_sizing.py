@@ -15,8 +15,12 @@ from sim.errors import ClauseSimError, ScenarioError
 from sim.runner import run_replications
 from sim.scenario import load
 
-SMALL = ["scenario.horizon_years=2", "works[0].dwellings=2000", "flow.referrals.per_year=50",
-         "flow.siae.posts.etti=2"]
+SMALL = [
+    "scenario.horizon_years=2",
+    "works[0].dwellings=2000",
+    "flow.referrals.per_year=50",
+    "flow.siae.posts.etti=2",
+]
 """A small scenario (about 10 ms a replication) in which ETTI posts bind."""
 
 
@@ -38,13 +42,16 @@ def test_parse_target_forms():
     assert list(sz.Target("x", "<=", 1.0).met([0.5, 1.5])) == [True, False]
 
 
-@pytest.mark.parametrize("text, part", [
-    ("lapse_share<=0.1", "did you mean 'lapsed_share'"),
-    ("lapsed_share<0.1", "use >= or <="),
-    ("lapsed_share<=ten", "cannot read value"),
-    ("lapsed_share", "expected KEY>=VALUE"),
-    ("lapsed_share<=inf", "finite"),
-])
+@pytest.mark.parametrize(
+    "text, part",
+    [
+        ("lapse_share<=0.1", "did you mean 'lapsed_share'"),
+        ("lapsed_share<0.1", "use >= or <="),
+        ("lapsed_share<=ten", "cannot read value"),
+        ("lapsed_share", "expected KEY>=VALUE"),
+        ("lapsed_share<=inf", "finite"),
+    ],
+)
 def test_parse_target_errors(text, part):
     with pytest.raises(ScenarioError) as e:
         sz.parse_target(text)
@@ -119,8 +126,13 @@ def test_size_with_a_synthetic_curve_caches_levels():
 
 
 def test_size_reports_when_even_the_max_level_fails():
-    r = sz.size(load(), "siae.etti", "lapsed_share<=0.01", max_level=30,
-                evaluate=lambda level: np.full(10, 0.05))
+    r = sz.size(
+        load(),
+        "siae.etti",
+        "lapsed_share<=0.01",
+        max_level=30,
+        evaluate=lambda level: np.full(10, 0.05),
+    )
     assert r.answer is None and r.status == "not_reached"
     assert r.level(30.0) is not None and not r.level(30.0).holds
     assert "No answer" in sz.sizing_text(r, "en")
@@ -149,19 +161,21 @@ def test_non_monotone_curve_is_flagged():
     assert ok.monotone
 
 
-@pytest.mark.parametrize("kwargs, part", [
-    ({"confidence": 0.0}, "--confidence"),
-    ({"confidence": 1.5}, "--confidence"),
-    ({"replications": 0}, "--replications"),
-    ({"step": 0.5, "resource": "siae.etti"}, "whole numbers"),
-    ({"step": -1.0}, "--step"),
-    ({"max_level": 1.0, "min_level": 2.0}, "--max-level"),
-])
+@pytest.mark.parametrize(
+    "kwargs, part",
+    [
+        ({"confidence": 0.0}, "--confidence"),
+        ({"confidence": 1.5}, "--confidence"),
+        ({"replications": 0}, "--replications"),
+        ({"step": 0.5, "resource": "siae.etti"}, "whole numbers"),
+        ({"step": -1.0}, "--step"),
+        ({"max_level": 1.0, "min_level": 2.0}, "--max-level"),
+    ],
+)
 def test_size_argument_errors(kwargs, part):
     resource = kwargs.pop("resource", "facilitators")
     with pytest.raises(ClauseSimError, match=part):
-        sz.size(load(), resource, "lapsed_share<=0.1", evaluate=lambda level: np.zeros(3),
-                **kwargs)
+        sz.size(load(), resource, "lapsed_share<=0.1", evaluate=lambda level: np.zeros(3), **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,8 +192,9 @@ def test_size_etti_posts_on_the_model(small, monkeypatch):
 
     monkeypatch.setattr(sim.runner, "simulate", counting)
     reps = 8
-    r = sz.size(small, "siae.etti", "lapsed_share<=0.08", confidence=0.75, replications=reps,
-                seed=5, jobs=1)
+    r = sz.size(
+        small, "siae.etti", "lapsed_share<=0.08", confidence=0.75, replications=reps, seed=5, jobs=1
+    )
     assert r.status == "found"
     # the cache: every level simulated exactly once, nothing rerun
     assert calls["n"] == len(r.levels) * reps
@@ -193,8 +208,9 @@ def test_size_etti_posts_on_the_model(small, monkeypatch):
     assert r.answer > 2  # 2 posts (the scenario's level) are not enough
     # common random numbers: the same replications rerun give the same values
     monkeypatch.setattr(sim.runner, "simulate", real)
-    again = run_replications(small.with_overrides([f"flow.siae.posts.etti={int(r.answer)}"]),
-                             5, range(reps))
+    again = run_replications(
+        small.with_overrides([f"flow.siae.posts.etti={int(r.answer)}"]), 5, range(reps)
+    )
     assert np.array_equal(np.array([x.totals["lapsed_share"] for x in again]), got.values)
 
 
@@ -242,10 +258,33 @@ def test_sizing_figure_has_labels(small):
 def test_cli_size(tmp_path, capsys):
     from sim.cli import main
 
-    code = main(["size", "--set", SMALL[0], "--set", SMALL[1], "--set", SMALL[2], "--set",
-                 SMALL[3], "--resource", "siae.etti", "--target", "lapsed_share<=0.08",
-                 "--confidence", "0.75", "--replications", "4", "--jobs", "1",
-                 "--out", str(tmp_path / "o"), "--lang", "en"])
+    code = main(
+        [
+            "size",
+            "--set",
+            SMALL[0],
+            "--set",
+            SMALL[1],
+            "--set",
+            SMALL[2],
+            "--set",
+            SMALL[3],
+            "--resource",
+            "siae.etti",
+            "--target",
+            "lapsed_share<=0.08",
+            "--confidence",
+            "0.75",
+            "--replications",
+            "4",
+            "--jobs",
+            "1",
+            "--out",
+            str(tmp_path / "o"),
+            "--lang",
+            "en",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "Answer:" in out and "posts" in out
@@ -255,9 +294,26 @@ def test_cli_size(tmp_path, capsys):
 def test_cli_size_not_reached_and_json(capsys):
     from sim.cli import main
 
-    code = main(["size", "--set", SMALL[0], "--set", SMALL[1], "--resource", "siae.etti",
-                 "--target", "lapsed_share<=0.0001", "--replications", "2", "--jobs", "1",
-                 "--max-level", "3", "--json"])
+    code = main(
+        [
+            "size",
+            "--set",
+            SMALL[0],
+            "--set",
+            SMALL[1],
+            "--resource",
+            "siae.etti",
+            "--target",
+            "lapsed_share<=0.0001",
+            "--replications",
+            "2",
+            "--jobs",
+            "1",
+            "--max-level",
+            "3",
+            "--json",
+        ]
+    )
     assert code == 1
     data = json.loads(capsys.readouterr().out)
     assert data["status"] == "not_reached"

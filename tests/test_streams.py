@@ -26,18 +26,26 @@ def test_named_streams_are_stable_and_distinct():
     assert not np.array_equal(x1, stream(replication_seed(1, 1), "referrals").random(5))
 
 
-@pytest.mark.parametrize(("spec", "mean", "sd"), [
-    ({"mean": 90}, 90, 90),
-    ({"mean": 900, "sd": 350}, 900, 350),
-    ({"low": 20, "mode": 45, "high": 90}, (20 + 45 + 90) / 3, None),
-    ({"low": 20, "high": 35}, 27.5, 15 / np.sqrt(12)),
-    ({"value": 730}, 730, 0),
-    ({"values": [1, 2, 10], "weights": [1, 1, 2]}, 23 / 4, None),
-])
+@pytest.mark.parametrize(
+    ("spec", "mean", "sd"),
+    [
+        ({"mean": 90}, 90, 90),
+        ({"mean": 900, "sd": 350}, 900, 350),
+        ({"low": 20, "mode": 45, "high": 90}, (20 + 45 + 90) / 3, None),
+        ({"low": 20, "high": 35}, 27.5, 15 / np.sqrt(12)),
+        ({"value": 730}, 730, 0),
+        ({"values": [1, 2, 10], "weights": [1, 1, 2]}, 23 / 4, None),
+    ],
+)
 def test_sample_moments(spec, mean, sd):
-    kind = {("mean",): "exponential", ("mean", "sd"): "lognormal",
-            ("low", "mode", "high"): "triangular", ("low", "high"): "uniform",
-            ("value",): "fixed", ("values", "weights"): "empirical"}[tuple(spec)]
+    kind = {
+        ("mean",): "exponential",
+        ("mean", "sd"): "lognormal",
+        ("low", "mode", "high"): "triangular",
+        ("low", "high"): "uniform",
+        ("value",): "fixed",
+        ("values", "weights"): "empirical",
+    }[tuple(spec)]
     d = Dist(kind, spec)
     x = sample(np.random.default_rng(0), d, 200_000)
     assert d.mean == pytest.approx(mean)

@@ -59,8 +59,11 @@ def test_load_grid_and_plan(tmp_path):
     assert p.points[4].scenario.flow.siae_posts["etti"] == 3
     assert p.points[4].scenario.horizon_years == 2  # the sweep's set applies to the base
     assert p.header[:3] == ["point", "flow.facilitators.fte", "flow.siae.posts.etti"]
-    assert p.header[3:6] == ["hours_realised_mean", "hours_realised_ci_low",
-                             "hours_realised_ci_high"]
+    assert p.header[3:6] == [
+        "hours_realised_mean",
+        "hours_realised_ci_low",
+        "hours_realised_ci_high",
+    ]
     assert p.fingerprint == sw.plan(s).fingerprint
 
 
@@ -73,50 +76,101 @@ def test_defaults_and_shipped_scenario(tmp_path):
 
 
 def test_float_range_has_clean_values(tmp_path):
-    p = write(tmp_path, '[sweep]\n[sweep.parameters]\n'
-                        '"clause.insertion_rate" = { low = 0.05, high = 0.1, step = 0.01 }\n')
+    p = write(
+        tmp_path,
+        "[sweep]\n[sweep.parameters]\n"
+        '"clause.insertion_rate" = { low = 0.05, high = 0.1, step = 0.01 }\n',
+    )
     assert sw.load_sweep(p).parameters[0].values == (0.05, 0.06, 0.07, 0.08, 0.09, 0.1)
 
 
 def test_scenario_is_relative_to_the_sweep_file(tmp_path, fiche_text):
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "base.toml").write_text(fiche_text.replace("per_year = 180",
-                                                                   "per_year = 123"))
-    p = write(tmp_path / "sub", '[sweep]\nscenario = "base.toml"\n[sweep.parameters]\n'
-                                '"flow.facilitators.fte" = [2.5]\n')
+    (tmp_path / "sub" / "base.toml").write_text(
+        fiche_text.replace("per_year = 180", "per_year = 123")
+    )
+    p = write(
+        tmp_path / "sub",
+        '[sweep]\nscenario = "base.toml"\n[sweep.parameters]\n"flow.facilitators.fte" = [2.5]\n',
+    )
     assert sw.plan(p).base.flow.referrals_per_year[0] == 123
 
 
-@pytest.mark.parametrize("body, key, part", [
-    ('[sweep]\ndesing = "grid"\n', "sweep.desing", "did you mean 'design'"),
-    ('[sweep]\ndesign = "lattice"\n[sweep.parameters]\n"flow.facilitators.fte" = [1]\n',
-     "sweep.design", "unknown design"),
-    ("[sweep]\n", "sweep.parameters", "missing"),
-    ('[sweep]\noutputs = ["hours_realized"]\n[sweep.parameters]\n"flow.facilitators.fte" = [1]\n',
-     "sweep.outputs", "did you mean 'hours_realised'"),
-    ('[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = { dist = "uniform", low = 1, '
-     'high = 2 }\n', 'sweep.parameters."flow.facilitators.fte"', "needs design lhs"),
-    ('[sweep]\ndesign = "lhs"\n[sweep.parameters]\n"flow.facilitators.fte" = { dist = "normal",'
-     ' low = 1, high = 2 }\n', 'sweep.parameters."flow.facilitators.fte".dist',
-     "unknown distribution"),
-    ('[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = { low = 1, high = 2 }\n',
-     'sweep.parameters."flow.facilitators.fte"', "missing step"),
-    ('[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = { low = 2, high = 1, step = 1 }\n',
-     'sweep.parameters."flow.facilitators.fte"', "low <= high"),
-    ('[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = []\n',
-     'sweep.parameters."flow.facilitators.fte"', "empty"),
-    ('[sweep]\n[sweep.parameters]\n"flow.facilitator.fte" = [1, 2]\n',
-     'sweep.parameters."flow.facilitator.fte"', "did you mean 'facilitators'"),
-    ('[sweep]\ndesign = "lhs"\n[sweep.parameters]\n"flow.siae.posts.etti" = { dist = "uniform",'
-     ' low = 10, high = 40 }\n', 'sweep.parameters."flow.siae.posts.etti"', "integer = true"),
-    ('[sweep]\nreplications = 0\n[sweep.parameters]\n"flow.facilitators.fte" = [1]\n',
-     "sweep.replications", "at least 1"),
-    ('[sweep]\nset = ["flow.nope=1"]\n[sweep.parameters]\n"flow.facilitators.fte" = [1]\n',
-     "sweep.set", "no such key"),
-    ('[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = [-1.0]\n',
-     'sweep.parameters."flow.facilitators.fte"', "point 0"),
-    ("[swep]\n", "swep", "did you mean 'sweep'"),
-])
+@pytest.mark.parametrize(
+    "body, key, part",
+    [
+        ('[sweep]\ndesing = "grid"\n', "sweep.desing", "did you mean 'design'"),
+        (
+            '[sweep]\ndesign = "lattice"\n[sweep.parameters]\n"flow.facilitators.fte" = [1]\n',
+            "sweep.design",
+            "unknown design",
+        ),
+        ("[sweep]\n", "sweep.parameters", "missing"),
+        (
+            '[sweep]\noutputs = ["hours_realized"]\n'
+            '[sweep.parameters]\n"flow.facilitators.fte" = [1]\n',
+            "sweep.outputs",
+            "did you mean 'hours_realised'",
+        ),
+        (
+            '[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = { dist = "uniform", low = 1, '
+            "high = 2 }\n",
+            'sweep.parameters."flow.facilitators.fte"',
+            "needs design lhs",
+        ),
+        (
+            '[sweep]\ndesign = "lhs"\n'
+            '[sweep.parameters]\n"flow.facilitators.fte" = { dist = "normal",'
+            " low = 1, high = 2 }\n",
+            'sweep.parameters."flow.facilitators.fte".dist',
+            "unknown distribution",
+        ),
+        (
+            '[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = { low = 1, high = 2 }\n',
+            'sweep.parameters."flow.facilitators.fte"',
+            "missing step",
+        ),
+        (
+            "[sweep]\n"
+            '[sweep.parameters]\n"flow.facilitators.fte" = { low = 2, high = 1, step = 1 }\n',
+            'sweep.parameters."flow.facilitators.fte"',
+            "low <= high",
+        ),
+        (
+            '[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = []\n',
+            'sweep.parameters."flow.facilitators.fte"',
+            "empty",
+        ),
+        (
+            '[sweep]\n[sweep.parameters]\n"flow.facilitator.fte" = [1, 2]\n',
+            'sweep.parameters."flow.facilitator.fte"',
+            "did you mean 'facilitators'",
+        ),
+        (
+            '[sweep]\ndesign = "lhs"\n'
+            '[sweep.parameters]\n"flow.siae.posts.etti" = { dist = "uniform",'
+            " low = 10, high = 40 }\n",
+            'sweep.parameters."flow.siae.posts.etti"',
+            "integer = true",
+        ),
+        (
+            '[sweep]\nreplications = 0\n[sweep.parameters]\n"flow.facilitators.fte" = [1]\n',
+            "sweep.replications",
+            "at least 1",
+        ),
+        (
+            '[sweep]\nset = ["flow.nope=1"]\n[sweep.parameters]\n"flow.facilitators.fte" = [1]\n',
+            "sweep.set",
+            "no such key",
+        ),
+        (
+            '[sweep]\n[sweep.parameters]\n"flow.facilitators.fte" = [-1.0]\n',
+            'sweep.parameters."flow.facilitators.fte"',
+            "point 0",
+        ),
+        ("[swep]\n", "swep", "did you mean 'sweep'"),
+    ],
+)
 def test_sweep_file_errors_are_one_line(tmp_path, body, key, part):
     p = write(tmp_path, body)
     with pytest.raises(ScenarioError) as e:
@@ -128,8 +182,10 @@ def test_sweep_file_errors_are_one_line(tmp_path, body, key, part):
 
 
 def test_sobol_needs_salib_and_a_power_of_two(tmp_path, monkeypatch):
-    body = ('[sweep]\ndesign = "sobol"\nsamples = {n}\n[sweep.parameters]\n'
-            '"flow.facilitators.fte" = {{ dist = "uniform", low = 1, high = 3 }}\n')
+    body = (
+        '[sweep]\ndesign = "sobol"\nsamples = {n}\n[sweep.parameters]\n'
+        '"flow.facilitators.fte" = {{ dist = "uniform", low = 1, high = 3 }}\n'
+    )
     monkeypatch.setitem(sys.modules, "SALib", None)  # import SALib -> ImportError
     with pytest.raises(ScenarioError, match=r"pip install 'clause-sim\[sensitivity\]'"):
         sw.load_sweep(write(tmp_path, body.format(n=16)))
@@ -138,11 +194,14 @@ def test_sobol_needs_salib_and_a_power_of_two(tmp_path, monkeypatch):
 
 
 def test_lhs_is_deterministic_and_stratified(tmp_path):
-    p = write(tmp_path, '[sweep]\ndesign = "lhs"\nsamples = 10\nseed = 3\n[sweep.parameters]\n'
-                        '"clause.insertion_rate" = { dist = "uniform", low = 0.05, high = 0.1 }\n'
-                        '"flow.siae.posts.etti" = { dist = "triangular", low = 10, mode = 20, '
-                        'high = 40, integer = true }\n'
-                        '"flow.operations.start" = ["spread", "random"]\n')
+    p = write(
+        tmp_path,
+        '[sweep]\ndesign = "lhs"\nsamples = 10\nseed = 3\n[sweep.parameters]\n'
+        '"clause.insertion_rate" = { dist = "uniform", low = 0.05, high = 0.1 }\n'
+        '"flow.siae.posts.etti" = { dist = "triangular", low = 10, mode = 20, '
+        "high = 40, integer = true }\n"
+        '"flow.operations.start" = ["spread", "random"]\n',
+    )
     s = sw.load_sweep(p)
     a, ua = sw.design_points(s)
     b, ub = sw.design_points(s)
@@ -204,8 +263,7 @@ def test_reference_table(reference):
 
 def test_same_table_for_any_workers_and_batches(tmp_path, reference):
     _, ref = reference
-    a = sw.run_sweep(grid(tmp_path, batch=2, name="a.toml"), tmp_path / "a", jobs=2,
-                     figures=False)
+    a = sw.run_sweep(grid(tmp_path, batch=2, name="a.toml"), tmp_path / "a", jobs=2, figures=False)
     assert table(tmp_path / "a") == ref
     assert a.executor.startswith("local pool of 2")
     sw.run_sweep(grid(tmp_path, batch=1, name="b.toml"), tmp_path / "b", jobs=1, figures=False)
@@ -269,8 +327,9 @@ def test_resume_after_a_kill_gives_the_same_table(tmp_path, monkeypatch, referen
 def test_resume_refuses_another_sweep(tmp_path, reference):
     res, _ = reference
     out = res.folder
-    other = write(tmp_path, GRID.format(set=json.dumps(SMALL), batch=6).replace("seed = 7",
-                                                                                "seed = 8"))
+    other = write(
+        tmp_path, GRID.format(set=json.dumps(SMALL), batch=6).replace("seed = 7", "seed = 8")
+    )
     with pytest.raises(sw.SweepError, match="holds another sweep"):
         sw.run_sweep(other, out, jobs=1, resume=True, figures=False)
     # batch size is not part of the sweep's identity
@@ -336,26 +395,37 @@ def test_grid_sensitivity(reference):
 
 
 def test_sensitivity_of_a_constant_parameter_is_nan(tmp_path):
-    p = write(tmp_path, '[sweep]\nreplications = 1\n[sweep.parameters]\n'
-                        '"flow.facilitators.fte" = [2.5]\n"flow.siae.posts.etti" = [10, 20, 30]\n')
+    p = write(
+        tmp_path,
+        "[sweep]\nreplications = 1\n[sweep.parameters]\n"
+        '"flow.facilitators.fte" = [2.5]\n"flow.siae.posts.etti" = [10, 20, 30]\n',
+    )
     plan = sw.plan(p)
     means = np.array([[1.0, 0.1, 5.0], [2.0, 0.05, 6.0], [3.0, 0.02, 7.0]])
     rows = sw.sensitivity(plan, means)
     fte = [r for r in rows if r["parameter"] == "flow.facilitators.fte"]
     assert all(math.isnan(r["value"]) for r in fte)
-    etti = [r for r in rows if r["parameter"] == "flow.siae.posts.etti" and r["method"] ==
-            "spearman"]
+    etti = [
+        r for r in rows if r["parameter"] == "flow.siae.posts.etti" and r["method"] == "spearman"
+    ]
     assert [r["value"] for r in etti] == [1.0, -1.0, 1.0]
 
 
 def test_figures_and_text(tmp_path):
-    s = write(tmp_path, GRID.format(set=json.dumps(SMALL), batch=6).replace(
-        '"hours_realised", "lapsed_share", "positive_exits"', '"lapsed_share"').replace(
-        "replications = 6", "replications = 2"))
+    s = write(
+        tmp_path,
+        GRID.format(set=json.dumps(SMALL), batch=6)
+        .replace('"hours_realised", "lapsed_share", "positive_exits"', '"lapsed_share"')
+        .replace("replications = 6", "replications = 2"),
+    )
     res = sw.run_sweep(s, tmp_path / "o", jobs=1, lang="en")
     figs = sorted(p.name for p in (tmp_path / "o" / "figures").iterdir())
-    assert figs == ["scatter_lapsed_share.png", "scatter_lapsed_share.svg",
-                    "sensitivity_lapsed_share.png", "sensitivity_lapsed_share.svg"]
+    assert figs == [
+        "scatter_lapsed_share.png",
+        "scatter_lapsed_share.svg",
+        "sensitivity_lapsed_share.png",
+        "sensitivity_lapsed_share.svg",
+    ]
     from matplotlib.image import imread
 
     from sim.plots import PNG_SIZE
@@ -382,10 +452,13 @@ outputs = ["hours_realised"]
 """
 
 
-@pytest.mark.parametrize("design, n_points, indices", [
-    ("sobol", 4 * (2 + 2), {"S1", "ST"}),
-    ("morris", 4 * (2 + 1), {"mu_star", "sigma"}),
-])
+@pytest.mark.parametrize(
+    "design, n_points, indices",
+    [
+        ("sobol", 4 * (2 + 2), {"S1", "ST"}),
+        ("morris", 4 * (2 + 1), {"mu_star", "sigma"}),
+    ],
+)
 def test_salib_designs(tmp_path, design, n_points, indices):
     pytest.importorskip("SALib", reason="SALib is an optional extra (clause-sim[sensitivity])")
     s = write(tmp_path, SALIB_BODY.format(set=json.dumps(SMALL), design=design))
@@ -394,8 +467,7 @@ def test_salib_designs(tmp_path, design, n_points, indices):
     rows = [r for r in res.sensitivity if r["method"] == design]
     assert {r["index"] for r in rows} == indices
     main = "ST" if design == "sobol" else "mu_star"
-    etti = next(r for r in rows if r["index"] == main and r["parameter"] ==
-                "flow.siae.posts.etti")
+    etti = next(r for r in rows if r["index"] == main and r["parameter"] == "flow.siae.posts.etti")
     assert etti["value"] > 0 and math.isfinite(etti["ci_low"])
     again = sw.run_sweep(s, tmp_path / "o2", jobs=1, figures=False)
     assert table(tmp_path / "o") == table(tmp_path / "o2")
@@ -412,8 +484,10 @@ def test_cli_sweep(tmp_path, capsys, reference):
     _, ref = reference
     s = grid(tmp_path)
     out = tmp_path / "o"
-    assert main(["sweep", str(s), "--out", str(out), "--jobs", "2", "--lang", "en",
-                 "--no-figures"]) == 0
+    assert (
+        main(["sweep", str(s), "--out", str(out), "--jobs", "2", "--lang", "en", "--no-figures"])
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "6 points x 6 replications" in printed
     assert table(out) == ref

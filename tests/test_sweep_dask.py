@@ -29,8 +29,9 @@ def _need_distributed() -> None:
         import distributed  # noqa: F401
     except ImportError:
         if os.environ.get("CI"):
-            pytest.fail("dask.distributed is not installed but CI is set: install "
-                        "'clause-sim[dask]'")
+            pytest.fail(
+                "dask.distributed is not installed but CI is set: install 'clause-sim[dask]'"
+            )
         pytest.skip("dask.distributed is not installed (pip install 'clause-sim[dask]')")
     if not DASK.exists():
         if os.environ.get("CI"):
@@ -66,30 +67,62 @@ class Cluster:
 
     def _spawn(self, args: list[str], log: str) -> subprocess.Popen[bytes]:
         out = open(self.tmp / log, "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([str(DASK), *args], stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=self.tmp)
+        proc = subprocess.Popen(
+            [str(DASK), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=self.tmp,
+        )
         out.close()
         self.procs.append(proc)
         return proc
 
     def start(self) -> None:
-        self._spawn(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--scheduler-file", str(self.scheduler_file)], "scheduler.log")
+        self._spawn(
+            [
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(self.scheduler_file),
+            ],
+            "scheduler.log",
+        )
         deadline = time.monotonic() + START_TIMEOUT
         while not self.scheduler_file.exists():
             if time.monotonic() > deadline or self.procs[0].poll() is not None:
-                raise RuntimeError("the Dask scheduler did not start:\n"
-                                   + (self.tmp / "scheduler.log").read_text()[-2000:])
+                raise RuntimeError(
+                    "the Dask scheduler did not start:\n"
+                    + (self.tmp / "scheduler.log").read_text()[-2000:]
+                )
             time.sleep(0.1)
         for i in range(2):
-            self.workers.append(self._spawn(
-                ["worker", "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                 "--host", "127.0.0.1", "--scheduler-file", str(self.scheduler_file)],
-                f"worker{i}.log"))
+            self.workers.append(
+                self._spawn(
+                    [
+                        "worker",
+                        "--nthreads",
+                        "1",
+                        "--nworkers",
+                        "1",
+                        "--no-dashboard",
+                        "--host",
+                        "127.0.0.1",
+                        "--scheduler-file",
+                        str(self.scheduler_file),
+                    ],
+                    f"worker{i}.log",
+                )
+            )
         from distributed import Client
 
-        with Client(scheduler_file=str(self.scheduler_file), timeout="30s",
-                    set_as_default=False) as client:
+        with Client(
+            scheduler_file=str(self.scheduler_file), timeout="30s", set_as_default=False
+        ) as client:
             client.wait_for_workers(2, timeout=START_TIMEOUT)
             self.address = client.scheduler.address
         assert self.address.startswith("tcp://127.0.0.1:")

@@ -24,20 +24,23 @@ WARMUP_YEARS = 3
 
 def queue_scenario(load_factor: float, years: int, patience: str = '"none"'):
     lam_per_year = load_factor * C / SERVICE_DAYS * 365
-    return load(None, [
-        "clause.insertion_rate=0",
-        f"scenario.horizon_years={years}",
-        "flow.run_out_years=0",
-        f"flow.referrals.per_year={lam_per_year}",
-        "flow.facilitators.fte=1",
-        f"flow.facilitators.caseload_per_fte={C}",
-        f"flow.facilitators.patience_days={patience}",
-        f'flow.facilitators.max_parcours_days={{dist="exponential", mean={SERVICE_DAYS}}}',
-        'flow.placement.patience_days="none"',
-        "flow.preparation.share={rsa=0, under_26=0, ase=0, other=0}",
-        "flow.barriers.mobility.share={rsa=0, under_26=0, ase=0, other=0}",
-        "flow.barriers.childcare.share={rsa=0, under_26=0, ase=0, other=0}",
-    ])
+    return load(
+        None,
+        [
+            "clause.insertion_rate=0",
+            f"scenario.horizon_years={years}",
+            "flow.run_out_years=0",
+            f"flow.referrals.per_year={lam_per_year}",
+            "flow.facilitators.fte=1",
+            f"flow.facilitators.caseload_per_fte={C}",
+            f"flow.facilitators.patience_days={patience}",
+            f'flow.facilitators.max_parcours_days={{dist="exponential", mean={SERVICE_DAYS}}}',
+            'flow.placement.patience_days="none"',
+            "flow.preparation.share={rsa=0, under_26=0, ase=0, other=0}",
+            "flow.barriers.mobility.share={rsa=0, under_26=0, ase=0, other=0}",
+            "flow.barriers.childcare.share={rsa=0, under_26=0, ase=0, other=0}",
+        ],
+    )
 
 
 def erlang_c_wait(c: int, lam: float, mu: float) -> float:
@@ -119,19 +122,24 @@ def test_littles_law_on_intake_queue_and_caseload():
     days = runs.years.size * 365
     for r in range(runs.n):
         referrals = runs.totals["referrals"][r]
-        queue_times = np.concatenate([_rep_waits(runs, r, "intake"),
-                                      _rep_waits(runs, r, "intake_gave_up")])
+        queue_times = np.concatenate(
+            [_rep_waits(runs, r, "intake"), _rep_waits(runs, r, "intake_gave_up")]
+        )
         assert runs.totals["waiting_mean"][r] == pytest.approx(
-            referrals / days * queue_times.mean(), rel=0.02)
+            referrals / days * queue_times.mean(), rel=0.02
+        )
         caseload = _rep_waits(runs, r, "caseload")
         assert runs.totals["active_mean"][r] == pytest.approx(
-            runs.totals["intakes"][r] / days * caseload.mean(), rel=0.02)
+            runs.totals["intakes"][r] / days * caseload.mean(), rel=0.02
+        )
 
 
 def _rep_waits(runs, r: int, key: str) -> np.ndarray:
     """Replication r's waits: Runs pools them, so rebuild by counts in replication order."""
-    counts = {"intake": runs.totals["intakes"],
-              "intake_gave_up": runs.totals["gave_up_before_intake"],
-              "caseload": runs.totals["exits"]}[key].astype(int)
+    counts = {
+        "intake": runs.totals["intakes"],
+        "intake_gave_up": runs.totals["gave_up_before_intake"],
+        "caseload": runs.totals["exits"],
+    }[key].astype(int)
     start = int(counts[:r].sum())
-    return runs.waits[key][start:start + counts[r]]
+    return runs.waits[key][start : start + counts[r]]
