@@ -40,7 +40,14 @@ from . import __version__, fmt
 from .errors import ClauseSimError
 from .hours import HoursResult
 from .hours import compute as compute_hours
-from .results import METRICS, MONTHLY_SERIES, TOTAL_METRICS, YEARLY_METRICS, Runs, describe
+from .results import (
+    METRICS,
+    MONTHLY_SERIES,
+    TOTAL_METRICS,
+    YEARLY_METRICS,
+    Runs,
+    describe,
+)
 from .scenario import SIAE_TYPES, Scenario
 
 FloatArray = NDArray[np.float64]
@@ -61,26 +68,6 @@ KEY_METRICS: tuple[str, ...] = (
     "siae_occupancy",
 )
 """Metrics that ``summary.json`` must hold at least (all of :data:`TOTAL_METRICS` are there)."""
-
-FLOW_METRICS: tuple[str, ...] = (
-    "hours_offered",
-    "hours_realised",
-    "hours_realised_direct",
-    "hours_realised_siae",
-    "hours_lapsed",
-    "fte_realised",
-    "referrals",
-    "intakes",
-    "gave_up_before_intake",
-    "gave_up_before_placement",
-    "gave_up",
-    "exits",
-    "positive_exits",
-    "positive_exits_rsa",
-    "positive_exits_under_26",
-)
-"""Yearly metrics that are flows: a replication's total is the sum of its years. The others
-(levels, waits, utilisation) are rates or averages and do not add up over years."""
 
 RESULTS_MARKERS = ("summary.json", "comparison.json")
 """Files that mark a folder as clause-sim results (only such a folder is replaced by --force)."""

@@ -264,6 +264,26 @@ BOTTLENECK_METRICS: tuple[str, ...] = (
 """Per replication: share of time each resource was at capacity (caseload full, people waiting
 for a preparation place, all posts of an SIAE type busy) and hours lapsed by cause (h)."""
 
+FLOW_METRICS: tuple[str, ...] = (
+    "hours_offered",
+    "hours_realised",
+    "hours_realised_direct",
+    "hours_realised_siae",
+    "hours_lapsed",
+    "fte_realised",
+    "referrals",
+    "intakes",
+    "gave_up_before_intake",
+    "gave_up_before_placement",
+    "gave_up",
+    "exits",
+    "positive_exits",
+    "positive_exits_rsa",
+    "positive_exits_under_26",
+)
+"""Yearly metrics that are flows: a replication's total is the sum of its years. The others
+(levels, waits, utilisation) are rates or averages and do not add up over years."""
+
 TOTAL_METRICS: tuple[str, ...] = (
     *YEARLY_METRICS,
     "hours_open_end",
@@ -303,7 +323,9 @@ class Run:
     cohort_outcomes : per entry year, exits by outcome, array (n_years, len(OUTCOMES));
         people still active at the end are not counted
     monthly : series -> array (n_months,) for each of :data:`MONTHLY_SERIES`
-    waits : "intake" and "placement" -> waits (days) that ended during the run
+    waits : waits (days) that ended during the run: "intake" (referral to intake),
+        "placement" (job-ready to mission), "intake_gave_up" (referral to giving up),
+        "caseload" (intake to exit)
     events : SimPy events processed
     """
 

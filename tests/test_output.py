@@ -16,8 +16,8 @@ from conftest import FICHE, make_runs
 from sim import output
 from sim import scenario as sc
 from sim.errors import ClauseSimError
-from sim.output import FLOW_METRICS, KEY_METRICS, OutputError
-from sim.results import TOTAL_METRICS, YEARLY_METRICS
+from sim.output import KEY_METRICS, OutputError
+from sim.results import FLOW_METRICS, TOTAL_METRICS, YEARLY_METRICS
 
 STAT_KEYS = {"mean", "ci_low", "ci_high", "p05", "p95"}
 FAST = {"figures": False, "report": False}  # tables only: the figures are tested elsewhere
