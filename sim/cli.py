@@ -22,9 +22,8 @@ PROG = "clause-sim"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, exit 2 (argparse prints usage first)
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{PROG}: error: {message}\n")
+    def error(self, message: str) -> Any:  # one line, exit 2 (usage: --help)
+        self.exit(2, f"{PROG}: error: {message} (see {self.prog} --help)\n")
 
 
 def _scenario_arg(p: argparse.ArgumentParser) -> None:
@@ -502,6 +501,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except ClauseSimError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return 2
+    except OSError as exc:  # a folder or file that cannot be written or read where asked
+        where = exc.filename if exc.filename is not None else ""
+        sys.stderr.write(f"{PROG}: error: {where}: {exc.strerror or exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")

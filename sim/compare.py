@@ -204,7 +204,7 @@ def write_comparison(
     for lab, sc, runs, hrs in zip(labels, scenarios, runs_list, hours_list, strict=True):
         sub = folder / lab
         sub.mkdir()
-        write_scenario(sub, sc, overrides)
+        write_scenario(sub, sc, overrides, runs.seed, runs.n)
         summaries.append(write_tables(sub, runs, sc, hrs, {"overrides": list(overrides)}))
     rows = comparison_rows(runs_list)
     write_csv(folder / "comparison.csv", comparison_columns(rows, labels))

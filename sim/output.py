@@ -317,6 +317,10 @@ def summary_text(
         f"{n(summary['clause_fte_total'], 0, lang)} {'ETP' if fr else 'FTE'}, "
         f"{n(summary['clause_fte_per_year'], 1, lang)} {'ETP/an' if fr else 'FTE a year'}"
     )
+    clause_total = summary["clause_hours_total"]
+    realised_of_clause = (
+        summary["hours_realised"]["mean"] / clause_total if clause_total else float("nan")
+    )
     rsa = summary["positive_exits_rsa"]["mean"]
     u26 = summary["positive_exits_under_26"]["mean"]
     if fr:
@@ -325,7 +329,9 @@ def summary_text(
             f"Heures réalisées : {stat('hours_realised', 0, 'h')}",
             f"ETP réalisés : {stat('fte_realised', 1)}, soit {n(fte_year, 1, lang)} ETP/an "
             f"sur {horizon} ans",
-            f"Part des heures perdues : {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}",
+            f"Part des heures perdues : {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}"
+            f" des heures offertes ; heures de la clause réalisées : "
+            f"{fmt.percent(realised_of_clause, 1, lang)}",
             f"Sorties positives : {stat('positive_exits')}, dont BRSA {n(rsa, 0, lang)}, "
             f"-26 ans {n(u26, 0, lang)}",
             f"Ressource la plus chargée : {resource_label(res, lang)} "
@@ -337,7 +343,9 @@ def summary_text(
             f"Hours realised: {stat('hours_realised', 0, 'h')}",
             f"FTE realised: {stat('fte_realised', 1)}, i.e. {n(fte_year, 1, lang)} FTE a year "
             f"over {horizon} years",
-            f"Share of hours lapsed: {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}",
+            f"Share of hours lapsed: {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}"
+            f" of the hours offered; clause hours realised: "
+            f"{fmt.percent(realised_of_clause, 1, lang)}",
             f"Positive exits: {stat('positive_exits')}, of which RSA {n(rsa, 0, lang)}, "
             f"under 26 {n(u26, 0, lang)}",
             f"Busiest resource: {resource_label(res, lang)} "
@@ -417,9 +425,12 @@ def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
     while not parent.exists():
         created.append(parent)
         parent = parent.parent
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.tmp-{_token()}"
-    tmp.mkdir()
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+    except OSError as exc:
+        raise OutputError(f"{dest}: cannot write there: {exc.strerror or exc}") from None
     done = False
     try:
         yield tmp
@@ -452,20 +463,33 @@ def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
 # Writing
 
 
-def scenario_toml(scenario: Scenario, overrides: Sequence[str] = ()) -> str:
-    """The scenario as run, with a header comment saying where it came from."""
+def scenario_toml(
+    scenario: Scenario,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    replications: int | None = None,
+) -> str:
+    """The scenario as run, with a header comment saying where it came from and how to rerun."""
     head = [f"# Scenario as run by clause-sim {__version__}, from {scenario.source}"]
     if overrides:
         head.append("# with --set " + " --set ".join(overrides))
-    head.append("# Re-run: clause-sim run scenario.toml --seed SEED --replications N")
+    s = "SEED" if seed is None else str(seed)
+    n = "N (see summary.json)" if replications is None else str(replications)
+    head.append(f"# Re-run: clause-sim run scenario.toml --seed {s} --replications {n}")
     text = "\n".join(h.replace("\n", " ") for h in head) + "\n\n" + scenario.to_toml()
     return text
 
 
-def write_scenario(folder: Path, scenario: Scenario, overrides: Sequence[str] = ()) -> Path:
+def write_scenario(
+    folder: Path,
+    scenario: Scenario,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    replications: int | None = None,
+) -> Path:
     """Write ``scenario.toml`` (the scenario exactly as run) into ``folder``."""
     path = folder / "scenario.toml"
-    path.write_text(scenario_toml(scenario, overrides), encoding="utf-8")
+    path.write_text(scenario_toml(scenario, overrides, seed, replications), encoding="utf-8")
     return path
 
 
@@ -557,7 +581,7 @@ def write_run(
     figures, report : write ``figures/`` and ``report.html`` (the report needs the figures).
     """
     with atomic_folder(target, force) as tmp:
-        write_scenario(tmp, scenario, overrides)
+        write_scenario(tmp, scenario, overrides, runs.seed, runs.n)
         return write_results(
             tmp,
             runs,
@@ -595,7 +619,7 @@ def run_and_write(
     from .runner import replicate
 
     with atomic_folder(target, force) as tmp:
-        write_scenario(tmp, scenario, overrides)
+        write_scenario(tmp, scenario, overrides, seed, replications)
         try:
             runs = replicate(scenario, replications, seed, jobs, progress)
         finally:

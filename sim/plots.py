@@ -168,6 +168,8 @@ def _source(fig: Figure, runs: Runs, lang: str) -> None:
 
 
 def _number_axis(ax: Axes, lang: str, decimals: int = 0) -> None:
+    if decimals == 0:  # whole ticks only, so that labels never round (2.5 shown as "2")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, decimals, lang)))
 
 

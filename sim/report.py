@@ -770,6 +770,14 @@ def _now() -> str:
 # The run report
 
 
+def _bottleneck_option(summary: Mapping[str, Any]) -> str:
+    """The ``--bottleneck-replications`` option that reproduces the run's diagnosis."""
+    diag = summary.get("bottleneck")
+    if isinstance(diag, Mapping) and isinstance(diag.get("method"), Mapping):
+        return f" --bottleneck-replications {int(diag['method']['replications'])}"
+    return " --bottleneck-replications 0"
+
+
 def run_report(
     summary: Mapping[str, Any],
     scenario: Scenario,
@@ -814,7 +822,7 @@ def run_report(
             t["method"],
             f"<p>{esc(t['method_text'].format(y0=y0, y1=y1, ro=scenario.flow.run_out_years))}</p>"
             f"<pre>clause-sim run scenario.toml --seed {int(summary['seed'])} "
-            f"--replications {int(summary['replications'])}</pre>"
+            f"--replications {int(summary['replications'])}{_bottleneck_option(summary)}</pre>"
             f"<p class=note>{esc(t['files_text'])}</p>",
         ),
     ]

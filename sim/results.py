@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as _stats
 
-from .scenario import OUTCOMES, POSITIVE_OUTCOMES, PUBLICS, SIAE_TYPES
+from .scenario import OUTCOMES, PUBLICS, SIAE_TYPES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -465,6 +465,23 @@ def describe(samples: Any, axis: int = 0, confidence: float = 0.95) -> Stat:
     return Stat(mean, lo, hi, p05, p95)
 
 
+def within_domain(stat: Stat, metric: str) -> Stat:
+    """Clip a metric's interval to what it can be: shares in [0, 1], the others >= 0.
+
+    A Student-t interval of a mean near a bound can cross it (e.g. a few lapsed hours in a few
+    replications); the clipped interval still holds the true mean whenever the raw one does.
+    """
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    if unit not in ("share", "h", "FTE", "people", "days"):
+        return stat
+    high = 1.0 if unit == "share" else np.inf
+    lo = np.clip(stat.ci_low, 0.0, high)
+    hi = np.clip(stat.ci_high, 0.0, high)
+    if np.ndim(lo) == 0:
+        lo, hi = float(lo), float(hi)
+    return Stat(stat.mean, lo, hi, stat.p05, stat.p95)
+
+
 @dataclass(frozen=True)
 class Runs:
     """Many replications of one scenario, stacked: replication on the first axis.
@@ -524,12 +541,12 @@ class Runs:
         return int(self.events.shape[0])
 
     def yearly_stat(self, metric: str) -> Stat:
-        """Per-year statistics of a metric (arrays of n_years)."""
-        return describe(self.yearly[metric], axis=0)
+        """Per-year statistics of a metric (arrays of n_years), interval within its domain."""
+        return within_domain(describe(self.yearly[metric], axis=0), metric)
 
     def total_stat(self, metric: str) -> Stat:
-        """Statistics of a metric's per-replication total."""
-        return describe(self.totals[metric], axis=0)
+        """Statistics of a metric's per-replication total, interval within its domain."""
+        return within_domain(describe(self.totals[metric], axis=0), metric)
 
     def exits_stat(self, outcome: str, public: str) -> Stat:
         """Per-year statistics of exits with one outcome from one public."""
@@ -572,6 +589,3 @@ class Runs:
                 for k, o in enumerate(OUTCOMES)
             },
         }
-
-
-POSITIVE_INDEX = tuple(OUTCOMES.index(o) for o in POSITIVE_OUTCOMES)

@@ -203,7 +203,7 @@ class Scenario:
     def with_overrides(self, overrides: Sequence[str]) -> Scenario:
         """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`)."""
         raw = apply_overrides(_thaw(self.raw), overrides, self.source)
-        return from_dict(raw, self.source)
+        return _from_dict_blaming(raw, self.source, overrides)
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,8 +373,22 @@ _DIST_PARAMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def dist(*, allow_none: bool = False) -> Check:
-    """A distribution spec table; with ``allow_none`` the string "none" means never (no limit)."""
+def _distinct(check: Check) -> Check:
+    """A list check whose items must not repeat."""
+
+    def inner(value: Any, where: _Where) -> Any:
+        items = check(value, where)
+        repeated = sorted({x for x in items if items.count(x) > 1})
+        if repeated:
+            raise where.fail(f"{', '.join(map(str, repeated))} given more than once")
+        return items
+
+    return inner
+
+
+def dist(*, allow_none: bool = False, positive: bool = False) -> Check:
+    """A distribution spec table; with ``allow_none`` the string "none" means never (no limit);
+    with ``positive`` every value it can draw must be above zero (a size, a rate)."""
 
     def check(value: Any, where: _Where) -> Any:
         if allow_none and value == "none":
@@ -398,7 +412,7 @@ def dist(*, allow_none: bool = False) -> Check:
             if p not in value:
                 raise where.fail(f"{kind} needs {', '.join(needed)}; missing {p}")
         pos = number(positive=True)
-        nonneg = number(nonneg=True)
+        nonneg = pos if positive else number(nonneg=True)
         out: dict[str, Any] = {"dist": kind}
         if kind in ("exponential", "lognormal"):
             out["mean"] = pos(value["mean"], where.sub("mean"))
@@ -558,10 +572,13 @@ SCHEMA = Table(
                     "missions": Key(
                         Table(
                             {
-                                "hours": Key(dist(), {"dist": "lognormal", "mean": 900, "sd": 350}),
+                                "hours": Key(
+                                    dist(positive=True),
+                                    {"dist": "lognormal", "mean": 900, "sd": 350},
+                                ),
                                 "min_hours": Key(_POS, 70.0),
                                 "weekly_hours": Key(
-                                    dist(), {"dist": "uniform", "low": 20, "high": 35}
+                                    dist(positive=True), {"dist": "uniform", "low": 20, "high": 35}
                                 ),
                                 "mode_shares": Key(
                                     by_name(MODES, _RATE, sums_to_one=True),
@@ -582,7 +599,7 @@ SCHEMA = Table(
                         Table(
                             {
                                 "posts": Key(
-                                    by_name(SIAE_TYPES, _NONNEG_INT),
+                                    by_name(SIAE_TYPES, _NONNEG_INT, complete=True),
                                     {"etti": 12, "ai": 4, "geiq": 4, "ei": 8, "aci": 4},
                                 ),
                             }
@@ -593,7 +610,7 @@ SCHEMA = Table(
                             {
                                 "fte": Key(scalar_or_list(_NONNEG), 2.5),
                                 "caseload_per_fte": Key(_POS, 60.0),
-                                "priority": Key(list_of(string(PUBLICS), min_len=0), []),
+                                "priority": Key(_distinct(list_of(string(PUBLICS), min_len=0)), []),
                                 "patience_days": Key(
                                     dist(allow_none=True), {"dist": "exponential", "mean": 120}
                                 ),
@@ -743,7 +760,23 @@ def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scena
     p = default_scenario_path() if path is None else Path(path)
     raw = read_toml(p)
     raw = apply_overrides(raw, overrides, str(p))
-    return from_dict(raw, str(p))
+    return _from_dict_blaming(raw, str(p), overrides)
+
+
+def _from_dict_blaming(raw: dict[str, Any], file: str, overrides: Sequence[str]) -> Scenario:
+    """:func:`from_dict`, with errors on an overridden key blamed on its ``--set``."""
+    try:
+        return from_dict(raw, file)
+    except ScenarioError as exc:
+        key = exc.key
+        for item in overrides:
+            path = item.split("=", 1)[0].strip()
+            if any(
+                a == b or a.startswith(b + ".") or a.startswith(b + "[")
+                for a, b in ((key, path), (path, key))
+            ):
+                raise ScenarioError(file, key, f"{exc.message} (from --set {path})") from None
+        raise
 
 
 _PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -779,20 +780,47 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     return fig
 
 
+def _writable_folder(out: Path) -> None:
+    """Create ``out`` if needed and check that files can be written in it."""
+    if out.exists() and not out.is_dir():
+        raise SizingError(f"{out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".sizing-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise SizingError(f"{out}: cannot write there: {exc.strerror or exc}") from None
+
+
 def write_sizing(folder: str | Path, result: SizingResult, lang: str = "fr") -> list[Path]:
     """Write ``sizing.json``, ``sizing.csv`` and the figure (``sizing.png``, ``sizing.svg``).
 
     The folder is created if needed; these four files are replaced, nothing else is touched.
+    They are written in a hidden temporary folder first and then renamed into place, so a
+    failure leaves the previous files as they were.
     """
+    import shutil
+
+    final = Path(folder)
+    _writable_folder(final)
+    out = final / f".sizing-tmp-{os.getpid()}"
+    out.mkdir()
+    try:
+        files = _write_sizing_files(out, result, lang)
+        for f in files:
+            os.replace(f, final / f.name)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return [final / f.name for f in files]
+
+
+def _write_sizing_files(out: Path, result: SizingResult, lang: str) -> list[Path]:
     import csv
     import json
 
     from .plots import save
 
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise SizingError(f"{out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     (out / "sizing.json").write_text(
         json.dumps(result.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
         encoding="utf-8",
@@ -828,6 +856,12 @@ def command(args: Any, scenario: Scenario) -> int:
     from .runner import default_jobs
 
     lang = args.lang
+    for name in ("min_level", "max_level"):
+        value = getattr(args, name, None)
+        if value is not None and not math.isfinite(value):
+            raise SizingError(f"--{name.replace('_', '-')}: must be a finite number, got {value}")
+    if args.out:
+        _writable_folder(Path(args.out))  # fail now, not after the search
 
     def on_level(r: LevelResult) -> None:
         if args.quiet or args.json:

@@ -341,3 +341,51 @@ def test_bad_value_via_set(tmp_path, fiche_text, override, key, words):
 )
 def test_bad_set_path(override, key, words):
     assert_one_line_error(run("--set", override), f"--set: {key}: ", words)
+
+
+def test_set_error_names_the_override_and_the_file():
+    out = subprocess.run(
+        [sys.executable, "-m", "sim", "hours", "--set", "works[0].dwellings=-1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1
+    assert "works[0].dwellings: must be positive" in out.stderr
+    assert "(from --set works[0].dwellings)" in out.stderr
+    assert "erbm-fiche-2023.toml" in out.stderr
+
+
+def test_argparse_errors_are_one_line():
+    out = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "-n", "0"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and out.stderr.startswith("clause-sim: error: ")
+
+
+def test_unwritable_out_is_a_one_line_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            "-n",
+            "1",
+            "--bottleneck-replications",
+            "0",
+            "--quiet",
+            "--out",
+            str(blocker / "sub"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert blocker.read_text() == "x"

@@ -193,7 +193,7 @@ def test_busiest_resource_skips_siae_types_without_posts(fiche):
         "siae_occupancy_ai": {"mean": 0.95},
     }
     assert output.busiest_resource(s) == ("siae_ai", 0.95)
-    no_ai = fiche.with_overrides(["flow.siae.posts={etti = 3, ai = 0}"])
+    no_ai = fiche.with_overrides(["flow.siae.posts.etti=3", "flow.siae.posts.ai=0"])
     assert output.busiest_resource(s, no_ai) == ("siae_etti", 0.9)
 
 

@@ -54,3 +54,16 @@ def test_runs_stack_and_summarise():
         runs.yearly["hours_realised"][:, 1].mean()
     )
     assert runs.waits["intake"].size == runs.totals["intakes"].sum()
+
+
+def test_intervals_stay_within_the_metrics_domain():
+    from sim.results import within_domain
+
+    s = within_domain(describe([0.0, 0.0, 0.0, 30.0]), "hours_lapsed")
+    assert s.ci_low == 0.0 and s.ci_high > 7.5  # raw t-interval starts below zero
+    assert describe([0.0, 0.0, 0.0, 30.0]).ci_low < 0
+    share = within_domain(
+        describe(np.array([[0.99, 0.5], [1.0, 0.6], [1.0, 0.7]])), "realised_share"
+    )
+    assert share.ci_high[0] == 1.0 and share.ci_high[1] < 1.0
+    assert np.isnan(within_domain(describe([1.0]), "hours_lapsed").ci_low)

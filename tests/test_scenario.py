@@ -425,3 +425,28 @@ def test_toml_value_writes_inline_toml_that_reads_back():
     assert sc.toml_value(198.00000000000003, digits=9) == "198.0"
     for value in ('say "hi"\n\tà', [1, [2.5, "x"]], {"a": {"b": [True, 3]}}, 1e-300):
         assert tomllib.loads(f"v = {sc.toml_value(value)}")["v"] == value
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "words"),
+    [
+        ('flow.missions.hours={dist="fixed", value=0}', "flow.missions.hours.value", "positive"),
+        (
+            'flow.missions.weekly_hours={dist="uniform", low=0, high=35}',
+            "flow.missions.weekly_hours.low",
+            "positive",
+        ),
+        ("flow.siae.posts={etti=20}", "flow.siae.posts", "missing ai, geiq, ei, aci"),
+        (
+            'flow.facilitators.priority=["rsa", "rsa"]',
+            "flow.facilitators.priority",
+            "more than once",
+        ),
+    ],
+)
+def test_flow_values_that_would_mislead_are_refused(override, key, words):
+    with pytest.raises(ScenarioError) as err:
+        sc.load(None, [override])
+    assert err.value.key == key
+    assert words in err.value.message
+    assert "from --set" in err.value.message
