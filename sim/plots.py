@@ -11,6 +11,7 @@ units, legend, and a source line naming the scenario, seed and replications. Siz
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import __version__, fmt
 from .hours import HoursResult
-from .output import monthly_columns, replications_text, wait_columns, yearly_columns
 from .results import METRICS, Runs, describe
+from .tables import monthly_columns, replications_text, wait_columns, yearly_columns
 
 FIGSIZE = (10.0, 5.6)
 """Figure size (inches)."""
@@ -546,3 +547,29 @@ def save(fig: Figure, base: Path) -> tuple[Path, Path]:
             svg, format="svg", metadata={"Date": None, "Creator": f"clause-sim {__version__}"}
         )
     return png, svg
+
+
+def new_figure(figsize: tuple[float, float] | None = None) -> Any:
+    """A matplotlib Figure on an Agg canvas (no pyplot state), room for a source line."""
+    fig = Figure(figsize=figsize or FIGSIZE, dpi=DPI, layout="constrained")
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.set(rect=(0.0, 0.05, 1.0, 0.95))  # type: ignore[call-arg]
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def tick_formatter(axis: Any, percent: bool, lang: str) -> Callable[[float, Any], str]:
+    """Tick labels with just enough decimals for the tick spacing (French or English)."""
+
+    def label(v: float, _pos: Any) -> str:
+        locs = np.asarray(axis.get_majorticklocs(), dtype=float)
+        steps = np.diff(np.sort(locs))
+        step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
+        if percent:
+            step *= 100
+        decimals = max(0, math.ceil(-math.log10(step) - 1e-9)) if step > 0 else 0
+        decimals = min(decimals, 6)
+        return fmt.percent(v, decimals, lang) if percent else fmt.number(v, decimals, lang)
+
+    return label

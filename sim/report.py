@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, fmt
-from .output import busiest_resource, replications_text, resource_label
 from .results import METRICS, TOTAL_METRICS
 from .scenario import SCHEMA, Key, Scenario, Table, TableArray, read_toml, toml_value
+from .tables import busiest_resource, replications_text, resource_label
 
 esc = html.escape
 

@@ -658,42 +658,11 @@ _FIG_TEXT: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def new_figure(figsize: tuple[float, float] | None = None) -> Any:
-    """A matplotlib Figure on an Agg canvas (no pyplot state), room for a source line."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from .plots import DPI, FIGSIZE
-
-    fig = Figure(figsize=figsize or FIGSIZE, dpi=DPI, layout="constrained")
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.set(rect=(0.0, 0.05, 1.0, 0.95))  # type: ignore[call-arg]
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def tick_formatter(axis: Any, percent: bool, lang: str) -> Callable[[float, Any], str]:
-    """Tick labels with just enough decimals for the tick spacing (French or English)."""
-
-    def label(v: float, _pos: Any) -> str:
-        locs = np.asarray(axis.get_majorticklocs(), dtype=float)
-        steps = np.diff(np.sort(locs))
-        step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
-        if percent:
-            step *= 100
-        decimals = max(0, math.ceil(-math.log10(step) - 1e-9)) if step > 0 else 0
-        decimals = min(decimals, 6)
-        return fmt.percent(v, decimals, lang) if percent else fmt.number(v, decimals, lang)
-
-    return label
-
-
 def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     """The target metric against the resource level: mean, 95 % CI, p05-p95 band, target line."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    from .plots import plain
+    from .plots import new_figure, plain, tick_formatter
 
     t = _FIG_TEXT["en" if lang == "en" else "fr"]
     fig = new_figure()

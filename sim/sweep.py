@@ -1297,8 +1297,7 @@ def sensitivity_figure(
     p: Plan, sens: Sequence[Mapping[str, Any]], output: str, lang: str = "fr"
 ) -> Any:
     """Bars of the sensitivity indices of one output, largest first (a tornado for Spearman)."""
-    from .plots import plain
-    from .sizing import new_figure
+    from .plots import new_figure, plain
 
     t = _TEXT["en" if lang == "en" else "fr"]
     sw = p.sweep
@@ -1355,8 +1354,7 @@ def scatter_figure(
     """One panel per parameter: the output's point means (95 % CI) against the parameter."""
     from matplotlib.ticker import FuncFormatter
 
-    from .plots import FIGSIZE, plain
-    from .sizing import new_figure, tick_formatter
+    from .plots import FIGSIZE, new_figure, plain, tick_formatter
 
     t = _TEXT["en" if lang == "en" else "fr"]
     sw = p.sweep

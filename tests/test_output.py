@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import FICHE, make_runs
 
-from sim import output
+from sim import output, tables
 from sim import scenario as sc
 from sim.errors import ClauseSimError
 from sim.output import KEY_METRICS, OutputError
@@ -126,7 +126,7 @@ def test_yearly_csv_matches_summary_years(folder):
 
 
 def test_yearly_columns_names(runs):
-    cols = output.yearly_columns(runs)
+    cols = tables.yearly_columns(runs)
     assert next(iter(cols)) == "year"
     for m in YEARLY_METRICS:
         assert {f"{m}_mean", f"{m}_ci_low", f"{m}_ci_high"} <= set(cols)
@@ -152,7 +152,7 @@ def test_csv_round_trip_is_exact(tmp_path):
 
 
 def test_wait_columns_are_shares(runs):
-    cols = output.wait_columns(runs)
+    cols = tables.wait_columns(runs)
     assert cols["intake_share"].sum() == pytest.approx(1.0)
     assert cols["placement_share"].sum() == pytest.approx(1.0)
     assert cols["intake_count"].sum() == runs.waits["intake"].size
@@ -192,9 +192,9 @@ def test_busiest_resource_skips_siae_types_without_posts(fiche):
         "siae_occupancy_etti": {"mean": 0.9},
         "siae_occupancy_ai": {"mean": 0.95},
     }
-    assert output.busiest_resource(s) == ("siae_ai", 0.95)
+    assert tables.busiest_resource(s) == ("siae_ai", 0.95)
     no_ai = fiche.with_overrides(["flow.siae.posts.etti=3", "flow.siae.posts.ai=0"])
-    assert output.busiest_resource(s, no_ai) == ("siae_etti", 0.9)
+    assert tables.busiest_resource(s, no_ai) == ("siae_etti", 0.9)
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ def test_no_waits_recorded(fiche):
     from sim import plots
 
     runs = dataclasses.replace(make_runs(2, years=range(2018, 2021)), waits={})
-    cols = output.wait_columns(runs)
+    cols = tables.wait_columns(runs)
     assert cols["intake_share"].sum() == 0 and cols["placement_count"].sum() == 0
     fig, _data = plots.waits_figure(runs, None, "fr")
     assert "aucune attente" in " ".join(t.get_text() for t in fig.axes[0].get_legend().texts)
@@ -351,5 +351,12 @@ def test_one_replication_has_no_interval(fiche):
     s = output.build_summary(one, fiche)
     text = output.summary_text(s, fiche)
     assert "1 réplication," in text and "IC 95" not in text and "–" not in text
-    assert output.replications_text(200, "fr") == "200 réplications"
-    assert output.replications_text(1000, "en") == "1,000 replications"
+    assert tables.replications_text(200, "fr") == "200 réplications"
+    assert tables.replications_text(1000, "en") == "1,000 replications"
+
+
+def test_busiest_resource_is_a_caseload_with_no_slot(fiche):
+    s = {"facilitator_utilisation": {"mean": None}, "siae_occupancy_etti": {"mean": 0.2}}
+    assert tables.busiest_resource(s) == ("siae_etti", 0.2)
+    no_caseload = fiche.with_overrides(["flow.facilitators.fte=0"])
+    assert tables.busiest_resource(s, no_caseload) == ("facilitators", 1.0)
