@@ -130,7 +130,6 @@ class _Model:
 
         # works and offers
         of = offers(scenario, g("operations"), g("offers"), g("modes"))
-        self.of = of
         self.o_release = of.release.tolist()
         self.o_expiry = of.expiry.tolist()
         self.o_end = of.op_end.tolist()
@@ -138,7 +137,6 @@ class _Model:
         self.o_weekly = of.weekly_hours.tolist()
         self.o_mode = of.mode.tolist()
         self.o_open = [False] * len(of)
-        self.o_done = [False] * len(of)  # filled or lapsed
         self.o_cause = ["works_timing"] * len(of)
         self.open: list[deque[int]] = [deque() for _ in MODES]
 
@@ -150,7 +148,7 @@ class _Model:
             n = rng.poisson(rate)
             times.append(YEAR_DAYS * (y + np.sort(rng.random(n))))
         arrival = np.concatenate(times) if times else np.empty(0)
-        n = self.n_people = arrival.size
+        n = arrival.size
         self.arrival = arrival.tolist()
         shares = np.array([f.publics[p] for p in PUBLICS])
         public = g("publics").choice(N_PUB, size=n, p=shares / shares.sum())
@@ -451,7 +449,6 @@ class _Model:
 
     def lapse(self, k: int, cause: str) -> None:
         self.o_open[k] = False
-        self.o_done[k] = True
         self.y_lapsed[self.y] += self.o_hours[k]
         self.lapsed_by[cause] += self.o_hours[k]
 
@@ -472,7 +469,6 @@ class _Model:
         now = self.env.now
         y = self.y
         self.o_open[k] = False
-        self.o_done[k] = True
         weekly = self.o_weekly[k]
         fit = (self.o_end[k] - now) / 7.0 * weekly
         h = self.o_hours[k]

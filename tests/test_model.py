@@ -215,6 +215,21 @@ def test_uplift_raises_positive_exits():
     assert b.totals["positive_exits"].mean() > a.totals["positive_exits"].mean()
 
 
+ABUNDANT = [
+    "flow.referrals.per_year=3000",
+    "flow.facilitators.fte=200",
+    'flow.facilitators.patience_days="none"',
+    'flow.placement.patience_days="none"',
+    'flow.facilitators.max_parcours_days={dist="fixed", value=5000}',
+    'flow.operations.duration_days={dist="fixed", value=720}',
+    "flow.operations.release_share=0.1",
+    "flow.run_out_years=3",
+    "flow.missions.next_mission_probability=1",
+    "flow.siae.posts={etti=1000, ai=1000, geiq=1000, ei=1000, aci=1000}",
+]
+"""Abundant referrals, caseload, SIAE posts, patience and time: the deterministic limit."""
+
+
 def test_deterministic_limit_realises_the_clause_hours():
     """Abundant referrals, capacity and time: realised hours = the hours engine's total.
 
@@ -224,18 +239,9 @@ def test_deterministic_limit_realises_the_clause_hours():
     sc = load(
         None,
         [
-            "flow.referrals.per_year=3000",
-            "flow.facilitators.fte=200",
-            'flow.facilitators.patience_days="none"',
-            'flow.placement.patience_days="none"',
-            'flow.facilitators.max_parcours_days={dist="fixed", value=5000}',
-            'flow.operations.duration_days={dist="fixed", value=720}',
-            "flow.operations.release_share=0.1",
-            "flow.run_out_years=3",
+            *ABUNDANT,
             'flow.missions.hours={dist="fixed", value=900}',
             'flow.missions.weekly_hours={dist="fixed", value=35}',
-            "flow.missions.next_mission_probability=1",
-            "flow.siae.posts={etti=1000, ai=1000, geiq=1000, ei=1000, aci=1000}",
             "flow.preparation.share={rsa=0, under_26=0, ase=0, other=0}",
             "flow.barriers.mobility.share={rsa=0, under_26=0, ase=0, other=0}",
             "flow.barriers.childcare.share={rsa=0, under_26=0, ase=0, other=0}",
@@ -252,21 +258,7 @@ def test_deterministic_limit_with_drawn_mission_sizes():
     Stated tolerance: 0.5 % of the clause hours, the part of the rare missions longer than
     their 720-day operation (over ~2,500 h at 20 h/week), which must shrink.
     """
-    sc = load(
-        None,
-        [
-            "flow.referrals.per_year=3000",
-            "flow.facilitators.fte=200",
-            'flow.facilitators.patience_days="none"',
-            'flow.placement.patience_days="none"',
-            'flow.facilitators.max_parcours_days={dist="fixed", value=5000}',
-            'flow.operations.duration_days={dist="fixed", value=720}',
-            "flow.operations.release_share=0.1",
-            "flow.run_out_years=3",
-            "flow.missions.next_mission_probability=1",
-            "flow.siae.posts={etti=1000, ai=1000, geiq=1000, ei=1000, aci=1000}",
-        ],
-    )
+    sc = load(None, ABUNDANT)
     run = simulate(sc, 1)
     assert run.totals["hours_realised"] == pytest.approx(1_311_000, rel=5e-3)
     assert run.totals["lapsed_works_timing"] == pytest.approx(run.totals["hours_lapsed"])
