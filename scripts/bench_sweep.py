@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-import sim.sweep as sw
+import sim.analysis.sweep as sw
 
 DASK = Path(sys.executable).parent / "dask"
 
@@ -169,8 +169,8 @@ def main() -> int:
                     dask_ex.workers, dask_ex.window = 2, 4  # as LocalPool(2)
                     # warm the imports (the scheduler unpickles tasks too), as on a cluster
                     # kept for several sweeps
-                    dask_ex.client.run(__import__, "sim.sweep")
-                    dask_ex.client.run_on_scheduler(__import__, "sim.sweep")
+                    dask_ex.client.run(__import__, "sim.analysis.sweep")
+                    dask_ex.client.run_on_scheduler(__import__, "sim.analysis.sweep")
                     for _ in range(args.repeat):
                         record("dask, 2 workers", dask_ex)
                 finally:

@@ -150,7 +150,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from . import compare, output
+    from . import output
+    from .analysis import compare
 
     if len(args.scenarios) < 2:
         raise ClauseSimError("compare needs at least two scenario files")
@@ -252,13 +253,13 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_size(args: argparse.Namespace) -> int:
-    from . import sizing
+    from .analysis import sizing
 
     return sizing.command(args, _load(args))
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from . import sweep
+    from .analysis import sweep
 
     return sweep.command(args)
 

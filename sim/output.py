@@ -40,13 +40,7 @@ from . import __version__, fmt
 from .errors import ClauseSimError
 from .hours import HoursResult
 from .hours import compute as compute_hours
-from .results import (
-    METRICS,
-    TOTAL_METRICS,
-    Runs,
-)
-from .scenario import Scenario
-from .tables import (
+from .presentation.tables import (
     busiest_resource,
     clause_per_year,
     monthly_columns,
@@ -56,6 +50,12 @@ from .tables import (
     wait_columns,
     yearly_columns,
 )
+from .results import (
+    METRICS,
+    TOTAL_METRICS,
+    Runs,
+)
+from .scenario import Scenario
 
 FloatArray = NDArray[np.float64]
 
@@ -413,8 +413,8 @@ def write_results(
     report: bool = True,
 ) -> dict[str, Any]:
     """Write everything but ``scenario.toml`` into ``folder``; return the summary."""
-    from . import plots
-    from . import report as report_mod
+    from .presentation import plots
+    from .presentation import report as report_mod
 
     hours = compute_hours(scenario)
     summary = write_tables(folder, runs, scenario, hours, extra)
@@ -429,7 +429,7 @@ def write_results(
     if report:
         sections: list[tuple[str, str, str]] = []
         if isinstance(summary.get("bottleneck"), Mapping):
-            from .bottleneck import bottleneck_html, bottleneck_title
+            from .analysis.bottleneck import bottleneck_html, bottleneck_title
 
             sections.append(
                 (
@@ -512,7 +512,7 @@ def run_and_write(
                 close()
         more = dict(extra or {})
         if bottleneck_replications > 0:
-            from .bottleneck import diagnose
+            from .analysis.bottleneck import diagnose
 
             try:
                 more["bottleneck"] = diagnose(

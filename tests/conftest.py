@@ -163,7 +163,7 @@ def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any
     overrides = ["flow.referrals.per_year=90"]
     scenario = sc.load(path, overrides)
     runs = make_runs(3, scenario=scenario.name)
-    from sim.bottleneck import diagnose
+    from sim.analysis.bottleneck import diagnose
 
     diag = diagnose(scenario, runs, replications=1)  # the real section's shape and texts
     output.write_run(d / "out", runs, scenario, overrides=overrides, extra={"bottleneck": diag})

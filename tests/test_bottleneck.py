@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sim.runner
-from sim import bottleneck as bn
+from sim.analysis import bottleneck as bn
 from sim.results import LAPSE_CAUSES
 from sim.runner import replicate, run_replications
 from sim.scenario import load

@@ -1,4 +1,4 @@
-"""sim.compare: paired differences under common random numbers."""
+"""sim.analysis.compare: paired differences under common random numbers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import FICHE, make_runs
 
-from sim import compare
 from sim import scenario as sc
+from sim.analysis import compare
 from sim.results import TOTAL_METRICS, describe
 
 SMALL = ["scenario.horizon_years=3", "works[0].dwellings=900", "flow.referrals.per_year=60"]
@@ -106,7 +106,7 @@ def test_run_and_write_is_atomic_on_failure(tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise RuntimeError("figure failed")
 
-    from sim import plots
+    from sim.presentation import plots
 
     monkeypatch.setattr(plots, "compare_figures", boom)
     with pytest.raises(RuntimeError):

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 from conftest import FICHE, make_runs
 
-from sim import output, tables
+from sim import output
 from sim import scenario as sc
 from sim.errors import ClauseSimError
 from sim.output import KEY_METRICS, OutputError
+from sim.presentation import tables
 from sim.results import FLOW_METRICS, TOTAL_METRICS, YEARLY_METRICS
 
 STAT_KEYS = {"mean", "ci_low", "ci_high", "p05", "p95"}
@@ -259,7 +260,7 @@ def test_a_failure_leaves_the_target_untouched(tmp_path, small, fiche, monkeypat
         output.write_run(target, small, fiche, **FAST)
         before = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
 
-    from sim import plots
+    from sim.presentation import plots
 
     def boom(*_a, **_k):
         raise exc
@@ -275,7 +276,7 @@ def test_a_failure_leaves_the_target_untouched(tmp_path, small, fiche, monkeypat
 
 
 def test_a_failure_removes_the_parent_folders_it_made(tmp_path, small, fiche, monkeypatch):
-    from sim import plots
+    from sim.presentation import plots
 
     def boom(*_a, **_k):
         raise KeyboardInterrupt
@@ -289,7 +290,7 @@ def test_a_failure_removes_the_parent_folders_it_made(tmp_path, small, fiche, mo
 def test_no_waits_recorded(fiche):
     import dataclasses
 
-    from sim import plots
+    from sim.presentation import plots
 
     runs = dataclasses.replace(make_runs(2, years=range(2018, 2021)), waits={})
     cols = tables.wait_columns(runs)

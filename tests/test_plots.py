@@ -1,4 +1,4 @@
-"""sim.plots: every figure readable alone, of a known size, drawn from the CSV's arrays."""
+"""sim.presentation.plots: every figure readable alone, of a known size, drawn from CSV arrays."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 from conftest import FICHE, make_runs
 from PIL import Image
 
-from sim import output, plots
+from sim import output
 from sim import scenario as sc
 from sim.hours import compute
+from sim.presentation import plots
 
 UNITS = ("(h)", "ETP", "FTE", "Personnes", "People", "(%)", "(jours)", "(days)")
 

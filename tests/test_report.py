@@ -1,4 +1,4 @@
-"""sim.report: one self-contained HTML page, scenario text escaped, French or English."""
+"""sim.presentation.report: one self-contained HTML page, scenario text escaped, fr or en."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import FICHE, HOSTILE_COMMENT, HOSTILE_NAME, make_runs
 
-from sim import output, plots, report
+from sim import output
 from sim import scenario as sc
 from sim.hours import compute
+from sim.presentation import plots, report
 
 
 class _Collect(HTMLParser):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sim.runner
-from sim import sizing as sz
+from sim.analysis import sizing as sz
 from sim.errors import ClauseSimError, ScenarioError
 from sim.runner import run_replications
 from sim.scenario import load
@@ -231,7 +231,7 @@ def test_write_sizing(small, tmp_path):
     assert len(data["levels"]) == len(r.levels)
     from matplotlib.image import imread
 
-    from sim.plots import PNG_SIZE
+    from sim.presentation.plots import PNG_SIZE
 
     img = imread(tmp_path / "out" / "sizing.png")
     assert (img.shape[1], img.shape[0]) == PNG_SIZE

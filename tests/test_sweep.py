@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.sweep as sw
+import sim.analysis.sweep as sw
 from sim.errors import ScenarioError
 
 SMALL = ["scenario.horizon_years=2", "works[0].dwellings=2000", "flow.referrals.per_year=50"]
@@ -428,7 +428,7 @@ def test_figures_and_text(tmp_path):
     ]
     from matplotlib.image import imread
 
-    from sim.plots import PNG_SIZE
+    from sim.presentation.plots import PNG_SIZE
 
     img = imread(tmp_path / "o" / "figures" / "sensitivity_lapsed_share.png")
     assert (img.shape[1], img.shape[0]) == PNG_SIZE

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import sim.sweep as sw
+import sim.analysis.sweep as sw
 
 pytestmark = pytest.mark.dask
 

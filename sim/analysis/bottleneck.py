@@ -41,10 +41,10 @@ from typing import Any
 
 import numpy as np
 
-from . import fmt
-from .results import Runs, describe
-from .runner import Progress, run_replications
-from .scenario import SIAE_TYPES, Dist, Scenario, toml_value
+from .. import fmt
+from ..results import Runs, describe
+from ..runner import Progress, run_replications
+from ..scenario import SIAE_TYPES, Dist, Scenario, toml_value
 
 CONSTRAINTS: tuple[str, ...] = (
     "referrals",

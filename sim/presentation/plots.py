@@ -24,9 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import __version__, fmt
-from .hours import HoursResult
-from .results import METRICS, Runs, describe
+from .. import __version__, fmt
+from ..hours import HoursResult
+from ..results import METRICS, Runs, describe
 from .tables import monthly_columns, replications_text, wait_columns, yearly_columns
 
 FIGSIZE = (10.0, 5.6)

@@ -34,12 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, fmt
-from .errors import ClauseSimError, ScenarioError
-from .results import METRICS, TOTAL_METRICS, describe
-from .runner import Progress, run_replications
-from .scenario import SIAE_TYPES, Scenario
-from .streams import DEFAULT_SEED
+from .. import __version__, fmt
+from ..errors import ClauseSimError, ScenarioError
+from ..results import METRICS, TOTAL_METRICS, describe
+from ..runner import Progress, run_replications
+from ..scenario import SIAE_TYPES, Scenario
+from ..streams import DEFAULT_SEED
 
 RESOURCE_NAMES: tuple[str, ...] = ("facilitators", *[f"siae.{t}" for t in SIAE_TYPES], "referrals")
 """Resources that :func:`size` can search over."""
@@ -662,7 +662,7 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     """The target metric against the resource level: mean, 95 % CI, p05-p95 band, target line."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    from .plots import new_figure, plain, tick_formatter
+    from ..presentation.plots import new_figure, plain, tick_formatter
 
     t = _FIG_TEXT["en" if lang == "en" else "fr"]
     fig = new_figure()
@@ -788,7 +788,7 @@ def _write_sizing_files(out: Path, result: SizingResult, lang: str) -> list[Path
     import csv
     import json
 
-    from .plots import save
+    from ..presentation.plots import save
 
     (out / "sizing.json").write_text(
         json.dumps(result.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
@@ -822,7 +822,7 @@ def command(args: Any, scenario: Scenario) -> int:
     import json
     import sys
 
-    from .runner import default_jobs
+    from ..runner import default_jobs
 
     lang = args.lang
     for name in ("min_level", "max_level"):

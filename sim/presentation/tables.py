@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import fmt
-from .hours import HoursResult
-from .results import MONTHLY_SERIES, TOTAL_METRICS, YEARLY_METRICS, Runs, describe
-from .scenario import SIAE_TYPES, Scenario
+from .. import fmt
+from ..hours import HoursResult
+from ..results import MONTHLY_SERIES, TOTAL_METRICS, YEARLY_METRICS, Runs, describe
+from ..scenario import SIAE_TYPES, Scenario
 
 FloatArray = NDArray[np.float64]
 

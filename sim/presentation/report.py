@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__, fmt
-from .results import METRICS, TOTAL_METRICS
-from .scenario import SCHEMA, Key, Scenario, Table, TableArray, read_toml, toml_value
+from .. import __version__, fmt
+from ..results import METRICS, TOTAL_METRICS
+from ..scenario import SCHEMA, Key, Scenario, Table, TableArray, read_toml, toml_value
 from .tables import busiest_resource, replications_text, resource_label
 
 esc = html.escape
@@ -672,7 +672,7 @@ def all_metrics_table(summary: Mapping[str, Any], lang: str) -> str:
 
 def cohorts_table(summary: Mapping[str, Any], lang: str) -> str:
     """People, hours worked and positive-exit share per intake year (means)."""
-    from .scenario import POSITIVE_OUTCOMES
+    from ..scenario import POSITIVE_OUTCOMES
 
     t = _t(lang)
     rows = []

@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ClauseSimError
-from .hours import HoursResult
-from .hours import compute as compute_hours
-from .output import atomic_folder, write_csv, write_json, write_scenario, write_tables
-from .results import METRICS, TOTAL_METRICS, Runs, describe
-from .scenario import Scenario, default_scenario_path
+from ..errors import ClauseSimError
+from ..hours import HoursResult
+from ..hours import compute as compute_hours
+from ..output import atomic_folder, write_csv, write_json, write_scenario, write_tables
+from ..results import METRICS, TOTAL_METRICS, Runs, describe
+from ..scenario import Scenario, default_scenario_path
 
 KEY_COMPARE_METRICS: tuple[str, ...] = (
     "hours_offered",
@@ -82,7 +82,7 @@ def run_all(
     progress_for: Callable[[int, Scenario], Any] | None = None,
 ) -> list[Runs]:
     """Replicate each scenario with the same seed and replication indices."""
-    from .runner import replicate
+    from ..runner import replicate
 
     out = []
     for k, sc in enumerate(scenarios):
@@ -150,7 +150,7 @@ def comparison_text(
     metrics: Sequence[str] = KEY_COMPARE_METRICS,
 ) -> str:
     """The side-by-side table printed on stdout (key metrics)."""
-    from .report import num
+    from ..presentation.report import num
 
     fr = lang != "en"
     by = {r["metric"]: r for r in rows}
@@ -197,7 +197,7 @@ def write_comparison(
     overrides: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Write a comparison's files into ``folder``; return the comparison rows."""
-    from . import plots, report
+    from ..presentation import plots, report
 
     hours_list: list[HoursResult | None] = [compute_hours(s) for s in scenarios]
     summaries = []

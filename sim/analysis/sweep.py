@@ -72,12 +72,12 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__, fmt
-from .errors import ClauseSimError, ScenarioError
-from .results import METRICS, TOTAL_METRICS, describe
-from .runner import default_jobs, run_batch
-from .scenario import Scenario, load, read_toml, toml_value
-from .streams import DEFAULT_SEED
+from .. import __version__, fmt
+from ..errors import ClauseSimError, ScenarioError
+from ..results import METRICS, TOTAL_METRICS, describe
+from ..runner import default_jobs, run_batch
+from ..scenario import Scenario, load, read_toml, toml_value
+from ..streams import DEFAULT_SEED
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 """Designs of a sweep."""
@@ -1269,7 +1269,7 @@ def _metric_label(metric: str, lang: str) -> str:
 
 
 def _source(fig: Any, p: Plan, t: Mapping[str, str]) -> None:
-    from .plots import plain
+    from ..presentation.plots import plain
 
     sw = p.sweep
     fig.text(
@@ -1297,7 +1297,7 @@ def sensitivity_figure(
     p: Plan, sens: Sequence[Mapping[str, Any]], output: str, lang: str = "fr"
 ) -> Any:
     """Bars of the sensitivity indices of one output, largest first (a tornado for Spearman)."""
-    from .plots import new_figure, plain
+    from ..presentation.plots import new_figure, plain
 
     t = _TEXT["en" if lang == "en" else "fr"]
     sw = p.sweep
@@ -1354,7 +1354,7 @@ def scatter_figure(
     """One panel per parameter: the output's point means (95 % CI) against the parameter."""
     from matplotlib.ticker import FuncFormatter
 
-    from .plots import FIGSIZE, new_figure, plain, tick_formatter
+    from ..presentation.plots import FIGSIZE, new_figure, plain, tick_formatter
 
     t = _TEXT["en" if lang == "en" else "fr"]
     sw = p.sweep
@@ -1423,7 +1423,7 @@ def write_figures(
     lang: str = "fr",
 ) -> list[Path]:
     """Write the sensitivity and scatter figures of each output (PNG and SVG) into ``folder``."""
-    from .plots import save
+    from ..presentation.plots import save
 
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -1541,7 +1541,7 @@ def command(args: Any) -> int:
     """``clause-sim sweep``: run (or resume) a sweep file and print what it did."""
     import sys
 
-    from . import output
+    from .. import output
 
     out = Path(args.out) if args.out else default_out(args.sweep)
     p = plan(args.sweep)

@@ -1,0 +1,1 @@
+"""Analysis layer: comparison, bottleneck diagnosis, sizing, sweeps."""

@@ -1,0 +1,1 @@
+"""Presentation layer: tables, figures and the HTML report."""
