@@ -73,7 +73,8 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, fmt
-from ..errors import ClauseSimError, ScenarioError
+from ..errors import ClauseSimError, ScenarioError, escape
+from ..output import OutputError, add_to_manifest, check_out, refuse_foreign, safe_cell
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import default_jobs, run_batch
 from ..scenario import Scenario, load, read_toml, toml_value
@@ -92,6 +93,8 @@ MAX_RETRIES = 3
 """How many times a task lost with its worker is resubmitted before the sweep stops."""
 MAX_POINTS = 100_000
 """A sweep with more points than this is refused (a typo in a range, most likely)."""
+MAX_STATE_BYTES = 64 * 1024 * 1024
+"""Largest sweep.json read back by --resume (bytes)."""
 BOOTSTRAP = 1000
 """Bootstrap resamples for the grid/LHS sensitivity intervals."""
 SALIB_HINT = "pip install 'clause-sim[sensitivity]'"
@@ -478,7 +481,9 @@ def cell(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, float | np.floating):
         return "" if math.isnan(v) else repr(float(v))
-    return str(v)
+    if isinstance(v, int | np.integer):
+        return str(v)
+    return safe_cell(str(v))  # text: never a spreadsheet formula
 
 
 @dataclass(frozen=True)
@@ -770,21 +775,26 @@ def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False, force: boo
     """Check and set up the results folder; return it.
 
     A non-empty folder needs ``resume`` (then it must hold this very sweep: same points, seed,
-    replications and outputs) or ``force`` (then it must be a sweep folder, whose files are
-    removed; anything else is refused).
+    replications and outputs) or ``force`` (then clause-sim must have written everything in
+    it, as its manifest says: its entries are removed; anything else is refused). A symbolic
+    link is refused, as for every command's ``--out``.
     """
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise SweepError(f"{folder}: exists and is not a folder")
+    try:
+        folder = check_out(out)
+    except OutputError as exc:
+        raise SweepError(str(exc)) from None
     state_path = folder / STATE_FILE
     if folder.is_dir() and any(folder.iterdir()):
-        is_sweep = state_path.is_file() or (folder / POINTS_FILE).is_file()
         if resume:
-            if not state_path.is_file():
+            if not state_path.is_file() or state_path.is_symlink():
                 raise SweepError(f"{folder}: no {STATE_FILE}: not a sweep folder, cannot resume")
             try:
+                if state_path.stat().st_size > MAX_STATE_BYTES:
+                    raise ValueError(f"larger than {MAX_STATE_BYTES // (1024 * 1024)} MiB")
                 old = json.loads(state_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
+                if not isinstance(old, dict):
+                    raise ValueError("not a JSON object")
+            except (OSError, ValueError, RecursionError) as exc:
                 raise SweepError(f"{state_path}: cannot read it ({exc})") from None
             if old.get("fingerprint") != p.fingerprint:
                 raise SweepError(
@@ -793,20 +803,25 @@ def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False, force: boo
                     f"--force to start over"
                 )
         elif force:
-            if not is_sweep:
-                raise SweepError(
-                    f"{folder}: not a sweep folder (no {STATE_FILE}); will not "
-                    f"empty it, even with --force"
-                )
-            for name in _OWN_FILES:
-                (folder / name).unlink(missing_ok=True)
-            shutil.rmtree(folder / "figures", ignore_errors=True)
+            try:
+                refuse_foreign(folder, "empty it")
+            except OutputError as exc:
+                raise SweepError(str(exc)) from None
+            cwd = Path.cwd().resolve()
+            if cwd == folder.resolve() or folder.resolve() in cwd.parents:
+                raise SweepError(f"{folder}: holds the current folder, will not empty it")
+            for entry in sorted(folder.iterdir()):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
         else:
             raise SweepError(
                 f"{folder}: folder is not empty (use --resume to go on with the "
                 f"sweep in it, or --force to start over)"
             )
     folder.mkdir(parents=True, exist_ok=True)
+    add_to_manifest(folder, [STATE_FILE, "sweep.toml", "scenario.toml", POINTS_FILE], kind="sweep")
     sw = p.sweep
     if not state_path.is_file():
         _fsync_write(state_path, json.dumps(_state(p), ensure_ascii=False, indent=2) + "\n")
@@ -814,8 +829,8 @@ def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False, force: boo
     _fsync_write(folder / "sweep.toml", head + sw.text)
     _fsync_write(
         folder / "scenario.toml",
-        f"# Base scenario of sweep {sw.name!r}, from {p.base.source}"
-        + (f", with set {list(sw.overrides)}" if sw.overrides else "")
+        f"# Base scenario of sweep {escape(sw.name)!r}, from {escape(p.base.source)}"
+        + (f", with set {escape(list(sw.overrides))}" if sw.overrides else "")
         + "\n\n"
         + p.base.to_toml(),
     )
@@ -827,6 +842,8 @@ def read_points(path: Path, p: Plan, *, repair: bool = False) -> dict[int, list[
     left out (and, with ``repair``, removed from the file)."""
     if not path.is_file():
         return {}
+    if path.is_symlink():
+        raise SweepError(f"{path}: is a symbolic link; not a file this sweep wrote")
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
@@ -836,8 +853,16 @@ def read_points(path: Path, p: Plan, *, repair: bool = False) -> dict[int, list[
                 f.truncate(cut)
     if not data:
         return {}
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
-    if rows[0] != p.header:
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    except UnicodeDecodeError as exc:
+        raise SweepError(
+            f"{path}: not UTF-8 text (byte {exc.start}); not a file this sweep wrote: "
+            f"use a new --out, or --force to start over"
+        ) from None
+    except csv.Error as exc:
+        raise SweepError(f"{path}: not a CSV file this sweep wrote ({exc})") from None
+    if not rows or rows[0] != p.header:
         raise SweepError(
             f"{path}: columns differ from this sweep's; use a new --out, or --force to start over"
         )
@@ -1043,7 +1068,7 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
         folder / "sensitivity.csv",
         _line(cols)
         + "".join(
-            _line([cell(r[c]) if isinstance(r[c], float) else str(r[c]) for c in cols])
+            _line([cell(r[c]) if isinstance(r[c], float) else safe_cell(str(r[c])) for c in cols])
             for r in sens
         ),
     )
@@ -1069,6 +1094,8 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
         )
         + "\n",
     )
+    written = [TABLE_FILE, "sensitivity.csv", "sensitivity.json"]
+    add_to_manifest(folder, written, kind="sweep")
     result.files = [
         folder / POINTS_FILE,
         folder / TABLE_FILE,
@@ -1076,7 +1103,10 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
         folder / "sensitivity.json",
     ]
     if figures:
-        result.files += write_figures(folder / "figures", p, rows, sens, lang)
+        add_to_manifest(folder, ["figures"], kind="sweep")
+        figs = write_figures(folder / "figures", p, rows, sens, lang)
+        add_to_manifest(folder, [f.relative_to(folder).as_posix() for f in figs], kind="sweep")
+        result.files += figs
 
 
 def means_from_rows(p: Plan, rows: Mapping[int, Sequence[str]]) -> np.ndarray:
