@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__, fmt
-from .errors import ClauseSimError
+from .errors import ClauseSimError, escape, escape_lines
 from .scenario import Scenario, load
 from .streams import DEFAULT_SEED
 
@@ -23,7 +24,7 @@ PROG = "clause-sim"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit 2 (usage: --help)
-        self.exit(2, f"{PROG}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{PROG}: error: {escape(message)} (see {self.prog} --help)\n")
 
 
 def _scenario_arg(p: argparse.ArgumentParser) -> None:
@@ -92,7 +93,7 @@ def hours_text(d: dict[str, Any]) -> str:
             + "\n"
         )
 
-    out = [f"{d['scenario']}\n\n", line(head), line(["-" * w for w in widths])]
+    out = [f"{escape(d['scenario'])}\n\n", line(head), line(["-" * w for w in widths])]
     out += [line(r) for r in rows[:-1]]
     out += [line(["-" * w for w in widths]), line(rows[-1])]
     years = len(d["years"])
@@ -104,7 +105,7 @@ def hours_text(d: dict[str, Any]) -> str:
     if len(d["lines"]) > 1:
         out.append("\nPar ligne de travaux :\n")
         for ln in d["lines"]:
-            out.append(f"  {ln['name']}: {n(ln['total_hours'])} h\n")
+            out.append(f"  {escape(ln['name'])}: {n(ln['total_hours'])} h\n")
     return "".join(out)
 
 
@@ -494,21 +495,77 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_stdout() -> None:
+    """Send what is still to be written to stdout nowhere (its reader is gone)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _Escaped:
+    """A text stream whose writes have control characters escaped (newlines kept): names from
+    a scenario file never drive the terminal."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(escape_lines(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``clause-sim`` and ``python -m sim``; returns the exit code."""
+    """Entry point of ``clause-sim`` and ``python -m sim``; returns the exit code.
+
+    Every failure is one line on stderr: ``clause-sim: error: ...`` (exit 2) for bad input or
+    a folder that cannot be written; a closed stdout or a reader gone (``| head``) ends quietly.
+    ``CLAUSE_SIM_DEBUG=1`` shows the traceback of an unexpected error.
+    """
+    for name in ("stdout", "stderr"):  # started with the stream closed (>&-): write nowhere
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     parser = build_parser()
     args = parser.parse_args(argv)
+    stdout = sys.stdout
+    sys.stdout = _Escaped(stdout)  # type: ignore[assignment]
     try:
         return int(args.func(args))
     except ClauseSimError as exc:
-        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        sys.stderr.write(f"{PROG}: error: {escape(exc)}\n")
         return 2
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141  # as a tool killed by SIGPIPE: quietly
     except OSError as exc:  # a folder or file that cannot be written or read where asked
-        where = exc.filename if exc.filename is not None else ""
-        sys.stderr.write(f"{PROG}: error: {where}: {exc.strerror or exc}\n")
+        where = escape(exc.filename) if exc.filename is not None else ""
+        sys.stderr.write(f"{PROG}: error: {where}: {escape(exc.strerror or exc)}\n")
+        return 2
+    except MemoryError:
+        sys.stderr.write(
+            f"{PROG}: error: out of memory; try fewer replications or a smaller scenario\n"
+        )
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return 0
+    except Exception as exc:
+        if os.environ.get("CLAUSE_SIM_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"{PROG}: internal error: {escape(type(exc).__name__)}: {escape(exc)} "
+            f"(CLAUSE_SIM_DEBUG=1 shows where)\n"
+        )
+        return 70
+    finally:
+        sys.stdout = stdout
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_stdout()
+        except (OSError, ValueError):
+            pass

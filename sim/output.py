@@ -78,7 +78,6 @@ KEY_METRICS: tuple[str, ...] = (
 """Metrics that ``summary.json`` must hold at least (all of :data:`TOTAL_METRICS` are there)."""
 
 
-
 class OutputError(ClauseSimError):
     """The results folder cannot be written where asked."""
 
@@ -203,7 +202,7 @@ def summary_text(
     horizon = int(summary["horizon_years"])
     fte_year = summary["fte_realised"]["mean"] / horizon
     res, share = busiest_resource(summary, scenario)
-    lines = [str(summary["scenario"])]
+    lines = [escape(summary["scenario"])]
     where = f" -> {out}" if out is not None else ""
     reps = replications_text(int(summary["replications"]), lang)
     lines.append(
@@ -266,7 +265,7 @@ MANIFEST = ".clause-sim.json"
 ``--force`` replaces or empties a folder only if it holds nothing else."""
 
 _STALE = re.compile(r"^\..+\.(?:tmp|old)-(\d+)-[0-9a-f]{8}$")
-"""Name of a temporary (or set-aside) folder made by :func:`atomic_folder`: ``.NAME.tmp-PID-TOKEN``."""
+"""Name of a temporary (or set-aside) folder of :func:`atomic_folder`: ``.NAME.tmp-PID-TOKEN``."""
 
 _OWN_TEMP = re.compile(r"^\.(.+)\.tmp-\d+$")
 """Name of a temporary file of an atomic file write (``.points.csv.tmp-PID``)."""

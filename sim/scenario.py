@@ -12,7 +12,9 @@ import copy
 import difflib
 import json
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -736,23 +738,125 @@ def default_scenario_path() -> Path:
     return Path(__file__).resolve().parent.parent / "scenarios" / DEFAULT_SCENARIO
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; errors name the file and, for syntax errors, the line."""
-    p = Path(path)
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Largest scenario or sweep file read (bytes): real ones are a few kB."""
+MAX_DEPTH = 24
+"""Deepest nesting of tables, arrays and dotted keys read in a TOML text (real files: 6)."""
+
+_TOML_SPECIAL = re.compile(r"[\[\]{}\"'#=,.\n]")
+
+
+def toml_depth(text: str) -> int:
+    """An upper bound of the nesting depth of a TOML text (arrays, inline tables, headers and
+    dotted keys), found by a scan that never recurses: checked before parsing, so that a
+    hostile file cannot exhaust the stack or memory of the parser."""
+    depth = most = dots = 0
+    in_key = True
+    i, n = 0, len(text)
+    while True:
+        m = _TOML_SPECIAL.search(text, i)
+        if m is None:
+            return most
+        i = m.start()
+        c = text[i]
+        if c in "\"'":
+            close = c * 3 if text.startswith(c * 3, i) else c
+            j = i + len(close)
+            while j < n:
+                ch = text[j]
+                if ch == "\\" and c == '"':
+                    j += 2
+                    continue
+                if text.startswith(close, j) or (ch == "\n" and len(close) == 1):
+                    break
+                j += 1
+            i = j + len(close)
+            continue
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c in "[{":
+            depth += 1
+            in_key = c == "{" or in_key
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        elif c in "\n,":
+            dots, in_key = 0, True
+        elif c == "=":
+            dots, in_key = 0, False
+        elif c == "." and in_key:
+            dots += 1
+        most = max(most, depth + dots)
+        if most > MAX_DEPTH:
+            return most
+        i += 1
+
+
+def read_text(path: str | Path, what: str = "scenario file", limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes; errors name the file.
+
+    Pipes, devices, sockets and folders are refused without being opened for a blocking read.
+    """
+    p = str(path)
     try:
-        text = p.read_bytes().decode("utf-8")
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise ScenarioError(str(path), "", "no such file") from None
+        raise ScenarioError(p, "", "no such file") from None
     except IsADirectoryError:
-        raise ScenarioError(str(path), "", "is a folder, not a scenario file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(str(path), "", "not UTF-8 text") from None
+        raise ScenarioError(p, "", f"is a folder, not a {what}") from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(p, "", getattr(exc, "strerror", None) or str(exc)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ScenarioError(p, "", f"is a folder, not a {what}")
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError(
+                p, "", f"not a regular file (a pipe, device or socket); give a {what}"
+            )
+        if st.st_size > limit:
+            raise ScenarioError(
+                p, "", f"{st.st_size} bytes: larger than the {_size(limit)} a {what} may be"
+            )
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
     except OSError as exc:
-        raise ScenarioError(str(path), "", exc.strerror or str(exc)) from None
+        raise ScenarioError(p, "", exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ScenarioError(p, "", f"larger than the {_size(limit)} a {what} may be")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(p, "", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """Parse TOML text (nesting checked first); errors name the file and, for syntax, the line."""
+    depth = toml_depth(text)
+    if depth > MAX_DEPTH:
+        raise ScenarioError(
+            file, "", f"nested more than {MAX_DEPTH} levels deep (tables, arrays or dotted keys)"
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from None
+        raise ScenarioError(file, "", f"not valid TOML: {exc}") from None
+    except (RecursionError, MemoryError, ValueError) as exc:  # pragma: no cover - depth checked
+        raise ScenarioError(file, "", f"cannot read it as TOML ({type(exc).__name__})") from None
+
+
+def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
+    """Read a TOML file (a regular file, at most :data:`MAX_FILE_BYTES`, nested at most
+    :data:`MAX_DEPTH` deep); errors name the file and, for syntax errors, the line."""
+    return parse_toml(read_text(path, what), str(path))
 
 
 def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
@@ -801,9 +905,15 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], file: str) ->
         if "=" not in item:
             raise ScenarioError("--set", item, "expected KEY=VALUE")
         path, text = (s.strip() for s in item.split("=", 1))
+        if any(c in item for c in "\n\r"):
+            raise ScenarioError(
+                "--set", path, "holds a line break; give one KEY=VALUE a --set, on one line"
+            )
+        if toml_depth(f"v = {text}") > MAX_DEPTH:
+            raise ScenarioError("--set", path, f"value nested more than {MAX_DEPTH} levels deep")
         try:
             value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):
             if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", text):
                 value = text
             else:

@@ -275,7 +275,11 @@ def test_interrupt_leaves_previous_results_untouched(tmp_path, jobs, signum):
     assert word in stderr and "Traceback" not in stderr
     assert stdout == ""
     assert (target / "marker").read_text() == "previous results"
-    assert sorted(p.name for p in target.iterdir()) == [".clause-sim.json", "marker", "summary.json"]
+    assert sorted(p.name for p in target.iterdir()) == [
+        ".clause-sim.json",
+        "marker",
+        "summary.json",
+    ]
     assert not _stray(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
     deadline = time.monotonic() + 10

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, fmt
-from ..errors import ClauseSimError, ScenarioError
+from ..errors import ClauseSimError, ScenarioError, escape
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import Progress, run_replications
 from ..scenario import SIAE_TYPES, Scenario
@@ -104,8 +104,12 @@ def parse_target(text: str) -> Target:
     if op not in (">=", "<="):
         raise ScenarioError("--target", text, f"operator {op!r}: use >= or <=")
     percent = raw.endswith("%")
+    if raw.count("%") > 1 or (percent and raw.index("%") != len(raw) - 1):
+        raise ScenarioError(
+            "--target", key, f"cannot read value {raw!r}: one % at most, at the end"
+        )
     try:
-        value = float(raw.rstrip("%").strip())
+        value = float(raw[:-1].strip() if percent else raw)
     except ValueError:
         raise ScenarioError("--target", key, f"cannot read value {raw!r} as a number") from None
     if not math.isfinite(value):
@@ -537,7 +541,7 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
     tv = _value(t.value, munit, lang)
     if fr:
         head = [
-            f"{result.scenario}",
+            escape(result.scenario),
             f"Dimensionnement : {r.label('fr')} ({r.key}), cible {t.metric} {t.op} {tv} "
             f"dans au moins {pct(result.confidence)} des réplications.",
             f"{result.replications} réplications par niveau, graine {result.seed} (nombres "
@@ -549,7 +553,7 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
         cols = (f"Niveau ({runit})", "Cible atteinte", "Moyenne", "p05 – p95", "")
     else:
         head = [
-            f"{result.scenario}",
+            escape(result.scenario),
             f"Sizing: {r.label('en')} ({r.key}), target {t.metric} {t.op} {tv} "
             f"in at least {pct(result.confidence)} of replications.",
             f"{result.replications} replications per level, seed {result.seed} (common "
@@ -749,10 +753,26 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     return fig
 
 
+SIZING_FILES = ("sizing.json", "sizing.csv", "sizing.png", "sizing.svg")
+
+
 def _writable_folder(out: Path) -> None:
-    """Create ``out`` if needed and check that files can be written in it."""
-    if out.exists() and not out.is_dir():
-        raise SizingError(f"{out}: exists and is not a folder")
+    """Create ``out`` if needed and check that files can be written in it: not a symbolic
+    link (the one ``--out`` policy), and none of :data:`SIZING_FILES` there unless clause-sim
+    wrote it (its manifest)."""
+    from ..output import OutputError, check_out, read_manifest
+
+    try:
+        check_out(out)
+    except OutputError as exc:
+        raise SizingError(str(exc)) from None
+    listed = (read_manifest(out) or set()) if out.is_dir() else set()
+    for name in SIZING_FILES:
+        present = (out / name).exists() or (out / name).is_symlink()
+        if present and name not in listed:
+            raise SizingError(
+                f"{out}: holds {name}, which clause-sim did not write; will not overwrite it"
+            )
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".sizing-probe-{os.getpid()}"
@@ -776,7 +796,10 @@ def write_sizing(folder: str | Path, result: SizingResult, lang: str = "fr") -> 
     out = final / f".sizing-tmp-{os.getpid()}"
     out.mkdir()
     try:
+        from ..output import add_to_manifest
+
         files = _write_sizing_files(out, result, lang)
+        add_to_manifest(final, [f.name for f in files])
         for f in files:
             os.replace(f, final / f.name)
     finally:

@@ -77,7 +77,7 @@ from ..errors import ClauseSimError, ScenarioError, escape
 from ..output import OutputError, add_to_manifest, check_out, refuse_foreign, safe_cell
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import default_jobs, run_batch
-from ..scenario import Scenario, load, read_toml, toml_value
+from ..scenario import Scenario, load, parse_toml, read_text, toml_value
 from ..streams import DEFAULT_SEED
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -311,7 +311,8 @@ def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file; errors name the file, the key and what is wrong."""
     p = Path(path)
     file = str(path)
-    data = read_toml(p)
+    text = read_text(p, "sweep file")
+    data = parse_toml(text, file)
     for k in data:
         if k != "sweep":
             raise ScenarioError(
@@ -417,7 +418,7 @@ def load_sweep(path: str | Path) -> Sweep:
         batch=min(batch, replications),
         outputs=tuple(outputs),
         parameters=parameters,
-        text=p.read_text(encoding="utf-8"),
+        text=text,
     )
 
 
@@ -1472,10 +1473,11 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
     rate = result.throughput
     lines = [
         (
-            f"Balayage « {sw.name} » : plan {sw.design}, {result.points} points × "
+            f"Balayage « {escape(sw.name)} » : plan {sw.design}, {result.points} points × "
             f"{sw.replications} réplications (graine {sw.seed}, nombres aléatoires communs)."
             if fr
-            else f"Sweep \u201c{sw.name}\u201d: {sw.design} design, {result.points} points x "
+            else f"Sweep \u201c{escape(sw.name)}\u201d: {sw.design} design, "
+            f"{result.points} points x "
             f"{sw.replications} replications (seed {sw.seed}, common random numbers)."
         ),
         (
