@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, fmt
+from . import __version__, fmt, limits
 from .errors import ClauseSimError, escape, escape_lines
 from .scenario import Scenario, load
 from .streams import DEFAULT_SEED
@@ -121,8 +121,14 @@ def _default_stem(path: str | None) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from . import output
+    from .analysis.bottleneck import CONSTRAINTS
 
     scenario = _load(args)
+    n = limits.check_replications(args.replications)
+    m = min(limits.check_replications(args.bottleneck_replications, "--bottleneck-replications"), n)
+    limits.check_work(
+        limits.units_per_replication(scenario), n + m * len(CONSTRAINTS), args.max_work
+    )
     out = Path(args.out) if args.out else Path("results") / _default_stem(args.scenario)
     output.check_target(out, args.force)  # before spending minutes on replications
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -157,6 +163,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise ClauseSimError("compare needs at least two scenario files")
     scenarios = [load(p, args.overrides) for p in args.scenarios]
+    n = limits.check_replications(args.replications)
+    limits.check_work(
+        max(limits.units_per_replication(s) for s in scenarios),
+        n * len(scenarios),
+        args.max_work,
+        "this comparison",
+    )
     labels = compare.labels_for(args.scenarios)
     out = Path(args.out) if args.out else compare.default_out(args.scenarios)
     output.check_target(out, args.force)
@@ -247,6 +260,18 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         help="replace an existing results folder (only at the very end of the run)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _max_work_arg(p)
+
+
+def _max_work_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-work",
+        type=limits.max_work_arg,
+        default=None,
+        metavar="U",
+        help=f"refuse to start above U work units (people and missions x replications; "
+        f"default {limits.MAX_WORK:g}, about an hour and a half on one core)",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="language of the text and figure (default: fr)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no line per level evaluated")
+    _max_work_arg(p)
     p.set_defaults(func=cmd_size)
 
     p = sub.add_parser(
@@ -490,6 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _max_work_arg(p)
     p.set_defaults(func=cmd_sweep)
 
     return parser

@@ -40,8 +40,6 @@ OUTCOMES = ("durable", "transition", "training", "other", "dropped_out")
 POSITIVE_OUTCOMES = OUTCOMES[:3]
 DISTRIBUTIONS = ("exponential", "lognormal", "triangular", "fixed", "uniform", "empirical")
 DEFAULT_SCENARIO = "erbm-fiche-2023.toml"
-MAX_HORIZON_YEARS = 1000
-"""Longest horizon accepted (larger values are typos, and arrays of that length exhaust memory)."""
 
 # --------------------------------------------------------------------------------------------
 # Records
@@ -294,6 +292,7 @@ def number(
             raise where.fail(f"must not be negative, got {value!r}")
         return value
 
+    check.numeric = not rate  # type: ignore[attr-defined]  # needs a domain bound (BOUNDS)
     return check
 
 
@@ -319,6 +318,7 @@ def list_of(item: Check, *, min_len: int = 1) -> Check:
             raise where.fail(f"expected at least {min_len} item(s)")
         return [item(v, where.sub(i)) for i, v in enumerate(value)]
 
+    check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
     return check
 
 
@@ -329,6 +329,7 @@ def scalar_or_list(item: Check) -> Check:
     def check(value: Any, where: _Where) -> Any:
         return as_list(value, where) if isinstance(value, list) else item(value, where)
 
+    check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
     return check
 
 
@@ -362,6 +363,7 @@ def by_name(
             raise where.fail(f"shares must sum to at most 1, they sum to {total:g}")
         return out
 
+    check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
     return check
 
 
@@ -445,6 +447,7 @@ def dist(*, allow_none: bool = False, positive: bool = False) -> Check:
                 out["weights"] = w
         return out
 
+    check.numeric = True  # type: ignore[attr-defined]
     return check
 
 
@@ -483,7 +486,141 @@ def _check(check: Check | Table | TableArray, value: Any, where: _Where) -> Any:
         if len(value) < check.min_items:
             raise where.fail(f"expected at least {check.min_items} line(s)")
         return [_check_table(check.table, v, where.sub(i)) for i, v in enumerate(value)]
-    return check(value, where)
+    out = check(value, where)
+    bound = BOUNDS.get(_INDEX.sub("[]", where.key))
+    if bound is not None:
+        bound.apply(out, where)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Domain bounds: every numeric key of the schema has one (tests check it), with its reason.
+
+
+_INDEX = re.compile(r"\[\d+\]")
+_LOCATION = ("mean", "low", "mode", "high", "value", "values")
+"""Parameters of a distribution that the low bound applies to (not ``sd``, not ``weights``)."""
+MAX_WEIGHT = 1e6
+"""Largest weight of an empirical distribution (weights are relative: 1e6 is plenty)."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The domain of a numeric key: ``low <= value <= high`` (None: no such side), in ``unit``,
+    with ``why`` telling the user where the limits come from. It applies to a number, to each
+    item of a list or table of numbers, and to a distribution's parameters."""
+
+    low: float | None
+    high: float
+    unit: str
+    why: str
+    why_low: str | None = None
+    """Reason of the low bound when it differs from ``why`` (empty: none given)."""
+
+    def _fail(self, where: _Where, value: Any) -> ScenarioError:
+        if value > self.high:
+            side, limit, why = "at most", self.high, self.why
+        else:
+            side, limit = "at least", self.low
+            why = self.why if self.why_low is None else self.why_low
+        unit = f" {self.unit}" if self.unit else ""
+        reason = f" ({why})" if why else ""
+        return where.fail(f"must be {side} {limit:,g}{unit}{reason}, got {value!r}")
+
+    def apply(self, value: Any, where: _Where, low: bool = True) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, int | float):
+            if value > self.high or (low and self.low is not None and value < self.low):
+                raise self._fail(where, value)
+        elif isinstance(value, list | tuple):
+            for i, v in enumerate(value):
+                self.apply(v, where.sub(i), low)
+        elif isinstance(value, Mapping):
+            is_dist = "dist" in value
+            for k, v in value.items():
+                if k == "dist":
+                    continue
+                if is_dist and k == "weights":
+                    for i, w in enumerate(v):
+                        if w > MAX_WEIGHT:
+                            raise (
+                                where.sub(k)
+                                .sub(i)
+                                .fail(
+                                    f"must be at most {MAX_WEIGHT:g} (weights are relative), "
+                                    f"got {w!r}"
+                                )
+                            )
+                    continue
+                self.apply(v, where.sub(k), low and (not is_dist or k in _LOCATION))
+
+
+YEAR_DAYS = 36_525
+_PEOPLE = 100_000
+_NATIONAL_EUR = 1e11
+_NATIONAL_DWELLINGS = 1_000_000
+_DAYS = Bound(None, YEAR_DAYS, "days", "a hundred years at most")
+_HOURLY = Bound(5.0, 500.0, "EUR an hour", "an hourly labour cost: a few EUR to a few hundred")
+_H_PER_EUR = Bound(None, 0.2, "h/EUR", "one hour per 5 EUR of works at most")
+_H_PER_DWELLING = Bound(None, 5_000.0, "h", "about three full-time years a dwelling at most")
+_EUR = Bound(None, _NATIONAL_EUR, "EUR", "100 billion EUR, above any national programme")
+_DWELLINGS = Bound(
+    None, _NATIONAL_DWELLINGS, "dwellings", "a million, above any national programme"
+)
+_PLACES = Bound(None, _PEOPLE, "places", "a national-programme ceiling")
+
+BOUNDS: dict[str, Bound] = {
+    "scenario.start_year": Bound(1950, 2150, "", "a calendar year"),
+    "scenario.horizon_years": Bound(1, 100, "years", "a century of works at most", ""),
+    "clause.hourly_cost_eur": _HOURLY,
+    "clause.fte_hours": Bound(
+        1_000, 2_500, "h", "hours of a full-time year: 1,607 legal, 1,820 paid in France"
+    ),
+    "clause.hours_per_eur": _H_PER_EUR,
+    "clause.hours_per_dwelling": _H_PER_DWELLING,
+    "works[].dwellings": _DWELLINGS,
+    "works[].cost_per_dwelling_eur": Bound(
+        None, 2_000_000, "EUR", "renovating a dwelling costs tens of thousands of EUR"
+    ),
+    "works[].amount_eur": _EUR,
+    "works[].yearly_dwellings": _DWELLINGS,
+    "works[].yearly_amount_eur": _EUR,
+    "works[].hourly_cost_eur": _HOURLY,
+    "works[].hours_per_eur": _H_PER_EUR,
+    "works[].hours_per_dwelling": _H_PER_DWELLING,
+    "flow.run_out_years": Bound(0, 50, "years", "horizon plus run-out is a century at most"),
+    "flow.referrals.per_year": Bound(
+        None, _PEOPLE, "people a year", "a national-programme ceiling of referrals"
+    ),
+    "flow.operations.dwellings_per_operation": _DWELLINGS,
+    "flow.operations.amount_per_operation_eur": _EUR,
+    "flow.operations.duration_days": _DAYS,
+    "flow.missions.hours": Bound(None, 20_000, "h", "about ten full-time years"),
+    "flow.missions.min_hours": Bound(1, 2_000, "h", "from an hour to a full-time year"),
+    "flow.missions.weekly_hours": Bound(1, 60, "h a week", "the legal maximum is 48 h a week"),
+    "flow.siae.posts": Bound(None, _PEOPLE, "posts", "a national-programme ceiling"),
+    "flow.facilitators.fte": Bound(None, 10_000, "FTE", "a national-programme ceiling"),
+    "flow.facilitators.caseload_per_fte": Bound(
+        1, 1_000, "people", "people followed by one full-time facilitator"
+    ),
+    "flow.facilitators.patience_days": _DAYS,
+    "flow.facilitators.max_parcours_days": _DAYS,
+    "flow.placement.patience_days": _DAYS,
+    "flow.preparation.duration_days": _DAYS,
+    "flow.preparation.places_per_year": _PLACES,
+    "flow.barriers.mobility.delay_days": _DAYS,
+    "flow.barriers.mobility.places": _PLACES,
+    "flow.barriers.childcare.delay_days": _DAYS,
+    "flow.barriers.childcare.places": _PLACES,
+    "flow.outcomes.hours_uplift_per_1000h": Bound(
+        None, 1.0, "per 1,000 h", "a share of people, per 1,000 hours worked"
+    ),
+}
+"""Domain bound of every numeric key, by dotted path (list items as ``[]``). A new numeric key
+declares its bound here; ``tests/test_bounds.py`` fails for a key without one."""
+MAX_YEARS = 100
+"""Longest span simulated: ``horizon_years + flow.run_out_years``."""
 
 
 # Defaults below are documented, with their sources, in scenarios/erbm-fiche-2023.toml.
@@ -980,13 +1117,27 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     d = _check_table(SCHEMA, dict(raw), root)
     sc = d["scenario"]
     horizon = sc["horizon_years"]
-    if horizon < 1:
-        raise root.sub("scenario").sub("horizon_years").fail(f"must be at least 1, got {horizon}")
-    if horizon > MAX_HORIZON_YEARS:
+    run_out = d["flow"]["run_out_years"]
+    if horizon + run_out > MAX_YEARS:
         raise (
-            root.sub("scenario")
-            .sub("horizon_years")
-            .fail(f"must be at most {MAX_HORIZON_YEARS}, got {horizon}")
+            root.sub("flow")
+            .sub("run_out_years")
+            .fail(
+                f"horizon_years + run_out_years must be at most {MAX_YEARS} years, "
+                f"got {horizon} + {run_out}"
+            )
+        )
+    mis = d["flow"]["missions"]
+    mean_hours = _dist(mis["hours"]).mean
+    if mean_hours < mis["min_hours"]:
+        raise (
+            root.sub("flow")
+            .sub("missions")
+            .sub("hours")
+            .fail(
+                f"mean of {mean_hours:g} h is below min_hours ({mis['min_hours']:g} h); "
+                f"missions are at least min_hours long"
+            )
         )
     clause = Clause(**d["clause"])
     works = tuple(

@@ -81,6 +81,10 @@ class Target:
 _TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|=>|=<|>|<|==|=)\s*(\S.*?)\s*$")
 
 
+MAX_STEPS = 1_000_000
+"""Most grid steps between the lowest and highest level searched."""
+
+
 def parse_target(text: str) -> Target:
     """Read ``KEY>=VALUE`` or ``KEY<=VALUE`` (a trailing ``%`` divides by 100).
 
@@ -448,7 +452,13 @@ def size(
         max_level = max(4.0 * current, min_level + 20.0 * step)
     if max_level < min_level:
         raise SizingError(f"--max-level: {max_level:g} is below the minimum level {min_level:g}")
-    top = math.floor((max_level - min_level) / step + 1e-9)
+    steps = (max_level - min_level) / step
+    if not math.isfinite(max_level) or not steps <= MAX_STEPS:
+        raise SizingError(
+            f"--max-level: {max_level:g} is more than {MAX_STEPS:,} steps of {step:g} above "
+            f"{min_level:g}; use a larger --step or a lower --max-level"
+        )
+    top = math.floor(steps + 1e-9)
     if evaluate is None:
         evaluate = simulator(
             scenario,
@@ -852,6 +862,35 @@ def command(args: Any, scenario: Scenario) -> int:
         value = getattr(args, name, None)
         if value is not None and not math.isfinite(value):
             raise SizingError(f"--{name.replace('_', '-')}: must be a finite number, got {value}")
+    from .. import limits
+
+    limits.check_replications(args.replications)
+    res = parse_resource(args.resource)
+    parse_target(args.target)
+    top_level = args.max_level
+    if top_level is None:
+        step = res.step if args.step is None or not args.step > 0 else args.step
+        top_level = max(4.0 * res.current(scenario), args.min_level + 20.0 * step)
+    try:  # the highest level must make a valid scenario: checked now, not mid-search
+        highest = scenario.with_overrides([res.override(top_level)])
+    except ScenarioError as exc:
+        raise SizingError(f"--max-level: {format_level(top_level)}: {exc.message}") from None
+    step = res.step if args.step is None else args.step
+    if not (step > 0 and math.isfinite(step)):
+        raise SizingError(f"--step: must be positive, got {step:g}")
+    span = (top_level - args.min_level) / step
+    if not span <= MAX_STEPS:
+        raise SizingError(
+            f"--step: {step:g} makes more than {MAX_STEPS:,} steps up to "
+            f"{format_level(top_level)}; use a larger --step or a lower --max-level"
+        )
+    levels = 2 * math.log2(min(float(MAX_STEPS), max(2.0, span)) + 2) + 3
+    limits.check_work(
+        max(limits.units_per_replication(scenario), limits.units_per_replication(highest)),
+        args.replications * levels,
+        args.max_work,
+        "this search",
+    )
     if args.out:
         _writable_folder(Path(args.out))  # fail now, not after the search
 
