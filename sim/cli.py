@@ -514,6 +514,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="fr",
         help="language of the summary and figures (default: fr)",
     )
+    p.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --scheduler: stop (resumable) when the cluster has had no worker for S "
+        "seconds (default: 120)",
+    )
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _max_work_arg(p)

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import contextlib
 import csv
 import difflib
 import hashlib
@@ -61,6 +62,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import time
 import warnings
@@ -74,6 +76,7 @@ import numpy as np
 
 from .. import __version__, fmt
 from ..errors import ClauseSimError, ScenarioError, escape
+from ..limits import MAX_REPLICATIONS
 from ..output import OutputError, add_to_manifest, check_out, refuse_foreign, safe_cell
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import default_jobs, run_batch
@@ -282,9 +285,10 @@ def _parameter(key: str, spec: Any, file: str) -> Parameter:
             raise fail(f"must be positive, got {step!r}", "step")
         if high < low:
             raise fail(f"needs low <= high, got low = {low}, high = {high}")
-        n = math.floor((high - low) / step + 1e-9) + 1
-        if n > MAX_POINTS:
-            raise fail(f"{n} values: too many (step too small?)")
+        span = (high - low) / step
+        if not span < MAX_POINTS:
+            raise fail(f"more than {MAX_POINTS:,} values: too many (step too small?)")
+        n = math.floor(span + 1e-9) + 1
         whole = integer or all(isinstance(v, int) for v in (low, step))
         vals = [low + k * step for k in range(n)]
         values = tuple(round(v) if whole else round(float(v), 12) for v in vals)
@@ -353,8 +357,20 @@ def load_sweep(path: str | Path) -> Sweep:
             file, "sweep.seed", f"expected a non-negative whole number, got {seed!r}"
         )
     replications = _int(raw, "replications", 20, file)
+    if replications > MAX_REPLICATIONS:
+        raise ScenarioError(
+            file,
+            "sweep.replications",
+            f"at most {MAX_REPLICATIONS:,} a point, got {replications:,}",
+        )
     samples = _int(raw, "samples", 16, file, minimum=2)
     levels = _int(raw, "levels", 4, file, minimum=2)
+    if levels > 1000:
+        raise ScenarioError(file, "sweep.levels", f"at most 1,000 levels, got {levels:,}")
+    if seed >= 2**64:
+        raise ScenarioError(
+            file, "sweep.seed", f"must be below 2**64, got a {len(str(seed))}-digit number"
+        )
     batch = _int(raw, "batch", -(-replications // -(-replications // 10)), file)
     outputs = raw.get("outputs", list(DEFAULT_OUTPUTS))
     if not isinstance(outputs, list) or not outputs:
@@ -385,6 +401,17 @@ def load_sweep(path: str | Path) -> Sweep:
     if design == "sobol" and samples & (samples - 1):
         raise ScenarioError(
             file, "sweep.samples", f"sobol needs a power of 2 (e.g. 16, 32, 64), got {samples}"
+        )
+    d = len(parameters)
+    n_points = {"lhs": samples, "sobol": samples * (d + 2), "morris": samples * (d + 1)}.get(
+        design, 0
+    )
+    if n_points > MAX_POINTS:  # checked before any design is drawn
+        raise ScenarioError(
+            file,
+            "sweep.samples",
+            f"{samples:,} samples make {n_points:,} points with {d} parameter(s): too many "
+            f"(at most {MAX_POINTS:,})",
         )
     if design in ("sobol", "morris"):
         try:
@@ -664,11 +691,62 @@ class LocalPool(Executor):
             self._pool.shutdown()
 
 
+WORKER_TIMEOUT = 120.0
+"""Seconds a Dask cluster may have no worker before the sweep stops (``--worker-timeout``)."""
+_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
+
+
+def check_scheduler(address: str) -> str:
+    """Check ``--scheduler`` before anything is started: ``tcp://HOST:PORT`` (or ``HOST:PORT``)
+    or a scheduler file (JSON with an ``address``). Returns it; a one-line error otherwise."""
+    from urllib.parse import urlsplit
+
+    shown = escape(address)
+    if "://" in address:
+        try:
+            parts = urlsplit(address)
+            port = parts.port
+        except ValueError:
+            port = None
+            parts = None
+        if parts is None or parts.scheme not in _SCHEMES or not parts.hostname or port is None:
+            raise SweepError(f"--scheduler {shown}: expected tcp://HOST:PORT or a scheduler file")
+        return address
+    if os.path.lexists(address):
+        try:
+            data = json.loads(read_text(address, "scheduler file", 1024 * 1024))
+        except ScenarioError as exc:
+            raise SweepError(f"--scheduler {escape(exc)}") from None
+        except (ValueError, RecursionError):
+            raise SweepError(
+                f"--scheduler {shown}: not a Dask scheduler file (JSON with an address)"
+            ) from None
+        inner = data.get("address") if isinstance(data, dict) else None
+        if not isinstance(inner, str) or "://" not in inner:
+            raise SweepError(
+                f"--scheduler {shown}: not a Dask scheduler file (no tcp:// address in it)"
+            )
+        check_scheduler(inner)
+        return address
+    if re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", address):
+        return address
+    raise SweepError(f"--scheduler {shown}: expected tcp://HOST:PORT or a scheduler file")
+
+
 class DaskCluster(Executor):
     """An existing ``dask.distributed`` cluster, by address (``tcp://HOST:PORT``) or scheduler
-    file (a JSON file written by ``dask scheduler --scheduler-file``)."""
+    file (a JSON file written by ``dask scheduler --scheduler-file``).
 
-    def __init__(self, address: str, timeout: float = 20.0) -> None:
+    A lost scheduler, or no worker at all for ``worker_timeout`` seconds, stops the sweep with
+    one line (finished points stay in points.csv for ``--resume``)."""
+
+    poll = 2.0
+    """Seconds between checks of the cluster while waiting for tasks."""
+
+    def __init__(
+        self, address: str, timeout: float = 20.0, worker_timeout: float | None = None
+    ) -> None:
+        check_scheduler(address)
         try:
             import distributed
         except ImportError:
@@ -683,46 +761,96 @@ class DaskCluster(Executor):
             cf.CancelledError,
             asyncio.CancelledError,
         )
+        self.worker_timeout = WORKER_TIMEOUT if worker_timeout is None else worker_timeout
+        self._no_workers_since: float | None = None
+        self.address = address
         kwargs: dict[str, Any] = {"timeout": f"{timeout}s", "set_as_default": False}
         try:
             if Path(address).is_file():
                 self.client = distributed.Client(scheduler_file=address, **kwargs)
             else:
                 self.client = distributed.Client(address, **kwargs)
-        except (OSError, TimeoutError, ValueError) as exc:
+            threads = sum(self.client.nthreads().values())
+            address = self.client.scheduler.address
+        except Exception as exc:
             raise SweepError(
-                f"--scheduler {address}: cannot reach the Dask scheduler "
-                f"({type(exc).__name__}: {exc})"
+                f"--scheduler {escape(address)}: cannot reach the Dask scheduler "
+                f"({type(exc).__name__}: {escape(exc)})"
             ) from None
-        threads = sum(self.client.nthreads().values())
+        self.address = address
         self.workers = max(1, threads)
         self.window = max(4, 2 * threads)
-        address = self.client.scheduler.address
         self.label = f"Dask cluster at {address} ({threads} thread(s))"
         self.label_fr = f"grappe Dask {address} ({threads} fil(s) d'exécution)"
 
+    def _scheduler_lost(self, exc: BaseException | None = None) -> SweepError:
+        why = f" ({type(exc).__name__})" if exc is not None else ""
+        return SweepError(
+            f"lost the Dask scheduler at {escape(self.address)}{why}; finished points are in "
+            f"{POINTS_FILE}: rerun with --resume once the cluster is back"
+        )
+
+    def _check_cluster(self) -> None:
+        """Raise if the scheduler is gone, or if no worker has been there for too long."""
+        if self.client.status not in ("running", "connecting", "newly-created"):
+            raise self._scheduler_lost()
+        try:
+            workers = len(self.client.nthreads())
+        except Exception as exc:
+            raise self._scheduler_lost(exc) from None
+        now = time.monotonic()
+        if workers:
+            self._no_workers_since = None
+        elif self._no_workers_since is None:
+            self._no_workers_since = now
+        elif now - self._no_workers_since > self.worker_timeout:
+            raise SweepError(
+                f"no Dask worker at {escape(self.address)} for {self.worker_timeout:g} s; "
+                f"finished points are in {POINTS_FILE}: start workers, then rerun with --resume"
+            )
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
+        try:
+            return self.client.submit(fn, *args, pure=False)
+        except Exception as exc:
+            raise self._scheduler_lost(exc) from None
 
     def wait(self, futures: Sequence[Any]) -> list[Any]:
-        with self.client.as_current():
-            done, _ = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
-        return list(done)
+        while True:
+            try:
+                with self.client.as_current():
+                    done, _ = self._distributed.wait(
+                        list(futures), timeout=self.poll, return_when="FIRST_COMPLETED"
+                    )
+            except TimeoutError:
+                self._check_cluster()
+                continue
+            except Exception as exc:
+                raise self._scheduler_lost(exc) from None
+            if done:
+                return list(done)
+            self._check_cluster()
 
     def result(self, future: Any) -> Any:
         try:
             return future.result()
         except self._lost as exc:
-            raise _Lost(f"{type(exc).__name__}: {exc}") from None
+            self._check_cluster()
+            raise _Lost(f"{type(exc).__name__}: {escape(exc)}") from None
+        except (OSError, TimeoutError) as exc:
+            raise self._scheduler_lost(exc) from None
 
     def close(self, error: bool = False) -> None:
-        self.client.close()
+        with contextlib.suppress(Exception):
+            self.client.close(timeout=5)
 
 
-def executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:
+def executor(
+    jobs: int | None = None, scheduler: str | None = None, worker_timeout: float | None = None
+) -> Executor:
     """The executor for ``--scheduler`` (Dask) or ``--jobs`` (1: this process; more: a pool)."""
     if scheduler:
-        return DaskCluster(scheduler)
+        return DaskCluster(scheduler, worker_timeout=worker_timeout)
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     return InProcess() if jobs == 1 else LocalPool(jobs)
 
@@ -984,6 +1112,7 @@ def run_sweep(
     progress: Callable[[int, int], None] | None = None,
     lang: str = "fr",
     figures: bool = True,
+    worker_timeout: float | None = None,
 ) -> SweepResult:
     """Run a sweep into folder ``out`` (see the module docstring for its files).
 
@@ -996,11 +1125,19 @@ def run_sweep(
     scheduler : address or scheduler file of a Dask cluster (then ``jobs`` is ignored)
     progress : ``progress(points_done, points_total)`` after each point
     figures : write the figures (PNG and SVG)
+    worker_timeout : seconds a Dask cluster may have no worker before the sweep stops
     """
     p = sweep if isinstance(sweep, Plan) else plan(sweep)
-    folder = prepare_folder(out, p, resume=resume, force=force)
-    points_path = folder / POINTS_FILE
-    done = read_points(points_path, p, repair=True)
+    # a cluster is reached before any folder is made: a bad --scheduler leaves nothing behind
+    cluster = executor(None, scheduler, worker_timeout) if scheduler else None
+    try:
+        folder = prepare_folder(out, p, resume=resume, force=force)
+        points_path = folder / POINTS_FILE
+        done = read_points(points_path, p, repair=True)
+    except BaseException:
+        if cluster is not None:
+            cluster.close(error=True)
+        raise
     todo = [pt.id for pt in p.points if pt.id not in done]
     total = len(p.points)
     if progress:
@@ -1009,8 +1146,10 @@ def run_sweep(
     seconds = 0.0
     retries = 0
     label, label_fr = "nothing to run", "rien à calculer"
+    if not todo and cluster is not None:
+        cluster.close()
     if todo:
-        ex = executor(jobs, scheduler)
+        ex = cluster if cluster is not None else executor(jobs)
         label, label_fr = ex.label, ex.label_fr
         new = not points_path.is_file() or points_path.stat().st_size == 0
         start = time.perf_counter()
@@ -1573,10 +1712,20 @@ def command(args: Any) -> int:
     """``clause-sim sweep``: run (or resume) a sweep file and print what it did."""
     import sys
 
-    from .. import output
+    from .. import limits, output
 
     out = Path(args.out) if args.out else default_out(args.sweep)
+    if args.scheduler:
+        check_scheduler(args.scheduler)
     p = plan(args.sweep)
+    step = max(1, len(p.points) // 50)  # the sizes of at most ~50 points, and the base's
+    units = max(limits.units_per_replication(pt.scenario) for pt in p.points[::step])
+    limits.check_work(
+        max(units, limits.units_per_replication(p.base)),
+        len(p.points) * p.sweep.replications,
+        getattr(args, "max_work", None),
+        "this sweep",
+    )
     bar = output.ProgressBar("points", enabled=False if args.quiet else None)
     try:
         with output.sigterm_raises():
@@ -1590,6 +1739,7 @@ def command(args: Any) -> int:
                 progress=bar,
                 lang=args.lang,
                 figures=not args.no_figures,
+                worker_timeout=getattr(args, "worker_timeout", None),
             )
     except output.Terminated:
         bar.close()
