@@ -79,7 +79,7 @@ from ..errors import ClauseSimError, ScenarioError, escape
 from ..limits import MAX_REPLICATIONS
 from ..output import OutputError, add_to_manifest, check_out, refuse_foreign, safe_cell
 from ..results import METRICS, TOTAL_METRICS, describe
-from ..runner import default_jobs, run_batch
+from ..runner import default_jobs, die_with_parent, run_batch
 from ..scenario import Scenario, load, parse_toml, read_text, toml_value
 from ..streams import DEFAULT_SEED
 
@@ -662,7 +662,12 @@ class LocalPool(Executor):
         self._pool = self._new()
 
     def _new(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self._ctx,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
