@@ -17,7 +17,7 @@ def test_criteria_shares_and_several_memberships():
     sc = load(None, ["flow.referrals.criteria={deld=0.5, th=0.1, over_50=0.2, qpv=1.0}"])
     n = 40_000
     rep = replication_seed(3, 0)
-    main, member = publics(sc, n, lambda name: stream(rep, name))
+    _main, member = publics(sc, n, lambda name: stream(rep, name))
     col = {g: member[:, k] for k, g in enumerate(PUBLIC_GROUPS)}
     assert col["qpv"].all()  # share 1: everyone
     assert col["deld"].mean() == pytest.approx(0.5, abs=0.01)
