@@ -630,6 +630,14 @@ BOUNDS: dict[str, Bound] = {
     "flow.missions.min_hours": Bound(1, 2_000, "h", "from an hour to a full-time year"),
     "flow.missions.weekly_hours": Bound(1, 60, "h a week", "the legal maximum is 48 h a week"),
     "flow.siae.posts": Bound(None, _PEOPLE, "posts", "a national-programme ceiling"),
+    "flow.siae.fallback_after_days": _DAYS,
+    "flow.siae.post_hours_per_week": Bound(
+        1, 60, "h a week", "the legal maximum is 48 h a week", "an hour a week at least"
+    ),
+    "flow.missions.weekly_hours_by_route": Bound(
+        1, 60, "h a week", "the legal maximum is 48 h a week"
+    ),
+    "flow.outcomes.route_factor": Bound(None, 10, "", "a factor on the chances of a positive exit"),
     "flow.facilitators.fte": Bound(None, 10_000, "FTE", "a national-programme ceiling"),
     "flow.facilitators.caseload_per_fte": Bound(
         1, 1_000, "people", "people followed by one full-time facilitator"

@@ -51,7 +51,10 @@ def _too_big(path: str) -> tuple[str, str]:
     if isinstance(default, dict) and "dist" in default:
         return target, f'{{dist = "fixed", value = {x_text}}}'
     if isinstance(default, dict):  # a table of named values: set one entry
-        return f"{target}.{next(iter(default))}", x_text
+        first, value = next(iter(default.items()))
+        if isinstance(value, dict):  # a table of distributions
+            return f"{target}.{first}", f'{{dist = "fixed", value = {x_text}}}'
+        return f"{target}.{first}", x_text
     if path.rsplit(".", 1)[-1].startswith("yearly_"):  # a list of years
         return target, f"[{x_text}]"
     return target, x_text
