@@ -652,7 +652,7 @@ BOUNDS: dict[str, Bound] = {
     "flow.barriers.childcare.delay_days": _DAYS,
     "flow.barriers.childcare.places": _PLACES,
     "flow.outcomes.hours_uplift_per_1000h": Bound(
-        None, 1.0, "per 1,000 h", "a share of people, per 1,000 hours worked"
+        None, 10.0, "per 1,000 h", "a relative rise of the exit rates per 1,000 hours worked"
     ),
 }
 """Domain bound of every numeric key, by dotted path (list items as ``[]``). A new numeric key
