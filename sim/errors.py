@@ -14,12 +14,12 @@ def _escaped(m: re.Match[str]) -> str:
     c = m.group()
     if c in _NAMED:
         return _NAMED[c]
-    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+    return f"\\x{ord(c):02x}" if ord(c) < 0x20 else f"\\u{ord(c):04x}"  # JSON-safe too
 
 
 def escape(text: object) -> str:
     """``text`` safe to echo on one terminal line: control characters written as escapes
-    (``\\n``, ``\\x1b``, ``\\u202e``), everything else as is."""
+    (``\\n``, ``\\x1b``, ``\\u007f``, ``\\u202e``), everything else as is."""
     return _CONTROL.sub(_escaped, str(text))
 
 

@@ -72,7 +72,7 @@ def test_sweep_tables_neutralise_string_parameter_values(tmp_path):
 
 
 def test_escape():
-    assert escape("a\nb\x1b[31m\u202e\t\x7f") == "a\\nb\\x1b[31m\\u202e\\t\\x7f"
+    assert escape("a\nb\x1b[31m\u202e\t\x7f") == "a\\nb\\x1b[31m\\u202e\\t\\u007f"
     assert escape("plain é ü 1 %") == "plain é ü 1 %"
 
 
@@ -246,3 +246,12 @@ def test_work_estimate_refuses_and_max_work_raises_it(tmp_path, capsys):
 
     with pytest.raises(limits.WorkError, match="work units"):
         limits.check_work(limits.units_per_replication(sc), 200)
+
+
+def test_json_output_stays_valid_json_with_hostile_names(capsys):
+    import json
+
+    name = "a\x7fb\u2028c\u202ed\x1b[0m"
+    code, out, err = run(["hours", "--json", "--set", f"scenario.name={json.dumps(name)}"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["scenario"] == name
