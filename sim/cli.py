@@ -554,6 +554,21 @@ class _Escaped:
         return getattr(self._stream, name)
 
 
+def _escape_warnings() -> None:
+    """Warnings (from matplotlib, numpy) may quote scenario text: show them escaped."""
+    import warnings
+
+    show = warnings.showwarning
+    if getattr(show, "escapes", False):
+        return
+
+    def escaped(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
+        show(escape(message), category, filename, lineno, *rest)
+
+    escaped.escapes = True  # type: ignore[attr-defined]
+    warnings.showwarning = escaped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``clause-sim`` and ``python -m sim``; returns the exit code.
 
@@ -566,6 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     parser = build_parser()
     args = parser.parse_args(argv)
+    _escape_warnings()
     stdout = sys.stdout
     sys.stdout = _Escaped(stdout)  # type: ignore[assignment]
     try:
