@@ -1058,7 +1058,7 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(file, "", f"not valid TOML: {exc}") from None
-    except (RecursionError, MemoryError, ValueError) as exc:  # pragma: no cover - depth checked
+    except (RecursionError, MemoryError, ValueError) as exc:  # e.g. a 5,000-digit number
         raise ScenarioError(file, "", f"cannot read it as TOML ({type(exc).__name__})") from None
 
 
@@ -1122,7 +1122,13 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], file: str) ->
             raise ScenarioError("--set", path, f"value nested more than {MAX_DEPTH} levels deep")
         try:
             value = tomllib.loads(f"v = {text}")["v"]
-        except (tomllib.TOMLDecodeError, RecursionError):
+        except ValueError as exc:  # a number of thousands of digits: not a TOML error
+            if not isinstance(exc, tomllib.TOMLDecodeError):
+                raise ScenarioError("--set", path, "number too long to read") from None
+            value = None
+        except RecursionError:
+            value = None
+        if value is None:
             if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", text):
                 value = text
             else:
