@@ -1058,7 +1058,9 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(file, "", f"not valid TOML: {exc}") from None
-    except (RecursionError, MemoryError, ValueError) as exc:  # e.g. a 5,000-digit number
+    except ValueError:  # a number of thousands of digits
+        raise ScenarioError(file, "", "holds a number too long to read") from None
+    except (RecursionError, MemoryError) as exc:  # pragma: no cover - depth and size checked
         raise ScenarioError(file, "", f"cannot read it as TOML ({type(exc).__name__})") from None
 
 
