@@ -10,6 +10,7 @@ average contract, so the model must lie above it, but not beyond +70 %).
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ def rows():
     spec = importlib.util.spec_from_file_location("validate", SCRIPT)
     mod = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
+    sys.modules["validate"] = mod  # dataclasses look their module up
     spec.loader.exec_module(mod)
     return {r["key"]: r for r in mod.compare(sim.load_scenario(), 24, 1)}
 
