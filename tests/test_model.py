@@ -55,7 +55,7 @@ def test_fiche_replication_conserves_people_and_hours():
 def test_breach_of_conservation_raises():
     sc = small()
     m = FlowModel(sc, replication_seed(1, 0))
-    m.env.run(until=m.T)
+    m.run()
     good = dict(simulate(sc, 1).totals)
     m.check(good)
     for key, delta in (("referrals", 1), ("exits", -1), ("hours_lapsed", 5.0)):
