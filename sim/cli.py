@@ -562,8 +562,15 @@ def _escape_warnings() -> None:
     if getattr(show, "escapes", False):
         return
 
-    def escaped(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
-        show(escape(message), category, filename, lineno, *rest)
+    def escaped(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        show(escape(message), category, filename, lineno, file, line)
 
     escaped.escapes = True  # type: ignore[attr-defined]
     warnings.showwarning = escaped
@@ -583,7 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _escape_warnings()
     stdout = sys.stdout
-    sys.stdout = _Escaped(stdout)  # type: ignore[assignment]
+    sys.stdout = _Escaped(stdout)
     try:
         return int(args.func(args))
     except ClauseSimError as exc:

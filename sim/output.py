@@ -61,7 +61,6 @@ from .scenario import Scenario
 FloatArray = NDArray[np.float64]
 
 
-
 class OutputError(ClauseSimError):
     """The results folder cannot be written where asked."""
 

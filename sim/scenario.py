@@ -548,6 +548,7 @@ class Bound:
     """Reason of the low bound when it differs from ``why`` (empty: none given)."""
 
     def _fail(self, where: _Where, value: Any) -> ScenarioError:
+        limit: float | None
         if value > self.high:
             side, limit, why = "at most", self.high, self.why
         else:
