@@ -358,8 +358,8 @@ def set_values(draw: st.DrawFn) -> str:
     return f"{key}={value}"
 
 
-FUZZ_DOCS = 120
-FUZZ_SETS = 100
+FUZZ_DOCS = 80
+FUZZ_SETS = 80
 _SETTINGS = {
     "deadline": None,
     "derandomize": True,
