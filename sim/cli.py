@@ -45,7 +45,19 @@ def _scenario_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Scenario:
-    return load(args.scenario, args.overrides)
+    return _uncertainty_options(load(args.scenario, args.overrides), args)
+
+
+def _uncertainty_options(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """Apply ``--no-uncertainty``; say on stderr which uncertain keys ``--set`` pinned."""
+    for key in scenario.pinned:
+        sys.stderr.write(
+            f"{PROG}: note: {key} is uncertain in the scenario but set with --set: "
+            "it runs at its set value\n"
+        )
+    if getattr(args, "no_uncertainty", False):
+        return scenario.without_uncertainty()
+    return scenario
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,7 +167,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.scenarios) < 2:
         raise ClauseSimError("compare needs at least two scenario files")
-    scenarios = [load(p, args.overrides) for p in args.scenarios]
+    scenarios = [_uncertainty_options(load(p, args.overrides), args) for p in args.scenarios]
     labels = compare.labels_for(args.scenarios)
     out = Path(args.out) if args.out else compare.default_out(args.scenarios)
     output.check_target(out, args.force)
@@ -246,6 +258,12 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         help="replace an existing results folder (only at the very end of the run)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-uncertainty",
+        action="store_true",
+        help="run the scenario's [uncertainty] keys at their central values (the values the "
+        "scenario gives them) instead of drawing one set per replication",
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ run leaves no half-written results and never damages the previous ones (see
 :func:`atomic_folder`). Layout::
 
     summary.json       totals and per-year statistics ({mean, ci_low, ci_high, p05, p95})
-    yearly.csv         one row a year: <metric>_mean, <metric>_ci_low, <metric>_ci_high
+    yearly.csv         one row a year: <metric>_mean, _ci_low, _ci_high (95 % interval of the
+                       mean), _p05, _p95 (90 % prediction band)
     replications.csv   one row a replication with its totals
     monthly.csv        monthly resource series (utilisation, occupancy), mean and interval
     waits.csv          histogram of the waits (days) pooled over replications
@@ -417,6 +418,13 @@ def write_results(
     from .presentation import report as report_mod
 
     hours = compute_hours(scenario)
+    if scenario.uncertainty:
+        from . import uncertainty
+
+        extra = {
+            **(extra or {}),
+            "uncertainty": uncertainty.section(scenario, runs.seed, runs.totals),
+        }
     summary = write_tables(folder, runs, scenario, hours, extra)
     svgs: dict[str, Path] = {}
     titles: dict[str, str] = {}
@@ -428,6 +436,12 @@ def write_results(
             titles[name] = plots.figure_title(fig)
     if report:
         sections: list[tuple[str, str, str]] = []
+        if isinstance(summary.get("uncertainty"), Mapping):
+            from .presentation.uncertainty import uncertainty_html, uncertainty_title
+
+            sections.append(
+                ("uncertainty", uncertainty_title(lang), uncertainty_html(summary, lang))
+            )
         if isinstance(summary.get("bottleneck"), Mapping):
             from .analysis.bottleneck import bottleneck_html, bottleneck_title
 

@@ -1,0 +1,171 @@
+"""Report sections of uncertain parameters and observed data (HTML, escaped).
+
+The two intervals of a run with an ``[uncertainty]`` table, in one sentence each, the table of
+the share of the spread each parameter explains, and the observed-against-simulated table.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import fmt
+from ..results import METRICS
+from .report import _table, num
+
+esc = html.escape
+
+TEXT: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "title": "Incertitude des hypothèses",
+        "ci": "L'intervalle de confiance à 95 % (IC) dit où se trouve la moyenne simulée : il ne "
+        "mesure que le bruit de la simulation et se resserre quand on ajoute des réplications.",
+        "band": "La bande de prédiction à 90 % (p5–p95) dit ce que pourrait être une année ou le "
+        "programme entier compte tenu des plages des hypothèses incertaines ci-dessous : elle ne "
+        "se resserre pas avec plus de réplications.",
+        "param": "Paramètre",
+        "dist": "Loi",
+        "central": "Valeur centrale",
+        "metric": "Indicateur",
+        "share": "Part de la dispersion expliquée",
+        "rho": "Corrélation de rang",
+        "other": "autre (aléa de simulation, interactions)",
+        "method": "Part = carré de la corrélation de rang de Spearman entre la valeur tirée du "
+        "paramètre et le total de la réplication (hypercube latin sur les réplications).",
+        "pinned": "Fixé par --set (valeur fixée, non tirée) :",
+        "observed": "Observé et simulé",
+        "period": "Période",
+        "obs": "Observé",
+        "sim": "Simulé (moyenne)",
+        "band_h": "p5–p95 simulé",
+        "gap": "Écart",
+        "source": "Source",
+    },
+    "en": {
+        "title": "Uncertainty of the assumptions",
+        "ci": "The 95% confidence interval (CI) says where the simulated mean lies: it measures "
+        "only the simulation's noise and narrows as replications are added.",
+        "band": "The 90% prediction band (p5–p95) says what a year or the whole programme could "
+        "be given the ranges of the uncertain assumptions below: it does not narrow with more "
+        "replications.",
+        "param": "Parameter",
+        "dist": "Distribution",
+        "central": "Central value",
+        "metric": "Indicator",
+        "share": "Share of the spread explained",
+        "rho": "Rank correlation",
+        "other": "other (simulation noise, interactions)",
+        "method": "Share = squared Spearman rank correlation between the parameter's drawn value "
+        "and the replication's total (Latin hypercube over the replications).",
+        "pinned": "Set with --set (run at the set value, not drawn):",
+        "observed": "Observed and simulated",
+        "period": "Period",
+        "obs": "Observed",
+        "sim": "Simulated (mean)",
+        "band_h": "Simulated p5–p95",
+        "gap": "Gap",
+        "source": "Source",
+    },
+}
+
+
+def _t(lang: str) -> Mapping[str, str]:
+    return TEXT["en" if lang == "en" else "fr"]
+
+
+def uncertainty_title(lang: str) -> str:
+    """Title of the uncertainty section."""
+    return _t(lang)["title"]
+
+
+def _dist_text(spec: Mapping[str, Any], lang: str) -> str:
+    params = ", ".join(
+        f"{k} = {fmt.number(v, 3, lang) if isinstance(v, int | float) else v}"
+        for k, v in spec.items()
+        if k != "dist"
+    )
+    return f"{spec['dist']} ({params})"
+
+
+def _label(metric: str, lang: str) -> str:
+    m = METRICS[metric]
+    return m.label_en if lang == "en" else m.label_fr
+
+
+def uncertainty_html(summary: Mapping[str, Any], lang: str) -> str:
+    """The two intervals in one sentence each, the parameters and the contribution table."""
+    t = _t(lang)
+    sec = summary["uncertainty"]
+    out = [f"<p>{esc(t['ci'])}</p>", f"<p>{esc(t['band'])}</p>"]
+    rows = [
+        [
+            f"<span class=mono>{esc(p['key'])}</span>",
+            esc(_dist_text(p["distribution"], lang)),
+            esc(fmt.number(p["central"], 3 if not p["integer"] else 0, lang)),
+        ]
+        for p in sec["parameters"]
+    ]
+    out.append(_table([t["param"], t["dist"], t["central"]], rows, [False, False, True]))
+    if sec.get("pinned"):
+        keys = ", ".join(f"<span class=mono>{esc(k)}</span>" for k in sec["pinned"])
+        out.append(f"<p class=note>{esc(t['pinned'])} {keys}</p>")
+    contrib: Mapping[str, Any] = sec.get("contributions", {})
+    crow: list[list[str]] = []
+    for metric, c in contrib.items():
+        ranked = sorted(c["parameters"].items(), key=lambda kv: -kv[1]["share"])
+        for key, v in ranked:
+            crow.append(
+                [
+                    esc(_label(metric, lang)),
+                    f"<span class=mono>{esc(key)}</span>",
+                    esc(fmt.number(v["rank_correlation"], 2, lang)),
+                    esc(fmt.percent(v["share"], 0, lang)),
+                ]
+            )
+        crow.append(
+            [esc(_label(metric, lang)), esc(t["other"]), "", esc(fmt.percent(c["other"], 0, lang))]
+        )
+    if crow:
+        out.append(
+            _table(
+                [t["metric"], t["param"], t["rho"], t["share"]], crow, [False, False, True, True]
+            )
+        )
+        out.append(f"<p class=note>{esc(t['method'])}</p>")
+    return "\n".join(out)
+
+
+def observed_title(lang: str) -> str:
+    """Title of the observed-against-simulated section."""
+    return _t(lang)["observed"]
+
+
+def observed_html(rows: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """The observed-against-simulated table (rows of :func:`sim.observed.compare`)."""
+    t = _t(lang)
+    body = []
+    for r in rows:
+        unit = METRICS[r["metric"]].unit if r["metric"] in METRICS else ""
+        period = (
+            str(r["from_year"])
+            if r["from_year"] == r["to_year"]
+            else (f"{r['from_year']}–{r['to_year']}")
+        )
+        gap = r.get("relative_gap")
+        body.append(
+            [
+                esc(period),
+                esc(_label(r["metric"], lang) if r["metric"] in METRICS else r["metric"]),
+                esc(num(r["value"], unit, lang)),
+                esc(num(r["mean"], unit, lang)),
+                esc(f"{num(r['p05'], unit, lang)} – {num(r['p95'], unit, lang)}"),
+                esc(fmt.percent(gap, 0, lang) if gap is not None else "–"),
+                esc(str(r.get("source", ""))),
+            ]
+        )
+    return _table(
+        [t["period"], t["metric"], t["obs"], t["sim"], t["band_h"], t["gap"], t["source"]],
+        body,
+        [False, False, True, True, True, True, False],
+    )
