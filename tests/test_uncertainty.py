@@ -28,6 +28,10 @@ TWO = (
 )
 
 
+def _sets(items: list[str]) -> list[str]:
+    return [a for s in items for a in ("--set", s)]
+
+
 def small(*more: str) -> sim.Scenario:
     return load(FICHE, [*SMALL, TWO, *more])
 
@@ -168,7 +172,7 @@ def test_set_pins_an_uncertain_key(capsys):
     assert sc.pinned == ("flow.siae.posts.etti",)
     assert [p.key for p in sc.uncertainty] == ["flow.missions.next_mission_probability"]
     assert unc.resolve(sc.for_replications(3), 1, 0).flow.siae_posts["etti"] == 7
-    code = main(["hours", str(FICHE), *sum((["--set", s] for s in SMALL), []), "--set",
+    code = main(["hours", str(FICHE), *_sets(SMALL), "--set",
                  "flow.siae.posts.etti=7", "--set", TWO])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 0 and err.count("\n") == 1 and "flow.siae.posts.etti" in err
@@ -227,7 +231,7 @@ def test_fiche_band_is_wider_with_its_uncertainty_table():
 
 def test_run_writes_uncertainty_section_band_and_report(tmp_path, capsys):
     out = tmp_path / "r"
-    sets = sum((["--set", s] for s in [*SMALL, TWO]), [])
+    sets = _sets([*SMALL, TWO])
     code = main(["run", str(FICHE), *sets, "-n", "8", "-j", "1", "-q", "--out", str(out),
                  "--bottleneck-replications", "0"])  # fmt: skip
     assert code == 0, capsys.readouterr().err
