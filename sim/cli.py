@@ -134,6 +134,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from . import output
 
     scenario = _load(args)
+    observed: tuple[Any, ...] = ()
+    if args.observed:
+        from . import observed as observed_mod
+
+        observed = observed_mod.read(args.observed)
+        observed_mod.check_years(observed, _simulated_years(scenario), args.observed)
     out = Path(args.out) if args.out else Path("results") / _default_stem(args.scenario)
     output.check_target(out, args.force)  # before spending minutes on replications
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -153,12 +159,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 progress=bar,
                 bottleneck_replications=args.bottleneck_replications,
                 bottleneck_progress=diag_bar,
+                observed=observed,
             )
     except output.Terminated:
         sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
         return 143
     sys.stdout.write(output.summary_text(summary, scenario, args.lang, out))
     return 0
+
+
+def _simulated_years(scenario: Scenario) -> list[int]:
+    """The calendar years a run simulates: the horizon then the run-out years."""
+    first = scenario.start_year
+    return list(range(first, first + scenario.horizon_years + scenario.flow.run_out_years))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -330,6 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="replications for the bottleneck diagnosis (+1 unit of each resource, "
         "same random numbers); 0 to skip it (default: 20)",
+    )
+    p.add_argument(
+        "--observed",
+        default=None,
+        metavar="FILE",
+        help="observed figures (CSV from_year,to_year,metric,value,source): drawn on the "
+        "yearly figures and compared with the simulation in the report",
     )
     p.set_defaults(func=cmd_run)
 

@@ -412,8 +412,12 @@ def write_results(
     extra: Mapping[str, Any] | None = None,
     figures: bool = True,
     report: bool = True,
+    observed: Sequence[Any] = (),
 ) -> dict[str, Any]:
-    """Write everything but ``scenario.toml`` into ``folder``; return the summary."""
+    """Write everything but ``scenario.toml`` into ``folder``; return the summary.
+
+    ``observed``: rows of an observed-data file (:mod:`sim.observed`), drawn on the yearly
+    figures and compared with the simulation in ``summary.json`` and the report."""
     from .presentation import plots
     from .presentation import report as report_mod
 
@@ -425,6 +429,10 @@ def write_results(
             **(extra or {}),
             "uncertainty": uncertainty.section(scenario, runs.seed, runs.totals),
         }
+    if observed:
+        from . import observed as observed_mod
+
+        extra = {**(extra or {}), "observed": observed_mod.compare(observed, runs, hours)}
     summary = write_tables(folder, runs, scenario, hours, extra)
     svgs: dict[str, Path] = {}
     titles: dict[str, str] = {}
@@ -432,6 +440,10 @@ def write_results(
         fig_dir = folder / "figures"
         fig_dir.mkdir(exist_ok=True)
         for name, (fig, _data) in plots.run_figures(runs, hours, lang).items():
+            if observed:
+                from .presentation.uncertainty import overlay_observed
+
+                overlay_observed(fig, name, observed, lang)
             _png, svgs[name] = plots.save(fig, fig_dir / name)
             titles[name] = plots.figure_title(fig)
     if report:
@@ -441,6 +453,12 @@ def write_results(
 
             sections.append(
                 ("uncertainty", uncertainty_title(lang), uncertainty_html(summary, lang))
+            )
+        if isinstance(summary.get("observed"), list):
+            from .presentation.uncertainty import observed_html, observed_title
+
+            sections.append(
+                ("observed", observed_title(lang), observed_html(summary["observed"], lang))
             )
         if isinstance(summary.get("bottleneck"), Mapping):
             from .analysis.bottleneck import bottleneck_html, bottleneck_title
@@ -505,6 +523,7 @@ def run_and_write(
     extra: Mapping[str, Any] | None = None,
     bottleneck_replications: int = 0,
     bottleneck_progress: Any = None,
+    observed: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Run the replications of a scenario and write its results folder at ``target``.
 
@@ -542,7 +561,12 @@ def run_and_write(
                 if close is not None:
                     close()
         return write_results(
-            tmp, runs, scenario, lang=lang, extra={"overrides": list(overrides), **more}
+            tmp,
+            runs,
+            scenario,
+            lang=lang,
+            extra={"overrides": list(overrides), **more},
+            observed=observed,
         )
 
 

@@ -41,6 +41,8 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "band_h": "p5–p95 simulé",
         "gap": "Écart",
         "source": "Source",
+        "obs_point": "observé",
+        "obs_span": "observé (moyenne annuelle sur la période)",
     },
     "en": {
         "title": "Uncertainty of the assumptions",
@@ -66,8 +68,18 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "band_h": "Simulated p5–p95",
         "gap": "Gap",
         "source": "Source",
+        "obs_point": "observed",
+        "obs_span": "observed (yearly average over the span)",
     },
 }
+
+FIGURE_METRICS: Mapping[str, tuple[str, ...]] = {
+    "1-hours": ("hours_offered", "hours_realised", "hours_lapsed"),
+    "2-fte": ("fte_realised",),
+    "3-people": ("referrals", "intakes", "active_mean", "exits"),
+    "4-positive-exits": ("positive_exits", "positive_exits_rsa", "positive_exits_under_26"),
+}
+"""The yearly metrics each run figure draws (where observed rows of them are overlaid)."""
 
 
 def _t(lang: str) -> Mapping[str, str]:
@@ -169,3 +181,34 @@ def observed_html(rows: Sequence[Mapping[str, Any]], lang: str) -> str:
         body,
         [False, False, True, True, True, True, False],
     )
+
+
+def overlay_observed(fig: Any, name: str, rows: Sequence[Any], lang: str) -> int:
+    """Draw the observed rows of the metrics a run figure shows: a point for a yearly figure, a
+    segment across its years at the yearly average for a cumulative one. Returns how many."""
+    metrics = FIGURE_METRICS.get(name, ())
+    mine = [r for r in rows if r.metric in metrics]
+    if not mine or not fig.axes:
+        return 0
+    t = _t(lang)
+    ax = fig.axes[0]
+    point = span = False
+    for r in mine:
+        if r.from_year == r.to_year:
+            ax.plot(
+                [r.from_year], [r.value], "D", color="#b2182b", markersize=6, zorder=5,
+                label=None if point else t["obs_point"],
+            )  # fmt: skip
+            point = True
+        else:
+            avg = r.value / (r.to_year - r.from_year + 1)
+            ax.plot(
+                [r.from_year - 0.4, r.to_year + 0.4], [avg, avg], "-", color="#b2182b",
+                linewidth=2.0, zorder=5, label=None if span else t["obs_span"],
+            )  # fmt: skip
+            span = True
+    top = max(r.value if r.from_year == r.to_year else r.value / (r.to_year - r.from_year + 1)
+              for r in mine)  # fmt: skip
+    ax.set_ylim(top=max(ax.get_ylim()[1], top * 1.15))
+    ax.legend(loc="upper right", fontsize=8.5, frameon=False, ncol=2)
+    return len(mine)
