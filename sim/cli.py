@@ -289,6 +289,22 @@ def cmd_size(args: argparse.Namespace) -> int:
     return sizing.command(args, _load(args))
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .analysis import calibrate
+
+    return calibrate.command(args, _load(args))
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .analysis import sweep
 
@@ -528,6 +544,75 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit numeric scenario keys to observed figures (an observed-data CSV)",
+        description="Fit the --fit keys of a scenario to the rows of an observed-data file by "
+        "simulation: every candidate point runs replications 0..N-1 of the seed (common "
+        "random numbers); the objective is the sum of squared relative gaps. Writes "
+        "DIR/calibration.json, calibrated.toml, fit.png|svg and report.html; points "
+        "evaluated are appended to DIR/points.csv (--resume skips them).",
+    )
+    _scenario_arg(p)
+    p.add_argument(
+        "--observed", required=True, metavar="FILE", help="observed figures (CSV, see README)"
+    )
+    p.add_argument(
+        "--fit",
+        action="append",
+        required=True,
+        metavar="KEY=LOW:HIGH",
+        help="a numeric key to fit in [LOW, HIGH], e.g. clause.insertion_rate=0.04:0.12; "
+        "repeatable",
+    )
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=20,
+        metavar="N",
+        help="replications a candidate point (default: 20)",
+    )
+    p.add_argument(
+        "--seed", type=_seed, default=None, metavar="S", help=f"root seed (default: {DEFAULT_SEED})"
+    )
+    p.add_argument(
+        "--holdout",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="fit without the rows ending in YEAR and report the prediction for them",
+    )
+    p.add_argument(
+        "--obs-error",
+        type=_share,
+        default=0.05,
+        metavar="E",
+        help="relative error of a published figure, for the intervals (default: 0.05)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="local worker processes (default: the cores available; ignored with --scheduler)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster: tcp://HOST:PORT or a scheduler file",
+    )
+    p.add_argument("--out", "-o", required=True, metavar="DIR", help="results folder")
+    p.add_argument("--resume", action="store_true", help="go on with the calibration in DIR")
+    p.add_argument(
+        "--force", action="store_true", help="empty a previous calibration folder DIR first"
+    )
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default: fr)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_calibrate)
 
     return parser
 

@@ -196,19 +196,31 @@ def overlay_observed(fig: Any, name: str, rows: Sequence[Any], lang: str) -> int
     for r in mine:
         if r.from_year == r.to_year:
             ax.plot(
-                [r.from_year], [r.value], "D", color="#b2182b", markersize=6, zorder=5,
+                [r.from_year],
+                [r.value],
+                "D",
+                color="#b2182b",
+                markersize=6,
+                zorder=5,
                 label=None if point else t["obs_point"],
-            )  # fmt: skip
+            )
             point = True
         else:
             avg = r.value / (r.to_year - r.from_year + 1)
             ax.plot(
-                [r.from_year - 0.4, r.to_year + 0.4], [avg, avg], "-", color="#b2182b",
-                linewidth=2.0, zorder=5, label=None if span else t["obs_span"],
-            )  # fmt: skip
+                [r.from_year - 0.4, r.to_year + 0.4],
+                [avg, avg],
+                "-",
+                color="#b2182b",
+                linewidth=2.0,
+                zorder=5,
+                label=None if span else t["obs_span"],
+            )
             span = True
-    top = max(r.value if r.from_year == r.to_year else r.value / (r.to_year - r.from_year + 1)
-              for r in mine)  # fmt: skip
+    top = max(
+        r.value if r.from_year == r.to_year else r.value / (r.to_year - r.from_year + 1)
+        for r in mine
+    )
     ax.set_ylim(top=max(ax.get_ylim()[1], top * 1.15))
     ax.legend(loc="upper right", fontsize=8.5, frameon=False, ncol=2)
     return len(mine)
