@@ -88,7 +88,7 @@ def read(path: str | Path) -> tuple[Observed, ...]:
             raise ScenarioError(
                 file, "", f"larger than {MAX_BYTES // 1_000_000} MB: not a file of figures"
             )
-        text = p.read_bytes().decode("utf-8-sig")
+        text = p.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(file, "", "no such file") from None
     except IsADirectoryError:
@@ -102,6 +102,7 @@ def read(path: str | Path) -> tuple[Observed, ...]:
 
 def parse(text: str, file: str = "<observed>") -> tuple[Observed, ...]:
     """Parse observed-data CSV text (see the module docstring)."""
+    text = text.removeprefix("\ufeff")
     lines = [
         (n, line)
         for n, line in enumerate(text.splitlines(), start=1)
