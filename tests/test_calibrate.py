@@ -256,3 +256,12 @@ def test_chi2_by_hand():
     se = np.array([np.std([90, 110], ddof=1), np.std([10, 14], ddof=1)]) / np.sqrt(2)
     want = 0.0 + 0.2**2 / (0.01 + (se[1] / 10) ** 2)
     assert c2 == pytest.approx(want)
+
+
+def test_fitting_a_share_keeps_its_table_summing_to_one():
+    sc = load(FICHE, BASE)
+    fit = cal.parse_fit("flow.missions.mode_shares.direct=0.1:0.7", sc)
+    assert fit.rescale
+    shares = dict(cal.scenario_at(sc, [fit], [0.4]).flow.missions.mode_shares)
+    assert shares["direct"] == 0.4 and sum(shares.values()) == pytest.approx(1.0)
+    assert shares["etti"] == pytest.approx(0.6 * 0.6 / 0.8)  # 0.6 of the 0.8 left, scaled to 0.6

@@ -231,9 +231,7 @@ def test_fiche_band_is_wider_with_its_uncertainty_table():
     n = 40
     runs = replicate(fiche, n, seed=7, jobs=1)
     wide = runs.total_stat("hours_realised")
-    narrow = replicate(fiche.without_uncertainty(), n, seed=7, jobs=1).total_stat(
-        "hours_realised"
-    )
+    narrow = replicate(fiche.without_uncertainty(), n, seed=7, jobs=1).total_stat("hours_realised")
     assert (wide.p95 - wide.p05) > 1.3 * (narrow.p95 - narrow.p05)
     sec = unc.section(fiche, 7, runs.totals)
     assert unc.driver(sec) in ("flow.siae.posts.etti", "flow.missions.mode_shares.direct")

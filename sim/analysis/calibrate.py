@@ -102,6 +102,8 @@ class Fit:
     low: float
     high: float
     integer: bool = False
+    rescale: bool = False
+    """A share of a table that sums to 1: the other shares scale to keep the sum."""
 
     def value(self, u: float) -> float | int:
         """The key's value at ``u`` in [0, 1] of its range."""
@@ -129,7 +131,26 @@ def parse_fit(text: str, scenario: Scenario) -> Fit:
         (u,) = parse(scenario, {key: {"dist": "uniform", "low": lo, "high": hi}})
     except ScenarioError as exc:
         raise ScenarioError("--fit", key, exc.message) from None
-    return Fit(key, lo, hi, u.integer)
+    return Fit(key, lo, hi, u.integer, u.rescale)
+
+
+def _raw_at(
+    raw: dict[str, Any], fits: Sequence[Fit], values: Sequence[Any], file: str
+) -> dict[str, Any]:
+    """``raw`` with the fitted keys set (the same rules as uncertain keys: shares rescaled)."""
+    from ..scenario import Dist
+    from ..uncertainty import Uncertain, _with_values
+
+    params = [Uncertain(f.key, Dist("fixed"), f.integer, 0.0, f.rescale) for f in fits]
+    return _with_values(raw, dict(zip([f.key for f in fits], values, strict=True)), params, file)
+
+
+def scenario_at(scenario: Scenario, fits: Sequence[Fit], values: Sequence[Any]) -> Scenario:
+    """The scenario with the fitted keys at ``values``."""
+    from ..scenario import from_dict
+
+    raw = _raw_at(_thaw(scenario.raw), fits, values, scenario.source)
+    return from_dict(raw, scenario.source)
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,6 +339,7 @@ def calibrate(
     keys = [f.key for f in fits]
     if len(set(keys)) != len(keys):
         raise CalibrationError("a key is given twice to --fit")
+    original = scenario
     scenario = scenario.without_uncertainty()
     years = list(
         range(
@@ -399,11 +421,7 @@ def calibrate(
                 while queue and len(pending) < (ex.window if ex else 1):
                     i, b = queue.pop(0)
                     if i not in scen:
-                        ov = [
-                            f"{fi.key}={toml_value(v)}"
-                            for fi, v in zip(fits, thetas[i], strict=True)
-                        ]
-                        scen[i] = scenario.with_overrides(ov)
+                        scen[i] = scenario_at(scenario, fits, thetas[i])
                     assert ex is not None
                     pending[ex.submit(point_values, scen[i], seed, batches[b], rows_all)] = (i, b)
                 assert ex is not None
@@ -542,7 +560,7 @@ def calibrate(
         "generations": len(boxes),
         "seconds": seconds,
     }
-    _finish(result, scenario, lang, figures)
+    _finish(result, original, lang, figures)
     return result
 
 
@@ -587,14 +605,19 @@ def _line(row: Sequence[str]) -> str:
 
 
 def calibrated_toml(scenario: Scenario, result: Calibration) -> str:
-    """The scenario's own text with each fitted key set to its estimate and commented."""
+    """The scenario with each fitted key set to its estimate and commented; its
+    ``[uncertainty]`` table keeps the keys that were not fitted."""
     import tomli_w
-
-    from ..scenario import apply_overrides
 
     values = {k: v["estimate"] for k, v in result.parameters.items()}
     raw = _thaw(scenario.raw)
-    raw = apply_overrides(raw, [f"{k}={toml_value(v)}" for k, v in values.items()], scenario.source)
+    table = raw.get("uncertainty")
+    if isinstance(table, dict):
+        for k in values:
+            table.pop(k, None)
+        if not table:
+            del raw["uncertainty"]
+    raw = _raw_at(raw, result.fits, list(values.values()), scenario.source)
     body = tomli_w.dumps(raw)
     obs = result.data.get("observed_file", "")
     head = [
