@@ -324,13 +324,14 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> float:
 def section(scenario: Scenario, seed: int, totals: Mapping[str, np.ndarray]) -> dict[str, Any]:
     """The ``uncertainty`` section of ``summary.json``: parameters, distributions, central
     values, and for each metric of :data:`CONTRIBUTION_METRICS` the rank correlation and share
-    of the spread each parameter explains (``other``: simulation noise and interactions)."""
+    of the spread each parameter explains (``other``: simulation noise and interactions). Keys
+    pinned by ``--set`` are not in it (they ran at their set value: the scenario as run, which
+    ``scenario.toml`` records, does not declare them uncertain)."""
     params = scenario.uncertainty
     n = len(next(iter(totals.values()))) if totals else 0
     out: dict[str, Any] = {
         "method": "latin hypercube over the replications; share = squared Spearman rank "
         "correlation with the per-replication total",
-        "pinned": list(scenario.pinned),
         "parameters": [
             {"key": p.key, "distribution": p.spec(), "central": p.central, "integer": p.integer}
             for p in params

@@ -103,14 +103,11 @@ def test_bad_uncertainty_tables_name_file_and_key(table, key, words):
 
 
 def test_a_list_of_yearly_values_cannot_be_uncertain(tmp_path):
-    text = FICHE.read_text(encoding="utf-8").replace(
-        "per_year = 180", "per_year = [180, 180, 180, 180, 180, 180, 180, 180, 180, 180]"
-    )
+    text = FICHE.read_text(encoding="utf-8")
+    assert '"flow.referrals.per_year" = {' in text  # the fiche draws the referrals a year
+    line = next(x for x in text.splitlines() if x.startswith("per_year = "))
     path = tmp_path / "s.toml"
-    path.write_text(
-        text + '"flow.referrals.per_year" = { dist = "uniform", low = 100, high = 200 }\n',
-        encoding="utf-8",
-    )
+    path.write_text(text.replace(line, "per_year = [" + ", ".join(["250"] * 10) + "]"), "utf-8")
     with pytest.raises(ScenarioError) as info:
         load(path)
     assert "uncertainty.flow.referrals.per_year" in str(info.value)

@@ -33,7 +33,6 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "other": "autre (aléa de simulation, interactions)",
         "method": "Part = carré de la corrélation de rang de Spearman entre la valeur tirée du "
         "paramètre et le total de la réplication (hypercube latin sur les réplications).",
-        "pinned": "Fixé par --set (valeur fixée, non tirée) :",
         "observed": "Observé et simulé",
         "period": "Période",
         "obs": "Observé",
@@ -60,7 +59,6 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "other": "other (simulation noise, interactions)",
         "method": "Share = squared Spearman rank correlation between the parameter's drawn value "
         "and the replication's total (Latin hypercube over the replications).",
-        "pinned": "Set with --set (run at the set value, not drawn):",
         "observed": "Observed and simulated",
         "period": "Period",
         "obs": "Observed",
@@ -119,9 +117,6 @@ def uncertainty_html(summary: Mapping[str, Any], lang: str) -> str:
         for p in sec["parameters"]
     ]
     out.append(_table([t["param"], t["dist"], t["central"]], rows, [False, False, True]))
-    if sec.get("pinned"):
-        keys = ", ".join(f"<span class=mono>{esc(k)}</span>" for k in sec["pinned"])
-        out.append(f"<p class=note>{esc(t['pinned'])} {keys}</p>")
     contrib: Mapping[str, Any] = sec.get("contributions", {})
     crow: list[list[str]] = []
     for metric, c in contrib.items():
