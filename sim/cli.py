@@ -292,7 +292,8 @@ def cmd_size(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from .analysis import calibrate
 
-    return calibrate.command(args, _load(args))
+    # calibration runs at the central values: no note on uncertain keys set with --set
+    return calibrate.command(args, load(args.scenario, args.overrides))
 
 
 def _share(text: str) -> float:

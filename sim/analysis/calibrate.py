@@ -31,7 +31,9 @@ objective is also reported); ``ci_low``/``ci_high``: the weighted 2.5 and 97.5 %
 95 % credible interval under the uniform prior). A parameter whose interval covers more than
 :data:`FLAT_SHARE` of its range is not identified by the observed figures (``identifiable =
 false``); the metric of the model whose mean moves most with it across the points evaluated
-(Spearman rank correlation) is named as the observed figure that would identify it.
+(Spearman rank correlation over the first generation, a Latin hypercube of the whole box;
+reported totals and the ratios contracts per participant, hours per contract) is named as the
+observed figure that would identify it.
 
 ``--holdout YEAR``: rows ending in YEAR are left out of the fit and reported against the
 simulation at the estimate.
@@ -69,11 +71,34 @@ from ..errors import ClauseSimError, ScenarioError
 from ..hours import compute as compute_hours
 from ..observed import Observed, check_years, row_dict
 from ..observed import read as read_observed
-from ..results import FLOW_METRICS
+from ..results import TOTAL_METRICS
 from ..runner import run_batch
 from ..scenario import Scenario, _thaw, toml_value
 from ..streams import DEFAULT_SEED
 
+REPORTED: tuple[str, ...] = tuple(
+    m
+    for m in (
+        "hours_realised",
+        "hours_realised_direct",
+        "hours_realised_siae",
+        "contracts",
+        "participants",
+        "new_participants",
+        "intakes",
+        "exits",
+        "positive_exits",
+        "gave_up",
+        "fallbacks",
+    )
+    if m in TOTAL_METRICS
+)
+"""Totals that clause reporting publishes: the candidates to name as identifying a parameter."""
+RATIOS: tuple[tuple[str, str, str], ...] = (
+    ("contracts per participant", "contracts", "participants"),
+    ("hours per contract", "hours_realised", "contracts"),
+)
+"""Ratios of reported totals that identify a parameter when both are observed."""
 TARGET_ESS = 40.0
 """The search stops once the weighted points amount to this many independent ones."""
 FLAT_SHARE = 0.5
@@ -161,7 +186,7 @@ def point_values(
     scenario: Scenario, seed: int, indices: Sequence[int], rows: Sequence[Observed]
 ) -> np.ndarray:
     """Run replications ``indices`` of a candidate point: each row's simulated figure, then the
-    total of each of :data:`sim.results.FLOW_METRICS`. Shape (len(indices), rows + metrics)."""
+    total of each of :data:`REPORTED`. Shape (len(indices), rows + metrics)."""
     from ..observed import run_values
 
     hours = (
@@ -170,9 +195,9 @@ def point_values(
     out = []
     for run in run_batch(scenario, seed, indices):
         out.append(
-            np.concatenate([run_values(rows, run, hours), [run.totals[m] for m in FLOW_METRICS]])
+            np.concatenate([run_values(rows, run, hours), [run.totals[m] for m in REPORTED]])
         )
-    return np.asarray(out, dtype=float).reshape(len(indices), len(rows) + len(FLOW_METRICS))
+    return np.asarray(out, dtype=float).reshape(len(indices), len(rows) + len(REPORTED))
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,7 +386,7 @@ def calibrate(
             observed_file, f"line {bad.line}", "a figure to fit must be above 0 (relative error)"
         )
     d = len(fits)
-    m = points_per_generation or max(12, 8 * d)
+    m = points_per_generation or max(12, 6 * d)
     rows_all = list(fit_rows) + held
     nr = len(rows_all)
     finger = hashlib.sha256(
@@ -406,8 +431,8 @@ def calibrate(
             todo = []
             for i, th in enumerate(thetas):
                 c = cached.get(_key(th))
-                if c is not None and len(c) == replications * (nr + len(FLOW_METRICS)):
-                    results[i] = np.asarray(c).reshape(replications, nr + len(FLOW_METRICS))
+                if c is not None and len(c) == replications * (nr + len(REPORTED)):
+                    results[i] = np.asarray(c).reshape(replications, nr + len(REPORTED))
                 else:
                     todo.append(i)
             if todo and ex is None:
@@ -502,8 +527,9 @@ def calibrate(
                 "best": fi.value((theta_all[best, j] - fi.low) / (fi.high - fi.low)),
             }
             if flat:
+                first = boxes[0][2]  # the first generation: a Latin hypercube over the whole box
                 metric, rho = _identifying_metric(
-                    theta_all[:, j], means[:, nr:], [r.metric for r in fit_rows]
+                    theta_all[:first, j], means[:first, nr:], [r.metric for r in fit_rows]
                 )
                 entry["note"] = _sentence(fi.key, metric, rho)
                 entry["identified_by"] = metric
@@ -581,15 +607,25 @@ def _weights(
 def _identifying_metric(
     x: np.ndarray, means: np.ndarray, observed: Sequence[str]
 ) -> tuple[str | None, float]:
-    """The yearly total not already observed that moves most with ``x`` across the points."""
+    """The reported total (or ratio of two) not already observed that moves most with ``x``
+    across the points of a Latin hypercube (``means``: points x :data:`REPORTED`)."""
+    candidates: list[tuple[str, np.ndarray]] = [
+        (m, means[:, k]) for k, m in enumerate(REPORTED) if m not in observed
+    ]
+    for label, num, den in RATIOS:
+        if num in REPORTED and den in REPORTED and not (num in observed and den in observed):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = means[:, REPORTED.index(num)] / means[:, REPORTED.index(den)]
+            candidates.append((f"{label} ({num} and {den})", ratio))
     best, best_rho = None, 0.0
-    for k, metric in enumerate(FLOW_METRICS):
-        if metric in observed or np.ptp(means[:, k]) == 0 or np.ptp(x) == 0:
+    for label, y in candidates:
+        ok = np.isfinite(y)
+        if ok.sum() < 5 or np.ptp(y[ok]) == 0 or np.ptp(x[ok]) == 0:
             continue
-        rho = float(stats.spearmanr(x, means[:, k]).statistic)
+        rho = float(stats.spearmanr(x[ok], y[ok]).statistic)
         if np.isfinite(rho) and abs(rho) > abs(best_rho):
-            best, best_rho = metric, rho
-    if best is None or abs(best_rho) < 0.3:
+            best, best_rho = label, rho
+    if best is None or abs(best_rho) < 0.5:
         return None, best_rho
     return best, best_rho
 
