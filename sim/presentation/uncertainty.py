@@ -32,7 +32,12 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "rho": "Corrélation de rang",
         "other": "autre (aléa de simulation, interactions)",
         "method": "Part = carré de la corrélation de rang de Spearman entre la valeur tirée du "
-        "paramètre et le total de la réplication (hypercube latin sur les réplications).",
+        "paramètre et le total de la réplication (hypercube latin sur les réplications), mis à "
+        "l'échelle pour que les parts somment au R² ajusté de la régression des rangs sur tous "
+        "les paramètres ; « autre » est le reste.",
+        "rest": "les {k} autres paramètres",
+        "few": "{n} réplications pour {d} paramètres : trop peu pour répartir la dispersion "
+        "(il en faut plus de {d} + 1) ; relancer avec plus de réplications.",
         "observed": "Observé et simulé",
         "period": "Période",
         "obs": "Observé",
@@ -58,7 +63,12 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "rho": "Rank correlation",
         "other": "other (simulation noise, interactions)",
         "method": "Share = squared Spearman rank correlation between the parameter's drawn value "
-        "and the replication's total (Latin hypercube over the replications).",
+        "and the replication's total (Latin hypercube over the replications), scaled so that the "
+        "shares add up to the adjusted R² of the rank regression on all the parameters; "
+        "'other' is the rest.",
+        "rest": "the {k} other parameters",
+        "few": "{n} replications for {d} parameters: too few to share the spread out (more than "
+        "{d} + 1 are needed); rerun with more replications.",
         "observed": "Observed and simulated",
         "period": "Period",
         "obs": "Observed",
@@ -70,6 +80,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "obs_span": "observed (yearly average over the span)",
     },
 }
+
+TOP = 6
+"""Parameters shown by name for each metric in the contribution table (the rest summed)."""
 
 FIGURE_METRICS: Mapping[str, tuple[str, ...]] = {
     "1-hours": ("hours_offered", "hours_realised", "hours_lapsed"),
@@ -89,9 +102,16 @@ def uncertainty_title(lang: str) -> str:
     return _t(lang)["title"]
 
 
+def _short(v: float, lang: str) -> str:
+    """A parameter value with no needless decimals (at most 3): 150, 0.225, 1,130."""
+    x = float(v)
+    dec = next((d for d in range(4) if abs(round(x, d) - x) < 1e-9), 3)
+    return fmt.number(x, dec, lang)
+
+
 def _dist_text(spec: Mapping[str, Any], lang: str) -> str:
     params = ", ".join(
-        f"{k} = {fmt.number(v, 3, lang) if isinstance(v, int | float) else v}"
+        f"{k} = {_short(v, lang) if isinstance(v, int | float) else v}"
         for k, v in spec.items()
         if k != "dist"
     )
@@ -112,22 +132,34 @@ def uncertainty_html(summary: Mapping[str, Any], lang: str) -> str:
         [
             f"<span class=mono>{esc(p['key'])}</span>",
             esc(_dist_text(p["distribution"], lang)),
-            esc(fmt.number(p["central"], 3 if not p["integer"] else 0, lang)),
+            esc(_short(p["central"], lang)),
         ]
         for p in sec["parameters"]
     ]
     out.append(_table([t["param"], t["dist"], t["central"]], rows, [False, False, True]))
     contrib: Mapping[str, Any] = sec.get("contributions", {})
     crow: list[list[str]] = []
+    n, d = int(summary.get("replications", 0)), len(sec["parameters"])
     for metric, c in contrib.items():
         ranked = sorted(c["parameters"].items(), key=lambda kv: -kv[1]["share"])
-        for key, v in ranked:
+        shown = [(k, v) for k, v in ranked[:TOP] if v["share"] >= 0.01]
+        for key, v in shown:
             crow.append(
                 [
                     esc(_label(metric, lang)),
                     f"<span class=mono>{esc(key)}</span>",
                     esc(fmt.number(v["rank_correlation"], 2, lang)),
                     esc(fmt.percent(v["share"], 0, lang)),
+                ]
+            )
+        rest = ranked[len(shown) :]
+        if rest:
+            crow.append(
+                [
+                    esc(_label(metric, lang)),
+                    esc(t["rest"].format(k=len(rest))),
+                    "",
+                    esc(fmt.percent(sum(v["share"] for _k, v in rest), 0, lang)),
                 ]
             )
         crow.append(
@@ -140,6 +172,8 @@ def uncertainty_html(summary: Mapping[str, Any], lang: str) -> str:
             )
         )
         out.append(f"<p class=note>{esc(t['method'])}</p>")
+        if n <= d + 1:
+            out.append(f"<p class=note>{esc(t['few'].format(n=n, d=d))}</p>")
     return "\n".join(out)
 
 
