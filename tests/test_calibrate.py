@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 import tomllib
 
 import numpy as np
@@ -265,3 +269,57 @@ def test_fitting_a_share_keeps_its_table_summing_to_one():
     shares = dict(cal.scenario_at(sc, [fit], [0.4]).flow.missions.mode_shares)
     assert shares["direct"] == 0.4 and sum(shares.values()) == pytest.approx(1.0)
     assert shares["etti"] == pytest.approx(0.6 * 0.6 / 0.8)  # 0.6 of the 0.8 left, scaled to 0.6
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs POSIX signals")
+def test_interrupt_keeps_the_points_and_resume_finishes(tmp_path, rows):
+    csv_path = tmp_path / "obs.csv"
+    csv_path.write_text(
+        "from_year,to_year,metric,value,source\n"
+        + "".join(f"{r.from_year},{r.to_year},{r.metric},{r.value},x\n" for r in rows),
+        encoding="utf-8",
+    )
+    out = tmp_path / "c"
+    args = [
+        sys.executable,
+        "-m",
+        "sim",
+        "calibrate",
+        str(FICHE),
+        *[a for s in BASE for a in ("--set", s)],
+        "--observed",
+        str(csv_path),
+        "--fit",
+        FITS[1],
+        "-n",
+        "3",
+        "-j",
+        "2",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    points = out / cal.POINTS_FILE
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
+        not points.is_file() or points.read_text(encoding="utf-8").count("\n") < 2
+    ):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the calibration ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert "--resume" in stderr and not (out / "calibration.json").exists()
+    kept = points.read_text(encoding="utf-8")
+    assert kept.count("\n") >= 2
+    done = subprocess.run(
+        [*args, "--resume", "-q"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    final = points.read_text(encoding="utf-8")
+    assert final.startswith(kept)  # nothing lost
+    keys = [line.split(",", 1)[0] for line in final.splitlines()]
+    assert len(keys) == len(set(keys))  # nothing redone
+    assert (out / "calibration.json").is_file()
