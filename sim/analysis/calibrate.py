@@ -429,11 +429,13 @@ def calibrate(
             nonlocal ex, done
             results: dict[int, np.ndarray] = {}
             todo = []
+            first: dict[str, int] = {}  # a point met twice (whole-number keys) runs once
             for i, th in enumerate(thetas):
                 c = cached.get(_key(th))
                 if c is not None and len(c) == replications * (nr + len(REPORTED)):
                     results[i] = np.asarray(c).reshape(replications, nr + len(REPORTED))
-                else:
+                elif _key(th) not in first:
+                    first[_key(th)] = i
                     todo.append(i)
             if todo and ex is None:
                 ex = executor(jobs, scheduler)
@@ -465,6 +467,7 @@ def calibrate(
                     if len(got) == len(batches):
                         arr = np.concatenate([got[k] for k in range(len(batches))], axis=0)
                         results[task[0]] = arr
+                        cached[_key(thetas[task[0]])] = arr.ravel().tolist()
                         f.write(
                             _line([_key(thetas[task[0]]), *[repr(float(x)) for x in arr.ravel()]])
                         )
@@ -473,7 +476,10 @@ def calibrate(
                         done += 1
                         if progress:
                             progress(min(done, total), total)
-            return [results[i] for i in range(len(thetas))]
+            return [
+                results[i] if i in results else results[first[_key(th)]]
+                for i, th in enumerate(thetas)
+            ]
 
         def record(u: np.ndarray, arr: np.ndarray) -> None:
             us.append(u)
