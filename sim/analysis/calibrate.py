@@ -330,8 +330,8 @@ def _sentence(key: str, metric: str | None, rho: float, lang: str = "en") -> str
             "of clause reporting cannot identify it."
         )
     return (
-        f"The observed figures do not pin down {key}; a yearly figure of {metric} would "
-        f"(rank correlation {rho:+.2f} across the points evaluated)."
+        f"The observed figures do not pin down {key}; yearly figures of {metric} would "
+        f"(rank correlation {rho:+.2f} over a Latin hypercube of the --fit ranges)."
     )
 
 
