@@ -171,17 +171,17 @@ def _leaf(key: str, file: str) -> tuple[str | None, bool]:
             continue
         entries = getattr(check, "entries", None)
         if entries is not None and n == len(parts) - 1:
-            return getattr(entries[1], "numeric", None), bool(getattr(check, "sums_to_one", 0))
+            return getattr(entries[1], "kind", None), bool(getattr(check, "sums_to_one", 0))
         if getattr(check, "is_dist", False) and n == len(parts) - 1:
             return ("float" if name != "values" else None), False
         return None, False
     check = node.check if isinstance(node, Key) else node
     if isinstance(check, Table | TableArray):
         return None, False
-    numeric = getattr(check, "numeric", None)
-    if numeric is None and hasattr(check, "item"):
-        numeric = getattr(check.item, "numeric", None)
-    return numeric, False
+    kind = getattr(check, "kind", None)
+    if kind is None and hasattr(check, "item"):
+        kind = getattr(check.item, "kind", None)
+    return kind, False
 
 
 def _get(data: Any, key: str) -> Any:

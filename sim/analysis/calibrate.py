@@ -136,6 +136,20 @@ class Fit:
         return round(x) if self.integer else x
 
 
+GENERATIONS = 5
+"""Generations of the search at most."""
+
+
+def generation_size(d: int) -> int:
+    """Points a generation evaluates when fitting ``d`` keys."""
+    return max(12, 6 * d)
+
+
+def max_points(d: int) -> int:
+    """The most points a calibration of ``d`` keys evaluates (with the default design)."""
+    return generation_size(d) * GENERATIONS + 1
+
+
 def parse_fit(text: str, scenario: Scenario) -> Fit:
     """``KEY=LOW:HIGH`` checked against the scenario: a numeric key, both ends in its domain."""
     from ..uncertainty import parse
@@ -348,7 +362,7 @@ def calibrate(
     scheduler: str | None = None,
     obs_error: float = 0.05,
     points_per_generation: int | None = None,
-    generations: int = 5,
+    generations: int = GENERATIONS,
     resume: bool = False,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -386,7 +400,7 @@ def calibrate(
             observed_file, f"line {bad.line}", "a figure to fit must be above 0 (relative error)"
         )
     d = len(fits)
-    m = points_per_generation or max(12, 6 * d)
+    m = points_per_generation or generation_size(d)
     rows_all = list(fit_rows) + held
     nr = len(rows_all)
     finger = hashlib.sha256(
