@@ -45,6 +45,10 @@ def _scenario_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+_NOTES: list[str] = []
+"""Notes for stderr, shown once the command has succeeded (an error stays one line)."""
+
+
 def _load(args: argparse.Namespace) -> Scenario:
     return _uncertainty_options(load(args.scenario, args.overrides), args)
 
@@ -52,10 +56,12 @@ def _load(args: argparse.Namespace) -> Scenario:
 def _uncertainty_options(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     """Apply ``--no-uncertainty``; say on stderr which uncertain keys ``--set`` pinned."""
     for key in scenario.pinned:
-        sys.stderr.write(
-            f"{PROG}: note: {key} is uncertain in the scenario but set with --set: "
+        note = (
+            f"{PROG}: note: {escape(key)} is uncertain in the scenario but set with --set: "
             "it runs at its set value\n"
         )
+        if note not in _NOTES:
+            _NOTES.append(note)
     if getattr(args, "no_uncertainty", False):
         return scenario.without_uncertainty()
     return scenario
@@ -301,7 +307,7 @@ def _max_work_arg(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="U",
         help=f"refuse to start above U work units (people and missions x replications; "
-        f"default {limits.MAX_WORK:g}, about an hour and a half on one core)",
+        f"default {limits.MAX_WORK:g}, about two hours on one core)",
     )
 
 
@@ -724,8 +730,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _escape_warnings()
     stdout = sys.stdout
     sys.stdout = _Escaped(stdout)
+    _NOTES.clear()
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        for note in _NOTES:
+            sys.stderr.write(note)
+        return code
     except ClauseSimError as exc:
         sys.stderr.write(f"{PROG}: error: {escape(exc)}\n")
         return 2
