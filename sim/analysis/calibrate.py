@@ -317,7 +317,14 @@ def _read_points(path: Path) -> dict[str, list[float]]:
         with open(path, "r+b") as f:
             f.truncate(len(data))
     out = {}
-    for row in csv.reader(io.StringIO(data.decode("utf-8"))):
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise CalibrationError(
+            f"{path}: not a file this calibration wrote ({type(exc).__name__}); "
+            "use a new --out, or --force to start over"
+        ) from None
+    for row in rows:
         if len(row) >= 2 and row[0] != "point":
             try:
                 out[row[0]] = [float(c) for c in row[1:]]
