@@ -15,6 +15,7 @@ from typing import Any
 
 from . import __version__, fmt
 from .errors import ClauseSimError
+from .jobs import Stopped
 from .scenario import Scenario, load
 from .streams import DEFAULT_SEED
 
@@ -118,39 +119,38 @@ def _default_stem(path: str | None) -> str:
     return Path(path).stem if path else default_scenario_path().stem
 
 
+def _options(args: argparse.Namespace) -> Any:
+    from . import jobs
+
+    return jobs.Options(
+        replications=args.replications,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
+        jobs=args.jobs,
+        lang=args.lang,
+        force=args.force,
+        overrides=tuple(args.overrides),
+        bottleneck_replications=getattr(args, "bottleneck_replications", 0),
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import output
+    from . import jobs, output
 
     scenario = _load(args)
     out = Path(args.out) if args.out else Path("results") / _default_stem(args.scenario)
+    options = _options(args)
     output.check_target(out, args.force)  # before spending minutes on replications
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    bar = output.ProgressBar("replications", enabled=False if args.quiet else None)
-    diag_bar = output.ProgressBar("bottleneck", enabled=False if args.quiet else None)
-    try:
-        with output.sigterm_raises():
-            summary = output.run_and_write(
-                scenario,
-                out,
-                replications=args.replications,
-                seed=seed,
-                jobs=args.jobs,
-                lang=args.lang,
-                force=args.force,
-                overrides=args.overrides,
-                progress=bar,
-                bottleneck_replications=args.bottleneck_replications,
-                bottleneck_progress=diag_bar,
-            )
-    except output.Terminated:
-        sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
-        return 143
+    summary = jobs.in_terminal(
+        lambda progress: jobs.run(scenario, out, options, progress=progress),
+        quiet=args.quiet,
+        left=f"{out} left as it was",
+    )
     sys.stdout.write(output.summary_text(summary, scenario, args.lang, out))
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from . import output
+    from . import jobs, output
     from .analysis import compare
 
     if len(args.scenarios) < 2:
@@ -158,29 +158,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios = [load(p, args.overrides) for p in args.scenarios]
     labels = compare.labels_for(args.scenarios)
     out = Path(args.out) if args.out else compare.default_out(args.scenarios)
+    options = _options(args)
     output.check_target(out, args.force)
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-
-    def progress_for(k: int, _sc: Scenario) -> output.ProgressBar:
-        return output.ProgressBar(labels[k], enabled=False if args.quiet else None)
-
-    try:
-        with output.sigterm_raises():
-            rows = compare.run_and_write(
-                scenarios,
-                labels,
-                out,
-                replications=args.replications,
-                seed=seed,
-                jobs=args.jobs,
-                lang=args.lang,
-                force=args.force,
-                overrides=args.overrides,
-                progress_for=progress_for,
-            )
-    except output.Terminated:
-        sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
-        return 143
+    rows = jobs.in_terminal(
+        lambda progress: jobs.compare(scenarios, labels, out, options, progress=progress),
+        quiet=args.quiet,
+        left=f"{out} left as it was",
+    )
     sys.stdout.write(compare.comparison_text(rows, labels, args.lang))
     sys.stdout.write(f"\n-> {out}\n")
     return 0
@@ -503,6 +487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ClauseSimError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return 2
+    except Stopped as exc:  # SIGTERM or Ctrl-C during a job, after its cleanup
+        sys.stderr.write(f"{PROG}: {exc.message}\n")
+        return exc.code
     except OSError as exc:  # a folder or file that cannot be written or read where asked
         where = exc.filename if exc.filename is not None else ""
         sys.stderr.write(f"{PROG}: error: {where}: {exc.strerror or exc}\n")
