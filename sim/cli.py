@@ -248,6 +248,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return sweep.command(args)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web import serve
+
+    return serve(args.host, args.port, args.data, args.workers, args.token, args.jobs)
+
+
 # --------------------------------------------------------------------------------------------
 # parser
 
@@ -474,6 +480,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "serve",
+        help="a web page for planners and an HTTP API (needs clause-sim[app])",
+        description="Serve the planner's page and the HTTP API (documented at /docs). Runs are "
+        "folders under --data; finished runs are listed again after a restart. Any host but "
+        "127.0.0.1 needs an access token.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument(
+        "--port", type=_positive_int, default=8765, metavar="PORT", help="(default: 8765)"
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="folder of the runs (default: ~/.local/share/clause-sim)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="runs simulated at once; the others queue (default: 1)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="worker processes per run (default: the cores available / --workers)",
+    )
+    p.add_argument(
+        "--token",
+        nargs="?",
+        const="generate",
+        default=None,
+        metavar="TOKEN",
+        help="access token checked on every request (default: $CLAUSE_SIM_TOKEN; alone: a "
+        "random one, printed in the address); required for any host but 127.0.0.1",
+    )
+    p.set_defaults(func=cmd_serve)
 
     return parser
 

@@ -209,12 +209,12 @@ def plan(options: Options, stages: Sequence[str] = ("replications",)) -> dict[st
     """Weights of the stages of a job in its overall progress (they sum to 1).
 
     A replication of the bottleneck diagnosis costs about as much as one of the run and runs
-    once for each of about 7 levers; writing (figures, report) costs about 2 replications.
+    once for each of about 7 levers; writing (figures, report) costs about 8 replications.
     """
     w = {s: float(options.replications) for s in stages}
     if options.bottleneck_replications > 0 and list(stages) == ["replications"]:
         w["bottleneck"] = 7.0 * min(options.bottleneck_replications, options.replications)
-    w["writing"] = 2.0 * len(stages)
+    w["writing"] = 8.0 * len(stages)
     total = sum(w.values())
     return {s: v / total for s, v in w.items()}
 

@@ -90,9 +90,9 @@ def test_tracker_weights_sum_to_one_and_progress_is_monotone():
     options = jobs.Options(replications=10, bottleneck_replications=4)
     weights = jobs.plan(options)
     assert math.isclose(sum(weights.values()), 1.0)
-    # by hand: 10 replications, 7 levers x 4, 2 for writing -> 40 units
-    assert math.isclose(weights["replications"], 10 / 40)
-    assert math.isclose(weights["bottleneck"], 28 / 40)
+    # by hand: 10 replications, 7 levers x 4, 8 for writing -> 46 units
+    assert math.isclose(weights["replications"], 10 / 46)
+    assert math.isclose(weights["bottleneck"], 28 / 46)
     t = jobs.Tracker(weights)
     last = 0.0
     for stage, total in (("replications", 10), ("bottleneck", 7), ("writing", 1)):
