@@ -58,6 +58,17 @@ class Job:
         return asdict(self)
 
 
+class _Watch:
+    """The cancel flag of a child process: set when asked, or when the server is gone."""
+
+    def __init__(self, cancel: Any, server: int) -> None:
+        self.cancel = cancel
+        self.server = server
+
+    def is_set(self) -> bool:
+        return bool(self.cancel.is_set()) or os.getppid() != self.server
+
+
 def _child(
     kind: str,
     texts: Sequence[str],
@@ -67,13 +78,18 @@ def _child(
     options: dict[str, Any],
     conn: Any,
     cancel: Any,
+    server: int,
 ) -> None:
     """Run one job in a child process; send ``("progress", stage, done, total)`` messages, then
     ``("done",)``, ``("cancelled",)`` or ``("failed", message)``."""
+    import signal
+
     from .. import jobs
     from ..errors import ClauseSimError
     from .scenarios import scenario_from_text
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's: it cancels us
+    watch = _Watch(cancel, server)
     try:
         opts = jobs.Options(**options)
         scenarios = [scenario_from_text(t, n) for t, n in zip(texts, names, strict=True)]
@@ -82,9 +98,9 @@ def _child(
             conn.send(("progress", stage, done, total))
 
         if kind == "compare":
-            jobs.compare(scenarios, labels, out, opts, progress=progress, cancel=cancel)
+            jobs.compare(scenarios, labels, out, opts, progress=progress, cancel=watch)
         else:
-            jobs.run(scenarios[0], out, opts, progress=progress, cancel=cancel)
+            jobs.run(scenarios[0], out, opts, progress=progress, cancel=watch)
         conn.send(("done",))
     except jobs.Cancelled:
         conn.send(("cancelled",))
@@ -109,6 +125,7 @@ class Store:
         self.jobs: dict[str, Job] = {}
         self.cancels: dict[str, Any] = {}
         self.deleted: set[str] = set()
+        self.closing = False
         self.ctx = multiprocessing.get_context("spawn")
         self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="run")
         self._recover()
@@ -220,6 +237,7 @@ class Store:
                 options,
                 child,
                 cancel,
+                os.getpid(),
             ),
         )
         proc.start()
@@ -254,6 +272,8 @@ class Store:
         parent.close()
         job.status = end[0]
         job.error = end[1] if len(end) > 1 else None
+        if self.closing and job.status == "cancelled":
+            job.status, job.error = "failed", INTERRUPTED
         if job.status == "done":
             job.progress = 1.0
         job.finished = time.time()
@@ -297,7 +317,12 @@ class Store:
         ]
 
     def shutdown(self) -> None:
-        """Cancel every run and wait for the workers (the runs end cancelled)."""
+        """Stop every run and wait for the workers: the runs end failed (interrupted)."""
+        self.closing = True
+        for job in list(self.jobs.values()):
+            if job.status == "queued":
+                job.status, job.error, job.finished = "failed", INTERRUPTED, time.time()
+                self._save(job)
         for cancel in self.cancels.values():
             cancel.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
