@@ -114,6 +114,12 @@ def test_the_pages_form_errors_name_their_field(server, capsys):
         "POST", "/api/hours", body, headers={"Content-Type": "application/json"}
     )
     assert status == 400 and data["key"] == "clause.insertion_rate"
+    # the page's instant check answers 200 with the same error and key
+    status, check = server.json(
+        "POST", "/api/check", body, headers={"Content-Type": "application/json"}
+    )
+    assert status == 200 and check["hours"] is None
+    assert (check["error"], check["key"]) == (data["error"], data["key"])
     cli_msg = _cli_error(["hours", "--set", "clause.insertion_rate=2"], capsys)
     # the CLI blames --set; the words of the message are the same
     assert data["error"].split(": ", 2)[2] in cli_msg

@@ -444,6 +444,18 @@ def create_app(
         except (BadRequest, ClauseSimError) as exc:
             return error(exc)
 
+    async def api_check(request: Request) -> Response:
+        """The page's instant check: always 200, ``{"hours"}`` or ``{"error", "key"}`` (so a
+        value being typed is not a failed request in the browser's console)."""
+        from ..hours import compute
+
+        try:
+            scenario, _text, _name = await _scenario_request(request)
+            return JSONResponse({"hours": compute(scenario).to_dict()})
+        except (BadRequest, ClauseSimError) as exc:
+            body = json.loads(error(exc).body)
+            return JSONResponse({"hours": None, **body})
+
     async def api_submit(request: Request) -> Response:
         try:
             replications = _int_param(request, "replications", 200, 1, MAX_REPLICATIONS)
@@ -558,6 +570,7 @@ def create_app(
         Route("/favicon.ico", favicon),
         Route("/api/form", api_form),
         Route("/api/hours", api_hours, methods=["POST"]),
+        Route("/api/check", api_check, methods=["POST"]),
         Route("/api/runs", api_submit, methods=["POST"]),
         Route("/api/runs", api_list, methods=["GET"]),
         Route("/api/compare", api_compare, methods=["POST"]),

@@ -83,13 +83,14 @@
     let seq = 0;
     async function updateHours() {
       const mine = ++seq;
-      const { status, data } = await post("/api/hours", request());
+      const answer = await post("/api/check", request());
       if (mine !== seq) return; // a newer request is on its way
       const panel = document.getElementById("hours-panel");
-      if (status !== 200) {
-        showErrors(data.error, data.key);
+      const data = answer.data.hours;
+      if (answer.status !== 200 || !data) {
+        showErrors(answer.data.error, answer.data.key);
         panel.classList.add("stale");
-        return;
+        return false;
       }
       showErrors(null);
       panel.classList.remove("stale");
@@ -107,6 +108,7 @@
         }
         body.appendChild(tr);
       }
+      return true;
     }
 
     function schedule() {
@@ -137,6 +139,8 @@
       const q = `?replications=${encodeURIComponent(reps)}&seed=${encodeURIComponent(seed)}` +
         `&lang=${lang}${diag}`;
       const button = document.getElementById("simulate");
+      clearTimeout(pending);
+      if (!(await updateHours())) return; // the error is shown beside its field
       button.disabled = true;
       const { status, data } = await post("/api/runs" + q, request());
       button.disabled = false;
