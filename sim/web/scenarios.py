@@ -230,8 +230,13 @@ def comments(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     table = ""
     counts: dict[str, int] = {}
+    above: list[str] = []  # the comment lines just above the current line
     for line in text.splitlines():
         s = line.strip()
+        if s.startswith("#"):
+            above.append(s.lstrip("#").strip())
+            continue
+        block, above = " ".join(above), []
         m = re.fullmatch(r"\[\[([A-Za-z0-9_.]+)\]\]\s*(#.*)?", s)
         if m:
             n = counts.get(m.group(1), -1) + 1
@@ -242,14 +247,18 @@ def comments(text: str) -> dict[str, str]:
         if m:
             table = m.group(1)
             continue
-        m = re.match(r"([A-Za-z0-9_]+)\s*=\s*(.*?)\s+#\s*(.+)$", s)
-        if m and " | " not in m.group(3):  # a list of choices is not a source
-            key = f"{table}.{m.group(1)}" if table else m.group(1)
-            out[key] = m.group(3).strip()
-            inner = re.fullmatch(r"\{(.*)\}", m.group(2).strip())
-            if inner:
-                for k in re.findall(r"([A-Za-z0-9_]+)\s*=", inner.group(1)):
-                    out.setdefault(f"{key}.{k}", m.group(3).strip())
+        m = re.match(r"([A-Za-z0-9_]+)\s*=\s*(.*?)(?:\s+#\s*(.+))?$", s)
+        if not m:
+            continue
+        note = m.group(3) or block
+        if not note or " | " in note:  # a list of choices is not a source
+            continue
+        key = f"{table}.{m.group(1)}" if table else m.group(1)
+        out[key] = note.strip()
+        inner = re.fullmatch(r"\{(.*)\}", m.group(2).strip())
+        if inner:
+            for k in re.findall(r"([A-Za-z0-9_]+)\s*=", inner.group(1)):
+                out.setdefault(f"{key}.{k}", note.strip())
     return out
 
 
@@ -264,8 +273,11 @@ def form(base: str | None = None) -> dict[str, Any]:
     groups = []
     for gid, fr, en, fields in GROUPS:
         items = []
+        previous = ""
         for f in fields:
             value = _lookup(raw, f.key)
+            source = notes.get(f.key, "")
+            source, previous = ("" if source == previous else source), source
             units = f.unit.split("|")
             items.append(
                 {
@@ -278,7 +290,7 @@ def form(base: str | None = None) -> dict[str, Any]:
                     "choices": list(f.choices),
                     "step": f.step,
                     "value": _value_text(value),
-                    "source": notes.get(f.key, ""),
+                    "source": source,
                 }
             )
         groups.append({"id": gid, "fr": fr, "en": en, "fields": items})
