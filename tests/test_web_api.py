@@ -136,6 +136,52 @@ def test_bad_query_is_400(server, small_toml, query):
     assert status == 400 and data["error"].split(":")[0] in query
 
 
+def test_other_sites_cannot_post_here(server, small_toml):
+    # what a form on another site can send: a "simple" content type, or a foreign Origin
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        status, _d = server.json("POST", "/api/runs", small_toml, headers={"Content-Type": ctype})
+        assert status == 415, ctype
+    status, _d = server.json(
+        "POST",
+        "/api/runs",
+        small_toml,
+        headers={"Content-Type": TOML, "Origin": "http://evil.example"},
+    )
+    assert status == 403
+    assert (
+        server.json("DELETE", "/api/runs/x" * 1, headers={"Origin": "http://evil.example"})[0]
+        == 403
+    )
+    assert server.json("GET", "/api/runs")[1]["runs"] is not None
+
+
+def test_compare_two_finished_runs(server, done_run, small_toml):
+    other = server.submit(
+        small_toml.replace("fte = 2.5", "fte = 4.0"), "?replications=3&seed=11&bottleneck=0"
+    )
+    server.wait(other)
+    status, data = server.json(
+        "POST",
+        "/api/compare",
+        json.dumps({"runs": [done_run, other]}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 202
+    server.wait(data["id"])
+    status, comparison = server.json("GET", f"/api/runs/{data['id']}/files/comparison.json")
+    assert status == 200 and comparison["replications"] == 3 and comparison["seed"] == 11
+    assert len(comparison["scenarios"]) == 2
+    status, _h, body = server.request("GET", f"/runs/{data['id']}")
+    assert status == 200 and b"<table>" in body
+    status, data = server.json(
+        "POST",
+        "/api/compare",
+        json.dumps({"runs": [done_run]}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 400
+
+
 def test_a_body_over_one_mebibyte_is_413(server, small_toml):
     big = small_toml + "#" + "x" * (1 << 20)
     status, data = server.json("POST", "/api/runs", big, headers={"Content-Type": TOML})
@@ -214,7 +260,8 @@ def test_one_worker_queues_the_second_run(server, small_toml):
     assert server.json("GET", f"/api/runs/{second}")[1]["status"] == "queued"
     server.json("DELETE", f"/api/runs/{first}")
     server.wait(first, until=("cancelled",), timeout=30)
-    server.wait(second)
+    server.wait(second, until=("running", "done"))  # its turn has come
+    server.json("DELETE", f"/api/runs/{second}")
 
 
 def test_scenario_text_is_escaped(server, small_toml):
@@ -223,12 +270,13 @@ def test_scenario_text_is_escaped(server, small_toml):
         'name = "<script>alert(1)</script>" #',
         1,
     )
-    run_id = server.submit(evil, "?replications=1&bottleneck=0")
-    server.wait(run_id)
-    for path in ("/", f"/runs/{run_id}"):
+    run_id = server.submit(evil, "?replications=500&bottleneck=0")
+    for path in ("/", f"/runs/{run_id}"):  # the list and the run's page (title, progress)
         status, _h, body = server.request("GET", path)
         assert status == 200
         assert b"<script>alert(1)" not in body and b"&lt;script&gt;alert(1)" in body
+    server.json("DELETE", f"/api/runs/{run_id}")
+    server.wait(run_id, until=("cancelled", "done"), timeout=60)
 
 
 def test_unknown_host_header_is_refused_on_loopback(server):

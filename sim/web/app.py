@@ -114,6 +114,12 @@ class Guard:
         if self.loopback and name not in LOOPBACK_HOSTS:
             await PlainTextResponse("unknown host", status_code=400)(scope, receive, send)
             return
+        origin = headers.get("origin") or "null"
+        foreign = origin != "null" and origin.split("://", 1)[-1] != host
+        if scope.get("method") not in ("GET", "HEAD") and foreign:  # another site: refused
+            refused = JSONResponse({"error": "cross-origin request refused"}, status_code=403)
+            await refused(scope, receive, send)
+            return
         set_cookie = False
         if self.token is not None:
             given = _token_of(scope, headers)
@@ -206,13 +212,20 @@ def _lang(request: Request) -> str:
 
 
 async def _scenario_request(request: Request) -> tuple[Any, str, str]:
-    """The scenario of a request: a TOML body, or the page's JSON (shipped base + changes)."""
+    """The scenario of a request: a TOML body, or the page's JSON (shipped base + changes).
+
+    Other content types (those a form on another site can send) are refused with 415."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in ("application/toml", "application/json"):
+        raise BadRequest(
+            "Content-Type: send the scenario as application/toml (or the page's JSON)",
+            status=415,
+        )
     body = await read_body(request)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("scenario.toml: not UTF-8 text") from None
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == "application/json":
         try:
             data = json.loads(text)
@@ -481,6 +494,9 @@ def create_app(
 
     async def api_compare(request: Request) -> Response:
         try:
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/json":
+                raise BadRequest("Content-Type: send application/json", status=415)
             body = await read_body(request)
             try:
                 data = json.loads(body.decode("utf-8"))

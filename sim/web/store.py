@@ -209,6 +209,17 @@ class Store:
         return job
 
     def _execute(self, job: Job, texts: list[str], names: list[str]) -> None:
+        try:
+            self._simulate(job, texts, names)
+        except Exception as exc:  # never leave a run "running" for ever
+            job.status, job.error, job.finished = (
+                "failed",
+                f"{type(exc).__name__}: {exc}",
+                time.time(),
+            )
+            self._save(job)
+
+    def _simulate(self, job: Job, texts: list[str], names: list[str]) -> None:
         from .. import jobs
 
         cancel = self.cancels.get(job.id)
