@@ -25,7 +25,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
@@ -347,7 +347,7 @@ def safe_file(root: Path, name: str) -> Path | None:
     """
     if not name or "\x00" in name or "\\" in name or name.startswith("/"):
         return None
-    parts = PurePosixPath(name).parts
+    parts = name.split("/")
     if not parts or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
         return None
     if not root.is_dir() or root.is_symlink():
