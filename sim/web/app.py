@@ -391,13 +391,15 @@ def create_app(
             response.set_cookie("lang", lang, samesite="strict", httponly=True)
         return response
 
-    def error(exc: BadRequest | ClauseSimError) -> JSONResponse:
+    def problem(exc: BadRequest | ClauseSimError) -> tuple[dict[str, Any], int]:
         if isinstance(exc, BadRequest):
-            return JSONResponse(
-                {"error": exc.message, "key": exc.key or None}, status_code=exc.status
-            )
+            return {"error": exc.message, "key": exc.key or None}, exc.status
         key = exc.key if isinstance(exc, ScenarioError) else None
-        return JSONResponse({"error": str(exc), "key": key or None}, status_code=400)
+        return {"error": str(exc), "key": key or None}, 400
+
+    def error(exc: BadRequest | ClauseSimError) -> JSONResponse:
+        body, status = problem(exc)
+        return JSONResponse(body, status_code=status)
 
     # ---- pages
 
@@ -407,7 +409,7 @@ def create_app(
             request,
             "index.html",
             form=form(base),
-            runs=store.list(),
+            runs=store.runs(),
             max_replications=MAX_REPLICATIONS,
             default_seed=DEFAULT_SEED,
         )
@@ -466,8 +468,7 @@ def create_app(
             scenario, _text, _name = await _scenario_request(request)
             return JSONResponse({"hours": compute(scenario).to_dict()})
         except (BadRequest, ClauseSimError) as exc:
-            body = json.loads(error(exc).body)
-            return JSONResponse({"hours": None, **body})
+            return JSONResponse({"hours": None, **problem(exc)[0]})
 
     async def api_submit(request: Request) -> Response:
         try:
@@ -535,7 +536,7 @@ def create_app(
         return JSONResponse({"id": job.id, "status": "queued"}, status_code=202)
 
     async def api_list(request: Request) -> Response:
-        return JSONResponse({"runs": [_job_json(j) for j in store.list()]})
+        return JSONResponse({"runs": [_job_json(j) for j in store.runs()]})
 
     async def api_get(request: Request) -> Response:
         job = store.get(request.path_params["run_id"])

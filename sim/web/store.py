@@ -225,7 +225,7 @@ class Store:
         cancel = self.cancels.get(job.id)
         if cancel is None or cancel.is_set() or job.id in self.deleted:
             return
-        options = {
+        options: dict[str, Any] = {
             "replications": job.replications,
             "seed": job.seed,
             "jobs": self.jobs_per_run,
@@ -298,7 +298,7 @@ class Store:
             return None
         return self.jobs.get(run_id)
 
-    def list(self) -> list[Job]:
+    def runs(self) -> list[Job]:
         return sorted(self.jobs.values(), key=lambda j: j.created, reverse=True)
 
     def cancel_or_delete(self, run_id: str) -> Job | None:
