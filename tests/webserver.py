@@ -37,6 +37,7 @@ class Server:
         self.port = free_port()
         self.data = data
         self.log = data.parent / f"server-{self.port}.log"
+        self._log = self.log.open("w")
         cmd = [sys.executable, "-m", "sim", "serve", "--host", host, "--port", str(self.port)]
         cmd += ["--data", str(data), "--jobs", "1", *args]
         self.proc = subprocess.Popen(
@@ -44,11 +45,12 @@ class Server:
             cwd=ROOT,
             env={**os.environ, **(env or {})},
             stdout=subprocess.DEVNULL,
-            stderr=self.log.open("w"),
+            stderr=self._log,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self._log.close()
                 raise RuntimeError(f"server exited: {self.log.read_text()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
@@ -105,6 +107,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._log.close()
         return int(self.proc.returncode)
 
 
