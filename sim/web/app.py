@@ -314,9 +314,8 @@ def yearly_table(summary: Mapping[str, Any], lang: str) -> tuple[list[str], list
 
 def compare_table(data: Mapping[str, Any], lang: str) -> tuple[list[str], list[list[str]]]:
     """Head and rows of a comparison's key metrics: means, then differences with intervals."""
-    from ..analysis.compare import KEY_COMPARE_METRICS
     from ..presentation.report import num
-    from ..results import METRICS
+    from ..results import KEY_COMPARE_METRICS, METRICS
 
     t = labels.TEXT[lang]
     names = [s["label"] for s in data["scenarios"]]
