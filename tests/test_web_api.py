@@ -311,6 +311,28 @@ def test_any_other_host_needs_a_token(tmp_path):
         assert s.request("GET", "/static/app.js", headers=cookie)[0] == 200
 
 
+def test_a_port_in_use_is_one_line(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "sim", "serve", "--port", str(port), "--data", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.strip()
+        == f"clause-sim: error: --port {port}: Address already in use on 127.0.0.1"
+    )
+
+
 def test_restart_lists_finished_runs_and_marks_interrupted_ones(tmp_path, small_toml):
     data = tmp_path / "data"
     s = Server(data)

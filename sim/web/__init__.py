@@ -33,6 +33,23 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail with one line now if ``host:port`` cannot be listened on."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ClauseSimError(f"--host {host}: {exc.strerror or exc}") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as exc:
+            raise ClauseSimError(f"--port {port}: {exc.strerror or exc} on {host}") from None
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
@@ -66,6 +83,7 @@ def serve(
         )
     if token is not None and len(token) < 16:
         raise ClauseSimError("--token: use at least 16 characters")
+    _check_port(host, port)
     folder = Path(data) if data is not None else default_data()
     try:
         folder.mkdir(parents=True, exist_ok=True)
