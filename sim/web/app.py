@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import secrets
 import time
 import zipfile
@@ -518,7 +519,8 @@ def create_app(
 
         texts = [store.inputs(j.id)[0] for j in chosen]
         names = [f"{j.id}.toml" for j in chosen]
-        tags = labels_for([f"{k + 1}-{j.scenario[:40]}" for k, j in enumerate(chosen)])
+        # short labels (folders, legends, table heads): the start of each scenario's name
+        tags = labels_for([re.sub(r"[./\\]", "_", j.scenario)[:24] for j in chosen])
         first = chosen[0]
         job = store.submit(
             "compare",
