@@ -156,9 +156,9 @@ def test_other_sites_cannot_post_here(server, small_toml):
 
 
 def test_compare_two_finished_runs(server, done_run, small_toml):
-    other = server.submit(
-        small_toml.replace("fte = 2.5", "fte = 4.0"), "?replications=3&seed=11&bottleneck=0"
-    )
+    more_staff = sc.load(FICHE, [*SMALL, "flow.facilitators.fte=6"]).to_toml()
+    assert more_staff != small_toml
+    other = server.submit(more_staff, "?replications=3&seed=11&bottleneck=0")
     server.wait(other)
     status, data = server.json(
         "POST",
@@ -171,6 +171,8 @@ def test_compare_two_finished_runs(server, done_run, small_toml):
     status, comparison = server.json("GET", f"/api/runs/{data['id']}/files/comparison.json")
     assert status == 200 and comparison["replications"] == 3 and comparison["seed"] == 11
     assert len(comparison["scenarios"]) == 2
+    by = {r["metric"]: r for r in comparison["metrics"]}
+    assert by["referrals"]["diffs"][0]["mean"] == 0  # common random numbers: same referrals
     status, _h, body = server.request("GET", f"/runs/{data['id']}")
     assert status == 200 and b"<table>" in body
     status, data = server.json(
