@@ -65,6 +65,13 @@ def _hours(page) -> str:
     return str(page.inner_text("#hours-total"))
 
 
+def _wait_hours(page, hours: int) -> None:
+    page.wait_for_function(
+        "() => document.querySelector('#hours-total').textContent.replace(/\\D/g, '')"
+        f" === '{hours}'"
+    )
+
+
 def test_planner_page_in_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -111,6 +118,12 @@ def test_planner_page_in_chromium(tmp_path):
                 "() => document.querySelector('#hours-total').textContent.replace(/\\D/g, '')"
                 f" === '{11_500 * 57}'"
             )
+            # any other key, one a line as with --set (80,000 x 20 % x 5 % / 28 = 28.57 -> 28 h)
+            page.click("#group-advanced summary")
+            page.fill("#extra-set", "# a comment\nworks[0].labour_share = 0.2")
+            _wait_hours(page, 11_500 * 28)
+            page.fill("#extra-set", "")
+            _wait_hours(page, 11_500 * 57)
             page.fill('[data-key="scenario.horizon_years"]', "3")
             page.wait_for_function(
                 "() => document.querySelectorAll('#hours-years tbody tr').length === 3"

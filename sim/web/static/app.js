@@ -55,6 +55,12 @@
       form.querySelectorAll("[data-key]").forEach((el) => {
         if (el.value !== el.dataset.initial) set[el.dataset.key] = el.value;
       });
+      for (const line of document.getElementById("extra-set").value.split("\n")) {
+        const at = line.indexOf("=");
+        if (at > 0 && line.trim() && !line.trim().startsWith("#")) {
+          set[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+        }
+      }
       const body = { base: document.getElementById("base").value, set: set };
       if (uploaded !== null) {
         body.toml = uploaded;
