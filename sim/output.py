@@ -29,6 +29,7 @@ import re
 import secrets
 import shutil
 import signal
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
