@@ -184,6 +184,17 @@ def test_compare_two_finished_runs(server, done_run, small_toml):
     assert status == 400
 
 
+def test_absurd_work_is_refused_before_any(server, small_toml):
+    huge = small_toml.replace("dwellings = 2000", "dwellings = 2000000000")
+    assert huge != small_toml
+    before = len(server.json("GET", "/api/runs")[1]["runs"])
+    status, data = server.json(
+        "POST", "/api/runs?replications=10000", huge, headers={"Content-Type": TOML}
+    )
+    assert status == 400 and data["error"]
+    assert len(server.json("GET", "/api/runs")[1]["runs"]) == before  # no run was queued
+
+
 def test_a_body_over_one_mebibyte_is_413(server, small_toml):
     big = small_toml + "#" + "x" * (1 << 20)
     status, data = server.json("POST", "/api/runs", big, headers={"Content-Type": TOML})

@@ -31,7 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import fmt
+from .. import fmt, limits
 from ..errors import ClauseSimError, ScenarioError
 from ..jobs import MAX_REPLICATIONS
 from ..streams import DEFAULT_SEED
@@ -479,6 +479,12 @@ def create_app(
             if lang_q not in labels.LANGS:
                 raise BadRequest(f"lang: expected fr or en, got {lang_q!r}")
             scenario, text, name = await _scenario_request(request)
+            from ..analysis.bottleneck import CONSTRAINTS
+
+            m = min(bottleneck, replications)  # absurd sizes are refused before any work
+            limits.check_work(
+                limits.units_per_replication(scenario), replications + m * len(CONSTRAINTS)
+            )
         except (BadRequest, ClauseSimError) as exc:
             return error(exc)
         job = store.submit(
