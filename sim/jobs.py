@@ -79,6 +79,8 @@ class Options:
     force : replace an existing results folder (only at the very end)
     overrides : the ``KEY=VALUE`` overrides already applied, recorded in the results
     bottleneck_replications : replications of the bottleneck diagnosis (0: skip it)
+    extra : merged into ``summary.json``
+    observed : rows of an observed-data file (:mod:`sim.observed`), compared and drawn
     """
 
     replications: int = 200
@@ -89,6 +91,7 @@ class Options:
     overrides: tuple[str, ...] = ()
     bottleneck_replications: int = 20
     extra: Mapping[str, Any] = field(default_factory=dict)
+    observed: tuple[Any, ...] = ()
 
 
 def _stage(progress: Progress | None, cancel: CancelFlag | None, stage: str) -> Any:
@@ -155,6 +158,7 @@ def run(
             scenario,
             lang=options.lang,
             extra={"overrides": list(options.overrides), **more},
+            observed=options.observed,
         )
     if progress is not None:
         progress("writing", 1, 1)
