@@ -290,7 +290,7 @@ def _max_work_arg(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="U",
         help=f"refuse to start above U work units (people and missions x replications; "
-        f"default {limits.MAX_WORK:g}, about an hour and a half on one core)",
+        f"default {limits.MAX_WORK:g}, about two hours on one core)",
     )
 
 

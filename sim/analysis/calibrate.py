@@ -271,9 +271,17 @@ def _fsync_write(path: Path, text: str) -> None:
 def prepare_folder(
     out: Path, fingerprint: str, *, resume: bool, force: bool
 ) -> dict[str, list[float]]:
-    """Check and set up the folder; return the points already evaluated (resume)."""
-    if out.exists() and not out.is_dir():
-        raise CalibrationError(f"{out}: exists and is not a folder")
+    """Check and set up the folder; return the points already evaluated (resume).
+
+    ``--out`` follows the one policy of every command (no symbolic link); ``force`` empties
+    only a folder whose every entry clause-sim wrote (its manifest, ``.clause-sim.json``).
+    """
+    from ..output import OutputError, add_to_manifest, check_out, refuse_foreign
+
+    try:
+        check_out(out)
+    except OutputError as exc:
+        raise CalibrationError(str(exc)) from None
     state = out / STATE_FILE
     cached: dict[str, list[float]] = {}
     if out.is_dir() and any(out.iterdir()):
@@ -295,6 +303,10 @@ def prepare_folder(
                 raise CalibrationError(
                     f"{out}: not a calibration folder (no {STATE_FILE}); will not empty it"
                 )
+            try:
+                refuse_foreign(out, "empty it")
+            except OutputError as exc:
+                raise CalibrationError(str(exc)) from None
             for name in _OWN:
                 (out / name).unlink(missing_ok=True)
         else:
@@ -303,6 +315,7 @@ def prepare_folder(
                 "or --force to start over)"
             )
     out.mkdir(parents=True, exist_ok=True)
+    add_to_manifest(out, list(_OWN), kind="calibration")
     _fsync_write(state, json.dumps({"version": __version__, "fingerprint": fingerprint}) + "\n")
     return cached
 
@@ -316,7 +329,14 @@ def _read_points(path: Path) -> dict[str, list[float]]:
         with open(path, "r+b") as f:
             f.truncate(len(data))
     out = {}
-    for row in csv.reader(io.StringIO(data.decode("utf-8"))):
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise CalibrationError(
+            f"{path}: not a file this calibration wrote ({type(exc).__name__}); "
+            "use a new --out, or --force to start over"
+        ) from None
+    for row in rows:
         if len(row) >= 2 and row[0] != "point":
             try:
                 out[row[0]] = [float(c) for c in row[1:]]
