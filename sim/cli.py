@@ -135,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 replications=args.replications,
                 seed=seed,
                 jobs=args.jobs,
+                scheduler=args.scheduler,
                 lang=args.lang,
                 force=args.force,
                 overrides=args.overrides,
@@ -173,6 +174,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 replications=args.replications,
                 seed=seed,
                 jobs=args.jobs,
+                scheduler=args.scheduler,
                 lang=args.lang,
                 force=args.force,
                 overrides=args.overrides,
@@ -209,6 +211,16 @@ def _non_negative_int(text: str) -> int:
 _seed = _non_negative_int
 
 
+def _scheduler_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster: tcp://HOST:PORT or a scheduler file "
+        "(needs clause-sim[dask]; --jobs is then ignored); results do not depend on it",
+    )
+
+
 def _simulation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--replications",
@@ -234,6 +246,7 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         metavar="J",
         help="worker processes (default: the cores available); results do not depend on it",
     )
+    _scheduler_arg(p)
     p.add_argument(
         "--lang",
         choices=("fr", "en"),
@@ -399,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="J",
         help="worker processes (default: the cores available)",
     )
+    _scheduler_arg(p)
     p.add_argument(
         "--step",
         type=float,

@@ -491,6 +491,8 @@ def run_and_write(
     extra: Mapping[str, Any] | None = None,
     bottleneck_replications: int = 0,
     bottleneck_progress: Any = None,
+    scheduler: str | None = None,
+    executor: Any = None,
 ) -> dict[str, Any]:
     """Run the replications of a scenario and write its results folder at ``target``.
 
@@ -499,13 +501,32 @@ def run_and_write(
     batch; its ``close()``, if any, after the replications. With ``bottleneck_replications``
     > 0, the bottleneck diagnosis (:func:`sim.bottleneck.diagnose`, +1 unit of each resource
     with common random numbers on that many replications) goes into the summary and report.
+    Everything runs on ``executor`` if given, else on one executor for the whole call
+    (:func:`sim.parallel.executor` of ``jobs`` and ``scheduler``).
     """
+    from .parallel import executor as new_executor
     from .runner import replicate
 
+    if executor is None:
+        with new_executor(jobs, scheduler) as ex:
+            return run_and_write(
+                scenario,
+                target,
+                replications=replications,
+                seed=seed,
+                lang=lang,
+                force=force,
+                overrides=overrides,
+                progress=progress,
+                extra=extra,
+                bottleneck_replications=bottleneck_replications,
+                bottleneck_progress=bottleneck_progress,
+                executor=ex,
+            )
     with atomic_folder(target, force) as tmp:
         write_scenario(tmp, scenario, overrides, seed, replications)
         try:
-            runs = replicate(scenario, replications, seed, jobs, progress)
+            runs = replicate(scenario, replications, seed, progress=progress, executor=executor)
         finally:
             close = getattr(progress, "close", None)
             if close is not None:
@@ -520,8 +541,8 @@ def run_and_write(
                     runs,
                     seed,
                     bottleneck_replications,
-                    jobs=jobs or 1,
                     progress=bottleneck_progress,
+                    executor=executor,
                 )
             finally:
                 close = getattr(bottleneck_progress, "close", None)

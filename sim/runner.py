@@ -1,18 +1,19 @@
 """Monte Carlo replications, in one process or several, with identical results either way.
 
 Replication ``i`` always uses :func:`sim.streams.replication_seed` ``(seed, i)``: the split of the
-work into batches and processes changes nothing in the results.
+work into batches and processes changes nothing in the results. The work runs on a
+:class:`sim.parallel.Executor`: pass one (``executor=``) to share its workers across calls, or
+``jobs`` for an executor of this call only.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import partial
 
+from . import parallel
 from .model import simulate
+from .parallel import Executor, batches, default_jobs
 from .results import Run, Runs
 from .scenario import Scenario
 from .streams import DEFAULT_SEED
@@ -20,24 +21,12 @@ from .streams import DEFAULT_SEED
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each finished batch of replications."""
 
-
-def default_jobs() -> int:
-    """Worker processes by default: the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+__all__ = ["Progress", "default_jobs", "replicate", "run_batch", "run_replications"]
 
 
 def run_batch(scenario: Scenario, seed: int, replications: Sequence[int]) -> list[Run]:
     """Run the given replication indices of a scenario (the unit of work sent to workers)."""
     return [simulate(scenario, seed, replication=i) for i in replications]
-
-
-def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
-    # about 4 batches a worker: balances load while keeping task overhead small
-    size = max(1, min(25, len(indices) // (4 * jobs) or 1))
-    return [list(indices[k : k + size]) for k in range(0, len(indices), size)]
 
 
 def run_replications(
@@ -46,42 +35,31 @@ def run_replications(
     indices: Sequence[int],
     jobs: int = 1,
     progress: Progress | None = None,
+    *,
+    executor: Executor | None = None,
 ) -> list[Run]:
-    """Run replications ``indices`` and return them in that order."""
+    """Run replications ``indices`` and return them in that order.
+
+    On ``executor`` if given (``jobs`` is then ignored), else on ``jobs`` worker processes.
+    """
     indices = list(indices)
+    if executor is None:
+        with _own_executor(jobs, len(indices)) as ex:
+            return run_replications(scenario, seed, indices, progress=progress, executor=ex)
+    parts = batches(indices, executor.workers)
     total = len(indices)
-    if jobs <= 1 or total <= 1:
-        runs: list[Run] = []
-        for i in indices:
-            runs.append(simulate(scenario, seed, replication=i))
-            if progress:
-                progress(len(runs), total)
-        return runs
-    by_index: dict[int, Run] = {}
-    # fork is fast and safe here (no threads yet) on Linux; elsewhere the platform's default
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
-    pool = ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=ctx)
-    try:
-        pending: dict[Future[list[Run]], list[int]] = {
-            pool.submit(run_batch, scenario, seed, b): b for b in _batches(indices, jobs)
-        }
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                batch = pending.pop(fut)
-                by_index.update(zip(batch, fut.result(), strict=True))
-                if progress:
-                    progress(len(by_index), total)
-    except BaseException:
-        # take the workers before shutdown() forgets them, then stop them: an interrupted run
-        # leaves no process behind
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()
-        raise
-    pool.shutdown()
-    return [by_index[i] for i in indices]
+    out: list[list[Run]] = [[] for _ in parts]
+    done = 0
+    for k, runs in executor.imap(partial(run_batch, scenario, seed), parts):
+        out[k] = runs
+        done += len(runs)
+        if progress:
+            progress(done, total)
+    return [r for part in out for r in part]
+
+
+def _own_executor(jobs: int | None, tasks: int) -> Executor:
+    return parallel.executor(default_jobs() if jobs is None else max(1, int(jobs)), tasks=tasks)
 
 
 def replicate(
@@ -90,13 +68,16 @@ def replicate(
     seed: int = DEFAULT_SEED,
     jobs: int | None = None,
     progress: Progress | None = None,
+    *,
+    executor: Executor | None = None,
 ) -> Runs:
-    """Run ``n`` replications with ``jobs`` worker processes (default: all cores).
+    """Run ``n`` replications with ``jobs`` worker processes (default: all cores), or on
+    ``executor`` if given.
 
-    Results are bit-identical for any ``jobs``.
+    Results are bit-identical for any ``jobs`` and any executor.
     """
     if n < 1:
         raise ValueError("n must be at least 1")
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
-    runs = run_replications(scenario, seed, range(n), jobs, progress)
+    runs = run_replications(scenario, seed, range(n), jobs, progress, executor=executor)
     return Runs.from_runs(scenario.name, seed, runs)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import sim.analysis.sweep as sw
+from sim.errors import ClauseSimError
 
 pytestmark = pytest.mark.dask
 
@@ -214,7 +215,7 @@ def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     p = sw.plan(s)
-    with pytest.raises(sw.SweepError, match="cannot reach the Dask scheduler") as e:
+    with pytest.raises(ClauseSimError, match="cannot reach the Dask scheduler") as e:
         sw.DaskCluster(f"tcp://127.0.0.1:{port}", timeout=2.0)
     assert "\n" not in str(e.value)
     assert len(p.points) == 4

@@ -26,6 +26,8 @@ from ..errors import ClauseSimError
 from ..hours import HoursResult
 from ..hours import compute as compute_hours
 from ..output import atomic_folder, write_csv, write_json, write_scenario, write_tables
+from ..parallel import Executor
+from ..parallel import executor as new_executor
 from ..results import METRICS, TOTAL_METRICS, Runs, describe
 from ..scenario import Scenario, default_scenario_path
 
@@ -80,15 +82,21 @@ def run_all(
     seed: int,
     jobs: int | None = None,
     progress_for: Callable[[int, Scenario], Any] | None = None,
+    *,
+    executor: Executor | None = None,
 ) -> list[Runs]:
-    """Replicate each scenario with the same seed and replication indices."""
+    """Replicate each scenario with the same seed and replication indices, all on one executor
+    (``executor``, else one of ``jobs`` workers for the whole call)."""
     from ..runner import replicate
 
+    if executor is None:
+        with new_executor(jobs) as ex:
+            return run_all(scenarios, replications, seed, progress_for=progress_for, executor=ex)
     out = []
     for k, sc in enumerate(scenarios):
         progress = progress_for(k, sc) if progress_for is not None else None
         try:
-            out.append(replicate(sc, replications, seed, jobs, progress))
+            out.append(replicate(sc, replications, seed, progress=progress, executor=executor))
         finally:
             close = getattr(progress, "close", None)
             if close is not None:
@@ -248,10 +256,14 @@ def run_and_write(
     force: bool = False,
     overrides: Sequence[str] = (),
     progress_for: Callable[[int, Scenario], Any] | None = None,
+    scheduler: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every scenario (common random numbers) and write the comparison folder atomically."""
+    """Run every scenario (common random numbers) and write the comparison folder atomically.
+
+    One executor (``jobs`` local workers, or the Dask cluster ``scheduler``) runs them all.
+    """
     if len(scenarios) < 2:
         raise ClauseSimError("compare needs at least two scenarios")
-    with atomic_folder(target, force) as tmp:
-        runs_list = run_all(scenarios, replications, seed, jobs, progress_for)
+    with new_executor(jobs, scheduler) as ex, atomic_folder(target, force) as tmp:
+        runs_list = run_all(scenarios, replications, seed, progress_for=progress_for, executor=ex)
         return write_comparison(tmp, scenarios, runs_list, labels, lang=lang, overrides=overrides)
