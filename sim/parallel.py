@@ -28,7 +28,6 @@ its arguments (seed and replication indices), never from where or when it runs.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures as cf
 import multiprocessing
 import os
@@ -277,6 +276,8 @@ class DaskCluster(Executor):
     file (a JSON file written by ``dask scheduler --scheduler-file``)."""
 
     def __init__(self, address: str, timeout: float = 20.0) -> None:
+        import asyncio
+
         try:
             import distributed
         except ImportError:
