@@ -493,6 +493,7 @@ def run_and_write(
     bottleneck_progress: Any = None,
     scheduler: str | None = None,
     executor: Any = None,
+    cancel: Any = None,
 ) -> dict[str, Any]:
     """Run the replications of a scenario and write its results folder at ``target``.
 
@@ -502,7 +503,9 @@ def run_and_write(
     > 0, the bottleneck diagnosis (:func:`sim.bottleneck.diagnose`, +1 unit of each resource
     with common random numbers on that many replications) goes into the summary and report.
     Everything runs on ``executor`` if given, else on one executor for the whole call
-    (:func:`sim.parallel.executor` of ``jobs`` and ``scheduler``).
+    (:func:`sim.parallel.executor` of ``jobs`` and ``scheduler``). Once ``cancel`` (a
+    :class:`threading.Event`) is set, :class:`sim.parallel.Cancelled` is raised and nothing is
+    left at ``target``.
     """
     from .parallel import executor as new_executor
     from .runner import replicate
@@ -522,11 +525,14 @@ def run_and_write(
                 bottleneck_replications=bottleneck_replications,
                 bottleneck_progress=bottleneck_progress,
                 executor=ex,
+                cancel=cancel,
             )
     with atomic_folder(target, force) as tmp:
         write_scenario(tmp, scenario, overrides, seed, replications)
         try:
-            runs = replicate(scenario, replications, seed, progress=progress, executor=executor)
+            runs = replicate(
+                scenario, replications, seed, progress=progress, executor=executor, cancel=cancel
+            )
         finally:
             close = getattr(progress, "close", None)
             if close is not None:
@@ -543,6 +549,7 @@ def run_and_write(
                     bottleneck_replications,
                     progress=bottleneck_progress,
                     executor=executor,
+                    cancel=cancel,
                 )
             finally:
                 close = getattr(bottleneck_progress, "close", None)

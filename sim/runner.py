@@ -13,7 +13,7 @@ from functools import partial
 
 from . import parallel
 from .model import simulate
-from .parallel import Executor, batches, default_jobs
+from .parallel import CancelFlag, Executor, batches, default_jobs
 from .results import Run, Runs
 from .scenario import Scenario
 from .streams import DEFAULT_SEED
@@ -37,20 +37,24 @@ def run_replications(
     progress: Progress | None = None,
     *,
     executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> list[Run]:
     """Run replications ``indices`` and return them in that order.
 
     On ``executor`` if given (``jobs`` is then ignored), else on ``jobs`` worker processes.
+    Once ``cancel`` is set, :class:`sim.parallel.Cancelled` is raised.
     """
     indices = list(indices)
     if executor is None:
         with _own_executor(jobs, len(indices)) as ex:
-            return run_replications(scenario, seed, indices, progress=progress, executor=ex)
+            return run_replications(
+                scenario, seed, indices, progress=progress, executor=ex, cancel=cancel
+            )
     parts = batches(indices, executor.workers)
     total = len(indices)
     out: list[list[Run]] = [[] for _ in parts]
     done = 0
-    for k, runs in executor.imap(partial(run_batch, scenario, seed), parts):
+    for k, runs in executor.imap(partial(run_batch, scenario, seed), parts, cancel=cancel):
         out[k] = runs
         done += len(runs)
         if progress:
@@ -70,6 +74,7 @@ def replicate(
     progress: Progress | None = None,
     *,
     executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> Runs:
     """Run ``n`` replications with ``jobs`` worker processes (default: all cores), or on
     ``executor`` if given.
@@ -79,5 +84,7 @@ def replicate(
     if n < 1:
         raise ValueError("n must be at least 1")
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
-    runs = run_replications(scenario, seed, range(n), jobs, progress, executor=executor)
+    runs = run_replications(
+        scenario, seed, range(n), jobs, progress, executor=executor, cancel=cancel
+    )
     return Runs.from_runs(scenario.name, seed, runs)

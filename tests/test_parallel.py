@@ -101,6 +101,29 @@ def test_cancel_stops_before_the_next_task(local):
     assert 2 <= len(done) < 50
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_cancelled_run_leaves_nothing(tmp_path, jobs):
+    flag = threading.Event()
+    calls: list[int] = []
+
+    def progress(done: int, _total: int) -> None:
+        calls.append(done)
+        flag.set()
+
+    with pytest.raises(parallel.Cancelled):
+        output.run_and_write(
+            load(None, SMALL),
+            tmp_path / "out",
+            replications=40,
+            seed=1,
+            jobs=jobs,
+            progress=progress,
+            cancel=flag,
+        )
+    assert calls and calls[-1] < 40
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_lost_worker_is_replaced(tmp_path, monkeypatch):
     monkeypatch.setenv("CLAUSE_SIM_TEST_MARKER", str(tmp_path / "died"))
     with parallel.LocalPool(2) as ex:

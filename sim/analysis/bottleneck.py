@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .. import fmt
-from ..parallel import Executor, batches, executor
+from ..parallel import CancelFlag, Executor, batches, executor
 from ..results import Runs, describe
 from ..runner import Progress, run_batch, run_replications
 from ..scenario import SIAE_TYPES, Dist, Scenario, toml_value
@@ -195,6 +195,7 @@ def diagnose(
     progress: Progress | None = None,
     *,
     executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> dict[str, Any]:
     """How binding each constraint was in ``runs``, and the hours one more unit would realise.
 
@@ -209,6 +210,7 @@ def diagnose(
     progress : called as ``progress(done, total)`` over the levers simulated
     executor : where to run them (:mod:`sim.parallel`); every lever's replications go to it
         at once
+    cancel : once set, :class:`sim.parallel.Cancelled` is raised
 
     Returns
     -------
@@ -223,7 +225,9 @@ def diagnose(
         base = np.asarray(runs.totals["hours_realised"][:m], dtype=float)
         base_full = {k: np.asarray(runs.totals[v][:m]) for k, v in _TIME_FULL.items()}
     else:
-        base_runs = run_replications(scenario, seed, range(m), jobs, executor=executor)
+        base_runs = run_replications(
+            scenario, seed, range(m), jobs, executor=executor, cancel=cancel
+        )
         base = np.array([r.totals["hours_realised"] for r in base_runs])
         base_full = {k: np.array([r.totals[v] for r in base_runs]) for k, v in _TIME_FULL.items()}
     lapsed_total = float(np.mean(runs.totals["hours_lapsed"]))
@@ -241,6 +245,7 @@ def diagnose(
         jobs,
         progress,
         executor,
+        cancel,
     )
     entries: list[dict[str, Any]] = []
     for c in CONSTRAINTS:
@@ -328,6 +333,7 @@ def _run_levers(
     jobs: int,
     progress: Progress | None,
     ex: Executor | None,
+    cancel: CancelFlag | None = None,
 ) -> dict[str, np.ndarray]:
     """Hours realised in replications ``0..m-1`` of each lever's scenario, all levers submitted
     to one executor at once; ``progress(levers done, levers)``."""
@@ -335,14 +341,14 @@ def _run_levers(
         return {}
     if ex is None:
         with executor(jobs, tasks=m * len(scenarios)) as own:
-            return _run_levers(scenarios, seed, m, jobs, progress, own)
+            return _run_levers(scenarios, seed, m, jobs, progress, own, cancel)
     parts = batches(range(m), ex.workers)
     names = list(scenarios)
     tasks = [(scenarios[c], seed, b) for c in names for b in parts]
     values: dict[int, list[float]] = {}
     left = {c: len(parts) for c in names}
     done = 0
-    for k, v in ex.imap(_lever_task, tasks):
+    for k, v in ex.imap(_lever_task, tasks, cancel=cancel):
         values[k] = v
         c = names[k // len(parts)]
         left[c] -= 1
