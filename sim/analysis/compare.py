@@ -26,7 +26,7 @@ from ..errors import ClauseSimError
 from ..hours import HoursResult
 from ..hours import compute as compute_hours
 from ..output import atomic_folder, write_csv, write_json, write_scenario, write_tables
-from ..parallel import Executor
+from ..parallel import CancelFlag, Executor
 from ..parallel import executor as new_executor
 from ..results import METRICS, TOTAL_METRICS, Runs, describe
 from ..scenario import Scenario, default_scenario_path
@@ -84,6 +84,7 @@ def run_all(
     progress_for: Callable[[int, Scenario], Any] | None = None,
     *,
     executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> list[Runs]:
     """Replicate each scenario with the same seed and replication indices, all on one executor
     (``executor``, else one of ``jobs`` workers for the whole call)."""
@@ -91,12 +92,18 @@ def run_all(
 
     if executor is None:
         with new_executor(jobs) as ex:
-            return run_all(scenarios, replications, seed, progress_for=progress_for, executor=ex)
+            return run_all(
+                scenarios, replications, seed, progress_for=progress_for, executor=ex, cancel=cancel
+            )
     out = []
     for k, sc in enumerate(scenarios):
         progress = progress_for(k, sc) if progress_for is not None else None
         try:
-            out.append(replicate(sc, replications, seed, progress=progress, executor=executor))
+            out.append(
+                replicate(
+                    sc, replications, seed, progress=progress, executor=executor, cancel=cancel
+                )
+            )
         finally:
             close = getattr(progress, "close", None)
             if close is not None:
@@ -257,6 +264,7 @@ def run_and_write(
     overrides: Sequence[str] = (),
     progress_for: Callable[[int, Scenario], Any] | None = None,
     scheduler: str | None = None,
+    cancel: CancelFlag | None = None,
 ) -> list[dict[str, Any]]:
     """Run every scenario (common random numbers) and write the comparison folder atomically.
 
@@ -265,5 +273,7 @@ def run_and_write(
     if len(scenarios) < 2:
         raise ClauseSimError("compare needs at least two scenarios")
     with new_executor(jobs, scheduler) as ex, atomic_folder(target, force) as tmp:
-        runs_list = run_all(scenarios, replications, seed, progress_for=progress_for, executor=ex)
+        runs_list = run_all(
+            scenarios, replications, seed, progress_for=progress_for, executor=ex, cancel=cancel
+        )
         return write_comparison(tmp, scenarios, runs_list, labels, lang=lang, overrides=overrides)

@@ -36,7 +36,7 @@ import numpy as np
 
 from .. import __version__, fmt
 from ..errors import ClauseSimError, ScenarioError
-from ..parallel import Executor
+from ..parallel import CancelFlag, Executor
 from ..parallel import executor as new_executor
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import Progress, run_replications
@@ -295,13 +295,16 @@ def simulator(
     jobs: int = 1,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> Evaluate:
     """An :data:`Evaluate` that runs ``replications`` replications (indices 0..n-1, ``seed``)
     on ``executor`` (else on ``jobs`` worker processes started for each level)."""
 
     def evaluate(level: float) -> np.ndarray:
         sc = scenario.with_overrides([resource.override(level)])
-        runs = run_replications(sc, seed, range(replications), jobs, progress, executor=executor)
+        runs = run_replications(
+            sc, seed, range(replications), jobs, progress, executor=executor, cancel=cancel
+        )
         return np.array([r.totals[metric] for r in runs], dtype=float)
 
     return evaluate
@@ -407,6 +410,7 @@ def size(
     evaluate: Evaluate | None = None,
     on_level: Callable[[LevelResult], None] | None = None,
     executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> SizingResult:
     """Find the smallest level of ``resource`` at which ``target`` holds with ``confidence``.
 
@@ -423,6 +427,7 @@ def size(
     evaluate : replaces the simulation (tests); ``evaluate(level)`` -> values per replication
     on_level : called with each newly evaluated level
     executor : where the replications run (:mod:`sim.parallel`)
+    cancel : once set, :class:`sim.parallel.Cancelled` is raised
 
     Returns
     -------
@@ -466,6 +471,7 @@ def size(
                 progress=progress,
                 on_level=on_level,
                 executor=ex,
+                cancel=cancel,
             )
     if evaluate is None:
         evaluate = simulator(
@@ -476,6 +482,7 @@ def size(
             replications=replications,
             progress=progress,
             executor=executor,
+            cancel=cancel,
         )
     cache: dict[int, LevelResult] = {}
     order: list[float] = []
