@@ -9,6 +9,7 @@ both sides of a ratio alike::
     python scripts/bench.py --run                # + the default `clause-sim run`, by phase
     python scripts/bench.py --run --baseline DIR # + its wall time against another source tree
     python scripts/bench.py --full               # + 1,000 fiche replications on 2 workers
+    python scripts/bench.py --large              # + a programme scaled x100
 
 Figures:
 
@@ -23,6 +24,9 @@ Figures:
   seconds and in bare-loop events; ``--baseline DIR`` also times the whole command from the
   source tree DIR (e.g. ``git archive <commit> | tar -x -C DIR``) interleaved with this one
   and prints the ratio. Target: at most 35 % of the issue-13 baseline's wall time.
+* **a programme scaled x100** (``--large``: dwellings, referrals, facilitators, SIAE posts):
+  time per event against the fiche's (both timed in one fresh process a round) and the peak
+  memory of that process. Targets: <= 1.5x, < 500 MB.
 * **1,000 replications on 2 workers** (``--full``): seconds, with the load average.
 
 Only ``sim.simulate(scenario, seed, replication)``, ``sim.replicate(scenario, n, seed=, jobs=)``
@@ -341,6 +345,70 @@ def bench_run(rounds: int, baseline: str | None) -> None:
         summary("baseline whole command (s)", base_totals, "s", "min")
 
 
+LARGE_CHILD = """
+import json, resource, sys, time
+import sim
+from sim.scenario import toml_value
+
+factor = {factor}
+sc = sim.load_scenario()
+f = sc.flow
+overrides = [
+    f"works[0].dwellings={{sc.works[0].dwellings * factor}}",
+    f"flow.referrals.per_year={{toml_value([v * factor for v in f.referrals_per_year])}}",
+    f"flow.facilitators.fte={{toml_value([v * factor for v in f.facilitators.fte])}}",
+]
+overrides += [f"flow.siae.posts.{{t}}={{toml_value(v * factor)}}" for t, v in f.siae_posts.items()]
+places = getattr(f.preparation, "places_per_year", None)
+if places is not None:
+    overrides.append(f"flow.preparation.places_per_year={{toml_value(places * factor)}}")
+big = sim.load_scenario(None, overrides)
+sim.simulate(sc, 1, 0)
+t0 = time.perf_counter()
+small = [sim.simulate(sc, 1, i) for i in range(3)]
+t_small = time.perf_counter() - t0
+t0 = time.perf_counter()
+run = sim.simulate(big, 1, 0)
+t_big = time.perf_counter() - t0
+print(json.dumps({{
+    "small_s_per_event": t_small / sum(r.events for r in small),
+    "big_s_per_event": t_big / run.events,
+    "big_events": run.events,
+    "big_s": t_big,
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "overrides": overrides,
+}}))
+"""
+
+
+def bench_large(rounds: int, factor: int = 100) -> None:
+    """A programme scaled x``factor`` (dwellings, referrals, facilitators, posts): time per
+    event against the fiche's, timed in turn in one fresh process a round, and peak memory."""
+    import json
+
+    ratios: list[float] = []
+    peaks: list[float] = []
+    got: dict[str, Any] = {}
+    for r in range(rounds):
+        proc = subprocess.run(
+            [sys.executable, "-c", LARGE_CHILD.format(factor=factor)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        got = json.loads(proc.stdout.strip().splitlines()[-1])
+        ratios.append(got["big_s_per_event"] / got["small_s_per_event"])
+        peaks.append(got["peak_mb"])
+        print(
+            f"    round {r + 1}: {got['big_events']:,} events in {got['big_s']:.1f} s, "
+            f"peak {got['peak_mb']:.0f} MB",
+            flush=True,
+        )
+    print(f"programme x{factor} ({', '.join(got['overrides'])}):")
+    summary("time per event / the fiche's", ratios, "x", "min", "<= 1.5x")
+    summary("peak memory of the process (MB)", peaks, "MB", "min", "< 500 MB")
+
+
 def bench_full(workers: int = 2, n: int = 1000) -> None:
     sc = sim.load_scenario()
     before = load_avg()
@@ -359,6 +427,7 @@ def main() -> None:
     ap.add_argument("--run", action="store_true", help="time the default clause-sim run")
     ap.add_argument("--baseline", default=None, metavar="DIR", help="source tree to compare")
     ap.add_argument("--full", action="store_true", help="1,000 replications on 2 workers")
+    ap.add_argument("--large", action="store_true", help="a programme scaled x100")
     ap.add_argument("--skip", nargs="*", default=(), choices=("replication", "mmc"))
     args = ap.parse_args()
     if args.rounds < 5:
@@ -376,6 +445,8 @@ def main() -> None:
         bench_mmc(args.rounds, args.mmc_years)
     if args.run:
         bench_run(args.rounds, args.baseline)
+    if args.large:
+        bench_large(args.rounds)
     if args.full:
         bench_full()
     print(f"done; {load_avg()}")
