@@ -304,7 +304,7 @@ def run_phases(tmp: Path, reps: int, diag_reps: int) -> dict[str, float]:
     return out
 
 
-def bench_run(rounds: int, baseline: str | None) -> None:
+def bench_run(rounds: int, baseline: str | None, phases_too: bool = True) -> None:
     reps, diag_reps = run_defaults()
     phases: dict[str, list[float]] = {}
     totals: list[float] = []
@@ -313,7 +313,7 @@ def bench_run(rounds: int, baseline: str | None) -> None:
         tmp = Path(t)
         for r in range(rounds):
             ev = bare_event_seconds()
-            got = run_phases(tmp, reps, diag_reps)
+            got = run_phases(tmp, reps, diag_reps) if phases_too else {}
             for k, v in got.items():
                 phases.setdefault(k, []).append(v)
             # the whole command, then the baseline's, in turn
@@ -428,7 +428,9 @@ def main() -> None:
     ap.add_argument("--baseline", default=None, metavar="DIR", help="source tree to compare")
     ap.add_argument("--full", action="store_true", help="1,000 replications on 2 workers")
     ap.add_argument("--large", action="store_true", help="a programme scaled x100")
-    ap.add_argument("--skip", nargs="*", default=(), choices=("replication", "mmc"))
+    ap.add_argument(
+        "--skip", nargs="*", default=(), choices=("replication", "mmc", "phases"), help="parts"
+    )
     args = ap.parse_args()
     if args.rounds < 5:
         ap.error("--rounds: at least 5 (best of rounds)")
@@ -444,7 +446,7 @@ def main() -> None:
     if "mmc" not in args.skip:
         bench_mmc(args.rounds, args.mmc_years)
     if args.run:
-        bench_run(args.rounds, args.baseline)
+        bench_run(args.rounds, args.baseline, "phases" not in args.skip)
     if args.large:
         bench_large(args.rounds)
     if args.full:
