@@ -381,6 +381,8 @@ def by_name(
         if complete and set(out) != set(names):
             missing = [n for n in names if n not in out]
             raise where.fail(f"missing {', '.join(missing)}")
+        if not (sums_to_one or max_sum_one):
+            return out
         total = sum(out.values())
         if sums_to_one and not math.isclose(total, 1.0, abs_tol=1e-9):
             raise where.fail(f"shares must sum to 1, they sum to {total:g}")
@@ -740,27 +742,19 @@ SCHEMA = Table(
                         Table(
                             {
                                 "rsa": Key(
-                                    by_name(
-                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
-                                    ),
+                                    by_name(DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True),
                                     {"durable": 0.14, "transition": 0.16, "training": 0.06},
                                 ),
                                 "under_26": Key(
-                                    by_name(
-                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
-                                    ),
+                                    by_name(DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True),
                                     {"durable": 0.18, "transition": 0.24, "training": 0.10},
                                 ),
                                 "ase": Key(
-                                    by_name(
-                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
-                                    ),
+                                    by_name(DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True),
                                     {"durable": 0.14, "transition": 0.20, "training": 0.10},
                                 ),
                                 "other": Key(
-                                    by_name(
-                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
-                                    ),
+                                    by_name(DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True),
                                     {"durable": 0.22, "transition": 0.24, "training": 0.06},
                                 ),
                                 "hours_uplift_per_1000h": Key(_NONNEG, 0.2),
