@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, fmt
-from ..results import METRICS, TOTAL_METRICS
+from ..results import METRICS, PUBLIC_TABLE_METRICS, TOTAL_METRICS, YEAR_TABLE_METRICS
 from ..scenario import SCHEMA, Key, Scenario, Table, TableArray, read_toml, toml_value
 from .tables import busiest_resource, replications_text, resource_label
 
@@ -89,9 +89,20 @@ T: Mapping[str, Mapping[str, Any]] = {
             "transition": "Emploi de transition",
             "training": "Formation qualifiante",
             "other": "Autre sortie",
+            "no_mission": "Sans mission",
             "dropped_out": "Abandon",
         },
-        "units": {"h": "h", "FTE": "ETP", "people": "personnes", "days": "jours", "share": "%"},
+        "run_out_mark": "fin des travaux",
+        "publics_title": "Par public (total de la simulation ; une personne compte dans "
+        "chacun de ses publics)",
+        "units": {
+            "h": "h",
+            "FTE": "ETP",
+            "people": "personnes",
+            "days": "jours",
+            "share": "%",
+            "contracts": "contrats",
+        },
         "method_text": "Chaque réplication est une simulation à événements discrets de l'année "
         "{y0} à {y1} (horizon de la clause puis {ro} an(s) pour finir les "
         "travaux) ; la réplication i utilise la graine dérivée (graine, i), de "
@@ -182,9 +193,19 @@ T: Mapping[str, Mapping[str, Any]] = {
             "transition": "Transition employment",
             "training": "Qualifying training",
             "other": "Other exit",
+            "no_mission": "No mission",
             "dropped_out": "Dropped out",
         },
-        "units": {"h": "h", "FTE": "FTE", "people": "people", "days": "days", "share": "%"},
+        "run_out_mark": "works finishing",
+        "publics_title": "By public (whole simulation; a person counts in each of their publics)",
+        "units": {
+            "h": "h",
+            "FTE": "FTE",
+            "people": "people",
+            "days": "days",
+            "share": "%",
+            "contracts": "contracts",
+        },
         "method_text": "Each replication is a discrete-event simulation from {y0} to {y1} (the "
         "clause's horizon then {ro} year(s) for the works to finish); replication "
         "i uses the seed derived from (seed, i), so results are identical "
@@ -616,22 +637,6 @@ def key_figures(summary: Mapping[str, Any], scenario: Scenario | None, lang: str
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
-YEAR_TABLE_METRICS = (
-    "hours_offered",
-    "hours_realised",
-    "hours_lapsed",
-    "fte_realised",
-    "referrals",
-    "intakes",
-    "exits",
-    "positive_exits",
-    "positive_exits_rsa",
-    "positive_exits_under_26",
-    "mean_intake_wait_days",
-    "facilitator_utilisation",
-)
-
-
 def years_table(summary: Mapping[str, Any], lang: str) -> str:
     """Per-year means (clause hours, then the main metrics)."""
     t = _t(lang)
@@ -639,7 +644,10 @@ def years_table(summary: Mapping[str, Any], lang: str) -> str:
     head += [f"{esc(_label(m, lang))} ({esc(_unit(m, lang))})" for m in YEAR_TABLE_METRICS]
     rows = []
     for y in summary["years"]:
-        r = [str(y["year"]), num(y.get("clause_hours"), "h", lang)]
+        year = str(y["year"])
+        if y.get("run_out"):
+            year += f" ({esc(t['run_out_mark'])})"
+        r = [year, num(y.get("clause_hours"), "h", lang)]
         r += [num(y[m]["mean"], METRICS[m].unit, lang) for m in YEAR_TABLE_METRICS]
         rows.append(r)
     return _table(head, rows, [False] + [True] * (len(head) - 1))
@@ -716,6 +724,24 @@ def exits_table(summary: Mapping[str, Any], lang: str) -> str:
             ]
         )
     head = [""] + [esc(t["public"].get(p, p)) for p in publics] + [esc(t["public"]["total"])]
+    return _table(head, rows, [False] + [True] * (len(head) - 1))
+
+
+def publics_table(summary: Mapping[str, Any], lang: str) -> str:
+    """Means by public as clause reporting counts them: accompanied, participants, positive
+    exits and their rate."""
+    from ..results import PUBLIC_LABELS
+    from ..scenario import PUBLIC_GROUPS
+
+    k = 0 if lang == "fr" else 1
+    head = [""] + [f"{esc(_label(m, lang))} ({esc(_unit(m, lang))})" for m in PUBLIC_TABLE_METRICS]
+    rows = []
+    for g in PUBLIC_GROUPS:
+        cells = [esc(PUBLIC_LABELS[g][k])]
+        for m in PUBLIC_TABLE_METRICS:
+            st = summary.get(f"{m}_{g}")
+            cells.append(num(st["mean"] if st else None, METRICS[m].unit, lang))
+        rows.append(cells)
     return _table(head, rows, [False] + [True] * (len(head) - 1))
 
 
@@ -813,6 +839,7 @@ def run_report(
         ("years", t["years"], years_table(summary, lang)),
         ("cohorts", t["cohorts"], cohorts_table(summary, lang)),
         ("exits", t["exits"], exits_table(summary, lang)),
+        ("publics", t["publics_title"], publics_table(summary, lang)),
         ("all", t["all"], all_metrics_table(summary, lang)),
         *[(i, ti, h) for i, ti, h in extra_sections],
         ("params", t["params"], parameters_table(scenario, lang)),

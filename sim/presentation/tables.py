@@ -40,10 +40,14 @@ def clause_per_year(runs: Runs, hours: HoursResult | None) -> tuple[FloatArray, 
 
 
 def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, FloatArray]:
-    """Columns of ``yearly.csv``: ``year``, then ``<metric>_mean/_ci_low/_ci_high`` for each of
-    :data:`YEARLY_METRICS`, then ``clause_hours`` and ``clause_fte`` (the hours engine's
-    deterministic figure, h and FTE; NaN in run-out years)."""
-    cols: dict[str, FloatArray] = {"year": np.asarray(runs.years, dtype=float)}
+    """Columns of ``yearly.csv``: ``year``, ``run_out`` (1 for the run-out years), then
+    ``<metric>_mean/_ci_low/_ci_high`` for each of :data:`YEARLY_METRICS`, then
+    ``clause_hours`` and ``clause_fte`` (the hours engine's deterministic figure, h and FTE; NaN
+    in run-out years)."""
+    cols: dict[str, FloatArray] = {
+        "year": np.asarray(runs.years, dtype=float),
+        "run_out": np.asarray(runs.run_out, dtype=float),
+    }
     for m in YEARLY_METRICS:
         st = runs.yearly_stat(m)
         cols[f"{m}_mean"] = np.asarray(st.mean, dtype=float)
