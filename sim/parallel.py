@@ -29,22 +29,30 @@ its arguments (seed and replication indices), never from where or when it runs.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import json
 import multiprocessing
 import os
+import re
+import signal
 import sys
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
 
-from .errors import ClauseSimError
+from .errors import ClauseSimError, ScenarioError, escape
 
 MAX_RETRIES = 3
 """How many times a task lost with its worker is resubmitted before giving up."""
 
 POLL = 0.2
 """Seconds between checks of the ``cancel`` flag while waiting for tasks."""
+
+WORKER_TIMEOUT = 120.0
+"""Seconds a Dask cluster may have no worker before the work stops (``--worker-timeout``)."""
 
 DASK_HINT = "pip install 'clause-sim[dask]'"
 """How to install dask.distributed, as error messages say it."""
@@ -77,6 +85,29 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def die_with_parent(parent: int) -> None:
+    """Initializer of worker processes: the worker ends when its parent process does (a
+    parent-death signal on Linux, else a watchdog thread), so that a killed run leaves no
+    worker behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        import threading
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
 
 
 class Executor:
@@ -153,7 +184,8 @@ class Executor:
                         self.retries += 1
                         if tries[k] > MAX_RETRIES:
                             raise ExecutorError(
-                                f"a task was lost {MAX_RETRIES + 1} times with its worker ({exc})"
+                                f"the same task lost its worker {MAX_RETRIES + 1} times (killed, "
+                                f"or out of memory?): {exc}; rerun, perhaps with fewer --jobs"
                             ) from None
                         queue.appendleft(k)
                         continue
@@ -230,7 +262,12 @@ class LocalPool(Executor):
 
     def _get(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=self._ctx,
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -271,13 +308,66 @@ class LocalPool(Executor):
             self._pool = None
 
 
+_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
+
+
+def check_scheduler(address: str) -> str:
+    """Check ``--scheduler`` before anything is started: ``tcp://HOST:PORT`` (or ``HOST:PORT``)
+    or a scheduler file (JSON with an ``address``). Returns it; a one-line error otherwise."""
+    from urllib.parse import urlsplit
+
+    from .scenario import read_text
+
+    shown = escape(address)
+    if "://" in address:
+        try:
+            parts = urlsplit(address)
+            port = parts.port
+        except ValueError:
+            port = None
+            parts = None
+        if parts is None or parts.scheme not in _SCHEMES or not parts.hostname or port is None:
+            raise ExecutorError(
+                f"--scheduler {shown}: expected tcp://HOST:PORT or a scheduler file"
+            )
+        return address
+    if os.path.lexists(address):
+        try:
+            data = json.loads(read_text(address, "scheduler file", 1024 * 1024))
+        except ScenarioError as exc:
+            raise ExecutorError(f"--scheduler {escape(exc)}") from None
+        except (ValueError, RecursionError):
+            raise ExecutorError(
+                f"--scheduler {shown}: not a Dask scheduler file (JSON with an address)"
+            ) from None
+        inner = data.get("address") if isinstance(data, dict) else None
+        if not isinstance(inner, str) or "://" not in inner:
+            raise ExecutorError(
+                f"--scheduler {shown}: not a Dask scheduler file (no tcp:// address in it)"
+            )
+        check_scheduler(inner)
+        return address
+    if re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", address):
+        return address
+    raise ExecutorError(f"--scheduler {shown}: expected tcp://HOST:PORT or a scheduler file")
+
+
 class DaskCluster(Executor):
     """An existing ``dask.distributed`` cluster, by address (``tcp://HOST:PORT``) or scheduler
-    file (a JSON file written by ``dask scheduler --scheduler-file``)."""
+    file (a JSON file written by ``dask scheduler --scheduler-file``).
 
-    def __init__(self, address: str, timeout: float = 20.0) -> None:
+    A lost scheduler, or no worker at all for ``worker_timeout`` seconds, raises
+    :class:`ExecutorError` (one line)."""
+
+    poll = 2.0
+    """Seconds between checks of the cluster while waiting for tasks."""
+
+    def __init__(
+        self, address: str, timeout: float = 20.0, worker_timeout: float | None = None
+    ) -> None:
         import asyncio
 
+        check_scheduler(address)
         try:
             import distributed
         except ImportError:
@@ -292,54 +382,102 @@ class DaskCluster(Executor):
             cf.CancelledError,
             asyncio.CancelledError,
         )
+        self.worker_timeout = WORKER_TIMEOUT if worker_timeout is None else worker_timeout
+        self._no_workers_since: float | None = None
+        self.address = address
         kwargs: dict[str, Any] = {"timeout": f"{timeout}s", "set_as_default": False}
         try:
             if Path(address).is_file():
                 self.client = distributed.Client(scheduler_file=address, **kwargs)
             else:
                 self.client = distributed.Client(address, **kwargs)
-        except (OSError, TimeoutError, ValueError) as exc:
+            threads = sum(self.client.nthreads().values())
+            address = self.client.scheduler.address
+        except Exception as exc:
             raise ExecutorError(
-                f"--scheduler {address}: cannot reach the Dask scheduler "
-                f"({type(exc).__name__}: {exc})"
+                f"--scheduler {escape(address)}: cannot reach the Dask scheduler "
+                f"({type(exc).__name__}: {escape(exc)})"
             ) from None
-        threads = sum(self.client.nthreads().values())
+        self.address = address
         self.workers = max(1, threads)
         self.window = max(4, 2 * threads)
-        address = self.client.scheduler.address
         self.label = f"Dask cluster at {address} ({threads} thread(s))"
         self.label_fr = f"grappe Dask {address} ({threads} fil(s) d'exécution)"
 
+    def _scheduler_lost(self, exc: BaseException | None = None) -> ExecutorError:
+        why = f" ({type(exc).__name__})" if exc is not None else ""
+        return ExecutorError(f"lost the Dask scheduler at {escape(self.address)}{why}")
+
+    def _check_cluster(self) -> None:
+        """Raise if the scheduler is gone, or if no worker has been there for too long."""
+        if self.client.status not in ("running", "connecting", "newly-created"):
+            raise self._scheduler_lost()
+        try:
+            workers = len(self.client.nthreads())
+        except Exception as exc:
+            raise self._scheduler_lost(exc) from None
+        now = time.monotonic()
+        if workers:
+            self._no_workers_since = None
+        elif self._no_workers_since is None:
+            self._no_workers_since = now
+        elif now - self._no_workers_since > self.worker_timeout:
+            raise ExecutorError(
+                f"no Dask worker at {escape(self.address)} for {self.worker_timeout:g} s"
+            )
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
+        try:
+            return self.client.submit(fn, *args, pure=False)
+        except Exception as exc:
+            raise self._scheduler_lost(exc) from None
 
     def wait(self, futures: Sequence[Any], timeout: float | None = None) -> list[Any]:
-        try:
-            with self.client.as_current():
-                done, _ = self._distributed.wait(
-                    list(futures), timeout=timeout, return_when="FIRST_COMPLETED"
-                )
-        except TimeoutError:
-            return []
-        return list(done)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = self.poll
+            if deadline is not None:
+                step = max(0.0, min(step, deadline - time.monotonic()))
+            try:
+                with self.client.as_current():
+                    done, _ = self._distributed.wait(
+                        list(futures), timeout=step, return_when="FIRST_COMPLETED"
+                    )
+            except TimeoutError:
+                done = set()
+            except Exception as exc:
+                raise self._scheduler_lost(exc) from None
+            if done:
+                return list(done)
+            self._check_cluster()
+            if deadline is not None and time.monotonic() >= deadline:
+                return []
 
     def result(self, future: Any) -> Any:
         try:
             return future.result()
         except self._lost as exc:
-            raise Lost(f"{type(exc).__name__}: {exc}") from None
+            self._check_cluster()
+            raise Lost(f"{type(exc).__name__}: {escape(exc)}") from None
+        except (OSError, TimeoutError) as exc:
+            raise self._scheduler_lost(exc) from None
 
     def close(self, error: bool = False) -> None:
-        self.client.close()
+        with contextlib.suppress(Exception):
+            self.client.close(timeout=5)
 
 
 def executor(
-    jobs: int | None = None, scheduler: str | None = None, tasks: int | None = None
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    tasks: int | None = None,
+    worker_timeout: float | None = None,
 ) -> Executor:
     """The executor for ``--scheduler`` (Dask) or ``--jobs`` (default all cores; 1: this
-    process). ``tasks``, when known, caps the pool's size (no idle workers)."""
+    process). ``tasks``, when known, caps the pool's size (no idle workers);
+    ``worker_timeout``: seconds a Dask cluster may have no worker."""
     if scheduler:
-        return DaskCluster(scheduler)
+        return DaskCluster(scheduler, worker_timeout=worker_timeout)
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     if tasks is not None:
         jobs = min(jobs, max(1, int(tasks)))
@@ -357,6 +495,7 @@ def batches(indices: Sequence[int], workers: int, most: int = 10) -> list[list[i
 __all__ = [
     "DASK_HINT",
     "MAX_RETRIES",
+    "WORKER_TIMEOUT",
     "CancelFlag",
     "Cancelled",
     "DaskCluster",
@@ -367,6 +506,8 @@ __all__ = [
     "Lost",
     "Progress",
     "batches",
+    "check_scheduler",
     "default_jobs",
+    "die_with_parent",
     "executor",
 ]

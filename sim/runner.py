@@ -13,7 +13,7 @@ from functools import partial
 
 from . import parallel
 from .model import simulate
-from .parallel import CancelFlag, Executor, batches, default_jobs
+from .parallel import CancelFlag, Executor, batches, default_jobs, die_with_parent
 from .results import Run, Runs
 from .scenario import Scenario
 from .streams import DEFAULT_SEED
@@ -21,7 +21,14 @@ from .streams import DEFAULT_SEED
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each finished batch of replications."""
 
-__all__ = ["Progress", "default_jobs", "replicate", "run_batch", "run_replications"]
+__all__ = [
+    "Progress",
+    "default_jobs",
+    "die_with_parent",
+    "replicate",
+    "run_batch",
+    "run_replications",
+]
 
 
 def run_batch(scenario: Scenario, seed: int, replications: Sequence[int]) -> list[Run]:
