@@ -199,7 +199,7 @@ def test_dask_gives_identical_results(small, tmp_path, in_process):
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # any free port: none is ever taken
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         with parallel.DaskCluster(cluster.scheduler_address) as ex:
