@@ -423,7 +423,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (at least 5)")
     ap.add_argument("--per-round", type=int, default=5, help="fiche replications a round")
-    ap.add_argument("--mmc-years", type=int, default=200, help="M/M/c horizon (years)")
+    ap.add_argument("--mmc-years", type=int, default=100, help="M/M/c horizon (years, <= 100)")
     ap.add_argument("--run", action="store_true", help="time the default clause-sim run")
     ap.add_argument("--baseline", default=None, metavar="DIR", help="source tree to compare")
     ap.add_argument("--full", action="store_true", help="1,000 replications on 2 workers")
