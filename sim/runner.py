@@ -17,6 +17,7 @@ from .parallel import CancelFlag, Executor, batches, default_jobs, die_with_pare
 from .results import Run, Runs
 from .scenario import Scenario
 from .streams import DEFAULT_SEED
+from .uncertainty import resolve
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each finished batch of replications."""
@@ -27,13 +28,21 @@ __all__ = [
     "die_with_parent",
     "replicate",
     "run_batch",
+    "run_one",
     "run_replications",
 ]
 
 
+def run_one(scenario: Scenario, seed: int, replication: int) -> Run:
+    """Run one replication: the scenario with that replication's draws of its uncertain
+    parameters (:func:`sim.uncertainty.resolve`; none unless ``scenario.draws`` is set), then
+    the model. Depends only on (scenario, seed, replication): any executor may call it."""
+    return simulate(resolve(scenario, seed, replication), seed, replication=replication)
+
+
 def run_batch(scenario: Scenario, seed: int, replications: Sequence[int]) -> list[Run]:
     """Run the given replication indices of a scenario (the unit of work sent to workers)."""
-    return [simulate(scenario, seed, replication=i) for i in replications]
+    return [run_one(scenario, seed, i) for i in replications]
 
 
 def run_replications(
@@ -86,10 +95,14 @@ def replicate(
     """Run ``n`` replications with ``jobs`` worker processes (default: all cores), or on
     ``executor`` if given.
 
-    Results are bit-identical for any ``jobs`` and any executor.
+    Results are bit-identical for any ``jobs`` and any executor. A scenario with uncertain
+    parameters draws one parameter set per replication, a Latin hypercube over the ``n``
+    replications.
     """
     if n < 1:
         raise ValueError("n must be at least 1")
+    if scenario.uncertainty:
+        scenario = scenario.for_replications(n)
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     runs = run_replications(
         scenario, seed, range(n), jobs, progress, executor=executor, cancel=cancel

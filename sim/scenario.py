@@ -9,6 +9,7 @@ Units: amounts in EUR excluding VAT, hours in hours, times in days unless a key 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import json
 import math
@@ -214,6 +215,13 @@ class Scenario:
     flow: Flow
     source: str
     raw: Mapping[str, Any]
+    uncertainty: tuple[Any, ...] = ()
+    """Uncertain parameters (:class:`sim.uncertainty.Uncertain`) drawn per replication."""
+    pinned: tuple[str, ...] = ()
+    """Keys declared uncertain but set with ``--set``: they run at their set value."""
+    draws: int | None = None
+    """Replications the Latin hypercube of the uncertain parameters spans (set by the runner);
+    None runs at the central values (the values the scenario gives)."""
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -226,12 +234,50 @@ class Scenario:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Mapping proxies do not pickle: rebuild from the raw data (worker processes, Dask).
-        return (from_dict, (_thaw(self.raw), self.source))
+        return (_rebuild, (_thaw(self.raw), self.source, self.pinned, self.draws))
 
     def with_overrides(self, overrides: Sequence[str]) -> Scenario:
-        """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`)."""
+        """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`).
+
+        Uncertain keys set here run at their set value (they join :attr:`pinned`)."""
         raw = apply_overrides(_thaw(self.raw), overrides, self.source)
-        return _from_dict_blaming(raw, self.source, overrides)
+        pinned = _pin(raw, overrides)
+        sc = _from_dict_blaming(raw, self.source, overrides)
+        return dataclasses.replace(sc, pinned=self.pinned + pinned, draws=self.draws)
+
+    def for_replications(self, n: int | None) -> Scenario:
+        """The scenario whose uncertain parameters are drawn over ``n`` replications (a Latin
+        hypercube, see :mod:`sim.uncertainty`); None: run at the central values."""
+        return dataclasses.replace(self, draws=None if n is None else int(n))
+
+    def without_uncertainty(self) -> Scenario:
+        """The scenario at its central values, with an empty ``[uncertainty]`` table."""
+        if not self.uncertainty and "uncertainty" not in self.raw:
+            return self
+        raw = _thaw(self.raw)
+        raw["uncertainty"] = {}
+        return dataclasses.replace(from_dict(raw, self.source), pinned=self.pinned)
+
+
+def _rebuild(
+    raw: dict[str, Any], source: str, pinned: tuple[str, ...], draws: int | None
+) -> Scenario:
+    return dataclasses.replace(from_dict(raw, source), pinned=pinned, draws=draws)
+
+
+def _pin(raw: dict[str, Any], overrides: Sequence[str]) -> tuple[str, ...]:
+    """Take out of ``raw["uncertainty"]`` the keys that ``overrides`` set; return them."""
+    table = raw.get("uncertainty")
+    if not isinstance(table, dict) or not table:
+        return ()
+    pinned = []
+    for item in overrides:
+        path = item.split("=", 1)[0].strip()
+        for key in list(table):
+            if key == path or key.startswith(path + ".") or key.startswith(path + "["):
+                del table[key]
+                pinned.append(key)
+    return tuple(pinned)
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,6 +367,7 @@ def number(
         return value
 
     check.numeric = not rate  # type: ignore[attr-defined]  # needs a domain bound (BOUNDS)
+    check.kind = "int" if integer else "float"  # type: ignore[attr-defined]
     return check
 
 
@@ -358,6 +405,7 @@ def scalar_or_list(item: Check) -> Check:
         return as_list(value, where) if isinstance(value, list) else item(value, where)
 
     check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
+    check.item = item  # type: ignore[attr-defined]
     return check
 
 
@@ -394,6 +442,8 @@ def by_name(
         return out
 
     check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
+    check.entries = (tuple(names), item)  # type: ignore[attr-defined]
+    check.sums_to_one = sums_to_one  # type: ignore[attr-defined]
     return check
 
 
@@ -478,6 +528,7 @@ def dist(*, allow_none: bool = False, positive: bool = False) -> Check:
         return out
 
     check.numeric = True  # type: ignore[attr-defined]
+    check.is_dist = True  # type: ignore[attr-defined]
     return check
 
 
@@ -932,8 +983,18 @@ SCHEMA = Table(
                 }
             )
         ),
+        # uncertain parameters: checked in full by sim.uncertainty.parse once the rest is valid
+        "uncertainty": Key(lambda value, where: _uncertainty_table(value, where), {}),
     }
 )
+
+
+def _uncertainty_table(value: Any, where: _Where) -> dict[str, Any]:
+    """``[uncertainty]``: ``"dotted.key" = {dist = ...}`` entries (a distribution each)."""
+    if not isinstance(value, dict):
+        raise where.fail(f"expected a table of distributions, got {_type_name(value)} {value!r}")
+    check = dist(positive=False)
+    return {k: check(v, _Where(where.file, f"uncertainty.{k}")) for k, v in value.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1076,7 +1137,9 @@ def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scena
     p = default_scenario_path() if path is None else Path(path)
     raw = read_toml(p)
     raw = apply_overrides(raw, overrides, str(p))
-    return _from_dict_blaming(raw, str(p), overrides)
+    pinned = _pin(raw, overrides)
+    sc = _from_dict_blaming(raw, str(p), overrides)
+    return dataclasses.replace(sc, pinned=pinned) if pinned else sc
 
 
 def _from_dict_blaming(raw: dict[str, Any], file: str, overrides: Sequence[str]) -> Scenario:
@@ -1225,7 +1288,7 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
         _works(w, clause, horizon, root.sub("works").sub(i)) for i, w in enumerate(d["works"])
     )
     flow = _flow(d["flow"], horizon, root.sub("flow"))
-    return Scenario(
+    scenario = Scenario(
         name=sc["name"],
         start_year=sc["start_year"],
         horizon_years=horizon,
@@ -1235,6 +1298,11 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
         source=file,
         raw=_freeze(dict(raw)),
     )
+    if d["uncertainty"]:
+        from .uncertainty import parse
+
+        scenario = dataclasses.replace(scenario, uncertainty=parse(scenario, d["uncertainty"]))
+    return scenario
 
 
 def _works(w: dict[str, Any], clause: Clause, horizon: int, where: _Where) -> Works:

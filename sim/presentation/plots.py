@@ -83,6 +83,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "wait_stats": "{n} attentes, moyenne {mean} j (tirets), 90e centile {p90} j",
         "no_waits": "aucune attente enregistrée",
         "last_bin": "dernière classe : {low} j et plus",
+        "pred_band": "bande de prédiction à 90 % (p5–p95)",
         "band": "bandes et barres : IC 95 % de la moyenne",
         "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} ; {band}.",
         "source_cmp": "Source : clause-sim {v}, {k} scénarios, même graine {seed} (nombres "
@@ -114,6 +115,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "wait_stats": "{n} waits, mean {mean} d (dashed), 90th percentile {p90} d",
         "no_waits": "no wait recorded",
         "last_bin": "last bin: {low} d and more",
+        "pred_band": "90% prediction band (p5–p95)",
         "band": "bands and bars: 95% CI of the mean",
         "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n}; {band}.",
         "source_cmp": "Source: clause-sim {v}, {k} scenarios, same seed {seed} (common random "
@@ -200,6 +202,26 @@ def _band_line(
     data.update({f"{metric}_mean": mean, f"{metric}_ci_low": lo, f"{metric}_ci_high": hi})
 
 
+def _prediction_band(ax: Axes, runs: Runs, metric: str, color: str, data: Data, lang: str) -> None:
+    """The 90 % prediction band (5th to 95th percentile of the replications) of a yearly metric:
+    what a year could be given the scenario's uncertain assumptions and the simulation's noise."""
+    st = runs.yearly_stat(metric)
+    lo, hi = np.asarray(st.p05, dtype=float), np.asarray(st.p95, dtype=float)
+    x = np.asarray(runs.years, dtype=float)
+    ax.fill_between(
+        x,
+        lo,
+        hi,
+        color=color,
+        alpha=0.08,
+        linewidth=0.6,
+        linestyle=":",
+        edgecolor=color,
+        label=_t(lang)["pred_band"],
+    )
+    data.update({f"{metric}_p05": lo, f"{metric}_p95": hi})
+
+
 def _finish(ax: Axes, title: str, ylabel: str, *, legend_loc: Any = "best", ncol: int = 1) -> None:
     ax.set_title(title, fontsize=12, loc="left")
     ax.set_ylabel(ylabel)
@@ -221,6 +243,7 @@ def hours_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Fig
     data: Data = {"year": x}
     for m in ("hours_offered", "hours_realised", "hours_lapsed"):
         _band_line(ax, x, cols, m, _label(m, lang), COLORS[m], data)
+    _prediction_band(ax, runs, "hours_realised", COLORS["hours_realised"], data, lang)
     ref = cols["clause_hours"]
     if np.isfinite(ref).any():
         ax.plot(
@@ -252,6 +275,7 @@ def fte_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Figur
     _band_line(
         ax, x, cols, "fte_realised", _label("fte_realised", lang), COLORS["fte_realised"], data
     )
+    _prediction_band(ax, runs, "fte_realised", COLORS["fte_realised"], data, lang)
     ref = cols["clause_fte"]
     if np.isfinite(ref).any():
         finite = ref[np.isfinite(ref)]

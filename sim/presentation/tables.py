@@ -41,9 +41,9 @@ def clause_per_year(runs: Runs, hours: HoursResult | None) -> tuple[FloatArray, 
 
 def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, FloatArray]:
     """Columns of ``yearly.csv``: ``year``, ``run_out`` (1 for the run-out years), then
-    ``<metric>_mean/_ci_low/_ci_high`` for each of :data:`YEARLY_METRICS`, then
-    ``clause_hours`` and ``clause_fte`` (the hours engine's deterministic figure, h and FTE; NaN
-    in run-out years)."""
+    ``<metric>_mean/_ci_low/_ci_high/_p05/_p95`` (95 % interval of the mean; 90 % prediction
+    band) for each of :data:`YEARLY_METRICS`, then ``clause_hours`` and ``clause_fte`` (the hours
+    engine's deterministic figure, h and FTE; NaN in run-out years)."""
     cols: dict[str, FloatArray] = {
         "year": np.asarray(runs.years, dtype=float),
         "run_out": np.asarray(runs.run_out, dtype=float),
@@ -53,6 +53,8 @@ def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, Fl
         cols[f"{m}_mean"] = np.asarray(st.mean, dtype=float)
         cols[f"{m}_ci_low"] = np.asarray(st.ci_low, dtype=float)
         cols[f"{m}_ci_high"] = np.asarray(st.ci_high, dtype=float)
+        cols[f"{m}_p05"] = np.asarray(st.p05, dtype=float)
+        cols[f"{m}_p95"] = np.asarray(st.p95, dtype=float)
     cols["clause_hours"], cols["clause_fte"] = clause_per_year(runs, hours)
     return cols
 
