@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sim import output, parallel
+from sim import jobs, parallel
 from sim.analysis import sizing
 from sim.analysis.bottleneck import diagnose
 from sim.runner import replicate
@@ -101,8 +101,8 @@ def test_cancel_stops_before_the_next_task(local):
     assert 2 <= len(done) < 50
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_cancelled_run_leaves_nothing(tmp_path, jobs):
+@pytest.mark.parametrize("n", [1, 2])
+def test_cancelled_run_leaves_nothing(tmp_path, n):
     flag = threading.Event()
     calls: list[int] = []
 
@@ -110,14 +110,12 @@ def test_cancelled_run_leaves_nothing(tmp_path, jobs):
         calls.append(done)
         flag.set()
 
-    with pytest.raises(parallel.Cancelled):
-        output.run_and_write(
+    with pytest.raises(jobs.Cancelled):
+        jobs.run(
             load(None, SMALL),
             tmp_path / "out",
-            replications=40,
-            seed=1,
-            jobs=jobs,
-            progress=progress,
+            jobs.Options(replications=40, seed=1, jobs=n, bottleneck_replications=0),
+            progress=lambda _stage, done, total: progress(done, total),
             cancel=flag,
         )
     assert calls and calls[-1] < 40
@@ -147,7 +145,9 @@ def test_batches_cover_indices_in_order():
 
 def _everything(ex: parallel.Executor, sc: Scenario, folder: Path) -> dict[str, Any]:
     """run (folder with the diagnosis), size and a diagnosis with another seed, on ``ex``."""
-    output.run_and_write(sc, folder, replications=6, seed=4, bottleneck_replications=4, executor=ex)
+    jobs.run(
+        sc, folder, jobs.Options(replications=6, seed=4, bottleneck_replications=4), executor=ex
+    )
     files = {
         p.name: p.read_bytes()
         for p in sorted(folder.iterdir())

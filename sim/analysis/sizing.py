@@ -935,20 +935,25 @@ def command(args: Any, scenario: Scenario) -> int:
         )
         sys.stderr.flush()
 
-    with new_executor(args.jobs, getattr(args, "scheduler", None)) as ex:
-        result = size(
-            scenario,
-            args.resource,
-            args.target,
-            confidence=args.confidence,
-            replications=args.replications,
-            seed=DEFAULT_SEED if args.seed is None else args.seed,
-            step=args.step,
-            min_level=args.min_level,
-            max_level=args.max_level,
-            on_level=on_level,
-            executor=ex,
-        )
+    from .. import jobs
+
+    def work(progress: jobs.Progress) -> SizingResult:
+        with new_executor(args.jobs, getattr(args, "scheduler", None)) as ex:
+            return size(
+                scenario,
+                args.resource,
+                args.target,
+                confidence=args.confidence,
+                replications=args.replications,
+                seed=DEFAULT_SEED if args.seed is None else args.seed,
+                step=args.step,
+                min_level=args.min_level,
+                max_level=args.max_level,
+                on_level=on_level,
+                executor=ex,
+            )
+
+    result = jobs.in_terminal(work, quiet=True, left="nothing written")
     files = write_sizing(args.out, result, lang) if args.out else []
     if args.json:
         data = result.to_dict()
