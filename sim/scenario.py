@@ -256,7 +256,7 @@ class Scenario:
             return self
         raw = _thaw(self.raw)
         raw["uncertainty"] = {}
-        return dataclasses.replace(from_dict(raw, self.source), pinned=self.pinned)
+        return from_dict(raw, self.source)
 
 
 def _rebuild(
