@@ -143,6 +143,7 @@ def _options(args: argparse.Namespace) -> Any:
         replications=args.replications,
         seed=DEFAULT_SEED if args.seed is None else args.seed,
         jobs=args.jobs,
+        scheduler=getattr(args, "scheduler", None),
         lang=args.lang,
         force=args.force,
         overrides=tuple(args.overrides),
@@ -237,6 +238,16 @@ def _non_negative_int(text: str) -> int:
 _seed = _non_negative_int
 
 
+def _scheduler_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster: tcp://HOST:PORT or a scheduler file "
+        "(needs clause-sim[dask]; --jobs is then ignored); results do not depend on it",
+    )
+
+
 def _simulation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--replications",
@@ -262,6 +273,7 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         metavar="J",
         help="worker processes (default: the cores available); results do not depend on it",
     )
+    _scheduler_arg(p)
     p.add_argument(
         "--lang",
         choices=("fr", "en"),
@@ -483,6 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="J",
         help="worker processes (default: the cores available)",
     )
+    _scheduler_arg(p)
     p.add_argument(
         "--step",
         type=float,
