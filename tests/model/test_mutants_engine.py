@@ -1,0 +1,113 @@
+"""The event engine's contract: calls at their time with the clock set, urgent calls first,
+nothing scheduled at or past the end, the collector paused during a run and restored."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from sim.model.engine import Engine
+
+
+class Clock(Engine):
+    """An engine whose handlers note (time, tag) when called."""
+
+    def __init__(self, t_end: float) -> None:
+        super().__init__(t_end)
+        self.seen: list[tuple[float, str]] = []
+        self.gc_during: list[bool] = []
+
+    def note(self, tag: str, n: int = 0) -> None:
+        self.seen.append((self.now, f"{tag}{n or ''}"))
+
+    def tick(self, k: int) -> None:
+        self.note("tick", k)
+        if k:
+            self.at(self.now + 2.0, self.tick, k - 1)
+
+    def gc_state(self) -> None:
+        self.gc_during.append(gc.isenabled())
+
+    def boom(self) -> None:
+        raise RuntimeError("boom")
+
+
+def test_calls_run_in_time_order_with_their_arguments_and_clock():
+    e = Clock(8.0)
+    assert e.now == 0.0
+    e.at(5.0, e.note, "b", 2)
+    e.at(1.5, e.note, "a", 1)
+    e.at(7.5, e.note, "c", 3)
+    e.run()
+    assert e.seen == [(1.5, "a1"), (5.0, "b2"), (7.5, "c3")]
+
+
+def test_nothing_is_scheduled_at_or_past_the_end():
+    e = Clock(10.0)
+    e.at(10.0, e.note, "at the end")
+    e.at(12.0, e.note, "past the end")
+    assert e.events() == 0  # no event id was used
+    e.at(9.5, e.note, "in time")
+    e.run()
+    assert e.seen == [(9.5, "in time")]
+
+
+def test_first_at_runs_before_ordinary_calls_of_the_same_time():
+    e = Clock(4.0)
+    e.at(3.0, e.note, "ordinary", 1)
+    e.at(3.0, e.note, "ordinary", 2)
+    e.first_at(3.0, e.note, "first")
+    e.at(2.0, e.note, "earlier")
+    e.run()
+    assert [tag for _, tag in e.seen] == ["earlier", "first", "ordinary1", "ordinary2"]
+    assert [t for t, _ in e.seen] == [2.0, 3.0, 3.0, 3.0]
+
+
+def test_calls_scheduled_from_a_call_and_the_event_count():
+    e = Clock(100.0)
+    e.at(1.0, e.tick, 3)
+    e.first_at(50.0, e.note, "urgent")
+    assert e.events() == 2  # scheduled so far, none run yet
+    e.run()
+    assert e.seen == [
+        (1.0, "tick3"),
+        (3.0, "tick2"),
+        (5.0, "tick1"),
+        (7.0, "tick"),
+        (50.0, "urgent"),
+    ]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_paused_during_the_run_and_restored(enabled):
+    was = gc.isenabled()
+    try:
+        if enabled:
+            gc.enable()
+        else:
+            gc.disable()
+        e = Clock(2.0)
+        e.at(1.0, e.gc_state)
+        e.run()
+        assert e.gc_during == [False]
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
+
+
+def test_collector_restored_when_a_call_raises():
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        e = Clock(2.0)
+        e.at(1.0, e.boom)
+        with pytest.raises(RuntimeError, match="boom"):
+            e.run()
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()
