@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import json
 import math
 import re
@@ -24,6 +25,7 @@ from typing import Any
 import tomli_w
 
 from .errors import ScenarioError
+from .provenance import Provenance, capture
 
 METHODS = ("labour_share", "hours_per_eur", "hours_per_dwelling")
 ROUNDINGS = ("none", "floor_per_dwelling", "round_per_dwelling", "round_total")
@@ -186,6 +188,7 @@ class Scenario:
     flow: Flow
     source: str
     raw: Mapping[str, Any]
+    provenance: Provenance = field(default_factory=Provenance, compare=False)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -198,12 +201,59 @@ class Scenario:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Mapping proxies do not pickle: rebuild from the raw data (worker processes, Dask).
-        return (from_dict, (_thaw(self.raw), self.source))
+        p = self.provenance
+        state = (p.file, p.header, dict(p.notes), dict(p.origins), p.overrides)
+        return (_rebuild, (_thaw(self.raw), self.source, state))
 
     def with_overrides(self, overrides: Sequence[str]) -> Scenario:
         """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`)."""
         raw = apply_overrides(_thaw(self.raw), overrides, self.source)
-        return _from_dict_blaming(raw, self.source, overrides)
+        new = _from_dict_blaming(raw, self.source, overrides)
+        p = self.provenance
+        origins = dict(p.origins)
+        for item in overrides:
+            origins[item.split("=", 1)[0].strip()] = "set"
+        prov = Provenance(
+            p.file, p.header, p.notes, MappingProxyType(origins), (*p.overrides, *overrides)
+        )
+        return _with_provenance(new, prov)
+
+    def text(self, key: str, lang: str = "fr") -> str:
+        """A free-text key of ``[scenario]`` (``name``, ``description``) in ``lang``: the plain
+        string, or the entry of ``{fr = "...", en = "..."}`` for that language (else the other)."""
+        return localised(self.raw.get("scenario", {}).get(key, ""), lang)
+
+    def title(self, lang: str = "fr") -> str:
+        """The scenario's name in ``lang``, followed by the ``--set`` overrides it was run with
+        (so that a title never shows a figure the run did not use)."""
+        name = self.text("name", lang)
+        changed = self.provenance.overridden()
+        if not changed:
+            return name
+        items = ", ".join(f"{k} = {v}" for k, v in changed.items())
+        return f"{name} (--set {items})"
+
+
+def localised(value: Any, lang: str = "fr") -> str:
+    """A free text given as a string or as ``{fr = "...", en = "..."}``, in ``lang``."""
+    if isinstance(value, Mapping):
+        other = "en" if lang != "en" else "fr"
+        return str(value.get(lang) or value.get(other) or "")
+    return "" if value is None else str(value)
+
+
+def _with_provenance(scenario: Scenario, provenance: Provenance) -> Scenario:
+    import dataclasses
+
+    return dataclasses.replace(scenario, provenance=provenance)
+
+
+def _rebuild(raw: dict[str, Any], source: str, state: tuple[Any, ...]) -> Scenario:
+    file, header, notes, origins, overrides = state
+    prov = Provenance(
+        file, header, MappingProxyType(notes), MappingProxyType(origins), tuple(overrides)
+    )
+    return _with_provenance(from_dict(raw, source), prov)
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,6 +355,24 @@ def string(choices: Sequence[str] | None = None) -> Check:
             hint = _suggest(value, choices)
             raise where.fail(f"unknown value {value!r}; expected one of {', '.join(choices)}{hint}")
         return value
+
+    return check
+
+
+def free_text() -> Check:
+    """A planner's text: a string, or one per language ``{fr = "...", en = "..."}``."""
+
+    def check(value: Any, where: _Where) -> Any:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k not in ("fr", "en"):
+                    raise where.sub(k).fail("unknown language; expected fr or en")
+                if not isinstance(v, str):
+                    raise where.sub(k).fail(f"expected a string, got {_type_name(v)} {v!r}")
+            if not value:
+                raise where.fail("give the text in fr, en or both")
+            return value
+        return string()(value, where)
 
     return check
 
@@ -465,8 +533,10 @@ def _check_table(table: Table, value: Any, where: _Where) -> dict[str, Any]:
                 raise sub.fail("missing required key")
             if isinstance(key.check, Table):
                 out[name] = _check_table(key.check, {}, sub)
-            else:
+            elif key.default is None or isinstance(key.check, TableArray):
                 out[name] = copy.deepcopy(key.default)
+            else:  # a default (from the reference scenario) is checked and normalised too
+                out[name] = _check(key.check, copy.deepcopy(key.default), sub)
             continue
         out[name] = _check(key.check, value[name], sub)
     return out
@@ -496,8 +566,8 @@ SCHEMA = Table(
         "scenario": Key(
             Table(
                 {
-                    "name": Key(string(), REQUIRED),
-                    "description": Key(string(), ""),
+                    "name": Key(free_text(), REQUIRED),
+                    "description": Key(free_text(), ""),
                     "start_year": Key(number(integer=True), REQUIRED),
                     "horizon_years": Key(number(integer=True), REQUIRED),
                 }
@@ -725,7 +795,10 @@ SCHEMA = Table(
 
 
 # --------------------------------------------------------------------------------------------
-# Loading
+# The reference scenario is the defaults
+
+REFERENCE_TABLES = ("clause", "flow")
+"""Tables whose missing keys take the reference scenario's value (and its source note)."""
 
 
 def default_scenario_path() -> Path:
@@ -736,11 +809,105 @@ def default_scenario_path() -> Path:
     return Path(__file__).resolve().parent.parent / "scenarios" / DEFAULT_SCENARIO
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; errors name the file and, for syntax errors, the line."""
+@functools.lru_cache(maxsize=1)
+def reference_text() -> str:
+    """The reference scenario's text (its comments document every default)."""
+    return default_scenario_path().read_text(encoding="utf-8")
+
+
+def _with_reference(table: Table, ref: Any) -> Table:
+    ref = ref if isinstance(ref, dict) else {}
+    keys: dict[str, Key] = {}
+    for name, key in table.keys.items():
+        if isinstance(key.check, Table):
+            keys[name] = Key(_with_reference(key.check, ref.get(name)), key.default, key.doc)
+        elif name in ref:
+            keys[name] = Key(key.check, ref[name], key.doc)
+        else:
+            keys[name] = key
+    return Table(keys)
+
+
+def _reference_schema(schema: Table) -> Table:
+    """The schema with the defaults of :data:`REFERENCE_TABLES` read from the reference file."""
+    ref = tomllib.loads(reference_text())
+    keys = dict(schema.keys)
+    for name in REFERENCE_TABLES:
+        key = keys[name]
+        assert isinstance(key.check, Table)
+        keys[name] = Key(_with_reference(key.check, ref.get(name)), key.default, key.doc)
+    return Table(keys)
+
+
+SCHEMA = _reference_schema(SCHEMA)
+
+
+def is_leaf_key(key: str) -> bool:
+    """Whether a dotted key (list indices allowed) names one value of the schema (a number, a
+    string, or a table that is one value such as shares or a distribution)."""
+    node: Any = Key(SCHEMA)
+    for part in key.split("."):
+        name = re.sub(r"\[\d+\]$", "", part)
+        child = _schema_child(node, name)
+        if child is None:
+            return False
+        node = Key(child.check.table) if isinstance(child.check, TableArray) else child
+    return isinstance(node, Key) and not isinstance(node.check, Table | TableArray)
+
+
+def _defaulted_keys(file_raw: Mapping[str, Any]) -> list[str]:
+    """Dotted keys the file does not give but that have a value (reference or schema)."""
+    out: list[str] = []
+
+    def walk(table: Table, raw: Any, prefix: str) -> None:
+        raw = raw if isinstance(raw, dict) else {}
+        for name, key in table.keys.items():
+            full = f"{prefix}.{name}" if prefix else name
+            if isinstance(key.check, Table):
+                walk(key.check, raw.get(name), full)
+            elif isinstance(key.check, TableArray):
+                items = raw.get(name)
+                for i, item in enumerate(items if isinstance(items, list) else ()):
+                    walk(key.check.table, item, f"{full}[{i}]")
+            elif name not in raw and key.default is not None and key.default is not REQUIRED:
+                out.append(full)
+
+    walk(SCHEMA, file_raw, "")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+_FRENCH_DECIMAL = re.compile(r"=\s*-?\d+,\d+")
+_SPACED_THOUSANDS = re.compile(r"=\s*-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+\b")
+
+
+def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """A hint for French-style numbers on the line a TOML error names."""
+    m = re.search(r"line (\d+)", str(exc))
+    lines = text.splitlines()
+    n = int(m.group(1)) if m else 0
+    candidates = [lines[i] for i in (n - 1, n - 2) if 0 <= i < len(lines)]  # or the one before
+    for line in candidates:
+        code = line.split("#", 1)[0]
+        d = _FRENCH_DECIMAL.search(code)
+        if d:
+            number = d.group(0).lstrip("= \t")
+            return f"; numbers take a decimal point: write {number.replace(',', '.')}, not {number}"
+        t = _SPACED_THOUSANDS.search(code)
+        if t:
+            number = t.group(0).lstrip("= \t")
+            plain = re.sub(r"[ \u00a0\u202f]", "", number)
+            return f"; no spaces inside numbers: write {plain} (or {number.replace(' ', '_')})"
+    return ""
+
+
+def read_text(path: str | Path) -> str:
+    """A scenario file's text; errors name the file."""
     p = Path(path)
     try:
-        text = p.read_bytes().decode("utf-8")
+        return p.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError(str(path), "", "no such file") from None
     except IsADirectoryError:
@@ -749,18 +916,36 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(str(path), "", "not UTF-8 text") from None
     except OSError as exc:
         raise ScenarioError(str(path), "", exc.strerror or str(exc)) from None
+
+
+def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
+    """Parse TOML text; syntax errors name the file, the line, and French-number hints."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from None
+        raise ScenarioError(str(path), "", f"not valid TOML: {exc}{_toml_hint(text, exc)}") from None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; errors name the file and, for syntax errors, the line."""
+    return parse_toml(read_text(path), path)
 
 
 def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
-    """Load, override and validate a scenario file (the shipped default when ``path`` is None)."""
+    """Load, override and validate a scenario file (the shipped default when ``path`` is None).
+
+    The file's comments and each key's origin (file, ``--set``, default from the reference
+    scenario) are captured here, in :attr:`Scenario.provenance`.
+    """
     p = default_scenario_path() if path is None else Path(path)
-    raw = read_toml(p)
-    raw = apply_overrides(raw, overrides, str(p))
-    return _from_dict_blaming(raw, str(p), overrides)
+    text = read_text(p)
+    file_raw = parse_toml(text, p)
+    raw = apply_overrides(file_raw, overrides, str(p))
+    scenario = _from_dict_blaming(raw, str(p), overrides)
+    prov = capture(
+        str(p), text, file_raw, overrides, reference_text(), _defaulted_keys(file_raw)
+    )
+    return _with_provenance(scenario, prov)
 
 
 def _from_dict_blaming(raw: dict[str, Any], file: str, overrides: Sequence[str]) -> Scenario:
@@ -801,6 +986,10 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], file: str) ->
         if "=" not in item:
             raise ScenarioError("--set", item, "expected KEY=VALUE")
         path, text = (s.strip() for s in item.split("=", 1))
+        percent = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*%", text)
+        if percent:  # a share written as a percentage: 5% -> 0.05
+            _set_path(raw, path, float(percent.group(1)) / 100.0, file)
+            continue
         try:
             value = tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:
@@ -884,7 +1073,7 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     )
     flow = _flow(d["flow"], horizon, root.sub("flow"))
     return Scenario(
-        name=sc["name"],
+        name=localised(sc["name"], "fr"),
         start_year=sc["start_year"],
         horizon_years=horizon,
         clause=clause,

@@ -39,6 +39,7 @@ from ..errors import ClauseSimError, ScenarioError
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import Progress, run_replications
 from ..scenario import SIAE_TYPES, Scenario
+from ..presentation import i18n
 from ..streams import DEFAULT_SEED
 
 RESOURCE_NAMES: tuple[str, ...] = ("facilitators", *[f"siae.{t}" for t in SIAE_TYPES], "referrals")
@@ -632,30 +633,7 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
     return "\n".join(out) + "\n"
 
 
-_FIG_TEXT: Mapping[str, Mapping[str, str]] = {
-    "fr": {
-        "title": "{metric} selon le niveau : {resource}",
-        "band": "5e – 95e centile des réplications",
-        "mean": "Moyenne (IC 95 %)",
-        "target": "Cible : {metric} {op} {value}",
-        "answer": "Réponse : {level}",
-        "holds": "cible atteinte dans ≥ {conf} des réplications",
-        "fails": "cible manquée",
-        "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} "
-        "réplications par niveau (nombres aléatoires communs).",
-    },
-    "en": {
-        "title": "{metric} by level: {resource}",
-        "band": "5th - 95th percentile of replications",
-        "mean": "Mean (95% CI)",
-        "target": "Target: {metric} {op} {value}",
-        "answer": "Answer: {level}",
-        "holds": "target met in >= {conf} of replications",
-        "fails": "target missed",
-        "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n} "
-        "replications per level (common random numbers).",
-    },
-}
+_FIG_TEXT: Mapping[str, Mapping[str, str]] = i18n.section("sizing_figure")
 
 
 def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:

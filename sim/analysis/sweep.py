@@ -77,6 +77,7 @@ from ..errors import ClauseSimError, ScenarioError
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import default_jobs, run_batch
 from ..scenario import Scenario, load, read_toml, toml_value
+from ..presentation import i18n
 from ..streams import DEFAULT_SEED
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -1238,28 +1239,7 @@ def sensitivity(p: Plan, means: np.ndarray) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------------
 # Figures and text
 
-_TEXT: Mapping[str, Mapping[str, str]] = {
-    "fr": {
-        "sens_title": "Sensibilité : {output}",
-        "spearman": "Corrélation de rang de Spearman (IC 95 % bootstrap)",
-        "sobol": "Indices de Sobol : S1 premier ordre, ST total (IC 95 %)",
-        "morris": "Morris : mu* (IC 95 %) et sigma",
-        "index_x": "Indice de sensibilité",
-        "scatter_title": "{output} selon chaque paramètre (moyenne par point, IC 95 %)",
-        "source": "Source : clause-sim {v}, balayage « {name} », plan {design}, {n} points × {r} "
-        "réplications, graine {seed} (nombres aléatoires communs).",
-    },
-    "en": {
-        "sens_title": "Sensitivity: {output}",
-        "spearman": "Spearman rank correlation (95% bootstrap CI)",
-        "sobol": "Sobol indices: S1 first order, ST total (95% CI)",
-        "morris": "Morris: mu* (95% CI) and sigma",
-        "index_x": "Sensitivity index",
-        "scatter_title": "{output} against each parameter (mean per point, 95% CI)",
-        "source": "Source: clause-sim {v}, sweep \u201c{name}\u201d, {design} design, {n} points "
-        "x {r} replications, seed {seed} (common random numbers).",
-    },
-}
+_TEXT: Mapping[str, Mapping[str, str]] = i18n.section("sweep_figure")
 
 
 def _metric_label(metric: str, lang: str) -> str:

@@ -27,6 +27,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from .. import __version__, fmt
 from ..hours import HoursResult
 from ..results import METRICS, Runs, describe
+from . import i18n
 from .tables import monthly_columns, replications_text, wait_columns, yearly_columns
 
 FIGSIZE = (10.0, 5.6)
@@ -56,70 +57,7 @@ COLORS = {
 }
 CYCLE = ("#1b7837", "#4575b4", "#d73027", "#e08214", "#762a83", "#35978f", "#8c510a")
 
-TEXT: Mapping[str, Mapping[str, str]] = {
-    "fr": {
-        "year": "Année",
-        "hours_title": "Heures d'insertion par année : offertes, réalisées et perdues",
-        "hours_y": "Heures d'insertion (h)",
-        "clause_hours": "Heures de la clause (calcul déterministe)",
-        "fte_title": "ETP réalisés par année, face à la clause",
-        "fte_y": "ETP (base {base} h)",
-        "clause_fte": "Clause : {v} ETP/an (calcul déterministe)",
-        "clause_fte_var": "Clause : ETP par année (calcul déterministe)",
-        "people_title": "Personnes par année : orientations, entrées, accompagnées, sorties",
-        "people_y": "Personnes",
-        "pos_title": "Sorties positives par année, par public",
-        "pos_all": "Toutes",
-        "pos_rsa": "BRSA",
-        "pos_u26": "Moins de 26 ans",
-        "util_title": "Occupation des facilitateurs et des postes SIAE (moyenne mensuelle)",
-        "util_y": "Occupation (%)",
-        "waits_title": "Distribution des attentes (toutes réplications)",
-        "waits_x": "Attente (jours)",
-        "waits_y": "Part des attentes (%)",
-        "wait_intake": "Avant prise en charge",
-        "wait_placement": "Avant mission (prêt à l'emploi)",
-        "wait_stats": "{n} attentes, moyenne {mean} j (tirets), 90e centile {p90} j",
-        "no_waits": "aucune attente enregistrée",
-        "last_bin": "dernière classe : {low} j et plus",
-        "band": "bandes et barres : IC 95 % de la moyenne",
-        "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} ; {band}.",
-        "source_cmp": "Source : clause-sim {v}, {k} scénarios, même graine {seed} (nombres "
-        "aléatoires communs), {n} chacun ; {band}.",
-        "cmp_title": "{what} par année : comparaison des scénarios",
-    },
-    "en": {
-        "year": "Year",
-        "hours_title": "Insertion hours per year: offered, realised and lapsed",
-        "hours_y": "Insertion hours (h)",
-        "clause_hours": "Clause hours (deterministic figure)",
-        "fte_title": "FTE realised per year, against the clause",
-        "fte_y": "FTE ({base} h base)",
-        "clause_fte": "Clause: {v} FTE a year (deterministic figure)",
-        "clause_fte_var": "Clause: FTE per year (deterministic figure)",
-        "people_title": "People per year: referrals, intakes, accompanied, exits",
-        "people_y": "People",
-        "pos_title": "Positive exits per year, by public",
-        "pos_all": "All",
-        "pos_rsa": "RSA",
-        "pos_u26": "Under 26",
-        "util_title": "Facilitator and SIAE post utilisation (monthly mean)",
-        "util_y": "Utilisation (%)",
-        "waits_title": "Distribution of waits (all replications)",
-        "waits_x": "Wait (days)",
-        "waits_y": "Share of waits (%)",
-        "wait_intake": "For intake",
-        "wait_placement": "For a mission (job-ready)",
-        "wait_stats": "{n} waits, mean {mean} d (dashed), 90th percentile {p90} d",
-        "no_waits": "no wait recorded",
-        "last_bin": "last bin: {low} d and more",
-        "band": "bands and bars: 95% CI of the mean",
-        "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n}; {band}.",
-        "source_cmp": "Source: clause-sim {v}, {k} scenarios, same seed {seed} (common random "
-        "numbers), {n} each; {band}.",
-        "cmp_title": "{what} per year: scenarios compared",
-    },
-}
+TEXT: Mapping[str, Mapping[str, str]] = i18n.section("figures")
 
 Data = dict[str, np.ndarray]
 FigureData = tuple[Figure, Data]
