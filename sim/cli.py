@@ -76,7 +76,9 @@ def _load(args: argparse.Namespace, stream: Any = None) -> Scenario:
     return scenario
 
 
-def _lang_arg(p: argparse.ArgumentParser, what: str = "the text, tables, figures and report") -> None:
+def _lang_arg(
+    p: argparse.ArgumentParser, what: str = "the text, tables, figures and report"
+) -> None:
     from .presentation.i18n import LANGS, default_lang
 
     p.add_argument(
@@ -88,6 +90,25 @@ def _lang_arg(p: argparse.ArgumentParser, what: str = "the text, tables, figures
 
 
 INIT_FILE = "scenario.toml"
+
+
+def _csv_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--csv-dialect",
+        choices=("machine", "excel-fr"),
+        default="machine",
+        help="machine (default): comma, decimal point, UTF-8; excel-fr: semicolon, decimal "
+        "comma, UTF-8 with BOM and French headers, for French Excel",
+    )
+
+
+def _workbook_note(out: Path, lang: str) -> str:
+    from .presentation.i18n import tr
+
+    xlsx = out / "results.xlsx"
+    if xlsx.is_file():
+        return tr("cli", "xlsx_written", lang).format(path=xlsx) + "\n"
+    return tr("cli", "xlsx_skipped", lang) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,8 +193,8 @@ def hours_text(d: dict[str, Any], lang: str = "fr") -> str:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from .presentation.i18n import tr
-    from .templates import minimal_scenario_text
     from .scenario import reference_text
+    from .templates import minimal_scenario_text
 
     target = Path(args.path)
     text = minimal_scenario_text() if args.minimal else reference_text()
@@ -222,6 +243,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
         return 143
     sys.stdout.write(output.summary_text(summary, scenario, args.lang, out))
+    sys.stdout.write(_workbook_note(out, args.lang))
     return 0
 
 
@@ -312,6 +334,7 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         help="worker processes (default: the cores available); results do not depend on it",
     )
     _lang_arg(p)
+    _csv_arg(p)
     p.add_argument(
         "--force",
         action="store_true",
@@ -563,6 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler); results do not depend on it",
     )
     _lang_arg(p, "the summary, figures and report")
+    _csv_arg(p)
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
@@ -575,7 +599,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        from .output import csv_dialect
+
+        with csv_dialect(getattr(args, "csv_dialect", "machine")):
+            return int(args.func(args))
     except ClauseSimError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return 2

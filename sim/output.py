@@ -19,7 +19,9 @@ Units: hours (h), FTE, people, days, shares in [0, 1].
 
 from __future__ import annotations
 
+import contextvars
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -84,26 +86,70 @@ class OutputError(ClauseSimError):
     """The results folder cannot be written where asked."""
 
 
-def _cell(x: Any) -> str:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula."""
+
+
+def neutralise_text(text: str) -> str:
+    """A text cell made safe for spreadsheets: text starting like a formula (``=``, ``+``,
+    ``-``, ``@``, tab, carriage return) gets a leading apostrophe, so it stays text."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+CSV_DIALECTS = ("machine", "excel-fr")
+"""``machine``: comma-separated, decimal point, UTF-8, full precision (read back by
+:func:`read_csv`); ``excel-fr``: semicolon-separated, decimal comma, UTF-8 with BOM, French
+column labels, for French Excel."""
+
+_csv_dialect: contextvars.ContextVar[str] = contextvars.ContextVar("csv_dialect", default="machine")
+
+
+@contextmanager
+def csv_dialect(name: str) -> Iterator[None]:
+    """Within the block, :func:`write_csv` writes in dialect ``name`` (see :data:`CSV_DIALECTS`)."""
+    if name not in CSV_DIALECTS:
+        raise ClauseSimError(f"--csv-dialect: unknown {name!r}; expected {', '.join(CSV_DIALECTS)}")
+    token = _csv_dialect.set(name)
+    try:
+        yield
+    finally:
+        _csv_dialect.reset(token)
+
+
+def _cell(x: Any, decimal_comma: bool = False) -> str:
     v = float(x)
     if math.isnan(v):
         return ""
     if v.is_integer() and abs(v) < 2**53:
         return str(int(v))
+    if decimal_comma:
+        return repr(round(v, 6)).replace(".", ",")
     return repr(v)
 
 
-def write_csv(path: Path, columns: Mapping[str, Sequence[Any] | FloatArray]) -> None:
-    """Write equal-length columns as CSV (full float precision, NaN as an empty cell)."""
+def write_csv(
+    path: Path, columns: Mapping[str, Sequence[Any] | FloatArray], dialect: str | None = None
+) -> None:
+    """Write equal-length columns as CSV (NaN as an empty cell), in ``dialect`` (default: the
+    one set by :func:`csv_dialect`, else ``machine``). Text cells pass :func:`neutralise_text`."""
+    dialect = dialect or _csv_dialect.get()
+    fr = dialect == "excel-fr"
     names = list(columns)
     n = len(next(iter(columns.values()))) if names else 0
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(names)
+    head = names
+    if fr:
+        from .presentation.i18n import column_label
+
+        head = [column_label(c, "fr") for c in names]
+    with path.open("w", newline="", encoding="utf-8-sig" if fr else "utf-8") as f:
+        w = csv.writer(f, delimiter=";" if fr else ",")
+        w.writerow([neutralise_text(h) for h in head])
         for i in range(n):
             w.writerow(
                 [
-                    _cell(columns[c][i]) if not isinstance(columns[c][i], str) else columns[c][i]
+                    _cell(columns[c][i], fr)
+                    if not isinstance(columns[c][i], str)
+                    else neutralise_text(columns[c][i])
                     for c in names
                 ]
             )
@@ -187,7 +233,8 @@ def summary_text(
     horizon = int(summary["horizon_years"])
     fte_year = summary["fte_realised"]["mean"] / horizon
     res, share = busiest_resource(summary, scenario)
-    lines = [str(summary["scenario"])]
+    lines = [scenario.title(lang) if scenario is not None else str(summary["scenario"])]
+    no_facilitator = scenario is not None and not any(scenario.flow.facilitators.fte)
     where = f" -> {out}" if out is not None else ""
     reps = replications_text(int(summary["replications"]), lang)
     lines.append(
@@ -218,7 +265,9 @@ def summary_text(
             f"{fmt.percent(realised_of_clause, 1, lang)}",
             f"Sorties positives : {stat('positive_exits')}, dont BRSA {n(rsa, 0, lang)}, "
             f"-26 ans {n(u26, 0, lang)}",
-            f"Ressource la plus chargée : {resource_label(res, lang)} "
+            "Facilitateurs : sans facilitateur (aucune prise en charge possible)"
+            if no_facilitator
+            else f"Ressource la plus chargée : {resource_label(res, lang)} "
             f"({fmt.percent(share, 0, lang)} d'occupation moyenne)",
         ]
     else:
@@ -232,7 +281,9 @@ def summary_text(
             f"{fmt.percent(realised_of_clause, 1, lang)}",
             f"Positive exits: {stat('positive_exits')}, of which RSA {n(rsa, 0, lang)}, "
             f"under 26 {n(u26, 0, lang)}",
-            f"Busiest resource: {resource_label(res, lang)} "
+            "Facilitators: no facilitator (no one can be taken in)"
+            if no_facilitator
+            else f"Busiest resource: {resource_label(res, lang)} "
             f"({fmt.percent(share, 0, lang)} mean utilisation)",
         ]
     diag = summary.get("bottleneck")
@@ -423,7 +474,8 @@ def write_results(
     if figures or report:
         fig_dir = folder / "figures"
         fig_dir.mkdir(exist_ok=True)
-        for name, (fig, _data) in plots.run_figures(runs, hours, lang).items():
+        shown = dataclasses.replace(runs, scenario=scenario.title(lang))  # name as run
+        for name, (fig, _data) in plots.run_figures(shown, hours, lang).items():
             _png, svgs[name] = plots.save(fig, fig_dir / name)
             titles[name] = plots.figure_title(fig)
     if report:
@@ -442,7 +494,31 @@ def write_results(
             summary, scenario, svgs, lang=lang, titles=titles, extra_sections=sections
         )
         (folder / "report.html").write_text(html, encoding="utf-8")
+    write_workbook(folder, summary, scenario, lang)
+    if figures:
+        from .presentation import summary_pdf
+
+        summary_pdf.write(folder / "summary.pdf", summary, scenario, runs, hours, lang)
     return summary
+
+
+def write_workbook(folder: Path, summary: Mapping[str, Any], scenario: Scenario, lang: str) -> bool:
+    """Write ``results.xlsx`` when openpyxl is installed; return whether it was written."""
+    from .presentation import workbook
+    from .presentation.report import parameters
+    from .presentation.tables import utilisation_by_type
+    from .scenario import toml_value
+
+    if not workbook.available():
+        return False
+    notes = scenario.provenance.notes
+    rows = [
+        (key, toml_value(value), origin, notes.get(key, ("", ""))[1])
+        for key, value, origin in parameters(scenario)
+    ]
+    wb = workbook.run_workbook(summary, rows, lang, utilisation_by_type(summary, scenario))
+    workbook.save(wb, folder / "results.xlsx")
+    return True
 
 
 def write_run(

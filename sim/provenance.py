@@ -164,9 +164,9 @@ def leaves(raw: Any, prefix: str = "") -> list[tuple[str, Any]]:
     distribution) is one leaf, as are lists of numbers."""
     out: list[tuple[str, Any]] = []
     if isinstance(raw, Mapping):
-        if prefix and not any(isinstance(v, Mapping | list | tuple) for v in raw.values()):
-            if _is_value_table(prefix):
-                return [(prefix, raw)]
+        plain = not any(isinstance(v, Mapping | list | tuple) for v in raw.values())
+        if prefix and plain and _is_value_table(prefix):
+            return [(prefix, raw)]
         for k, v in raw.items():
             full = f"{prefix}.{k}" if prefix else str(k)
             if isinstance(v, Mapping) and not _is_value_table(full):

@@ -923,7 +923,9 @@ def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not valid TOML: {exc}{_toml_hint(text, exc)}") from None
+        raise ScenarioError(
+            str(path), "", f"not valid TOML: {exc}{_toml_hint(text, exc)}"
+        ) from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -942,9 +944,7 @@ def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scena
     file_raw = parse_toml(text, p)
     raw = apply_overrides(file_raw, overrides, str(p))
     scenario = _from_dict_blaming(raw, str(p), overrides)
-    prov = capture(
-        str(p), text, file_raw, overrides, reference_text(), _defaulted_keys(file_raw)
-    )
+    prov = capture(str(p), text, file_raw, overrides, reference_text(), _defaulted_keys(file_raw))
     return _with_provenance(scenario, prov)
 
 

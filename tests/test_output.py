@@ -14,6 +14,7 @@ import pytest
 from conftest import FICHE, make_runs
 
 from sim import output
+from sim.presentation import plots
 from sim import scenario as sc
 from sim.errors import ClauseSimError
 from sim.output import KEY_METRICS, OutputError
@@ -68,7 +69,7 @@ def test_folder_layout(folder):
         "report.html",
     } <= names
     figs = sorted(p.name for p in (folder / "figures").iterdir())
-    assert len([f for f in figs if f.endswith(".png")]) == 6
+    assert len([f for f in figs if f.endswith(".png")]) == len(plots.RUN_FIGURES)
     assert len([f for f in figs if f.endswith(".svg")]) == 6
     assert not _stray(folder.parent)
 

@@ -67,8 +67,8 @@ def test_self_contained(html):
 
 
 def test_every_figure_is_inline(html):
-    assert html.count("<svg") == 6
-    assert html.count("<figure") == 6
+    assert html.count("<svg") == len(plots.RUN_FIGURES)
+    assert html.count("<figure") == len(plots.RUN_FIGURES)
     for stem in plots.RUN_FIGURES:
         assert f'id="fig-{stem}"' in html
     # ids are prefixed per figure so that they cannot clash

@@ -25,7 +25,14 @@ import numpy as np
 from ..errors import ClauseSimError
 from ..hours import HoursResult
 from ..hours import compute as compute_hours
-from ..output import atomic_folder, write_csv, write_json, write_scenario, write_tables
+from ..output import (
+    atomic_folder,
+    write_csv,
+    write_json,
+    write_scenario,
+    write_tables,
+    write_workbook,
+)
 from ..results import METRICS, TOTAL_METRICS, Runs, describe
 from ..scenario import Scenario, default_scenario_path
 
@@ -206,6 +213,7 @@ def write_comparison(
         sub.mkdir()
         write_scenario(sub, sc, overrides, runs.seed, runs.n)
         summaries.append(write_tables(sub, runs, sc, hrs, {"overrides": list(overrides)}))
+        write_workbook(sub, summaries[-1], sc, lang)
     rows = comparison_rows(runs_list)
     write_csv(folder / "comparison.csv", comparison_columns(rows, labels))
     first = runs_list[0]
@@ -233,6 +241,7 @@ def write_comparison(
     key_rows.sort(key=lambda r: KEY_COMPARE_METRICS.index(r["metric"]))
     html = report.compare_report(key_rows, labels, scenarios, summaries, svgs, titles, lang=lang)
     (folder / "report.html").write_text(html, encoding="utf-8")
+    _comparison_workbook(folder, rows, labels, lang)
     return rows
 
 
@@ -255,3 +264,34 @@ def run_and_write(
     with atomic_folder(target, force) as tmp:
         runs_list = run_all(scenarios, replications, seed, jobs, progress_for)
         return write_comparison(tmp, scenarios, runs_list, labels, lang=lang, overrides=overrides)
+
+
+def _comparison_workbook(
+    folder: Path, rows: Sequence[Mapping[str, Any]], labels: Sequence[str], lang: str
+) -> None:
+    """``results.xlsx`` of a comparison: one row per metric, the means of each scenario and
+    the paired differences to the first with their 95 % interval (needs openpyxl)."""
+    from ..presentation import i18n, workbook
+
+    if not workbook.available():
+        return
+    t = i18n.section("xlsx")[i18n.norm(lang)]
+    head = [t["metric"], t["unit"], *labels]
+    for b in labels[1:]:
+        head += [f"{b} − {labels[0]}", f"{t['ci_low']}", f"{t['ci_high']}"]
+    units = i18n.tr("report", "units", lang)
+    body, fmts = [], []
+    for r in rows:
+        m = r["metric"]
+        u = METRICS[m].unit
+        line: list[Any] = [i18n.metric_label(m, lang), str(units.get(u, u)), *r["means"]]
+        for d in r["diffs"]:
+            line += [d["mean"], d["ci_low"], d["ci_high"]]
+        body.append(line)
+        fmts.append(workbook.FORMATS.get(u, "General"))
+    wb = workbook.new_workbook()
+    ws = workbook.add_sheet(wb, t["comparison"], head, body)
+    for i, f in enumerate(fmts, 2):
+        for j in range(3, len(head) + 1):
+            ws.cell(row=i, column=j).number_format = f
+    workbook.save(wb, folder / "results.xlsx")

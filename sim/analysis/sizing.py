@@ -36,10 +36,10 @@ import numpy as np
 
 from .. import __version__, fmt
 from ..errors import ClauseSimError, ScenarioError
+from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import Progress, run_replications
 from ..scenario import SIAE_TYPES, Scenario
-from ..presentation import i18n
 from ..streams import DEFAULT_SEED
 
 RESOURCE_NAMES: tuple[str, ...] = ("facilitators", *[f"siae.{t}" for t in SIAE_TYPES], "referrals")

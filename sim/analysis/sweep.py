@@ -74,10 +74,10 @@ import numpy as np
 
 from .. import __version__, fmt
 from ..errors import ClauseSimError, ScenarioError
+from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import default_jobs, run_batch
 from ..scenario import Scenario, load, read_toml, toml_value
-from ..presentation import i18n
 from ..streams import DEFAULT_SEED
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")

@@ -74,6 +74,10 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "wait": "Attente moyenne avant prise en charge",
         "wait_detail": "avant mission : {w} j",
         "util": "Occupation des facilitateurs",
+        "binding": "Contrainte limitante",
+        "run_out_short": "épuisement",
+        "binding_detail": "{share} des heures perdues ; {lever} : +{gain} h réalisées",
+        "no_facilitator": "sans facilitateur",
         "util_detail": "postes SIAE : {s} ; ressource la plus chargée : {r}",
         "people": "Personnes orientées",
         "people_detail": "{i} entrées en accompagnement, {g} abandons",
@@ -168,6 +172,10 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "wait": "Mean wait for intake",
         "wait_detail": "for a mission: {w} d",
         "util": "Facilitator caseload utilisation",
+        "binding": "Binding constraint",
+        "run_out_short": "run-out",
+        "binding_detail": "{share} of hours lapsed; {lever}: +{gain} h realised",
+        "no_facilitator": "no facilitator",
         "util_detail": "SIAE posts: {s}; busiest resource: {r}",
         "people": "People referred",
         "people_detail": "{i} intakes, {g} gave up",
@@ -252,15 +260,27 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
         "pos_u26": "Moins de 26 ans",
         "util_title": "Occupation des facilitateurs et des postes SIAE (moyenne mensuelle)",
         "util_y": "Occupation (%)",
-        "waits_title": "Distribution des attentes (toutes réplications)",
+        "waits_title": "Distribution des attentes (parts, toutes réplications réunies)",
         "waits_x": "Attente (jours)",
         "waits_y": "Part des attentes (%)",
         "wait_intake": "Avant prise en charge",
         "wait_placement": "Avant mission (prêt à l'emploi)",
-        "wait_stats": "{n} attentes, moyenne {mean} j (tirets), 90e centile {p90} j",
+        "wait_stats": "{n} attentes par réplication (moyenne), attente moyenne {mean} j (tirets), "
+        "90e centile {p90} j",
         "no_waits": "aucune attente enregistrée",
         "last_bin": "dernière classe : {low} j et plus",
-        "band": "bandes et barres : IC 95 % de la moyenne",
+        "band": "bandes : 5e–95e centile ; traits fins, barres : IC 95 % de la moyenne",
+        "band_p": "Bande : 5e–95e centile des réplications (une année possible)",
+        "band_ci": "Traits fins : IC 95 % de la moyenne",
+        "run_out": "Années d'épuisement (après le programme)",
+        "util_types_title": "Occupation par type de ressource (moyenne mensuelle, sans moyenne "
+        "entre types)",
+        "lapsed_title": "Heures perdues par cause (moyenne par réplication)",
+        "lapsed_y": "Heures perdues (h)",
+        "cause": "Cause",
+        "no_facilitator": "sans facilitateur",
+        "no_post": "aucun poste",
+        "util_fac": "Portefeuille des facilitateurs",
         "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} ; {band}.",
         "source_cmp": "Source : clause-sim {v}, {k} scénarios, même graine {seed} (nombres "
         "aléatoires communs), {n} chacun ; {band}.",
@@ -283,15 +303,27 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
         "pos_u26": "Under 26",
         "util_title": "Facilitator and SIAE post utilisation (monthly mean)",
         "util_y": "Utilisation (%)",
-        "waits_title": "Distribution of waits (all replications)",
+        "waits_title": "Distribution of waits (shares, all replications pooled)",
         "waits_x": "Wait (days)",
         "waits_y": "Share of waits (%)",
         "wait_intake": "For intake",
         "wait_placement": "For a mission (job-ready)",
-        "wait_stats": "{n} waits, mean {mean} d (dashed), 90th percentile {p90} d",
+        "wait_stats": "{n} waits per replication (mean), mean wait {mean} d (dashed), "
+        "90th percentile {p90} d",
         "no_waits": "no wait recorded",
         "last_bin": "last bin: {low} d and more",
-        "band": "bands and bars: 95% CI of the mean",
+        "band": "bands: 5th–95th percentile; thin lines, bars: 95% CI of the mean",
+        "band_p": "Band: 5th–95th percentile of replications (a possible year)",
+        "band_ci": "Thin lines: 95% CI of the mean",
+        "run_out": "Run-out years (after the programme)",
+        "util_types_title": "Utilisation by resource type (monthly mean, never averaged across "
+        "types)",
+        "lapsed_title": "Hours lapsed by cause (mean per replication)",
+        "lapsed_y": "Hours lapsed (h)",
+        "cause": "Cause",
+        "no_facilitator": "no facilitator",
+        "no_post": "no post",
+        "util_fac": "Facilitators' caseload",
         "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n}; {band}.",
         "source_cmp": "Source: clause-sim {v}, {k} scenarios, same seed {seed} (common random "
         "numbers), {n} each; {band}.",
@@ -617,3 +649,49 @@ def param_label(key: str, lang: str | None) -> str:
         colon = ":" if k else "\u202f:"
         return f"{PARAMETERS[parent][k]}{colon} {ENTRIES[entry][k]}{suffix}"
     return key
+
+
+_STATS: Mapping[str, tuple[str, str]] = {
+    "mean": ("moyenne", "mean"),
+    "ci_low": ("IC 95 % bas", "95% CI low"),
+    "ci_high": ("IC 95 % haut", "95% CI high"),
+    "p05": ("5e centile", "5th percentile"),
+    "p95": ("95e centile", "95th percentile"),
+}
+
+_COLUMNS: Mapping[str, tuple[str, str]] = {
+    "year": ("Année", "Year"),
+    "replication": ("Réplication", "Replication"),
+    "events": ("Événements simulés", "Events simulated"),
+    "month": ("Mois", "Month"),
+    "year_fraction": ("Année (fraction)", "Year (fraction)"),
+    "clause_hours": ("Heures de la clause (h)", "Clause hours (h)"),
+    "clause_fte": ("ETP de la clause", "Clause FTE"),
+    "run_out": ("Année d'épuisement", "Run-out year"),
+    "bin_low_days": ("Attente de (j)", "Wait from (days)"),
+    "bin_high_days": ("Attente jusqu'à (j)", "Wait to (days)"),
+    "intake_share": ("Part des attentes avant prise en charge", "Share of waits for intake"),
+    "placement_share": ("Part des attentes avant mission", "Share of waits for a mission"),
+    "intake_count": ("Attentes avant prise en charge", "Waits for intake"),
+    "placement_count": ("Attentes avant mission", "Waits for a mission"),
+    "metric": ("Indicateur", "Indicator"),
+    "unit": ("Unité", "Unit"),
+}
+
+
+def column_label(name: str, lang: str | None) -> str:
+    """A planner's header for a CSV column name (``hours_realised_ci_low`` -> "Heures réalisées
+    – IC 95 % bas"); names it does not know are kept."""
+    from ..results import METRICS
+
+    k = 1 if norm(lang) == "en" else 0
+    if name in _COLUMNS:
+        return _COLUMNS[name][k]
+    if name in METRICS:
+        return metric_label(name, lang)
+    for stat, labels in _STATS.items():
+        base = name.removesuffix(f"_{stat}")
+        if base != name and (base in METRICS or base in _COLUMNS):
+            head = metric_label(base, lang) if base in METRICS else _COLUMNS[base][k]
+            return f"{head} – {labels[k]}"
+    return name

@@ -27,6 +27,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from .. import __version__, fmt
 from ..hours import HoursResult
 from ..results import METRICS, Runs, describe
+from ..scenario import SIAE_TYPES
 from . import i18n
 from .tables import monthly_columns, replications_text, wait_columns, yearly_columns
 
@@ -131,16 +132,63 @@ def _band_line(
     style: str = "-",
 ) -> None:
     mean, lo, hi = (cols[f"{metric}_{s}"] for s in ("mean", "ci_low", "ci_high"))
-    ax.fill_between(x, lo, hi, color=color, alpha=0.2, linewidth=0)
+    p05, p95 = cols[f"{metric}_p05"], cols[f"{metric}_p95"]
+    # the band: what a year could be (5th-95th percentile across replications); thin lines:
+    # the 95 % interval of the mean
+    ax.fill_between(x, p05, p95, color=color, alpha=0.15, linewidth=0)
+    ax.plot(x, lo, color=color, linewidth=0.7, alpha=0.9)
+    ax.plot(x, hi, color=color, linewidth=0.7, alpha=0.9)
     ax.plot(x, mean, style, color=color, marker="o", markersize=3.5, linewidth=1.8, label=label)
-    data.update({f"{metric}_mean": mean, f"{metric}_ci_low": lo, f"{metric}_ci_high": hi})
+    data.update(
+        {
+            f"{metric}_mean": mean,
+            f"{metric}_ci_low": lo,
+            f"{metric}_ci_high": hi,
+            f"{metric}_p05": p05,
+            f"{metric}_p95": p95,
+        }
+    )
 
 
-def _finish(ax: Axes, title: str, ylabel: str, *, legend_loc: Any = "best", ncol: int = 1) -> None:
+def _band_legend(ax: Axes, lang: str) -> list[Any]:
+    """Legend entries naming the band (5-95 % of replications) and the thin lines (interval of
+    the mean)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    t = _t(lang)
+    return [
+        Patch(facecolor="#888888", alpha=0.3, label=t["band_p"]),
+        Line2D([], [], color="#555555", linewidth=0.7, label=t["band_ci"]),
+    ]
+
+
+def _mark_run_out(ax: Axes, cols: Mapping[str, np.ndarray], lang: str) -> Any:
+    """Shade the run-out years (after the horizon); return the legend entry or None."""
+    if "run_out" not in cols or not np.any(cols["run_out"] > 0):
+        return None
+    years = cols["year"][cols["run_out"] > 0]
+    ax.axvspan(float(years.min()) - 0.5, float(years.max()) + 0.5, color="#f2e6d0", zorder=0)
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor="#f2e6d0", label=_t(lang)["run_out"])
+
+
+def _finish(
+    ax: Axes,
+    title: str,
+    ylabel: str,
+    *,
+    legend_loc: Any = "best",
+    ncol: int = 1,
+    extra: Sequence[Any] = (),
+) -> None:
     ax.set_title(title, fontsize=12, loc="left")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.legend(loc=legend_loc, fontsize=8.5, frameon=False, ncol=ncol)
+    handles, _labels = ax.get_legend_handles_labels()
+    handles += [h for h in extra if h is not None]
+    ax.legend(handles=handles, loc=legend_loc, fontsize=8.5, frameon=False, ncol=ncol)
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,7 +219,14 @@ def hours_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Fig
         data["clause_hours"] = ref
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
-    _finish(ax, t["hours_title"], t["hours_y"], ncol=2, legend_loc="upper right")
+    _finish(
+        ax,
+        t["hours_title"],
+        t["hours_y"],
+        ncol=2,
+        legend_loc="upper right",
+        extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
+    )
     ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
     _source(fig, runs, lang)
     return fig, data
@@ -207,6 +262,7 @@ def fte_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Figur
         t["fte_title"],
         t["fte_y"].format(base=fmt.number(base, 0, lang)),
         legend_loc="upper right",
+        extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
     )
     ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
     _source(fig, runs, lang)
@@ -224,7 +280,14 @@ def people_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
         _band_line(ax, x, cols, m, _label(m, lang), COLORS[m], data)
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
-    _finish(ax, t["people_title"], t["people_y"], ncol=2, legend_loc="upper right")
+    _finish(
+        ax,
+        t["people_title"],
+        t["people_y"],
+        ncol=2,
+        legend_loc="upper right",
+        extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
+    )
     ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
     _source(fig, runs, lang)
     return fig, data
@@ -270,27 +333,96 @@ def positive_exits_figure(
 def utilisation_figure(
     runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
 ) -> FigureData:
-    """(5) Facilitator caseload utilisation and SIAE post occupancy per month (%), with bands."""
+    """(5) Utilisation per resource type and month (%), with 95 % bands, one panel per type:
+    the facilitators' caseload and the posts of each SIAE type, never averaged across types.
+    A type with no capacity (no post, no facilitator) says so instead of a line."""
     t = _t(lang)
     cols = monthly_columns(runs)
-    fig, ax = _figure()
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout=ConstrainedLayoutEngine(rect=(0, 0.05, 1, 0.95)))
+    FigureCanvasAgg(fig)
     x = cols["year_fraction"]
     data: Data = {"year_fraction": x}
-    for m in ("facilitator_utilisation", "siae_occupancy"):
-        mean, lo, hi = (cols[f"{m}_{s}"] for s in ("mean", "ci_low", "ci_high"))
-        ax.fill_between(x, 100 * lo, 100 * hi, color=COLORS[m], alpha=0.2, linewidth=0)
-        ax.plot(x, 100 * mean, color=COLORS[m], linewidth=1.6, label=_label(m, lang))
-        data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
-    ax.axhline(100, color="#999999", linewidth=0.8, linestyle=":")
+    series = ["facilitator_utilisation", *[f"siae_occupancy_{ty}" for ty in SIAE_TYPES]]
+    axes = fig.subplots(2, 3, sharex=True, sharey=True).ravel()
     years = np.asarray(runs.years, dtype=float)
-    ax.set_xlabel(t["year"])
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{round(v)}"))
-    if years.size:
-        ax.set_xlim(float(years[0]), float(years[-1]) + 1)
-    _number_axis(ax, lang)
-    _finish(ax, t["util_title"], t["util_y"], legend_loc="lower center", ncol=2)
-    ax.set_ylim(top=max(110.0, ax.get_ylim()[1]))
+    for k, (ax, m) in enumerate(zip(axes, series, strict=False)):
+        label = t["util_fac"] if m == "facilitator_utilisation" else resource_short(m, lang)
+        ax.grid(True, color="#dddddd", linewidth=0.5)
+        ax.axhline(100, color="#999999", linewidth=0.8, linestyle=":")
+        if f"{m}_mean" not in cols or not np.isfinite(cols[f"{m}_mean"]).any():
+            none = t["no_facilitator"] if m == "facilitator_utilisation" else t["no_post"]
+            ax.set_title(f"{label} : {none}" if lang != "en" else f"{label}: {none}", fontsize=9)
+            continue
+        mean, lo, hi = (cols[f"{m}_{s}"] for s in ("mean", "ci_low", "ci_high"))
+        color = CYCLE[k % len(CYCLE)]
+        ax.fill_between(x, 100 * lo, 100 * hi, color=color, alpha=0.2, linewidth=0)
+        ax.plot(x, 100 * mean, color=color, linewidth=1.3)
+        avg = float(np.nanmean(mean))
+        ax.set_title(f"{label} ({fmt.percent(avg, 0, lang)})", fontsize=9, loc="left")
+        data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
+        if years.size:
+            ax.set_xlim(float(years[0]), float(years[-1]) + 1)
+    for ax in axes:
+        ax.set_ylim(0, 110)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{round(v)}"))
+    for ax in axes[::3]:
+        ax.set_ylabel(t["util_y"], fontsize=8.5)
+    for ax in axes[3:]:
+        ax.set_xlabel(t["year"], fontsize=8.5)
+    fig.suptitle(t["util_types_title"], fontsize=12, x=0.01, ha="left")
+    _source(fig, runs, lang)
+    return fig, data
+
+
+def resource_short(metric: str, lang: str) -> str:
+    """``siae_occupancy_etti`` -> "postes ETTI" / "ETTI posts"."""
+    ty = metric.rsplit("_", 1)[-1].upper()
+    return f"postes {ty}" if lang != "en" else f"{ty} posts"
+
+
+def lapsed_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr") -> FigureData:
+    """(7) Hours lapsed by cause (h, mean per replication with 95 % interval), largest first:
+    what limits the programme."""
+    from ..results import LAPSE_CAUSES
+
+    t = _t(lang)
+    fig, ax = _figure()
+    names, means, los, his = [], [], [], []
+    for c in LAPSE_CAUSES:
+        key = f"lapsed_{c}"
+        if key not in runs.totals:
+            continue
+        st = describe(np.asarray(runs.totals[key], dtype=float))
+        names.append(key)
+        means.append(float(st.mean))
+        los.append(float(st.ci_low) if np.isfinite(st.ci_low) else float(st.mean))
+        his.append(float(st.ci_high) if np.isfinite(st.ci_high) else float(st.mean))
+    order = np.argsort(means)
+    y = np.arange(len(order))
+    mean = np.asarray(means)[order]
+    err = np.vstack([mean - np.asarray(los)[order], np.asarray(his)[order] - mean])
+    ax.barh(
+        y,
+        mean,
+        color=[COLORS["hours_lapsed"]] * len(y),
+        xerr=np.clip(err, 0, None),
+        error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"},
+        label=t["lapsed_y"],
+    )
+    ax.set_yticks(y, [plain(_label(names[i], lang), 60) for i in order], fontsize=8.5)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, 0, lang)))
+    ax.set_xlabel(t["lapsed_y"])
+    ax.set_ylabel(t["cause"])
+    ax.set_title(t["lapsed_title"], fontsize=12, loc="left")
+    ax.set_xlim(left=0)
+    from matplotlib.lines import Line2D
+
+    bars, _ = ax.get_legend_handles_labels()
+    ci = Line2D([], [], color="#333333", linewidth=0.8, label=t["band_ci"])
+    ax.legend(handles=[*bars, ci], loc="lower right", fontsize=8.5, frameon=False)
+    data: Data = {n: np.asarray(runs.totals[n], dtype=float) for n in names}
     _source(fig, runs, lang)
     return fig, data
 
@@ -310,7 +442,7 @@ def waits_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr")
         w = w[np.isfinite(w)]
         if w.size:
             stats = t["wait_stats"].format(
-                n=fmt.number(w.size, 0, lang),
+                n=fmt.number(w.size / max(runs.n, 1), 0, lang),
                 mean=fmt.number(float(w.mean()), 0, lang),
                 p90=fmt.number(float(np.percentile(w, 90)), 0, lang),
             )
@@ -344,6 +476,7 @@ RUN_FIGURES: Mapping[str, Callable[[Runs, HoursResult | None, str], FigureData]]
     "4-positive-exits": positive_exits_figure,
     "5-utilisation": utilisation_figure,
     "6-waits": waits_figure,
+    "7-lapsed-causes": lapsed_figure,
 }
 """File stem -> figure function, in report order."""
 
@@ -354,6 +487,7 @@ RUN_FIGURE_CSV: Mapping[str, str] = {
     "4-positive-exits": "yearly.csv",
     "5-utilisation": "monthly.csv",
     "6-waits": "waits.csv",
+    "7-lapsed-causes": "replications.csv",
 }
 """File stem -> the CSV file holding the data it draws."""
 
@@ -364,7 +498,10 @@ def run_figures(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> dict
 
 
 def figure_title(fig: Figure) -> str:
-    """The title of a figure made here (its first axes' left title)."""
+    """The title of a figure made here (its suptitle, else its first axes' left title)."""
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        return str(sup.get_text())
     return fig.axes[0].get_title(loc="left") if fig.axes else ""
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, fmt
-from ..results import METRICS, TOTAL_METRICS
 from ..provenance import MISSING, lookup, source_notes  # noqa: F401  (source_notes re-exported)
+from ..results import METRICS, TOTAL_METRICS
 from ..scenario import SCHEMA, Key, Scenario, Table, TableArray, toml_value
 from . import i18n
 from .tables import busiest_resource, replications_text, resource_label
@@ -60,7 +60,27 @@ figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--
 .origin-set { font-weight: 600; color: #a50026; }
 .clear { font-weight: 700; }
 pre { background: var(--bg); padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
-@media print { nav { display: none; } figure { break-inside: avoid; } }
+.card.binding { border-left-color: #a50026; }
+.print-only { display: none; }
+@page { size: A4 portrait; margin: 12mm 10mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  nav { display: none; }
+  h2 { margin-top: 1.2rem; break-after: avoid; }
+  .scroll { overflow: visible; }
+  table { font-size: 7.5pt; table-layout: auto; }
+  th, td { padding: 1px 3px; }
+  .screen-only { display: none; }
+  .print-only { display: block; }
+  th { white-space: normal; }
+  td.n { white-space: nowrap; }
+  thead { display: table-header-group; }
+  tr, figure, .card { break-inside: avoid; }
+  figure svg { border: none; }
+  .cards { grid-template-columns: repeat(3, 1fr); gap: .4rem; }
+  .card .v { font-size: 1.1rem; }
+  pre { white-space: pre-wrap; font-size: 7pt; }
+}
 """
 
 
@@ -195,8 +215,33 @@ def _page(title: str, lang: str, body: str) -> str:
     )
 
 
+PRINT_COLUMNS = 7
+"""Most columns of a printed table besides the first: wider tables print as blocks."""
+
+
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> str:
-    """A table from already-escaped cells."""
+    """A table from already-escaped cells. A table wider than :data:`PRINT_COLUMNS` + 1
+    columns also comes as blocks of columns (the first column repeated) shown only in print, so
+    that an A4 page holds every column."""
+    if len(head) <= PRINT_COLUMNS + 1:
+        return _one_table(head, rows, numeric)
+    blocks = []
+    for start in range(1, len(head), PRINT_COLUMNS):
+        cols = [0, *range(start, min(start + PRINT_COLUMNS, len(head)))]
+        blocks.append(
+            _one_table(
+                [head[c] for c in cols],
+                [[r[c] for c in cols] for r in rows],
+                [numeric[c] for c in cols],
+            )
+        )
+    return (
+        f'<div class="screen-only">{_one_table(head, rows, numeric)}</div>'
+        f'<div class="print-only">{"".join(blocks)}</div>'
+    )
+
+
+def _one_table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> str:
     th = "".join(
         f"<th{' class=n' if n else ''}>{h}</th>" for h, n in zip(head, numeric, strict=True)
     )
@@ -241,6 +286,7 @@ def key_figures(summary: Mapping[str, Any], scenario: Scenario | None, lang: str
 
     res, share = busiest_resource(summary, scenario)
     cards = [
+        _binding_card(summary, lang),
         _card(
             esc(t["clause_hours"]),
             f"{n(summary['clause_hours_total'], 0, lang)} h",
@@ -298,7 +344,9 @@ def key_figures(summary: Mapping[str, Any], scenario: Scenario | None, lang: str
         ),
         _card(
             esc(t["util"]),
-            num(summary["facilitator_utilisation"]["mean"], "share", lang),
+            esc(t["no_facilitator"])
+            if scenario is not None and not any(scenario.flow.facilitators.fte)
+            else num(summary["facilitator_utilisation"]["mean"], "share", lang),
             esc(
                 t["util_detail"].format(
                     s=num(summary["siae_occupancy"]["mean"], "share", lang),
@@ -318,6 +366,28 @@ def key_figures(summary: Mapping[str, Any], scenario: Scenario | None, lang: str
         ),
     ]
     return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _binding_card(summary: Mapping[str, Any], lang: str) -> str:
+    """The binding constraint and what one more unit of it gives (hours realised)."""
+    t = _t(lang)
+    diag = summary.get("bottleneck")
+    if not isinstance(diag, Mapping) or not diag.get("binding"):
+        return ""
+    by = {c["constraint"]: c for c in diag.get("constraints", [])}
+    c = by.get(diag["binding"])
+    if c is None:
+        return ""
+    label = c.get(f"label_{'en' if lang == 'en' else 'fr'}") or diag["binding"]
+    gain = (c.get("hours_gained") or {}).get("mean")
+    lever = (c.get("lever") or {}).get("en" if lang == "en" else "fr", "")
+    share = c.get("share_of_lapsed")
+    detail = t["binding_detail"].format(
+        share=num(share, "share", lang), lever=lever, gain=num(gain, "h", lang)
+    )
+    return _card(esc(t["binding"]), esc(str(label)), esc(detail)).replace(
+        'class="card"', 'class="card binding"', 1
+    )
 
 
 YEAR_TABLE_METRICS = (
@@ -342,8 +412,12 @@ def years_table(summary: Mapping[str, Any], lang: str) -> str:
     head = [esc(t["year"]), esc(t["clause_row"])]
     head += [f"{esc(_label(m, lang))} ({esc(_unit(m, lang))})" for m in YEAR_TABLE_METRICS]
     rows = []
+    last = int(summary["start_year"]) + int(summary["horizon_years"]) - 1
     for y in summary["years"]:
-        r = [str(y["year"]), num(y.get("clause_hours"), "h", lang)]
+        year = str(y["year"])
+        if int(y["year"]) > last or y.get("run_out"):
+            year += f" ({t['run_out_short']})"
+        r = [year, num(y.get("clause_hours"), "h", lang)]
         r += [num(y[m]["mean"], METRICS[m].unit, lang) for m in YEAR_TABLE_METRICS]
         rows.append(r)
     return _table(head, rows, [False] + [True] * (len(head) - 1))
@@ -504,8 +578,8 @@ def run_report(
     t = _t(lang)
     if titles is None:
         titles = _default_titles(lang)
-    name = str(summary["scenario"])
-    desc = str(scenario.raw.get("scenario", {}).get("description", "") or "")
+    name = scenario.title(lang)
+    desc = scenario.text("description", lang)
     y0, y1 = summary["years"][0]["year"], summary["years"][-1]["year"]
     sections: list[tuple[str, str, str]] = [
         (
@@ -558,8 +632,9 @@ def _default_titles(lang: str) -> dict[str, str]:
         "2-fte": tx["fte_title"],
         "3-people": tx["people_title"],
         "4-positive-exits": tx["pos_title"],
-        "5-utilisation": tx["util_title"],
+        "5-utilisation": tx["util_types_title"],
         "6-waits": tx["waits_title"],
+        "7-lapsed-causes": tx["lapsed_title"],
     }
 
 

@@ -41,15 +41,22 @@ def clause_per_year(runs: Runs, hours: HoursResult | None) -> tuple[FloatArray, 
 
 def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, FloatArray]:
     """Columns of ``yearly.csv``: ``year``, then ``<metric>_mean/_ci_low/_ci_high`` for each of
-    :data:`YEARLY_METRICS`, then ``clause_hours`` and ``clause_fte`` (the hours engine's
-    deterministic figure, h and FTE; NaN in run-out years)."""
+    :data:`YEARLY_METRICS` (mean and 95 % interval of the mean), ``<metric>_p05/_p95`` (the 5th
+    and 95th percentiles across replications: what a year could be), then ``clause_hours`` and
+    ``clause_fte`` (the hours engine's deterministic figure, h and FTE; NaN in run-out years)
+    and ``run_out`` (1 in the run-out years after the horizon, else 0)."""
     cols: dict[str, FloatArray] = {"year": np.asarray(runs.years, dtype=float)}
     for m in YEARLY_METRICS:
         st = runs.yearly_stat(m)
         cols[f"{m}_mean"] = np.asarray(st.mean, dtype=float)
         cols[f"{m}_ci_low"] = np.asarray(st.ci_low, dtype=float)
         cols[f"{m}_ci_high"] = np.asarray(st.ci_high, dtype=float)
+        cols[f"{m}_p05"] = np.asarray(st.p05, dtype=float)
+        cols[f"{m}_p95"] = np.asarray(st.p95, dtype=float)
     cols["clause_hours"], cols["clause_fte"] = clause_per_year(runs, hours)
+    if hours is not None:
+        cols["run_out"] = np.asarray(runs.years, dtype=float) > float(max(hours.years))
+        cols["run_out"] = cols["run_out"].astype(float)
     return cols
 
 
@@ -141,3 +148,22 @@ def resource_label(name: str, lang: str = "fr") -> str:
         return "portefeuille des facilitateurs" if lang == "fr" else "facilitators' caseload"
     t = name.removeprefix("siae_").upper()
     return f"postes SIAE {t}" if lang == "fr" else f"SIAE {t} posts"
+
+
+def utilisation_by_type(
+    summary: Mapping[str, Any], scenario: Scenario | None = None
+) -> dict[str, float | None]:
+    """Mean utilisation of each resource type over the run, never averaged across types:
+    ``facilitators`` (None when there is no facilitator), then ``siae_<type>`` for each type
+    with posts (shares in [0, 1])."""
+    out: dict[str, float | None] = {}
+    fac = summary.get("facilitator_utilisation", {}).get("mean")
+    no_fte = scenario is not None and not any(scenario.flow.facilitators.fte)
+    out["facilitators"] = None if no_fte else fac
+    for t in SIAE_TYPES:
+        if scenario is not None and not scenario.flow.siae_posts.get(t, 0):
+            continue
+        s = summary.get(f"siae_occupancy_{t}")
+        if isinstance(s, Mapping):
+            out[f"siae_{t}"] = s.get("mean")
+    return out
