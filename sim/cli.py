@@ -559,7 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         default=None,
         metavar="DIR",
-        help="results folder (default: sweep-<sweep file stem>)",
+        help="results folder (default: results/sweep-<sweep file stem>)",
     )
     p.add_argument(
         "--resume",
@@ -586,6 +586,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler); results do not depend on it",
     )
     _lang_arg(p, "the summary, figures and report")
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="replications per point (default: the sweep file's replications)",
+    )
     _csv_arg(p)
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

@@ -15,9 +15,9 @@ import pytest
 from conftest import FICHE, ROOT
 
 from sim import output
-from sim.presentation import plots
 from sim.cli import main
 from sim.output import KEY_METRICS
+from sim.presentation import plots
 from sim.results import FLOW_METRICS, TOTAL_METRICS
 
 SMALL = [

@@ -14,11 +14,10 @@ import pytest
 from conftest import FICHE, make_runs
 
 from sim import output
-from sim.presentation import plots
 from sim import scenario as sc
 from sim.errors import ClauseSimError
 from sim.output import KEY_METRICS, OutputError
-from sim.presentation import tables
+from sim.presentation import plots, tables
 from sim.results import FLOW_METRICS, TOTAL_METRICS, YEARLY_METRICS
 
 STAT_KEYS = {"mean", "ci_low", "ci_high", "p05", "p95"}

@@ -52,6 +52,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import csv
+import dataclasses
 import difflib
 import hashlib
 import importlib
@@ -1078,6 +1079,117 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
     ]
     if figures:
         result.files += write_figures(folder / "figures", p, rows, sens, lang)
+        result.files.append(write_report(folder, p, sens, lang))
+    xlsx = write_workbook(folder, p, rows, sens, lang)
+    if xlsx is not None:
+        result.files.append(xlsx)
+
+
+def write_report(folder: Path, p: Plan, sens: Sequence[Mapping[str, Any]], lang: str) -> Path:
+    """``report.html`` of a sweep: its parameters, the sensitivity indices and the figures."""
+    from ..presentation import report
+
+    esc = report.esc
+    t = i18n.section("report")[i18n.norm(lang)]
+    st = _TEXT[i18n.norm(lang)]
+    sw = p.sweep
+    prm_rows = [[esc(i18n.param_label(k, lang)), f"<code>{esc(k)}</code>"] for k in sw.keys]
+    sens_rows = [
+        [
+            esc(i18n.metric_label(r["output"], lang) if r["output"] in METRICS else r["output"]),
+            esc(i18n.param_label(r["parameter"], lang)),
+            esc(f"{r['method']} {r['index']}"),
+            fmt.number(r["value"], 2, lang),
+            f"{fmt.number(r['ci_low'], 2, lang)} – {fmt.number(r['ci_high'], 2, lang)}",
+        ]
+        for r in sens
+    ]
+    figs = sorted((folder / "figures").glob("*.svg"))
+    svgs = {f.stem: f for f in figs}
+    body = [
+        f"<header><h1>{esc(st['report_title'].format(name=sw.name))}</h1>",
+        "<p class=meta>"
+        + esc(
+            st["report_meta"].format(
+                design=sw.design, points=len(p.points), n=sw.replications, seed=sw.seed
+            )
+        )
+        + "</p>",
+        f"<p class=meta>{esc(t['file'])}{report._colon(lang)} "
+        f"<span class=mono>{esc(str(p.base.source))}</span></p></header>",
+        f"<section><h2>{esc(st['report_params'])}</h2>"
+        + report._table([esc(t["param"]), esc(st["report_key"])], prm_rows, [False, False])
+        + "</section>",
+        f"<section><h2>{esc(st['report_sens'])}</h2>"
+        + report._table(
+            [esc(x) for x in st["report_sens_head"].split("|")],
+            sens_rows,
+            [False, False, False, True, True],
+        )
+        + "</section>",
+        f"<section><h2>{esc(t['figures'])}</h2>"
+        + report._figures_html(svgs, {k: k for k in svgs}, lang)
+        + "</section>",
+    ]
+    path = folder / "report.html"
+    _fsync_write(path, report._page(st["report_title"].format(name=sw.name), lang, "\n".join(body)))
+    return path
+
+
+def write_workbook(
+    folder: Path,
+    p: Plan,
+    rows: Mapping[int, Sequence[str]],
+    sens: Sequence[Mapping[str, Any]],
+    lang: str,
+) -> Path | None:
+    """``results.xlsx`` of a sweep: the points (numbers) and the sensitivity indices."""
+    from ..presentation import workbook
+
+    if not workbook.available():
+        return None
+    from ..presentation.i18n import column_label
+
+    t = i18n.section("xlsx")[i18n.norm(lang)]
+    head = list(p.header)
+
+    def as_number(c: str) -> Any:
+        try:
+            return float(c) if c != "" else None
+        except ValueError:
+            return c
+
+    labels = []
+    for h in head:
+        if h in p.sweep.keys:
+            labels.append(i18n.param_label(h, lang))
+        else:
+            labels.append(column_label(h, lang))
+    wb = workbook.new_workbook()
+    workbook.add_sheet(
+        wb, t["points"], labels, [[as_number(c) for c in rows[i]] for i in sorted(rows)]
+    )
+    st = _TEXT[i18n.norm(lang)]
+    workbook.add_sheet(
+        wb,
+        st["report_sens"],
+        [*st["report_sens_head"].split("|")[:4], t["ci_low"], t["ci_high"]],
+        [
+            [
+                i18n.metric_label(r["output"], lang) if r["output"] in METRICS else r["output"],
+                i18n.param_label(r["parameter"], lang),
+                f"{r['method']} {r['index']}",
+                r["value"],
+                r["ci_low"],
+                r["ci_high"],
+            ]
+            for r in sens
+        ],
+        [None, None, None, "0.00", "0.00", "0.00"],
+    )
+    path = folder / "results.xlsx"
+    workbook.save(wb, path)
+    return path
 
 
 def means_from_rows(p: Plan, rows: Mapping[int, Sequence[str]]) -> np.ndarray:
@@ -1315,7 +1427,7 @@ def sensitivity_figure(
             error_kw={"elinewidth": 1, "capsize": 3},
         )
     ax.axvline(0, color="#000000", linewidth=0.8)
-    ax.set_yticks(y, [plain(k, 45) for k in order])
+    ax.set_yticks(y, [plain(i18n.param_label(k, lang), 45) for k in order])
     ax.set_xlabel(t["index_x"])
     ax.set_title(
         plain(t["sens_title"].format(output=_metric_label(output, lang)) + " - " + title, 110),
@@ -1368,7 +1480,7 @@ def scatter_figure(
             ax.set_xticks(range(len(prm.values)), [plain(str(v), 12) for v in prm.values])
         else:
             ax.xaxis.set_major_formatter(FuncFormatter(tick_formatter(ax.xaxis, False, lang)))
-        ax.set_xlabel(plain(prm.key, 50), fontsize=9)
+        ax.set_xlabel(plain(i18n.param_label(prm.key, lang), 50), fontsize=9)
         ax.yaxis.set_major_formatter(FuncFormatter(tick_formatter(ax.yaxis, unit == "share", lang)))
         if i % ncol == 0:
             ax.set_ylabel(plain(_metric_label(output, lang), 50), fontsize=9)
@@ -1465,8 +1577,9 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
             and (r["method"], r["index"]) == main
             and not math.isnan(r["value"])
         ]
+        label = i18n.metric_label(out, lang) if out in METRICS else out
         if not rows:
-            lines.append(f"  {out}: –")
+            lines.append(f"  {label}: –")
             continue
         best = max(rows, key=lambda r: abs(r["value"]))
         ci = (
@@ -1474,18 +1587,21 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
             if not math.isnan(best["ci_low"])
             else ""
         )
-        lines.append(f"  {out}: {best['parameter']} ({main[1]} {n(best['value'], 2, lang)}{ci})")
+        prm = i18n.param_label(best["parameter"], lang)
+        lines.append(f"  {label}: {prm} ({main[1]} {n(best['value'], 2, lang)}{ci})")
     lines.append(
-        f"Résultats dans {result.folder} : points.csv, table.csv, sensitivity.csv, figures/."
+        f"Résultats dans {result.folder} : report.html, points.csv, table.csv, sensitivity.csv, "
+        "figures/."
         if fr
-        else f"Results in {result.folder}: points.csv, table.csv, sensitivity.csv, figures/."
+        else f"Results in {result.folder}: report.html, points.csv, table.csv, sensitivity.csv, "
+        "figures/."
     )
     return "\n".join(lines) + "\n"
 
 
 def default_out(sweep_file: str | Path) -> Path:
-    """The default results folder of a sweep file: ``sweep-<file stem>`` in the current folder."""
-    return Path(f"sweep-{Path(sweep_file).stem}")
+    """The default results folder of a sweep file: ``results/sweep-<file stem>``."""
+    return Path("results") / f"sweep-{Path(sweep_file).stem}"
 
 
 __all__ = [
@@ -1524,7 +1640,14 @@ def command(args: Any) -> int:
     from .. import output
 
     out = Path(args.out) if args.out else default_out(args.sweep)
-    p = plan(args.sweep)
+    sw = load_sweep(args.sweep)
+    if getattr(args, "replications", None):
+        n = int(args.replications)
+        sw = dataclasses.replace(sw, replications=n, batch=min(sw.batch, n))
+    p = plan(sw)
+    from ..cli import announce
+
+    announce([p.base.source], args.lang)
     bar = output.ProgressBar("points", enabled=False if args.quiet else None)
     try:
         with output.sigterm_raises():

@@ -358,6 +358,12 @@ _SIZING_FIGURE: Mapping[str, Mapping[str, str]] = {
 
 _SWEEP_FIGURE: Mapping[str, Mapping[str, str]] = {
     "fr": {
+        "report_title": "Balayage : {name}",
+        "report_meta": "Plan {design}, {points} points, {n} réplications par point, graine {seed}",
+        "report_params": "Paramètres variés",
+        "report_key": "Clé du scénario",
+        "report_sens": "Sensibilité",
+        "report_sens_head": "Sortie|Paramètre|Indice|Valeur|IC 95 %",
         "sens_title": "Sensibilité : {output}",
         "spearman": "Corrélation de rang de Spearman (IC 95 % bootstrap)",
         "sobol": "Indices de Sobol : S1 premier ordre, ST total (IC 95 %)",
@@ -368,6 +374,12 @@ _SWEEP_FIGURE: Mapping[str, Mapping[str, str]] = {
         "réplications, graine {seed} (nombres aléatoires communs).",
     },
     "en": {
+        "report_title": "Sweep: {name}",
+        "report_meta": "{design} design, {points} points, {n} replications per point, seed {seed}",
+        "report_params": "Parameters varied",
+        "report_key": "Scenario key",
+        "report_sens": "Sensitivity",
+        "report_sens_head": "Output|Parameter|Index|Value|95% CI",
         "sens_title": "Sensitivity: {output}",
         "spearman": "Spearman rank correlation (95% bootstrap CI)",
         "sobol": "Sobol indices: S1 first order, ST total (95% CI)",
