@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as _stats
 
-from .scenario import OUTCOMES, PUBLICS, SIAE_TYPES
+from .scenario import MODES, OUTCOMES, PUBLIC_GROUPS, PUBLICS, SIAE_TYPES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -35,6 +35,97 @@ class Metric:
 
 def _m(name: str, unit: str, fr: str, en: str) -> tuple[str, Metric]:
     return name, Metric(name, unit, fr, en)
+
+
+PUBLIC_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "rsa": ("BRSA", "RSA"),
+        "deld": ("DELD", "long-term jobseekers"),
+        "under_26": ("-26 ans", "under 26"),
+        "th": ("TH", "disabled workers"),
+        "over_50": ("50 ans et +", "50 and over"),
+        "qpv": ("QPV", "priority neighbourhoods"),
+        "ase": ("ASE", "child welfare"),
+        "other": ("autres publics", "other publics"),
+    }
+)
+"""Short labels (fr, en) of the reporting publics."""
+
+ROUTE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "direct": ("embauche directe", "direct hire"),
+        **{t: (t.upper(), t.upper()) for t in SIAE_TYPES},
+    }
+)
+
+
+def _by_public() -> list[tuple[str, Metric]]:
+    out = []
+    for g in PUBLIC_GROUPS:
+        fr, en = PUBLIC_LABELS[g]
+        out += [
+            _m(f"participants_{g}", "people", f"Participants {fr}", f"Participants, {en}"),
+            _m(
+                f"people_accompanied_{g}",
+                "people",
+                f"Personnes accompagnées {fr}",
+                f"People accompanied, {en}",
+            ),
+            _m(
+                f"positive_exit_rate_{g}",
+                "share",
+                f"Taux de sorties positives {fr}",
+                f"Positive exit rate, {en}",
+            ),
+        ]
+        if g not in ("rsa", "under_26"):
+            out.append(
+                _m(
+                    f"positive_exits_{g}",
+                    "people",
+                    f"Sorties positives {fr}",
+                    f"Positive exits, {en}",
+                )
+            )
+    return out
+
+
+def _clause_report() -> list[tuple[str, Metric]]:
+    return [
+        _m(
+            "dynamic_exits",
+            "people",
+            "Sorties dynamiques (emploi durable, de transition, formation)",
+            "Dynamic exits (durable, transition employment, training)",
+        ),
+        _m(
+            "positive_exit_rate",
+            "share",
+            "Taux de sorties positives (sorties des participants)",
+            "Positive exit rate (exits of participants)",
+        ),
+        _m("participants", "people", "Participants (personnes ayant travaillé)", "Participants"),
+        _m("new_participants", "people", "Nouveaux participants", "New participants"),
+        _m("contracts", "contracts", "Contrats (missions commencées)", "Contracts (missions)"),
+        *[
+            _m(
+                f"contracts_{r}",
+                "contracts",
+                f"Contrats, {ROUTE_LABELS[r][0]}",
+                f"Contracts, {ROUTE_LABELS[r][1]}",
+            )
+            for r in MODES
+        ],
+        _m("hours_per_participant", "h", "Heures par participant", "Hours per participant"),
+        _m("people_accompanied", "people", "Personnes accompagnées", "People accompanied"),
+        _m(
+            "fallbacks",
+            "contracts",
+            "Offres SIAE reportées sur une autre voie",
+            "SIAE offers moved to another route",
+        ),
+        *_by_public(),
+    ]
 
 
 METRICS: Mapping[str, Metric] = MappingProxyType(
@@ -90,6 +181,7 @@ METRICS: Mapping[str, Metric] = MappingProxyType(
                 "Sorties positives -26 ans",
                 "Positive exits, under 26",
             ),
+            *_clause_report(),
             _m(
                 "mean_intake_wait_days",
                 "days",
@@ -231,6 +323,18 @@ YEARLY_METRICS: tuple[str, ...] = (
     "positive_exits",
     "positive_exits_rsa",
     "positive_exits_under_26",
+    "dynamic_exits",
+    "positive_exit_rate",
+    "participants",
+    "new_participants",
+    "contracts",
+    *[f"contracts_{r}" for r in MODES],
+    "hours_per_participant",
+    "people_accompanied",
+    "fallbacks",
+    *[f"{k}_{g}" for g in PUBLIC_GROUPS for k in ("participants", "people_accompanied")],
+    *[f"positive_exits_{g}" for g in PUBLIC_GROUPS if g not in ("rsa", "under_26")],
+    *[f"positive_exit_rate_{g}" for g in PUBLIC_GROUPS],
     "mean_intake_wait_days",
     "p90_intake_wait_days",
     "mean_placement_wait_days",
@@ -280,6 +384,12 @@ FLOW_METRICS: tuple[str, ...] = (
     "positive_exits",
     "positive_exits_rsa",
     "positive_exits_under_26",
+    "dynamic_exits",
+    "new_participants",
+    "contracts",
+    *[f"contracts_{r}" for r in MODES],
+    "fallbacks",
+    *[f"positive_exits_{g}" for g in PUBLIC_GROUPS if g not in ("rsa", "under_26")],
 )
 """Yearly metrics that are flows: a replication's total is the sum of its years. The others
 (levels, waits, utilisation) are rates or averages and do not add up over years."""
@@ -316,6 +426,7 @@ class Run:
     Attributes
     ----------
     years : calendar years simulated (horizon then run-out years)
+    run_out : per year, True for the run-out years after the horizon (works finishing)
     yearly : metric -> array (n_years,) for each of :data:`YEARLY_METRICS`
     totals : metric -> float for each of :data:`TOTAL_METRICS`
     exits_by : people exiting, array (n_years, len(OUTCOMES), len(PUBLICS))
@@ -330,6 +441,7 @@ class Run:
     """
 
     years: IntArray
+    run_out: NDArray[np.bool_]
     yearly: Mapping[str, FloatArray]
     totals: Mapping[str, float]
     exits_by: IntArray
@@ -345,6 +457,7 @@ class Run:
         cls,
         *,
         years: Any,
+        run_out: Any,
         yearly: Mapping[str, Any],
         totals: Mapping[str, float],
         exits_by: Any,
@@ -362,6 +475,7 @@ class Run:
             raise ValueError(f"run is missing metrics: {', '.join(missing)}")
         return cls(
             years=_readonly(years, np.int64),
+            run_out=_readonly(run_out, np.bool_),
             yearly=MappingProxyType({k: _readonly(yearly[k]) for k in YEARLY_METRICS}),
             totals=MappingProxyType({k: float(totals[k]) for k in TOTAL_METRICS}),
             exits_by=_readonly(exits_by, np.int64),
@@ -379,6 +493,7 @@ class Run:
             _rebuild_run,
             (
                 self.years,
+                self.run_out,
                 dict(self.yearly),
                 dict(self.totals),
                 self.exits_by,
@@ -394,6 +509,7 @@ class Run:
 
 def _rebuild_run(
     years: Any,
+    run_out: Any,
     yearly: Any,
     totals: Any,
     exits_by: Any,
@@ -406,6 +522,7 @@ def _rebuild_run(
 ) -> Run:
     return Run.build(
         years=years,
+        run_out=run_out,
         yearly=yearly,
         totals=totals,
         exits_by=exits_by,
@@ -492,6 +609,7 @@ class Runs:
     scenario: str
     seed: int
     years: IntArray
+    run_out: NDArray[np.bool_]
     yearly: Mapping[str, FloatArray]
     totals: Mapping[str, FloatArray]
     exits_by: IntArray
@@ -513,6 +631,7 @@ class Runs:
             scenario=scenario,
             seed=int(seed),
             years=first.years,
+            run_out=first.run_out,
             yearly=MappingProxyType(
                 {m: _readonly([r.yearly[m] for r in runs]) for m in YEARLY_METRICS}
             ),
@@ -565,6 +684,7 @@ class Runs:
             "years": [
                 {
                     "year": int(y),
+                    "run_out": bool(self.run_out[i]),
                     **{m: {k: v[i] for k, v in yearly[m].items()} for m in YEARLY_METRICS},
                 }
                 for i, y in enumerate(self.years)

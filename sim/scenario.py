@@ -35,9 +35,22 @@ PUBLICS = ("rsa", "under_26", "ase", "other")
 MODES = ("direct", "etti", "ai", "geiq", "ei", "aci")
 """Mission modes: direct hire by the firm, or through an SIAE of one of five types."""
 SIAE_TYPES = MODES[1:]
-OUTCOMES = ("durable", "transition", "training", "other", "dropped_out")
-"""Exit outcomes: the first three are positive; ``dropped_out``: gave up before any mission."""
-POSITIVE_OUTCOMES = OUTCOMES[:3]
+CRITERIA = ("deld", "th", "over_50", "qpv")
+"""Eligibility criteria a person may meet besides their main public, several at once:
+long-term jobseeker (DELD, 12 months or more), recognised disabled worker (TH), 50 and over,
+resident of a priority neighbourhood (QPV)."""
+PUBLIC_GROUPS = ("rsa", "deld", "under_26", "th", "over_50", "qpv", "ase", "other")
+"""Publics as clause reporting counts them: a person counts in each group they belong to."""
+OUTCOMES = ("durable", "transition", "training", "other", "no_mission", "dropped_out")
+"""Exit outcomes. The first four are drawn for people who worked; ``no_mission``: accompanied,
+never worked; ``dropped_out``: gave up before any mission."""
+DRAWN_OUTCOMES = OUTCOMES[:3]
+"""Outcomes whose rates a scenario gives (``other`` is the rest)."""
+POSITIVE_OUTCOMES = ("durable", "training")
+"""Positive exits, PLIE definition: durable employment (CDI, or CDD of 6 months or more) or a
+qualifying training. With ``transition`` they make the *dynamic* exits."""
+DYNAMIC_OUTCOMES = OUTCOMES[:3]
+RUN_OUT_RULES = ("taper", "hold")
 DISTRIBUTIONS = ("exponential", "lognormal", "triangular", "fixed", "uniform", "empirical")
 DEFAULT_SCENARIO = "erbm-fiche-2023.toml"
 MAX_HORIZON_YEARS = 1000
@@ -126,6 +139,12 @@ class Missions:
     weekly_hours: Dist
     mode_shares: Mapping[str, float]
     next_mission_probability: float
+    weekly_hours_by_route: Mapping[str, Dist]
+    """Weekly hours (h/week) by route; a route not listed uses ``weekly_hours``."""
+
+    def weekly(self, mode: str) -> Dist:
+        """Weekly hours distribution of a route (h/week)."""
+        return self.weekly_hours_by_route.get(mode, self.weekly_hours)
 
 
 @dataclass(frozen=True)
@@ -174,6 +193,15 @@ class Flow:
     childcare: Barrier
     outcomes: Mapping[str, Mapping[str, float]]
     hours_uplift_per_1000h: float
+    run_out_rule: str = "taper"
+    criteria: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    fallback_after_days: float = 14.0
+    fallback_to: tuple[str, ...] = ()
+    post_hours_per_week: float = 35.0
+    route_factor: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    outcomes_without_work: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
 
 @dataclass(frozen=True)
@@ -613,7 +641,8 @@ SCHEMA = Table(
         "flow": Key(
             Table(
                 {
-                    "run_out_years": Key(_NONNEG_INT, 1),
+                    "run_out_years": Key(_NONNEG_INT, 2),
+                    "run_out_rule": Key(string(RUN_OUT_RULES), "taper"),
                     "referrals": Key(
                         Table(
                             {
@@ -621,6 +650,10 @@ SCHEMA = Table(
                                 "publics": Key(
                                     by_name(PUBLICS, _RATE, sums_to_one=True),
                                     {"rsa": 0.32, "under_26": 0.25, "ase": 0.03, "other": 0.40},
+                                ),
+                                "criteria": Key(
+                                    by_name(CRITERIA, _RATE),
+                                    {"deld": 0.45, "th": 0.08, "over_50": 0.12, "qpv": 0.5},
                                 ),
                             }
                         )
@@ -662,6 +695,17 @@ SCHEMA = Table(
                                     },
                                 ),
                                 "next_mission_probability": Key(_RATE, 0.5),
+                                "weekly_hours_by_route": Key(
+                                    by_name(MODES, dist(positive=True)),
+                                    {
+                                        "direct": {"dist": "fixed", "value": 35},
+                                        "etti": {"dist": "fixed", "value": 35},
+                                        "geiq": {"dist": "fixed", "value": 35},
+                                        "ai": {"dist": "uniform", "low": 15, "high": 35},
+                                        "ei": {"dist": "uniform", "low": 20, "high": 35},
+                                        "aci": {"dist": "uniform", "low": 20, "high": 35},
+                                    },
+                                ),
                             }
                         )
                     ),
@@ -672,6 +716,12 @@ SCHEMA = Table(
                                     by_name(SIAE_TYPES, _NONNEG_INT, complete=True),
                                     {"etti": 12, "ai": 4, "geiq": 4, "ei": 8, "aci": 4},
                                 ),
+                                "fallback_after_days": Key(_NONNEG, 14.0),
+                                "fallback_to": Key(
+                                    _distinct(list_of(string(MODES), min_len=0)),
+                                    ["etti", "ai", "geiq", "direct"],
+                                ),
+                                "post_hours_per_week": Key(_POS, 35.0),
                             }
                         )
                     ),
@@ -761,29 +811,49 @@ SCHEMA = Table(
                             {
                                 "rsa": Key(
                                     by_name(
-                                        POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
                                     ),
                                     {"durable": 0.14, "transition": 0.16, "training": 0.06},
                                 ),
                                 "under_26": Key(
                                     by_name(
-                                        POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
                                     ),
                                     {"durable": 0.18, "transition": 0.24, "training": 0.10},
                                 ),
                                 "ase": Key(
                                     by_name(
-                                        POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
                                     ),
                                     {"durable": 0.14, "transition": 0.20, "training": 0.10},
                                 ),
                                 "other": Key(
                                     by_name(
-                                        POSITIVE_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
                                     ),
                                     {"durable": 0.22, "transition": 0.24, "training": 0.06},
                                 ),
-                                "hours_uplift_per_1000h": Key(_NONNEG, 0.0),
+                                "hours_uplift_per_1000h": Key(_NONNEG, 0.2),
+                                "route_factor": Key(
+                                    by_name(MODES, _NONNEG),
+                                    {
+                                        "direct": 1.0,
+                                        "etti": 1.0,
+                                        "ai": 1.0,
+                                        "geiq": 1.2,
+                                        "ei": 0.9,
+                                        "aci": 0.8,
+                                    },
+                                ),
+                                "without_work": Key(
+                                    by_name(
+                                        PUBLICS,
+                                        by_name(
+                                            DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
+                                        ),
+                                    ),
+                                    {},
+                                ),
                             }
                         )
                     ),
@@ -1181,6 +1251,9 @@ def _flow(f: dict[str, Any], horizon: int, where: _Where) -> Flow:
     prep, bar, out = f["preparation"], f["barriers"], f["outcomes"]
     fte = _per_year(fac["fte"], horizon, where.sub("facilitators").sub("fte"))
     uplift = out.pop("hours_uplift_per_1000h")
+    route_factor = out.pop("route_factor")
+    without_work = out.pop("without_work")
+    siae = f["siae"]
     return Flow(
         run_out_years=f["run_out_years"],
         referrals_per_year=_per_year(
@@ -1200,6 +1273,9 @@ def _flow(f: dict[str, Any], horizon: int, where: _Where) -> Flow:
             weekly_hours=_dist(mis["weekly_hours"]),
             mode_shares=MappingProxyType({m: mis["mode_shares"].get(m, 0.0) for m in MODES}),
             next_mission_probability=mis["next_mission_probability"],
+            weekly_hours_by_route=MappingProxyType(
+                {m: _dist(d) for m, d in mis["weekly_hours_by_route"].items()}
+            ),
         ),
         siae_posts=MappingProxyType({t: f["siae"]["posts"].get(t, 0) for t in SIAE_TYPES}),
         facilitators=Facilitators(
@@ -1219,6 +1295,15 @@ def _flow(f: dict[str, Any], horizon: int, where: _Where) -> Flow:
         childcare=_barrier(bar["childcare"]),
         outcomes=MappingProxyType({p: MappingProxyType(dict(out[p])) for p in PUBLICS}),
         hours_uplift_per_1000h=uplift,
+        run_out_rule=f["run_out_rule"],
+        criteria=MappingProxyType({c: ref["criteria"].get(c, 0.0) for c in CRITERIA}),
+        fallback_after_days=siae["fallback_after_days"],
+        fallback_to=tuple(siae["fallback_to"]),
+        post_hours_per_week=siae["post_hours_per_week"],
+        route_factor=MappingProxyType({m: route_factor.get(m, 1.0) for m in MODES}),
+        outcomes_without_work=MappingProxyType(
+            {p: MappingProxyType(dict(v)) for p, v in without_work.items()}
+        ),
     )
 
 

@@ -7,8 +7,10 @@ start evenly through their year (``start = "spread"``) or at uniform random time
 drawn duration. Their hours are cut into missions of drawn size: the last takes the remainder,
 and one under ``min_hours`` is merged into the one before. Mission k of n is released at
 ``start + release_share x slack x (k + 0.5) / n``, where slack is the operation's duration less
-the mission's own (hours / weekly hours x 7 days): a mission taken up when released fits before
-the works end; one taken up later is shrunk to what still fits.
+the mission's own (hours / weekly hours x 7 days). Each mission's route (direct hire or an SIAE
+type) and its weekly hours (by route) are drawn with its size, and its size is capped to what
+its operation can hold: a mission taken up when released fits before the works end; one taken up
+later is shrunk to what still fits.
 
 Times are in days from 1 January of the first year; a year is 365 days.
 """
@@ -109,13 +111,20 @@ def offers(
     gen_ops: np.random.Generator,
     gen_offers: np.random.Generator,
     gen_modes: np.random.Generator,
+    gen_weekly: np.random.Generator | None = None,
 ) -> Offers:
-    """All job offers of a scenario, drawn from the given streams."""
+    """All job offers of a scenario, drawn from the given streams.
+
+    Sizes come from ``gen_offers``, routes from ``gen_modes`` and weekly hours (by route) from
+    ``gen_weekly`` (``gen_offers`` if not given), so that each random process keeps its draws
+    when another changes.
+    """
     flow = scenario.flow
     mis = flow.missions
     start, duration, op_hours = operations(scenario, gen_ops)
-    hours, operation = _missions(op_hours, gen_offers, scenario)
-    weekly = np.maximum(sample(gen_offers, mis.weekly_hours, hours.size), 1.0)
+    hours, operation, mode, weekly = _missions(
+        op_hours, duration, gen_offers, gen_modes, gen_weekly or gen_offers, scenario
+    )
     # k-th of n missions of an operation: released at start + share x slack x (k + 0.5) / n
     count = np.bincount(operation, minlength=start.size)
     first = np.concatenate(([0], np.cumsum(count)[:-1]))
@@ -124,8 +133,6 @@ def offers(
     release = start[operation] + flow.operations.release_share * slack * (
         (rank + 0.5) / count[operation]
     )
-    shares = np.array([mis.mode_shares[m] for m in MODES], dtype=float)
-    mode = gen_modes.choice(len(MODES), size=release.size, p=shares / shares.sum())
     op_end = (start + duration)[operation]
     expiry = op_end - mis.min_hours / weekly * 7.0
     order = np.argsort(release, kind="stable")
@@ -143,24 +150,44 @@ def offers(
 
 
 def _missions(
-    totals: NDArray[np.float64], gen: np.random.Generator, scenario: Scenario
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    totals: NDArray[np.float64],
+    duration: NDArray[np.float64],
+    gen: np.random.Generator,
+    gen_modes: np.random.Generator,
+    gen_weekly: np.random.Generator,
+    scenario: Scenario,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """Cut each operation's hours into missions that sum exactly to its total.
 
-    Returns the missions' hours (h) and their operation's index, grouped by operation.
+    Each candidate mission draws a size (h), a route and weekly hours (h/week) for its route. Its
+    size is capped so that, started when released, it fits in its operation's duration: no hour
+    is lost to timing by construction, only to waiting. Returns the missions' hours (h), their
+    operation's index (grouped by operation), route index and weekly hours (h/week).
     """
     mis = scenario.flow.missions
     mean = max(mis.hours.mean, mis.min_hours)
     n = np.where(totals > 0, np.ceil(totals / mean * 1.5) + 4, 0).astype(np.int64)
-    sizes = np.maximum(np.round(sample(gen, mis.hours, int(n.sum()))), 1.0)
+    m = int(n.sum())
+    sizes = np.maximum(np.round(sample(gen, mis.hours, m)), 1.0)
+    shares = np.array([mis.mode_shares[x] for x in MODES], dtype=float)
+    mode = gen_modes.choice(len(MODES), size=m, p=shares / shares.sum()).astype(np.int64)
+    weekly = np.empty(m)
+    for k, name in enumerate(MODES):
+        idx = np.flatnonzero(mode == k)
+        weekly[idx] = np.maximum(sample(gen_weekly, mis.weekly(name), idx.size), 1.0)
     seg = np.repeat(np.arange(totals.size), n)
+    fit = duration[seg] * weekly / 7.0  # hours a mission can hold over its whole operation
+    cap = np.where(fit >= 2.0 * mis.min_hours, fit - mis.min_hours, fit)
+    sizes = np.maximum(np.minimum(sizes, np.floor(cap)), 1.0)
     for k in np.flatnonzero(np.bincount(seg, weights=sizes, minlength=totals.size) < totals):
-        # rare: the draws fell short of this operation's hours; draw more for it alone
-        extra = np.maximum(np.round(sample(gen, mis.hours, int(n[k]))), 1.0)
-        while sizes[seg == k].sum() + extra.sum() < totals[k]:
-            extra = np.concatenate([extra, np.maximum(np.round(sample(gen, mis.hours, 8)), 1.0)])
-        at = int(np.searchsorted(seg, k, side="right"))
-        sizes = np.insert(sizes, at, extra)
+        # rare: the draws fell short of this operation's hours; repeat its candidates
+        own = np.flatnonzero(seg == k)
+        reps = int(np.ceil(totals[k] / sizes[own].sum()))
+        extra = np.tile(own, reps - 1)
+        at = int(own[-1]) + 1
+        sizes = np.insert(sizes, at, sizes[extra])
+        mode = np.insert(mode, at, mode[extra])
+        weekly = np.insert(weekly, at, weekly[extra])
         seg = np.insert(seg, at, np.full(extra.size, k))
     cum = np.cumsum(sizes)
     first = np.searchsorted(seg, np.arange(totals.size))
@@ -175,4 +202,4 @@ def _missions(
     short = last[(out[last] < mis.min_hours) & (kept[has] > 1)]
     out[short - 1] += out[short]
     keep[short] = False
-    return out[keep], seg[keep]
+    return out[keep], seg[keep], mode[keep], weekly[keep]

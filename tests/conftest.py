@@ -97,6 +97,7 @@ def make_run(rng: Any, years: Any, *, scale: float = 1.0) -> Any:
     exits_by = rng.integers(0, 5, (ny, len(OUTCOMES), len(PUBLICS)))
     return Run.build(
         years=years,
+        run_out=np.arange(ny) >= ny - 1,
         yearly=yearly,
         totals=totals,
         exits_by=exits_by,

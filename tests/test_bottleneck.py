@@ -20,6 +20,7 @@ SMALL = [
     "works[0].dwellings=2000",
     "flow.referrals.per_year=50",
     "flow.siae.posts.etti=2",
+    "flow.siae.fallback_to=[]",  # ETTI offers wait for ETTI posts: the binding constraint
 ]
 
 

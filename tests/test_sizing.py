@@ -20,8 +20,9 @@ SMALL = [
     "works[0].dwellings=2000",
     "flow.referrals.per_year=50",
     "flow.siae.posts.etti=2",
+    "flow.siae.fallback_to=[]",
 ]
-"""A small scenario (about 10 ms a replication) in which ETTI posts bind."""
+"""A small scenario (about 10 ms a replication) in which ETTI posts bind (no fallback)."""
 
 
 @pytest.fixture(scope="module")

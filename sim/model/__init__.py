@@ -1,0 +1,46 @@
+"""The beneficiary-flow model: a discrete-event simulation (times in days, a year is 365 days).
+
+One module per mechanism, each stating its rule and units:
+
+* :mod:`~sim.model.referrals`: people referred (Poisson, by public and eligibility criteria),
+  tapered in the run-out years;
+* :mod:`~sim.model.intake`: the facilitators' caseload, the intake queue and patience;
+* :mod:`~sim.model.preparation`: preparatory step and barriers (mobility, childcare);
+* :mod:`~sim.model.matching`: offers released by the works, matching, fallback of SIAE offers,
+  expiry and lapse blame;
+* :mod:`~sim.model.posts`: SIAE posts, held in FTE by missions;
+* :mod:`~sim.model.parcours`: missions, next mission or exit, outcomes;
+* :mod:`~sim.model.recorder`: what is counted and the :class:`~sim.results.Run` built from it;
+* :mod:`~sim.model.engine`: the event loop (the only module using SimPy's internals);
+* :mod:`~sim.model.flow`: the components put together.
+
+The works schedule (operations and their offers) is :mod:`sim.schedule`. Conservation of people
+and hours is checked at the end of every replication (:class:`sim.errors.ConservationError`).
+"""
+
+from __future__ import annotations
+
+from ..results import Run
+from ..scenario import Scenario
+from ..streams import DEFAULT_SEED, replication_seed
+from .flow import FlowModel
+
+
+def simulate(scenario: Scenario, seed: int = DEFAULT_SEED, replication: int = 0) -> Run:
+    """Run one replication of the flow model.
+
+    Parameters
+    ----------
+    scenario : the validated scenario
+    seed : root seed; replication ``i`` uses ``SeedSequence(seed).spawn(n)[i]``
+    replication : the replication's index
+
+    Returns
+    -------
+    Run
+        Yearly metrics, totals, cohorts and waits (days) of the replication.
+    """
+    return FlowModel(scenario, replication_seed(seed, replication)).run()
+
+
+__all__ = ["FlowModel", "simulate"]

@@ -1,0 +1,149 @@
+"""One replication of the flow model: its components put together on the engine."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from ..scenario import MODES, PUBLICS, SIAE_TYPES, Scenario
+from ..schedule import YEAR_DAYS, offers
+from ..streams import Draws, Uniforms, stream
+from .engine import Engine
+from .intake import Caseload, caseload_slots
+from .matching import Matching
+from .parcours import Parcours
+from .posts import Posts
+from .preparation import Preparation
+from .recorder import Recorder
+from .referrals import Referrals, run_out_factors
+from .states import N_STATES, WAITING
+
+
+class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Recorder, Engine):
+    """The state of one replication; :meth:`run` simulates it and returns a :class:`Run`."""
+
+    def __init__(self, scenario: Scenario, rep_seed: np.random.SeedSequence) -> None:
+        Engine.__init__(self)
+        self.sc = scenario
+        f = self.flow = scenario.flow
+        self.h = h = scenario.horizon_years
+        self.n_years = ny = h + f.run_out_years
+        self.T = ny * YEAR_DAYS
+        self.g = g = partial(stream, rep_seed)
+        mis = f.missions
+
+        # works and offers
+        of = offers(scenario, g("operations"), g("offers"), g("modes"), g("weekly_hours"))
+        self.post_hours = f.post_hours_per_week
+        self.min_hours = mis.min_hours
+        self.o_release = of.release.tolist()
+        self.o_expiry = of.expiry.tolist()
+        self.o_end = of.op_end.tolist()
+        self.o_hours = of.hours.tolist()
+        self.o_weekly = of.weekly_hours.tolist()
+        self.o_share = (of.weekly_hours / self.post_hours).tolist()
+        self.o_mode = of.mode.tolist()
+        self.o_open = [False] * len(of)
+        self.o_cause = ["works_timing"] * len(of)
+        self.open: list[deque[int]] = [deque() for _ in MODES]
+        self.route_weekly = [mis.weekly(m).mean for m in MODES]
+        self.full_share = [w / self.post_hours for w in self.route_weekly]
+        self.fallback_to = f.fallback_to
+        self.fallback_idx = [MODES.index(r) for r in f.fallback_to]
+        self.fallback_after = f.fallback_after_days
+        year = np.minimum((of.release // YEAR_DAYS).astype(np.int64), ny - 1)
+        released = np.bincount(year, weights=of.hours, minlength=ny).tolist()
+        factors = run_out_factors(scenario, released)
+
+        # people
+        self.draw_people(factors)
+        n = len(self.arrival)
+        self.place_patience = Draws(g("placement_patience"), f.placement_patience_days)
+        self.u_next = Uniforms(g("next_mission"))
+        self.u_outcome = Uniforms(g("outcomes"))
+        self.p_next = mis.next_mission_probability
+        drawn = ("durable", "transition", "training")
+        self.probs = [[float(f.outcomes[p][o]) for o in drawn] for p in PUBLICS]
+        self.probs_without_work: list[Any] = [
+            [float(f.outcomes_without_work[p][o]) for o in drawn]
+            if p in f.outcomes_without_work
+            else None
+            for p in PUBLICS
+        ]
+        self.route_factor = [float(f.route_factor.get(m, 1.0)) for m in MODES]
+        self.uplift = f.hours_uplift_per_1000h
+        self.state = [WAITING] * n
+        self.spell = [0] * n
+        self.ready_since = [0.0] * n
+        self.intake_t = [math.nan] * n
+        self.cohort = [-1] * n
+        self.hours = [0.0] * n
+        self.missions_n = [0] * n
+        self.last_mode = [0] * n
+        self.held_share = [0.0] * n
+        self.deadline = [False] * n
+        self.held = [[False, False] for _ in range(n)]  # barrier places held
+
+        # resources
+        fac = f.facilitators
+        self.slots = [
+            caseload_slots(fac.fte[min(y, h - 1)] * factors[y], fac.caseload_per_fte)
+            for y in range(ny)
+        ]
+        self.capacity = self.slots[0]
+        order = {p: i for i, p in enumerate(fac.priority)}
+        self.klass = [order.get(PUBLICS[p], len(order)) for p in self.public]
+        self.queues: list[deque[int]] = [deque() for _ in range(len(order) + 1)]
+        self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
+        self.prep_queue: deque[int] = deque()
+        self.barrier_free: list[Any] = [b[2] for b in self.barriers]  # free places, None: no cap
+        self.barrier_queue: list[deque[int]] = [deque(), deque()]
+        self.ready: deque[tuple[int, int]] = deque()
+        self.posts = [0.0] + [float(f.siae_posts[t]) for t in SIAE_TYPES]
+        self.busy = [0.0] * len(MODES)
+        self.waiting = 0
+        self.n_state = [0] * N_STATES
+        self.n_state[WAITING] = n
+        self.init_recorder(n)
+
+        # arrivals and releases are fed one at a time (each schedules the next)
+        if n:
+            self.at(self.arrival[0], self.feed_arrival, 0)
+        self.n_release = sum(1 for t in self.o_release if t < self.T)
+        if self.n_release:
+            self.at(self.o_release[0], self.feed_release, 0)
+        for y in range(1, ny):
+            self.first_at(y * YEAR_DAYS, self.new_year, y)
+        self.y = 0  # current year index, kept by new_year() (first on 1 January)
+        self.new_year(0)
+
+    def feed_arrival(self, i: int) -> None:
+        if i + 1 < len(self.arrival):
+            self.at(self.arrival[i + 1], self.feed_arrival, i + 1)
+        self.arrive(i)
+
+    def feed_release(self, k: int) -> None:
+        if k + 1 < self.n_release:
+            self.at(self.o_release[k + 1], self.feed_release, k + 1)
+        self.release(k)
+
+    def run(self) -> Any:
+        """Simulate the horizon and run-out years; the replication's :class:`~sim.results.Run`."""
+        self.run_until(self.T)
+        T = self.T
+        for lv in (
+            self.lv_occ,
+            self.lv_cap,
+            self.lv_wait,
+            *self.lv_posts,
+            self.lv_fac_full,
+            self.lv_prep_full,
+            *self.lv_post_full,
+        ):
+            lv.advance(T)
+        self.active_end[-1] = int(self.lv_occ.value)
+        return self.result()

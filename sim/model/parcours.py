@@ -1,0 +1,112 @@
+"""Parcours and exits: missions, the next step after each, and the outcome at exit.
+
+* A mission started at ``t`` on an offer of ``h`` hours at ``w`` hours a week lasts ``h / w x 7``
+  days; if its operation ends sooner, it shrinks to what fits and the rest lapses.
+* After a mission, a person takes another with ``next_mission_probability`` (job-ready again) or
+  exits. The parcours ends at a drawn maximum length after intake (after the mission in
+  progress).
+* **Outcomes** are drawn only for people who worked: by main public (durable employment,
+  transition employment, qualifying training; ``other`` is the rest), times the route factor of
+  their last mission, times ``1 + hours_uplift_per_1000h x hours worked / 1000``, scaled down if
+  they sum above 1. A person who never worked exits ``dropped_out`` if they gave up waiting for a
+  mission, else ``no_mission``, unless ``outcomes.without_work`` gives rates for their public.
+"""
+
+from __future__ import annotations
+
+from ..scenario import OUTCOMES
+from .states import BARRIER_WAIT, GONE, MISSION, PREP_WAIT, READY
+
+DROPPED = OUTCOMES.index("dropped_out")
+NO_MISSION = OUTCOMES.index("no_mission")
+OTHER = OUTCOMES.index("other")
+DRAWN = [OUTCOMES.index(o) for o in ("durable", "transition", "training")]
+
+
+class Parcours:
+    """Missions, the parcours clock and exits with an outcome."""
+
+    def start_mission(self, i: int, k: int) -> None:
+        now = self.now
+        y = self.y
+        self.o_open[k] = False
+        weekly = self.o_weekly[k]
+        fit = (self.o_end[k] - now) / 7.0 * weekly
+        h = self.o_hours[k]
+        if fit < h:
+            self.y_lapsed[y] += h - fit
+            self.lapsed_by[self.o_cause[k]] += h - fit
+            h = fit
+        dur = h / weekly * 7.0
+        m = self.o_mode[k]
+        if m:
+            share = self.o_share[k]
+            self.take_post(m, share)
+            self.held_share[i] = share
+        self.record_mission(i, now, now + dur, h, m)
+        self.w_place[y].append(now - self.ready_since[i])
+        self.set_state(i, MISSION)
+        self.hours[i] += h
+        self.missions_n[i] += 1
+        self.last_mode[i] = m
+        self.at(now + dur, self.end_mission, i, m)
+
+    def end_mission(self, i: int, m: int) -> None:
+        if m:
+            self.free_post(m, self.held_share[i])
+        if self.deadline[i] or self.u_next() >= self.p_next:
+            self.exit(i)
+        else:
+            self.job_ready(i)
+
+    def give_up_ready(self, i: int, spell: int) -> None:
+        if self.state[i] == READY and self.spell[i] == spell:
+            self.exit(i, gave_up=True)
+
+    def end_parcours(self, i: int) -> None:
+        s = self.state[i]
+        if s == GONE:
+            return
+        self.deadline[i] = True
+        if s in (READY, PREP_WAIT, BARRIER_WAIT):
+            self.exit(i)
+
+    def draw_outcome(self, probs: list[float]) -> int:
+        """An outcome index from the probabilities of the drawn outcomes (``other``: the rest)."""
+        u = self.u_outcome()
+        acc = 0.0
+        for k, q in zip(DRAWN, probs, strict=True):
+            acc += q
+            if u < acc:
+                return k
+        return OTHER
+
+    def outcome_of(self, i: int, gave_up: bool) -> int:
+        p = self.public[i]
+        if self.missions_n[i] == 0:
+            if gave_up:
+                self.y_count["gave_up_before_placement"][self.y] += 1
+                return DROPPED
+            table = self.probs_without_work[p]
+            return self.draw_outcome(table) if table is not None else NO_MISSION
+        rise = self.route_factor[self.last_mode[i]] * (
+            1.0 + self.uplift * self.hours[i] / 1000.0
+        )
+        probs = self.probs[p]
+        s = sum(probs) * rise
+        scale = rise / s if s > 1.0 else rise
+        return self.draw_outcome([q * scale for q in probs])
+
+    def exit(self, i: int, gave_up: bool = False) -> None:
+        now = self.now
+        self.set_state(i, GONE)
+        self.lv_occ.add(now, -1)
+        self.track_full()
+        self.w_caseload.append(now - self.intake_t[i])
+        self.record_exit(i, self.outcome_of(i, gave_up))
+        held = self.held[i]
+        for b in (0, 1):
+            if held[b]:
+                held[b] = False
+                self.free_barrier_place(b)
+        self.admit()

@@ -1,0 +1,70 @@
+"""Preparation and barriers: the steps between intake and being job-ready.
+
+A share of each public goes through a preparatory step ("sas préparatoire", qualification) of a
+drawn duration (days), optionally limited to ``places_per_year`` starts a year (people wait for a
+place). Then a mobility and a childcare barrier are lifted in turn, each after a drawn delay
+(days), each optionally needing one of ``places`` held until the person exits. A person whose
+parcours ended meanwhile exits instead of going on.
+"""
+
+from __future__ import annotations
+
+from .states import BARRIER, BARRIER_WAIT, GONE, PREP, PREP_WAIT
+
+
+class Preparation:
+    """Preparatory places and barrier places."""
+
+    def set_state(self, i: int, state: int) -> None:
+        """Change a person's state, keeping the count of people in each state and the indicator
+        of people waiting for a preparation place."""
+        n = self.n_state
+        n[self.state[i]] -= 1
+        n[state] += 1
+        self.state[i] = state
+        if (n[PREP_WAIT] > 0) != (self.lv_prep_full.value > 0):
+            self.lv_prep_full.add(self.now, 1 if n[PREP_WAIT] > 0 else -1)
+
+    def start_prep(self) -> None:
+        """Start the preparation of waiting people while places are left this year."""
+        now = self.now
+        q = self.prep_queue
+        while q and self.prep_quota:
+            i = q.popleft()
+            if self.state[i] != PREP_WAIT:
+                continue
+            self.prep_quota -= 1
+            self.set_state(i, PREP)
+            self.at(now + self.prep_dur[i], self.barrier, i, 0)
+
+    def barrier(self, i: int, b: int) -> None:
+        """Lift barrier ``b`` (0 mobility, 1 childcare) if the person has it, then the next."""
+        if self.state[i] == GONE:
+            return
+        if self.deadline[i]:
+            self.exit(i)
+            return
+        while b < 2 and not self.barriers[b][0][i]:
+            b += 1
+        if b == 2:
+            self.job_ready(i)
+            return
+        if self.barrier_free[b] is not None:
+            if self.barrier_free[b] == 0:
+                self.set_state(i, BARRIER_WAIT)
+                self.barrier_queue[b].append(i)
+                return
+            self.barrier_free[b] -= 1
+            self.held[i][b] = True
+        self.set_state(i, BARRIER)
+        self.at(self.now + self.barriers[b][1][i], self.barrier, i, b + 1)
+
+    def free_barrier_place(self, b: int) -> None:
+        """A place of barrier ``b`` is free: give it to the longest-waiting person."""
+        q = self.barrier_queue[b]
+        self.barrier_free[b] += 1
+        while q:
+            i = q.popleft()
+            if self.state[i] == BARRIER_WAIT:
+                self.barrier(i, b)
+                return

@@ -1,0 +1,364 @@
+"""The recorder: what a replication counts, and the run's results built from it.
+
+Levels (people in the caseload, posts held, people waiting) are integrated over monthly bins
+(level x days); counts are kept per calendar year; each mission is recorded (start, end, hours,
+route, person) so that hours realised are split pro rata across 31 December and participants
+(distinct people who worked) are counted per year. Results follow the annual clause report's
+vocabulary (participants, contracts, hours per participant, people accompanied, positive exits
+by public). Conservation of people and hours is checked at the end of every replication.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConservationError
+from ..results import LAPSE_CAUSES, Run
+from ..scenario import (
+    DYNAMIC_OUTCOMES,
+    MODES,
+    OUTCOMES,
+    POSITIVE_OUTCOMES,
+    PUBLIC_GROUPS,
+    PUBLICS,
+    SIAE_TYPES,
+)
+from ..schedule import YEAR_DAYS
+
+MONTH_DAYS = YEAR_DAYS / 12
+N_PUB = len(PUBLICS)
+N_OUT = len(OUTCOMES)
+POS = [OUTCOMES.index(o) for o in POSITIVE_OUTCOMES]
+DYN = [OUTCOMES.index(o) for o in DYNAMIC_OUTCOMES]
+WORKED_OUT = [OUTCOMES.index(o) for o in ("durable", "transition", "training", "other")]
+
+
+class Level:
+    """A piecewise-constant level (people, posts) integrated over monthly bins (level x days)."""
+
+    __slots__ = ("area", "last", "value")
+
+    def __init__(self, n_months: int, value: float = 0.0) -> None:
+        self.area = [0.0] * n_months
+        self.last = 0.0
+        self.value = value
+
+    def advance(self, t: float) -> None:
+        """Integrate the level up to time ``t`` (days)."""
+        v, last = self.value, self.last
+        if v and t > last:
+            area = self.area
+            b = int(last / MONTH_DAYS)
+            n = len(area)
+            while last < t:
+                edge = (b + 1) * MONTH_DAYS
+                step = (edge if edge < t else t) - last
+                area[b if b < n else n - 1] += v * step
+                last += step
+                b += 1
+        self.last = t
+
+    def add(self, t: float, delta: float) -> None:
+        """Change the level by ``delta`` at time ``t`` (days)."""
+        self.advance(t)
+        self.value += delta
+
+    def yearly(self) -> np.ndarray:
+        """Level x days per calendar year."""
+        return np.asarray(self.area).reshape(-1, 12).sum(axis=1)
+
+
+def _ratio(a: Any, b: Any) -> Any:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
+
+
+def _mean_p90(waits: list[float]) -> tuple[float, float]:
+    if not waits:
+        return math.nan, math.nan
+    a = np.asarray(waits, dtype=float)
+    return float(a.mean()), float(np.percentile(a, 90))
+
+
+class Recorder:
+    """Counts kept during a replication and the :class:`~sim.results.Run` built from them."""
+
+    def init_recorder(self, n_people: int) -> None:
+        ny = self.n_years
+        nm = ny * 12
+        self.lv_occ = Level(nm)
+        self.lv_cap = Level(nm, self.capacity)
+        self.lv_wait = Level(nm)
+        self.lv_posts = [Level(nm) for _ in MODES]
+        self.lv_fac_full = Level(nm)
+        self.lv_prep_full = Level(nm)
+        self.lv_post_full = [
+            Level(nm, 1.0 if (m and self.posts[m] <= 0) else 0.0) for m in range(len(MODES))
+        ]
+        self.lapsed_by = dict.fromkeys(LAPSE_CAUSES, 0.0)
+        self.y_count = {
+            k: [0] * ny
+            for k in (
+                "referrals",
+                "intakes",
+                "gave_up_before_intake",
+                "gave_up_before_placement",
+                "exits",
+                "fallbacks",
+            )
+        }
+        self.y_offered = [0.0] * ny
+        self.y_lapsed = [0.0] * ny
+        self.active_end = [0] * ny
+        self.exit_t = [math.nan] * n_people
+        self.outcome = [-1] * n_people
+        self.w_intake: list[list[float]] = [[] for _ in range(ny)]
+        self.w_place: list[list[float]] = [[] for _ in range(ny)]
+        self.w_gave_up: list[float] = []
+        self.w_caseload: list[float] = []
+        # missions: start, end (days), hours, route, person
+        self.m_start: list[float] = []
+        self.m_end: list[float] = []
+        self.m_hours: list[float] = []
+        self.m_mode: list[int] = []
+        self.m_person: list[int] = []
+
+    def record_mission(self, i: int, start: float, end: float, h: float, m: int) -> None:
+        self.m_start.append(start)
+        self.m_end.append(end)
+        self.m_hours.append(h)
+        self.m_mode.append(m)
+        self.m_person.append(i)
+
+    def record_exit(self, i: int, o: int) -> None:
+        self.exit_t[i] = self.now
+        self.outcome[i] = o
+        self.y_count["exits"][self.y] += 1
+
+    # ---- results
+
+    def result(self) -> Run:
+        """The replication's results (years, totals, cohorts, waits), conservation checked."""
+        ny, T, h = self.n_years, self.T, self.h
+        fte_hours = float(self.sc.clause.fte_hours)
+        edges = np.arange(ny + 1) * YEAR_DAYS
+        ms, me = np.asarray(self.m_start), np.asarray(self.m_end)
+        mh = np.asarray(self.m_hours)
+        mm = np.asarray(self.m_mode, dtype=np.int64)
+        mp = np.asarray(self.m_person, dtype=np.int64)
+        ms, me, mh = ms.reshape(-1), me.reshape(-1), mh.reshape(-1)
+        span = np.maximum(me - ms, 1e-12)
+        overlap = np.clip(
+            np.minimum(me[:, None], edges[None, 1:]) - np.maximum(ms[:, None], edges[None, :-1]),
+            0.0,
+            None,
+        )
+        per = overlap / span[:, None] * mh[:, None]  # hours per (mission, year)
+        realised = per.sum(axis=0)
+        direct = per[mm == 0].sum(axis=0)
+        in_progress = float((mh * np.clip(me - T, 0, None) / span).sum())
+        open_hours = sum(x for x, o in zip(self.o_hours, self.o_open, strict=True) if o)
+        offered = np.asarray(self.y_offered)
+        lapsed = np.asarray(self.y_lapsed)
+
+        # people: membership of each reporting public, cohorts, outcomes
+        n = len(self.public)
+        member = np.asarray(self.member, dtype=bool).reshape(n, len(PUBLIC_GROUPS))
+        cohort = np.asarray(self.cohort, dtype=np.int64)
+        outcome = np.asarray(self.outcome, dtype=np.int64)
+        public = np.asarray(self.public, dtype=np.int64)
+        exit_t = np.asarray(self.exit_t, dtype=float)
+        intake_t = np.asarray(self.intake_t, dtype=float)
+        exited = outcome >= 0
+        exit_y = np.where(exited, np.minimum((exit_t // YEAR_DAYS), ny - 1), -1).astype(np.int64)
+        mc = cohort[mp] if mp.size else np.empty(0, dtype=np.int64)
+        cohort_hours = np.bincount(mc, weights=per.sum(axis=1), minlength=ny)
+        cohort_people = np.bincount(cohort[cohort >= 0], minlength=ny)
+        cohort_out = np.zeros((ny, N_OUT), dtype=np.int64)
+        np.add.at(cohort_out, (cohort[exited], outcome[exited]), 1)
+        exits_by = np.zeros((ny, N_OUT, N_PUB), dtype=np.int64)
+        np.add.at(exits_by, (exit_y[exited], outcome[exited], public[exited]), 1)
+
+        def by_year(mask: np.ndarray, years: np.ndarray) -> np.ndarray:
+            """(ny, groups): people of each public among ``mask``, by ``years``."""
+            out = np.zeros((ny, len(PUBLIC_GROUPS)))
+            np.add.at(out, years[mask], member[mask])
+            return out
+
+        # participants: distinct people who worked (a mission overlapping the year)
+        pid_year = np.unique((mp[:, None] * ny + np.arange(ny)[None, :])[overlap > 0])
+        part_p, part_y = pid_year // ny, pid_year % ny
+        participants_g = np.zeros((ny, len(PUBLIC_GROUPS)))
+        np.add.at(participants_g, part_y, member[part_p])
+        participants = np.bincount(part_y, minlength=ny).astype(float)
+        worked = np.unique(mp)
+        first_idx = np.unique(mp, return_index=True)[1]
+        new_participants = np.bincount(
+            (ms[first_idx] // YEAR_DAYS).astype(np.int64), minlength=ny
+        ).astype(float)
+        start_y = (ms // YEAR_DAYS).astype(np.int64)
+        contracts = np.zeros((len(MODES), ny))
+        np.add.at(contracts, (mm, start_y), 1)
+        # people accompanied in a year: in the caseload at some time during it
+        taken = ~np.isnan(intake_t)
+        acc_g = np.zeros((ny, len(PUBLIC_GROUPS)))
+        accompanied = np.zeros(ny)
+        for y in range(ny):
+            mask = taken & (intake_t < edges[y + 1]) & ~(exit_t < edges[y])
+            accompanied[y] = mask.sum()
+            acc_g[y] = member[mask].sum(axis=0)
+        is_pos = np.isin(outcome, POS)
+        is_worked_exit = np.isin(outcome, WORKED_OUT)
+        pos_g = by_year(is_pos, exit_y)
+        worked_exits_g = by_year(is_worked_exit, exit_y)
+        pos = np.bincount(exit_y[is_pos], minlength=ny).astype(float)
+        worked_exits = np.bincount(exit_y[is_worked_exit], minlength=ny).astype(float)
+        dynamic = np.bincount(exit_y[np.isin(outcome, DYN)], minlength=ny).astype(float)
+
+        c = {k: np.asarray(v, dtype=float) for k, v in self.y_count.items()}
+        occ, cap, wait = self.lv_occ.yearly(), self.lv_cap.yearly(), self.lv_wait.yearly()
+        busy = [lv.yearly() for lv in self.lv_posts]
+        posts = np.asarray(self.posts[1:], dtype=float)
+        busy_siae = np.sum(busy[1:], axis=0)
+        wi = [_mean_p90(w) for w in self.w_intake]
+        wp = [_mean_p90(w) for w in self.w_place]
+        all_i = [x for w in self.w_intake for x in w]
+        all_p = [x for w in self.w_place for x in w]
+
+        yearly: dict[str, Any] = {
+            "hours_offered": offered,
+            "hours_realised": realised,
+            "hours_realised_direct": direct,
+            "hours_realised_siae": realised - direct,
+            "hours_lapsed": lapsed,
+            "fte_realised": realised / fte_hours,
+            "referrals": c["referrals"],
+            "intakes": c["intakes"],
+            "gave_up_before_intake": c["gave_up_before_intake"],
+            "gave_up_before_placement": c["gave_up_before_placement"],
+            "gave_up": c["gave_up_before_intake"] + c["gave_up_before_placement"],
+            "active_end": np.asarray(self.active_end, dtype=float),
+            "active_mean": occ / YEAR_DAYS,
+            "waiting_mean": wait / YEAR_DAYS,
+            "exits": c["exits"],
+            "positive_exits": pos,
+            "dynamic_exits": dynamic,
+            "positive_exit_rate": _ratio(pos, worked_exits),
+            "participants": participants,
+            "new_participants": new_participants,
+            "contracts": contracts.sum(axis=0),
+            "hours_per_participant": _ratio(realised, participants),
+            "people_accompanied": accompanied,
+            "fallbacks": c["fallbacks"],
+            "mean_intake_wait_days": [w[0] for w in wi],
+            "p90_intake_wait_days": [w[1] for w in wi],
+            "mean_placement_wait_days": [w[0] for w in wp],
+            "p90_placement_wait_days": [w[1] for w in wp],
+            "facilitator_utilisation": _ratio(occ, cap),
+            "siae_occupancy": _ratio(busy_siae, posts.sum() * YEAR_DAYS),
+        }
+        for k, m in enumerate(MODES):
+            yearly[f"contracts_{m}"] = contracts[k]
+        for j, g in enumerate(PUBLIC_GROUPS):
+            yearly[f"participants_{g}"] = participants_g[:, j]
+            yearly[f"people_accompanied_{g}"] = acc_g[:, j]
+            yearly[f"positive_exits_{g}"] = pos_g[:, j]
+            yearly[f"positive_exit_rate_{g}"] = _ratio(pos_g[:, j], worked_exits_g[:, j])
+        for j, t in enumerate(SIAE_TYPES, start=1):
+            yearly[f"siae_occupancy_{t}"] = _ratio(busy[j], posts[j - 1] * YEAR_DAYS)
+
+        totals = {k: float(np.nansum(v)) for k, v in yearly.items()}
+        n_worked = float(worked.size)
+        mi, pi = _mean_p90(all_i)
+        mp_, pp = _mean_p90(all_p)
+        totals.update(
+            {
+                "active_end": float(self.lv_occ.value),
+                "active_mean": float(occ.sum() / T),
+                "waiting_mean": float(wait.sum() / T),
+                "participants": n_worked,
+                "hours_per_participant": float(_ratio(realised.sum(), n_worked)),
+                "people_accompanied": float(taken.sum()),
+                "positive_exit_rate": float(_ratio(pos.sum(), worked_exits.sum())),
+                "mean_intake_wait_days": mi,
+                "p90_intake_wait_days": pi,
+                "mean_placement_wait_days": mp_,
+                "p90_placement_wait_days": pp,
+                "facilitator_utilisation": float(_ratio(occ.sum(), cap.sum())),
+                "siae_occupancy": float(_ratio(busy_siae.sum(), posts.sum() * T)),
+                "hours_open_end": open_hours + in_progress,
+                "waiting_end": float(self.waiting),
+                "realised_share": float(_ratio(realised.sum(), offered.sum())),
+                "lapsed_share": float(_ratio(lapsed.sum(), offered.sum())),
+            }
+        )
+        for j, g in enumerate(PUBLIC_GROUPS):
+            totals[f"participants_{g}"] = float(member[worked, j].sum())
+            totals[f"people_accompanied_{g}"] = float(member[taken, j].sum())
+            totals[f"positive_exit_rate_{g}"] = float(
+                _ratio(pos_g[:, j].sum(), worked_exits_g[:, j].sum())
+            )
+        for j, t in enumerate(SIAE_TYPES, start=1):
+            totals[f"siae_occupancy_{t}"] = float(_ratio(busy[j].sum(), posts[j - 1] * T))
+            totals[f"time_full_siae_{t}"] = float(self.lv_post_full[j].yearly().sum() / T)
+        totals["time_full_facilitators"] = float(self.lv_fac_full.yearly().sum() / T)
+        totals["time_full_preparation"] = float(self.lv_prep_full.yearly().sum() / T)
+        for cause, x in self.lapsed_by.items():
+            totals[f"lapsed_{cause}"] = x
+        n_months = ny * 12
+        monthly = {
+            "facilitator_utilisation": _ratio(
+                np.asarray(self.lv_occ.area), np.asarray(self.lv_cap.area)
+            ),
+            "siae_occupancy": _ratio(
+                np.sum([lv.area for lv in self.lv_posts[1:]], axis=0),
+                np.full(n_months, posts.sum() * MONTH_DAYS),
+            ),
+        }
+        for j, t in enumerate(SIAE_TYPES, start=1):
+            monthly[f"siae_occupancy_{t}"] = _ratio(
+                np.asarray(self.lv_posts[j].area), np.full(n_months, posts[j - 1] * MONTH_DAYS)
+            )
+        self.check(totals)
+        return Run.build(
+            years=np.arange(self.sc.start_year, self.sc.start_year + ny),
+            run_out=np.arange(ny) >= h,
+            yearly=yearly,
+            totals=totals,
+            exits_by=exits_by,
+            cohort_people=cohort_people,
+            cohort_hours=cohort_hours,
+            cohort_outcomes=cohort_out,
+            monthly=monthly,
+            waits={
+                "intake": np.asarray(all_i),
+                "placement": np.asarray(all_p),
+                "intake_gave_up": self.w_gave_up,
+                "caseload": self.w_caseload,
+            },
+            events=self.events(),
+        )
+
+    def check(self, t: dict[str, float]) -> None:
+        """Conservation of people and hours; a breach is a bug and raises."""
+        people_in = t["intakes"] + t["gave_up_before_intake"] + t["waiting_end"]
+        if people_in != t["referrals"]:
+            raise ConservationError(
+                f"referrals {t['referrals']:.0f} != intakes + gave up before "
+                f"intake + waiting at end ({people_in:.0f})"
+            )
+        if t["exits"] + t["active_end"] != t["intakes"]:
+            raise ConservationError(
+                f"intakes {t['intakes']:.0f} != exits + active at end "
+                f"({t['exits'] + t['active_end']:.0f})"
+            )
+        hours_out = t["hours_realised"] + t["hours_lapsed"] + t["hours_open_end"]
+        if not math.isclose(hours_out, t["hours_offered"], rel_tol=1e-9, abs_tol=1e-6):
+            raise ConservationError(
+                f"hours offered {t['hours_offered']:.3f} != realised + lapsed"
+                f" + open at end ({hours_out:.3f})"
+            )

@@ -1,0 +1,113 @@
+"""Referrals: people sent to the clause facilitators, and what each brings.
+
+People arrive as a Poisson process at a yearly rate (``flow.referrals.per_year``). During the
+run-out years (after the horizon, while the last works finish) the ``taper`` rule scales the rate
+to the offers still to come: the year's released clause hours over the last horizon year's
+(``hold`` keeps the last year's rate). Each person has one main public (RSA, under 26, ASE,
+other: it sets preparation, barriers, outcomes and priority) and may also meet other eligibility
+criteria (DELD, TH, 50 and over, QPV), several at once, as clause reporting counts them. A
+person's patience, parcours length, preparation and barriers are drawn up front, each from its own
+named stream.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..scenario import CRITERIA, PUBLIC_GROUPS, PUBLICS, Scenario
+from ..schedule import YEAR_DAYS
+from ..streams import sample
+
+
+def run_out_factors(scenario: Scenario, released_hours: Sequence[float]) -> list[float]:
+    """Per simulated year, the share of the last horizon year's referral and facilitator level
+    kept: 1 over the horizon; in run-out years, the year's released hours over the last horizon
+    year's (rule ``taper``, capped at 1) or 1 (rule ``hold``)."""
+    h = scenario.horizon_years
+    ny = h + scenario.flow.run_out_years
+    out = [1.0] * ny
+    if scenario.flow.run_out_rule == "hold":
+        return out
+    last = released_hours[h - 1] if h - 1 < len(released_hours) else 0.0
+    for y in range(h, ny):
+        here = released_hours[y] if y < len(released_hours) else 0.0
+        out[y] = min(1.0, here / last) if last > 0 else 0.0
+    return out
+
+
+def arrivals(
+    scenario: Scenario, rng: np.random.Generator, factors: Sequence[float]
+) -> np.ndarray:
+    """Arrival times (days) of every person referred, in order."""
+    f = scenario.flow
+    h = scenario.horizon_years
+    times = []
+    for y, k in enumerate(factors):
+        rate = f.referrals_per_year[min(y, h - 1)] * k
+        n = rng.poisson(rate)
+        times.append(YEAR_DAYS * (y + np.sort(rng.random(n))))
+    return np.concatenate(times) if times else np.empty(0)
+
+
+def publics(
+    scenario: Scenario, n: int, g: Callable[[str], np.random.Generator]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Main public index (in :data:`PUBLICS`) of each person, and their membership of each of
+    :data:`PUBLIC_GROUPS` (bool, n x groups)."""
+    f = scenario.flow
+    shares = np.array([f.publics[p] for p in PUBLICS])
+    main = g("publics").choice(len(PUBLICS), size=n, p=shares / shares.sum())
+    member = np.zeros((n, len(PUBLIC_GROUPS)), dtype=bool)
+    for k, p in enumerate(PUBLICS):
+        member[:, PUBLIC_GROUPS.index(p)] = main == k
+    u = g("criteria").random((n, len(CRITERIA)))
+    for k, c in enumerate(CRITERIA):
+        member[:, PUBLIC_GROUPS.index(c)] = u[:, k] < f.criteria[c]
+    # nobody is both under 26 and 50 or over
+    member[:, PUBLIC_GROUPS.index("over_50")] &= ~member[:, PUBLIC_GROUPS.index("under_26")]
+    return main, member
+
+
+class Referrals:
+    """Arrivals: a referred person is taken in charge at once if a slot is free and nobody waits,
+    else joins the intake queue (by priority class) and gives up after their patience (days)."""
+
+    def draw_people(self, factors: Sequence[float]) -> None:
+        sc, g = self.sc, self.g
+        f = sc.flow
+        arrival = arrivals(sc, g("referrals"), factors)
+        n = arrival.size
+        self.arrival = arrival.tolist()
+        main, member = publics(sc, n, g)
+        self.public = main.tolist()
+        self.member = member.ravel().tolist()
+        fac = f.facilitators
+        self.patience = sample(g("intake_patience"), fac.patience_days, n).tolist()
+        self.parcours = sample(g("parcours"), fac.max_parcours_days, n).tolist()
+        gp = g("preparation")
+        prep_share = np.array([f.preparation.share[p] for p in PUBLICS])[main]
+        self.prep = (gp.random(n) < prep_share).tolist()
+        self.prep_dur = sample(gp, f.preparation.duration_days, n).tolist()
+        gb = g("barriers")
+        self.barriers = []
+        for b in (f.mobility, f.childcare):
+            share = np.array([b.share[p] for p in PUBLICS])[main]
+            self.barriers.append(
+                ((gb.random(n) < share).tolist(), sample(gb, b.delay_days, n).tolist(), b.places)
+            )
+
+    def arrive(self, i: int) -> None:
+        self.y_count["referrals"][self.y] += 1
+        if self.lv_occ.value < self.capacity and self.waiting == 0:
+            self.intake(i)
+            return
+        self.queues[self.klass[i]].append(i)
+        self.waiting += 1
+        now = self.now
+        self.lv_wait.add(now, 1)
+        p = self.patience[i]
+        if p != math.inf:
+            self.at(now + p, self.renege, i)
