@@ -120,7 +120,9 @@ def test_siae_offers_need_posts():
     # all missions through ETTI with no ETTI post and no fallback: nothing realised, lapses
     # blamed on ETTI posts
     sc = small(
-        "flow.missions.mode_shares={etti = 1.0}", "flow.siae.posts.etti=0", "flow.siae.fallback_to=[]"
+        "flow.missions.mode_shares={etti = 1.0}",
+        "flow.siae.posts.etti=0",
+        "flow.siae.fallback_to=[]",
     )
     t = simulate(sc, 4).totals
     assert t["hours_realised"] == 0

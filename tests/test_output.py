@@ -69,7 +69,7 @@ def test_folder_layout(folder):
     } <= names
     figs = sorted(p.name for p in (folder / "figures").iterdir())
     assert len([f for f in figs if f.endswith(".png")]) == len(plots.RUN_FIGURES)
-    assert len([f for f in figs if f.endswith(".svg")]) == 6
+    assert len([f for f in figs if f.endswith(".svg")]) == len(plots.RUN_FIGURES)
     assert not _stray(folder.parent)
 
 
