@@ -810,27 +810,19 @@ SCHEMA = Table(
                         Table(
                             {
                                 "rsa": Key(
-                                    by_name(
-                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
-                                    ),
+                                    by_name(DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True),
                                     {"durable": 0.14, "transition": 0.16, "training": 0.06},
                                 ),
                                 "under_26": Key(
-                                    by_name(
-                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
-                                    ),
+                                    by_name(DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True),
                                     {"durable": 0.18, "transition": 0.24, "training": 0.10},
                                 ),
                                 "ase": Key(
-                                    by_name(
-                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
-                                    ),
+                                    by_name(DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True),
                                     {"durable": 0.14, "transition": 0.20, "training": 0.10},
                                 ),
                                 "other": Key(
-                                    by_name(
-                                        DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True
-                                    ),
+                                    by_name(DRAWN_OUTCOMES, _RATE, complete=True, max_sum_one=True),
                                     {"durable": 0.22, "transition": 0.24, "training": 0.06},
                                 ),
                                 "hours_uplift_per_1000h": Key(_NONNEG, 0.2),

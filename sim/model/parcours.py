@@ -89,9 +89,7 @@ class Parcours:
                 return DROPPED
             table = self.probs_without_work[p]
             return self.draw_outcome(table) if table is not None else NO_MISSION
-        rise = self.route_factor[self.last_mode[i]] * (
-            1.0 + self.uplift * self.hours[i] / 1000.0
-        )
+        rise = self.route_factor[self.last_mode[i]] * (1.0 + self.uplift * self.hours[i] / 1000.0)
         probs = self.probs[p]
         s = sum(probs) * rise
         scale = rise / s if s > 1.0 else rise

@@ -38,9 +38,7 @@ def run_out_factors(scenario: Scenario, released_hours: Sequence[float]) -> list
     return out
 
 
-def arrivals(
-    scenario: Scenario, rng: np.random.Generator, factors: Sequence[float]
-) -> np.ndarray:
+def arrivals(scenario: Scenario, rng: np.random.Generator, factors: Sequence[float]) -> np.ndarray:
     """Arrival times (days) of every person referred, in order."""
     f = scenario.flow
     h = scenario.horizon_years
