@@ -11,6 +11,9 @@ run leaves no half-written results and never damages the previous ones (see
     monthly.csv        monthly resource series (utilisation, occupancy), mean and interval
     waits.csv          histogram of the waits (days) pooled over replications
     scenario.toml      the scenario exactly as run (overrides applied)
+    parameters.csv     every parameter as run: key, value (TOML), origin (file, set, default), note
+    results.xlsx       the tables as one spreadsheet (with the ``xlsx`` extra: openpyxl)
+    summary.pdf        one A4 page: key figures, hours and FTE with bands, binding constraint
     figures/           PNG and SVG of each figure
     report.html        one self-contained report
 
@@ -503,19 +506,34 @@ def write_results(
 
 
 def write_workbook(folder: Path, summary: Mapping[str, Any], scenario: Scenario, lang: str) -> bool:
-    """Write ``results.xlsx`` when openpyxl is installed; return whether it was written."""
+    """Write ``parameters.csv``, and ``results.xlsx`` when openpyxl is installed; return
+    whether the workbook was written."""
     from .presentation import workbook
     from .presentation.report import parameters
     from .presentation.tables import utilisation_by_type
     from .scenario import toml_value
 
-    if not workbook.available():
-        return False
     notes = scenario.provenance.notes
     rows = [
-        (key, toml_value(value), origin, notes.get(key, ("", ""))[1])
+        (
+            key,
+            value if isinstance(value, str) else toml_value(value),
+            origin,
+            notes.get(key, ("", ""))[1],
+        )
         for key, value, origin in parameters(scenario)
     ]
+    write_csv(
+        folder / "parameters.csv",
+        {
+            "key": [r[0] for r in rows],
+            "value": [r[1] for r in rows],
+            "origin": [r[2] for r in rows],
+            "note": [r[3] for r in rows],
+        },
+    )
+    if not workbook.available():
+        return False
     wb = workbook.run_workbook(summary, rows, lang, utilisation_by_type(summary, scenario))
     workbook.save(wb, folder / "results.xlsx")
     return True

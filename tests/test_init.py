@@ -104,9 +104,10 @@ def test_scenario_without_flow_gets_the_reference_values_and_sources(tmp_path):
             checked += 1
     assert checked > 30
     # the values reach the model's records: caseload and posts as in the file
-    assert s.flow.facilitators.caseload_per_fte == reference["flow"]["facilitators"][
-        "caseload_per_fte"
-    ]
+    assert (
+        s.flow.facilitators.caseload_per_fte
+        == reference["flow"]["facilitators"]["caseload_per_fte"]
+    )
     assert dict(s.flow.siae_posts) == reference["flow"]["siae"]["posts"]
     # and their sources travel with the scenario
     note = s.provenance.notes["flow.facilitators.caseload_per_fte"][1]

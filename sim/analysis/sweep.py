@@ -1578,8 +1578,9 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
             and not math.isnan(r["value"])
         ]
         label = i18n.metric_label(out, lang) if out in METRICS else out
+        label += ":" if lang == "en" else "\u202f:"
         if not rows:
-            lines.append(f"  {label}: –")
+            lines.append(f"  {label} –")
             continue
         best = max(rows, key=lambda r: abs(r["value"]))
         ci = (
@@ -1588,7 +1589,7 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
             else ""
         )
         prm = i18n.param_label(best["parameter"], lang)
-        lines.append(f"  {label}: {prm} ({main[1]} {n(best['value'], 2, lang)}{ci})")
+        lines.append(f"  {label} {prm} ({main[1]} {n(best['value'], 2, lang)}{ci})")
     lines.append(
         f"Résultats dans {result.folder} : report.html, points.csv, table.csv, sensitivity.csv, "
         "figures/."

@@ -75,6 +75,7 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "wait_detail": "avant mission : {w} j",
         "util": "Occupation des facilitateurs",
         "binding": "Contrainte limitante",
+        "binding_none": "aucune nette",
         "run_out_short": "épuisement",
         "binding_detail": "{share} des heures perdues ; {lever} : +{gain} h réalisées",
         "no_facilitator": "sans facilitateur",
@@ -117,9 +118,18 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
             "transition": "Emploi de transition",
             "training": "Formation qualifiante",
             "other": "Autre sortie",
+            "no_mission": "Accompagné sans mission",
             "dropped_out": "Abandon",
         },
-        "units": {"h": "h", "FTE": "ETP", "people": "personnes", "days": "jours", "share": "%"},
+        "units": {
+            "h": "h",
+            "FTE": "ETP",
+            "people": "personnes",
+            "days": "jours",
+            "share": "%",
+            "contracts": "contrats",
+            "h/person": "h/personne",
+        },
         "method_text": "Chaque réplication est une simulation à événements discrets de l'année "
         "{y0} à {y1} (horizon de la clause puis {ro} an(s) pour finir les "
         "travaux) ; la réplication i utilise la graine dérivée (graine, i), de "
@@ -173,6 +183,7 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "wait_detail": "for a mission: {w} d",
         "util": "Facilitator caseload utilisation",
         "binding": "Binding constraint",
+        "binding_none": "none clearly",
         "run_out_short": "run-out",
         "binding_detail": "{share} of hours lapsed; {lever}: +{gain} h realised",
         "no_facilitator": "no facilitator",
@@ -214,6 +225,7 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
             "transition": "Transition employment",
             "training": "Qualifying training",
             "other": "Other exit",
+            "no_mission": "Accompanied, no mission",
             "dropped_out": "Dropped out",
         },
         "units": {"h": "h", "FTE": "FTE", "people": "people", "days": "days", "share": "%"},
@@ -715,6 +727,10 @@ _COLUMNS: Mapping[str, tuple[str, str]] = {
     "placement_count": ("Attentes avant mission", "Waits for a mission"),
     "metric": ("Indicateur", "Indicator"),
     "unit": ("Unité", "Unit"),
+    "key": ("Clé", "Key"),
+    "value": ("Valeur", "Value"),
+    "origin": ("Origine", "Origin"),
+    "note": ("Source ou commentaire", "Source or comment"),
 }
 
 

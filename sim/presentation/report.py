@@ -72,7 +72,7 @@ pre { background: var(--bg); padding: .6rem; overflow-x: auto; white-space: pre-
   th, td { padding: 1px 3px; }
   .screen-only { display: none; }
   .print-only { display: block; }
-  th { white-space: normal; }
+  th, th.n { white-space: normal; }
   td.n { white-space: nowrap; }
   thead { display: table-header-group; }
   tr, figure, .card { break-inside: avoid; }
@@ -372,8 +372,13 @@ def _binding_card(summary: Mapping[str, Any], lang: str) -> str:
     """The binding constraint and what one more unit of it gives (hours realised)."""
     t = _t(lang)
     diag = summary.get("bottleneck")
-    if not isinstance(diag, Mapping) or not diag.get("binding"):
+    if not isinstance(diag, Mapping):
         return ""
+    if not diag.get("binding"):
+        sentence = str(diag.get(f"sentence_{'en' if lang == 'en' else 'fr'}") or "")
+        return _card(esc(t["binding"]), esc(t["binding_none"]), esc(sentence)).replace(
+            'class="card"', 'class="card binding"', 1
+        )
     by = {c["constraint"]: c for c in diag.get("constraints", [])}
     c = by.get(diag["binding"])
     if c is None:

@@ -122,6 +122,7 @@ def summary_figure(
         str(diag.get(f"sentence_{i18n.norm(lang)}") or "") if isinstance(diag, Mapping) else ""
     )
     if sentence:
+        fig.text(0.07, 0.185, rt["binding"], fontsize=11, weight="bold", va="top")
         wrapped = "\n".join(textwrap.wrap(plain(sentence, 600), 105))
         fig.text(0.07, 0.16, wrapped, fontsize=9, va="top")
     fig.text(

@@ -16,7 +16,14 @@ from typing import Any
 from ..results import METRICS, TOTAL_METRICS, YEARLY_METRICS
 from . import i18n
 
-FORMATS = {"h": "#,##0", "people": "#,##0", "days": "#,##0.0", "FTE": "#,##0.0", "share": "0.0%"}
+FORMATS = {
+    "h": "#,##0",
+    "people": "#,##0",
+    "contracts": "#,##0",
+    "days": "#,##0.0",
+    "FTE": "#,##0.0",
+    "share": "0.0%",
+}
 """Number format of a unit (Excel codes; shown with the reader's separators)."""
 
 Row = Sequence[Any]
