@@ -97,8 +97,23 @@ def fr_stdout(tmp_path_factory, hostile_scenario) -> tuple[Path, str]:
 
     folder = tmp_path_factory.mktemp("stdout") / "r"
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "run", str(hostile_scenario), *SMALL, "-n", "2", "-j", "1"]
-        + ["--bottleneck-replications", "2", "-q", "-o", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(hostile_scenario),
+            *SMALL,
+            "-n",
+            "2",
+            "-j",
+            "1",
+            "--bottleneck-replications",
+            "2",
+            "-q",
+            "-o",
+            str(folder),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -173,8 +188,22 @@ def test_neutralise_text():
 def test_csv_dialect_excel_fr(tmp_path, capsys):
     out = tmp_path / "r"
     code, _, err = run(
-        ["run", str(FICHE), *SMALL, "-n", "2", "-j", "1", "--bottleneck-replications", "0"]
-        + ["-q", "--csv-dialect", "excel-fr", "-o", str(out)],
+        [
+            "run",
+            str(FICHE),
+            *SMALL,
+            "-n",
+            "2",
+            "-j",
+            "1",
+            "--bottleneck-replications",
+            "0",
+            "-q",
+            "--csv-dialect",
+            "excel-fr",
+            "-o",
+            str(out),
+        ],
         capsys,
     )
     assert code == 0, err
@@ -198,8 +227,18 @@ def test_run_without_openpyxl_says_xlsx_skipped(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # import fails
     out = tmp_path / "r"
     code, stdout, _ = run(
-        ["run", str(FICHE), *SMALL, "-n", "2", "--bottleneck-replications", "0", "-q"]
-        + ["-o", str(out)],
+        [
+            "run",
+            str(FICHE),
+            *SMALL,
+            "-n",
+            "2",
+            "--bottleneck-replications",
+            "0",
+            "-q",
+            "-o",
+            str(out),
+        ],
         capsys,
     )
     assert code == 0
@@ -306,9 +345,16 @@ def test_report_prints_on_a4_with_every_column(runs_by_lang, tmp_path):
     folder, _ = runs_by_lang["fr"]
     pdf = tmp_path / "report.pdf"
     subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"]
-        + [f"--user-data-dir={tmp_path / 'profile'}", f"--print-to-pdf={pdf}"]
-        + [(folder / "report.html").as_uri()],
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--print-to-pdf={pdf}",
+            (folder / "report.html").as_uri(),
+        ],
         capture_output=True,
         timeout=120,
         check=True,
@@ -395,8 +441,20 @@ def test_waits_are_counted_per_replication(small_runs):
 def test_no_facilitator_reads_sans_facilitateur(tmp_path, capsys):
     out = tmp_path / "r"
     code, stdout, _ = run(
-        ["run", str(FICHE), *SMALL, "--set", "flow.facilitators.fte=0", "-n", "2", "-q"]
-        + ["--bottleneck-replications", "0", "-o", str(out)],
+        [
+            "run",
+            str(FICHE),
+            *SMALL,
+            "--set",
+            "flow.facilitators.fte=0",
+            "-n",
+            "2",
+            "-q",
+            "--bottleneck-replications",
+            "0",
+            "-o",
+            str(out),
+        ],
         capsys,
     )
     assert code == 0
