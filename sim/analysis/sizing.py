@@ -539,7 +539,8 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
     if fr:
         head = [
             f"{result.scenario}",
-            f"Dimensionnement : {r.label('fr')} ({r.key}), cible {t.metric} {t.op} {tv} "
+            f"Dimensionnement : {r.label('fr')} ({r.key}), cible "
+            f"« {i18n.metric_label(t.metric, 'fr')} » {t.op} {tv} "
             f"dans au moins {pct(result.confidence)} des réplications.",
             f"{result.replications} réplications par niveau, graine {result.seed} (nombres "
             f"aléatoires communs) ; {len(result.levels)} niveaux évalués "
@@ -551,7 +552,8 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
     else:
         head = [
             f"{result.scenario}",
-            f"Sizing: {r.label('en')} ({r.key}), target {t.metric} {t.op} {tv} "
+            f"Sizing: {r.label('en')} ({r.key}), target "
+            f"\u201c{i18n.metric_label(t.metric, 'en')}\u201d {t.op} {tv} "
             f"in at least {pct(result.confidence)} of replications.",
             f"{result.replications} replications per level, seed {result.seed} (common "
             f"random numbers); {len(result.levels)} levels evaluated "
@@ -741,9 +743,10 @@ def _writable_folder(out: Path) -> None:
 
 
 def write_sizing(folder: str | Path, result: SizingResult, lang: str = "fr") -> list[Path]:
-    """Write ``sizing.json``, ``sizing.csv`` and the figure (``sizing.png``, ``sizing.svg``).
+    """Write ``sizing.json``, ``sizing.csv``, the figure (``sizing.png``, ``sizing.svg``) and,
+    with openpyxl, ``results.xlsx``.
 
-    The folder is created if needed; these four files are replaced, nothing else is touched.
+    The folder is created if needed; these files are replaced, nothing else is touched.
     They are written in a hidden temporary folder first and then renamed into place, so a
     failure leaves the previous files as they were.
     """
@@ -789,7 +792,42 @@ def _write_sizing_files(out: Path, result: SizingResult, lang: str) -> list[Path
                 ]
             )
     png, svg = save(sizing_figure(result, lang), out / "sizing")
-    return [out / "sizing.json", out / "sizing.csv", png, svg]
+    files = [out / "sizing.json", out / "sizing.csv", png, svg]
+    xlsx = _sizing_workbook(out, result, lang)
+    return files if xlsx is None else [*files, xlsx]
+
+
+def _sizing_workbook(out: Path, result: SizingResult, lang: str) -> Path | None:
+    """``results.xlsx``: one row per level evaluated (needs openpyxl)."""
+    from ..presentation import workbook
+
+    if not workbook.available():
+        return None
+    t = i18n.section("xlsx")[i18n.norm(lang)]
+    st = i18n.section("sizing_figure")[i18n.norm(lang)]
+    head = [
+        result.resource.label(lang),
+        st["xlsx_share_met"],
+        st["xlsx_holds"],
+        t["mean"],
+        t["ci_low"],
+        t["ci_high"],
+        t["p05"],
+        t["p95"],
+    ]
+    rows = []
+    for r in result.levels:
+        d = describe(r.values)
+        rows.append(
+            [r.level, r.share_met, t["yes"] if r.holds else t["no"]]
+            + [
+                None if math.isnan(v) else float(v)
+                for v in (d.mean, d.ci_low, d.ci_high, d.p05, d.p95)
+            ]
+        )
+    wb = workbook.new_workbook()
+    workbook.add_sheet(wb, t["sizing"], head, rows, ["0.##", "0%", None, *["#,##0.###"] * 5])
+    return workbook.save(wb, out / "results.xlsx")
 
 
 def command(args: Any, scenario: Scenario) -> int:
@@ -837,6 +875,7 @@ def command(args: Any, scenario: Scenario) -> int:
         max_level=args.max_level,
         on_level=on_level,
     )
+    result.scenario = scenario.title(lang)  # the name as run, --set overrides shown
     files = write_sizing(args.out, result, lang) if args.out else []
     if args.json:
         data = result.to_dict()

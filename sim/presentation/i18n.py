@@ -345,6 +345,8 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
 
 _SIZING_FIGURE: Mapping[str, Mapping[str, str]] = {
     "fr": {
+        "xlsx_share_met": "Part des réplications où la cible est atteinte",
+        "xlsx_holds": "Cible tenue",
         "title": "{metric} selon le niveau : {resource}",
         "band": "5e – 95e centile des réplications",
         "mean": "Moyenne (IC 95 %)",
@@ -356,6 +358,8 @@ _SIZING_FIGURE: Mapping[str, Mapping[str, str]] = {
         "réplications par niveau (nombres aléatoires communs).",
     },
     "en": {
+        "xlsx_share_met": "Share of replications meeting the target",
+        "xlsx_holds": "Target holds",
         "title": "{metric} by level: {resource}",
         "band": "5th - 95th percentile of replications",
         "mean": "Mean (95% CI)",
