@@ -219,6 +219,8 @@ def summary_text(
     out: Path | None = None,
 ) -> str:
     """The short end-of-run summary printed on stdout."""
+    from .presentation import i18n
+
     n = fmt.number
     fr = lang == "fr"
 
@@ -227,7 +229,7 @@ def summary_text(
         u = f"{fmt.THIN_SPACE if fr else ' '}{unit}" if unit else ""
         if s["ci_low"] is None or s["ci_high"] is None:  # one replication: no interval
             return f"{n(s['mean'], dec, lang)}{u}"
-        ci = "IC 95 %" if fr else "95% CI"
+        ci = i18n.tr("summary", "ci", lang)
         return (
             f"{n(s['mean'], dec, lang)}{u} ({ci} {n(s['ci_low'], dec, lang)} – "
             f"{n(s['ci_high'], dec, lang)})"
@@ -241,15 +243,13 @@ def summary_text(
     where = f" -> {out}" if out is not None else ""
     reps = replications_text(int(summary["replications"]), lang)
     lines.append(
-        f"{reps}, graine {summary['seed']}{where}"
-        if fr
-        else f"{reps}, seed {summary['seed']}{where}"
+        i18n.tr("summary", "reps", lang).format(reps=reps, seed=summary["seed"], where=where)
     )
     lines.append("")
     clause = (
         f"{n(summary['clause_hours_total'], 0, lang)} h, "
-        f"{n(summary['clause_fte_total'], 0, lang)} {'ETP' if fr else 'FTE'}, "
-        f"{n(summary['clause_fte_per_year'], 1, lang)} {'ETP/an' if fr else 'FTE a year'}"
+        f"{n(summary['clause_fte_total'], 0, lang)} {i18n.tr('summary', 'fte_unit', lang)}, "
+        f"{n(summary['clause_fte_per_year'], 1, lang)} {i18n.tr('summary', 'fte_year', lang)}"
     )
     clause_total = summary["clause_hours_total"]
     realised_of_clause = (
@@ -257,38 +257,20 @@ def summary_text(
     )
     rsa = summary["positive_exits_rsa"]["mean"]
     u26 = summary["positive_exits_under_26"]["mean"]
-    if fr:
-        lines += [
-            f"Heures de la clause (calcul déterministe) : {clause}",
-            f"Heures réalisées : {stat('hours_realised', 0, 'h')}",
-            f"ETP réalisés : {stat('fte_realised', 1)}, soit {n(fte_year, 1, lang)} ETP/an "
-            f"sur {horizon} ans",
-            f"Part des heures perdues : {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}"
-            f" des heures offertes ; heures de la clause réalisées : "
-            f"{fmt.percent(realised_of_clause, 1, lang)}",
-            f"Sorties positives : {stat('positive_exits')}, dont BRSA {n(rsa, 0, lang)}, "
-            f"-26 ans {n(u26, 0, lang)}",
-            "Facilitateurs : sans facilitateur (aucune prise en charge possible)"
-            if no_facilitator
-            else f"Ressource la plus chargée : {resource_label(res, lang)} "
-            f"({fmt.percent(share, 0, lang)} d'occupation moyenne)",
-        ]
-    else:
-        lines += [
-            f"Clause hours (deterministic): {clause}",
-            f"Hours realised: {stat('hours_realised', 0, 'h')}",
-            f"FTE realised: {stat('fte_realised', 1)}, i.e. {n(fte_year, 1, lang)} FTE a year "
-            f"over {horizon} years",
-            f"Share of hours lapsed: {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}"
-            f" of the hours offered; clause hours realised: "
-            f"{fmt.percent(realised_of_clause, 1, lang)}",
-            f"Positive exits: {stat('positive_exits')}, of which RSA {n(rsa, 0, lang)}, "
-            f"under 26 {n(u26, 0, lang)}",
-            "Facilitators: no facilitator (no one can be taken in)"
-            if no_facilitator
-            else f"Busiest resource: {resource_label(res, lang)} "
-            f"({fmt.percent(share, 0, lang)} mean utilisation)",
-        ]
+    t = i18n.section("summary")[i18n.norm(lang)]
+    lines += [
+        t["clause"].format(clause=clause),
+        t["realised"].format(v=stat("hours_realised", 0, "h")),
+        t["fte"].format(v=stat("fte_realised", 1), fpy=n(fte_year, 1, lang), years=horizon),
+        t["lapsed"].format(
+            v=fmt.percent(summary["lapsed_share"]["mean"], 1, lang),
+            c=fmt.percent(realised_of_clause, 1, lang),
+        ),
+        t["positive"].format(v=stat("positive_exits"), rsa=n(rsa, 0, lang), u26=n(u26, 0, lang)),
+        t["no_facilitator"]
+        if no_facilitator
+        else t["busiest"].format(r=resource_label(res, lang), v=fmt.percent(share, 0, lang)),
+    ]
     diag = summary.get("bottleneck")
     if isinstance(diag, Mapping) and diag.get(f"sentence_{lang}"):
         lines += ["", str(diag[f"sentence_{lang}"])]

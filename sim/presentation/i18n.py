@@ -443,6 +443,36 @@ _CLI: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+_SUMMARY: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "reps": "{reps}, graine {seed}{where}",
+        "ci": "IC 95 %",
+        "fte_unit": "ETP",
+        "fte_year": "ETP/an",
+        "clause": "Heures de la clause (calcul déterministe) : {clause}",
+        "realised": "Heures réalisées : {v}",
+        "fte": "ETP réalisés : {v}, soit {fpy} ETP/an sur {years} ans",
+        "lapsed": "Part des heures perdues : {v} des heures offertes ; heures de la clause "
+        "réalisées : {c}",
+        "positive": "Sorties positives : {v}, dont BRSA {rsa}, -26 ans {u26}",
+        "no_facilitator": "Facilitateurs : sans facilitateur (aucune prise en charge possible)",
+        "busiest": "Ressource la plus chargée : {r} ({v} d'occupation moyenne)",
+    },
+    "en": {
+        "reps": "{reps}, seed {seed}{where}",
+        "ci": "95% CI",
+        "fte_unit": "FTE",
+        "fte_year": "FTE a year",
+        "clause": "Clause hours (deterministic): {clause}",
+        "realised": "Hours realised: {v}",
+        "fte": "FTE realised: {v}, i.e. {fpy} FTE a year over {years} years",
+        "lapsed": "Share of hours lapsed: {v} of the hours offered; clause hours realised: {c}",
+        "positive": "Positive exits: {v}, of which RSA {rsa}, under 26 {u26}",
+        "no_facilitator": "Facilitators: no facilitator (no one can be taken in)",
+        "busiest": "Busiest resource: {r} ({v} mean utilisation)",
+    },
+}
+
 _XLSX: Mapping[str, Mapping[str, str]] = {
     "fr": {
         "summary": "synthèse",
@@ -526,6 +556,7 @@ _XLSX: Mapping[str, Mapping[str, str]] = {
 
 TEXT: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
     "cli": _CLI,
+    "summary": _SUMMARY,
     "report": _REPORT,
     "figures": _FIGURES,
     "xlsx": _XLSX,
