@@ -449,7 +449,9 @@ def by_name(
         if complete and set(out) != set(names):
             missing = [n for n in names if n not in out]
             raise where.fail(f"missing {', '.join(missing)}")
-        total = sum(out.values()) if sums_to_one or max_sum_one else 0.0
+        if not (sums_to_one or max_sum_one):
+            return out
+        total = sum(out.values())
         if sums_to_one and not math.isclose(total, 1.0, abs_tol=1e-9):
             raise where.fail(f"shares must sum to 1, they sum to {total:g}")
         if max_sum_one and total > 1.0 + 1e-9:

@@ -179,7 +179,9 @@ def _missions(
     fit = duration[seg] * weekly / 7.0  # hours a mission can hold over its whole operation
     cap = np.where(fit >= 2.0 * mis.min_hours, fit - mis.min_hours, fit)
     sizes = np.maximum(np.minimum(sizes, np.floor(cap)), 1.0)
-    for k in np.flatnonzero(np.bincount(seg, weights=sizes, minlength=totals.size) < totals):
+    for k in np.flatnonzero(
+        np.bincount(seg, weights=sizes, minlength=totals.size) < totals
+    ).tolist():
         # rare: the draws fell short of this operation's hours; repeat its candidates
         own = np.flatnonzero(seg == k)
         reps = int(np.ceil(totals[k] / sizes[own].sum()))

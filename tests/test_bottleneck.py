@@ -39,8 +39,8 @@ def test_levers_on_the_fiche():
     sc = load()
     lv = bn.levers(sc)
     assert set(lv) == set(bn.CONSTRAINTS)
-    assert lv["facilitators"].overrides == ("flow.facilitators.fte=3.5",)
-    assert lv["referrals"].overrides == ("flow.referrals.per_year=198.0",)
+    assert lv["facilitators"].overrides == ("flow.facilitators.fte=4.0",)  # 3 FTE + 1
+    assert lv["referrals"].overrides == ("flow.referrals.per_year=275.0",)  # 250 + 10 %
     assert lv["siae_etti"].overrides == ("flow.siae.posts.etti=21",)
     assert lv["preparation"] is None  # places not capped in the fiche
     works = lv["works_timing"]
@@ -118,6 +118,7 @@ def test_never_at_capacity_is_not_simulated(small, monkeypatch):
     sc = small.with_overrides(
         [
             "flow.facilitators.fte=20",
+            "flow.run_out_rule='hold'",  # the caseload keeps its size after the horizon
             "flow.siae.posts.ai=50",
             "flow.siae.posts.geiq=50",
             "flow.siae.posts.ei=50",

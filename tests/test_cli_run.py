@@ -98,7 +98,7 @@ def test_files_agree_with_each_other(small_run):
     reps = output.read_csv(out / "replications.csv")
     yearly = output.read_csv(out / "yearly.csv")
     assert len(reps["replication"]) == 4
-    assert yearly["year"].tolist() == [2018, 2019, 2020, 2021]
+    assert yearly["year"].tolist() == [2018, 2019, 2020, 2021, 2022]  # 3 years + 2 run-out
     for m in TOTAL_METRICS:
         assert s[m]["mean"] == pytest.approx(float(np.mean(reps[m])), rel=1e-12, abs=1e-9), m
     for m in FLOW_METRICS:

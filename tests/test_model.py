@@ -38,7 +38,7 @@ def test_fiche_replication_conserves_people_and_hours():
     # lapsed hours are fully attributed to causes
     assert sum(t[f"lapsed_{c}"] for c in LAPSE_CAUSES) == pytest.approx(t["hours_lapsed"])
     # yearly flows sum to totals; years = horizon + run-out
-    assert list(run.years) == list(range(2018, 2029))
+    assert list(run.years) == list(range(2018, 2030))  # 10 years + 2 run-out years
     for m in ("hours_realised", "referrals", "intakes", "exits", "positive_exits"):
         assert run.yearly[m].sum() == pytest.approx(t[m])
     assert run.yearly["hours_realised"].sum() == pytest.approx(
@@ -55,7 +55,7 @@ def test_fiche_replication_conserves_people_and_hours():
 def test_breach_of_conservation_raises():
     sc = small()
     m = FlowModel(sc, replication_seed(1, 0))
-    m.env.run(until=m.T)
+    m.run()
     good = dict(simulate(sc, 1).totals)
     m.check(good)
     for key, delta in (("referrals", 1), ("exits", -1), ("hours_lapsed", 5.0)):

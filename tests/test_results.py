@@ -44,12 +44,12 @@ def test_runs_stack_and_summarise():
     sc = load(None, ["scenario.horizon_years=2", "works[0].dwellings=400"])
     runs = Runs.from_runs(sc.name, 5, [simulate(sc, 5, replication=i) for i in range(3)])
     assert runs.n == 3
-    assert runs.yearly["hours_realised"].shape == (3, 3)
+    assert runs.yearly["hours_realised"].shape == (3, 4)  # 2 years + 2 run-out years
     s = runs.summary()
     for m in ("hours_realised", "positive_exits_rsa", "facilitator_utilisation"):
         assert s[m]["mean"] == pytest.approx(runs.totals[m].mean())
     assert set(TOTAL_METRICS) <= set(s)
-    assert [y["year"] for y in s["years"]] == [2018, 2019, 2020]
+    assert [y["year"] for y in s["years"]] == [2018, 2019, 2020, 2021]
     assert s["years"][1]["hours_realised"]["mean"] == pytest.approx(
         runs.yearly["hours_realised"][:, 1].mean()
     )

@@ -79,9 +79,9 @@ def test_parse_resource():
 
 def test_resource_current_level():
     sc = load()
-    assert sz.parse_resource("facilitators").current(sc) == 2.5
+    assert sz.parse_resource("facilitators").current(sc) == 3.0
     assert sz.parse_resource("siae.etti").current(sc) == 20
-    assert sz.parse_resource("referrals").current(sc) == 180
+    assert sz.parse_resource("referrals").current(sc) == 250
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_size_with_a_synthetic_curve_caches_levels():
     assert r.order == calls
     assert r.monotone
     assert r.level(5.5).holds and not r.level(5.0).holds
-    assert r.max_level == 10.0  # default: max(4 x 2.5, 20 steps of 0.5)
+    assert r.max_level == 12.0  # default: max(4 x 3 FTE, 20 steps of 0.5)
 
 
 def test_size_reports_when_even_the_max_level_fails():

@@ -87,7 +87,7 @@ def test_float_range_has_clean_values(tmp_path):
 def test_scenario_is_relative_to_the_sweep_file(tmp_path, fiche_text):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "base.toml").write_text(
-        fiche_text.replace("per_year = 180", "per_year = 123")
+        fiche_text.replace("per_year = 250", "per_year = 123")
     )
     p = write(
         tmp_path / "sub",

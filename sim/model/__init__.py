@@ -40,7 +40,7 @@ def simulate(scenario: Scenario, seed: int = DEFAULT_SEED, replication: int = 0)
     Run
         Yearly metrics, totals, cohorts and waits (days) of the replication.
     """
-    return FlowModel(scenario, replication_seed(seed, replication)).run()
+    return FlowModel(scenario, replication_seed(seed, replication)).simulate()
 
 
 __all__ = ["FlowModel", "simulate"]

@@ -46,10 +46,11 @@ _DISPATCH = (_dispatch,)
 class Engine:
     """Clock and event queue of a replication (times in days)."""
 
-    def __init__(self) -> None:
+    def __init__(self, t_end: float) -> None:
         self.env = env = simpy.Environment()
         self._queue: list[Any] = env._queue
         self._eid = env._eid
+        self.t_end = t_end
 
     @property
     def now(self) -> float:
@@ -57,19 +58,20 @@ class Engine:
         return float(self.env.now)
 
     def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
-        """Call ``fn(*args)`` at time ``t`` (days)."""
-        heappush(self._queue, (t, NORMAL, next(self._eid), Call(fn, args)))
+        """Call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or past the end."""
+        if t < self.t_end:
+            heappush(self._queue, (t, NORMAL, next(self._eid), Call(fn, args)))
 
     def first_at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at time ``t``, before any ordinary event of that time."""
         heappush(self._queue, (t, URGENT, next(self._eid), Call(fn, args)))
 
-    def run_until(self, t_end: float) -> None:
-        """Process events up to ``t_end`` (days), with the cyclic collector paused."""
+    def run(self) -> None:
+        """Process events up to the end (days), with the cyclic collector paused."""
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self.env.run(until=t_end)
+            self.env.run(until=self.t_end)
         finally:
             if enabled:
                 gc.enable()

@@ -27,12 +27,13 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
     """The state of one replication; :meth:`run` simulates it and returns a :class:`Run`."""
 
     def __init__(self, scenario: Scenario, rep_seed: np.random.SeedSequence) -> None:
-        Engine.__init__(self)
-        self.sc = scenario
-        f = self.flow = scenario.flow
+        f = scenario.flow
         self.h = h = scenario.horizon_years
         self.n_years = ny = h + f.run_out_years
         self.T = ny * YEAR_DAYS
+        Engine.__init__(self, self.T)
+        self.sc = scenario
+        self.flow = f
         self.g = g = partial(stream, rep_seed)
         mis = f.missions
 
@@ -131,9 +132,9 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
             self.at(self.o_release[k + 1], self.feed_release, k + 1)
         self.release(k)
 
-    def run(self) -> Any:
+    def simulate(self) -> Any:
         """Simulate the horizon and run-out years; the replication's :class:`~sim.results.Run`."""
-        self.run_until(self.T)
+        self.run()
         T = self.T
         for lv in (
             self.lv_occ,

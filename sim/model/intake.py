@@ -22,6 +22,9 @@ def caseload_slots(fte: float, caseload_per_fte: float) -> int:
 class Caseload:
     """Intake queue, caseload slots and the yearly capacity change."""
 
+    capacity: int
+    slots: list[int]
+
     def renege(self, i: int) -> None:
         if self.state[i] != WAITING:
             return

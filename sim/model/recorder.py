@@ -167,12 +167,12 @@ class Recorder:
 
         # people: membership of each reporting public, cohorts, outcomes
         n = len(self.public)
-        member = np.asarray(self.member, dtype=bool).reshape(n, len(PUBLIC_GROUPS))
+        member = np.asarray(self.member, dtype=np.bool_).reshape(n, len(PUBLIC_GROUPS))
         cohort = np.asarray(self.cohort, dtype=np.int64)
         outcome = np.asarray(self.outcome, dtype=np.int64)
         public = np.asarray(self.public, dtype=np.int64)
         exit_t = np.asarray(self.exit_t, dtype=float)
-        intake_t = np.asarray(self.intake_t, dtype=float)
+        intake_t = np.asarray(self.intake_t, dtype=np.float64)
         exited = outcome >= 0
         exit_y = np.where(exited, np.minimum((exit_t // YEAR_DAYS), ny - 1), -1).astype(np.int64)
         mc = cohort[mp] if mp.size else np.empty(0, dtype=np.int64)
@@ -222,7 +222,7 @@ class Recorder:
         c = {k: np.asarray(v, dtype=float) for k, v in self.y_count.items()}
         occ, cap, wait = self.lv_occ.yearly(), self.lv_cap.yearly(), self.lv_wait.yearly()
         busy = [lv.yearly() for lv in self.lv_posts]
-        posts = np.asarray(self.posts[1:], dtype=float)
+        posts = np.asarray(self.posts[1:], dtype=np.float64)
         busy_siae = np.sum(busy[1:], axis=0)
         wi = [_mean_p90(w) for w in self.w_intake]
         wp = [_mean_p90(w) for w in self.w_place]
