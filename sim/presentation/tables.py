@@ -55,8 +55,8 @@ def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, Fl
         cols[f"{m}_p95"] = np.asarray(st.p95, dtype=float)
     cols["clause_hours"], cols["clause_fte"] = clause_per_year(runs, hours)
     if hours is not None:
-        cols["run_out"] = np.asarray(runs.years, dtype=float) > float(max(hours.years))
-        cols["run_out"] = cols["run_out"].astype(float)
+        after = np.asarray(runs.years, dtype=float) > float(max(hours.years))
+        cols["run_out"] = after.astype(np.float64)
     return cols
 
 
