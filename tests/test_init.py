@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import tomllib
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -110,10 +111,15 @@ def test_scenario_without_flow_gets_the_reference_values_and_sources(tmp_path):
     )
     assert dict(s.flow.siae_posts) == reference["flow"]["siae"]["posts"]
     # and their sources travel with the scenario
-    note = s.provenance.notes["flow.facilitators.caseload_per_fte"][1]
-    assert "180 people for 2.5 FTE" in note
+    line = next(
+        ln
+        for ln in FICHE.read_text(encoding="utf-8").splitlines()
+        if ln.startswith("caseload_per_fte")
+    )
+    comment = line.split("#", 1)[1].strip()  # the reference's inline note, read here
+    assert comment in s.provenance.notes["flow.facilitators.caseload_per_fte"][1]
     html = report.assumptions_html(s, "fr")
-    assert "180 people for 2.5 FTE" in html
+    assert html_escape(comment) in html
     assert "ne porte pas de commentaires" not in html
 
 
