@@ -58,68 +58,40 @@ def hostile_scenario(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def runs_by_lang(tmp_path_factory, hostile_scenario) -> dict[str, tuple[Path, str]]:
-    """A small run in each language: (folder, stdout)."""
+    """A small run in each language, ETTI posts short: (folder, stdout)."""
+    import contextlib
+
     out: dict[str, tuple[Path, str]] = {}
     base = tmp_path_factory.mktemp("runs")
     for lang in ("fr", "en"):
         folder = base / lang
-        code = main(
-            [
-                "run",
-                str(hostile_scenario),
-                *SMALL,
-                "--set",
-                "flow.siae.posts.etti=1",
-                "--set",
-                "flow.siae.fallback_to=[]",
-                "-n",
-                "3",
-                "-j",
-                "1",
-                "--bottleneck-replications",
-                "2",
-                "-q",
-                "--lang",
-                lang,
-                "-o",
-                str(folder),
-            ]
-        )
+        stdout = io.StringIO()
+        with contextlib.redirect_stdout(stdout):
+            code = main(
+                [
+                    "run",
+                    str(hostile_scenario),
+                    *SMALL,
+                    "--set",
+                    "flow.siae.posts.etti=1",
+                    "--set",
+                    "flow.siae.fallback_to=[]",
+                    "-n",
+                    "3",
+                    "-j",
+                    "1",
+                    "--bottleneck-replications",
+                    "2",
+                    "-q",
+                    "--lang",
+                    lang,
+                    "-o",
+                    str(folder),
+                ]
+            )
         assert code == 0
-        out[lang] = (folder, "")
+        out[lang] = (folder, stdout.getvalue())
     return out
-
-
-@pytest.fixture(scope="module")
-def fr_stdout(tmp_path_factory, hostile_scenario) -> tuple[Path, str]:
-    import subprocess
-    import sys
-
-    folder = tmp_path_factory.mktemp("stdout") / "r"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "run",
-            str(hostile_scenario),
-            *SMALL,
-            "-n",
-            "2",
-            "-j",
-            "1",
-            "--bottleneck-replications",
-            "2",
-            "-q",
-            "-o",
-            str(folder),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return folder, proc.stdout
 
 
 # --------------------------------------------------------------------------------------------
@@ -550,8 +522,8 @@ def _figure_texts(fig: Any) -> str:
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_one_language_per_run(runs_by_lang, small_runs, fr_stdout, lang):
-    folder, _ = runs_by_lang[lang]
+def test_one_language_per_run(runs_by_lang, small_runs, lang):
+    folder, stdout = runs_by_lang[lang]
     foreign = _fragments("en" if lang == "fr" else "fr")
     assert len(foreign) > 50
     outputs = {"report": _visible_text((folder / "report.html").read_text(encoding="utf-8"))}
@@ -568,8 +540,12 @@ def test_one_language_per_run(runs_by_lang, small_runs, fr_stdout, lang):
         _figure_texts(fig) for fig, _ in plots.run_figures(runs, compute(s), lang).values()
     )
     outputs["pdf"] = _pdf_text(folder / "summary.pdf")[2]
-    if lang == "fr":
-        outputs["stdout"] = fr_stdout[1]
+    outputs["stdout"] = stdout
+    from sim.analysis import sizing
+
+    r = sizing.size(s, "siae.etti", "lapsed_share<=0.2", replications=2, jobs=1, max_level=3)
+    outputs["size"] = sizing.sizing_text(r, lang) + _figure_texts(sizing.sizing_figure(r, lang))
+    assert stdout.count("\n") > 8
     for where, text in outputs.items():
         found = sorted(f for f in foreign if f in text)
         assert not found, (lang, where, found[:5])

@@ -683,7 +683,9 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
         color="#000000",
         linestyle="--",
         linewidth=1.1,
-        label=t["target"].format(metric=metric, op=result.target.op, value=shown),
+        label=t["target"].format(
+            metric=i18n.metric_label(metric, lang), op=result.target.op, value=shown
+        ),
     )
     runit = _unit_text(result.resource.unit, lang)
     if result.answer is not None:
