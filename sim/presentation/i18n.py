@@ -85,7 +85,9 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "ci": "IC 95 %",
         "interval_note": "Les intervalles (IC 95 %) sont ceux de la moyenne sur les réplications "
         "(loi de Student) ; p5–p95 donne la dispersion d'une réplication à "
-        "l'autre.",
+        "l'autre. Dans les graphiques par année, la bande est le 5e–95e centile des "
+        "réplications (ce qu'une année peut être ; avec des paramètres incertains, la bande de "
+        "prédiction) et les traits fins l'IC 95 % de la moyenne.",
         "metric": "Indicateur",
         "unit": "Unité",
         "mean": "Moyenne",
@@ -192,7 +194,9 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "people_detail": "{i} intakes, {g} gave up",
         "ci": "95% CI",
         "interval_note": "Intervals (95% CI) are those of the mean over replications (Student's "
-        "t); p5–p95 shows the spread from one replication to another.",
+        "t); p5–p95 shows the spread from one replication to another. In the yearly figures, "
+        "the band is the 5th–95th percentile of replications (what a year could be; with "
+        "uncertain parameters, the prediction band) and the thin lines the 95% CI of the mean.",
         "metric": "Indicator",
         "unit": "Unit",
         "mean": "Mean",

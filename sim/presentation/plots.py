@@ -324,7 +324,14 @@ def positive_exits_figure(
         data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
-    _finish(ax, t["pos_title"], t["people_y"], ncol=3, legend_loc="upper right")
+    _finish(
+        ax,
+        t["pos_title"],
+        t["people_y"],
+        ncol=3,
+        legend_loc="upper right",
+        extra=[_mark_run_out(ax, cols, lang)],
+    )
     ax.set_ylim(top=ax.get_ylim()[1] * 1.12)
     _source(fig, runs, lang)
     return fig, data
@@ -527,8 +534,12 @@ def overlay_figure(
         st = describe(runs.yearly[metric], axis=0)
         x = np.asarray(runs.years, dtype=float)
         all_years.append(x)
-        mean, lo, hi = (np.asarray(v, dtype=float) for v in (st.mean, st.ci_low, st.ci_high))
-        ax.fill_between(x, lo, hi, color=color, alpha=0.18, linewidth=0)
+        mean, lo, hi, p05, p95 = (
+            np.asarray(v, dtype=float) for v in (st.mean, st.ci_low, st.ci_high, st.p05, st.p95)
+        )
+        ax.fill_between(x, p05, p95, color=color, alpha=0.13, linewidth=0)
+        ax.plot(x, lo, color=color, linewidth=0.7)
+        ax.plot(x, hi, color=color, linewidth=0.7)
         ax.plot(
             x, mean, color=color, marker="o", markersize=3.5, linewidth=1.8, label=plain(label, 60)
         )
@@ -538,6 +549,8 @@ def overlay_figure(
                 f"{label}:{metric}_mean": mean,
                 f"{label}:{metric}_ci_low": lo,
                 f"{label}:{metric}_ci_high": hi,
+                f"{label}:{metric}_p05": p05,
+                f"{label}:{metric}_p95": p95,
             }
         )
         hours = hours_list[k] if hours_list is not None else None
@@ -565,7 +578,13 @@ def overlay_figure(
         "people": t["people_y"],
     }.get(unit, unit)
     _number_axis(ax, lang)
-    _finish(ax, t["cmp_title"].format(what=_label(metric, lang)), ylabel, legend_loc="best")
+    _finish(
+        ax,
+        t["cmp_title"].format(what=_label(metric, lang)),
+        ylabel,
+        legend_loc="best",
+        extra=_band_legend(ax, lang),
+    )
     ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
     first = runs_list[0]
     fig.text(

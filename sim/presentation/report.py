@@ -667,7 +667,7 @@ def compare_report(
     t = _t(lang)
     first = summaries[0]
     sc_rows = [
-        [esc(lab), esc(s.name), f"<span class=mono>{esc(s.source)}</span>"]
+        [esc(lab), esc(s.title(lang)), f"<span class=mono>{esc(s.source)}</span>"]
         for lab, s in zip(labels, scenarios, strict=True)
     ]
     head = [esc(t["metric"]), esc(t["unit"])] + [esc(lab) for lab in labels]
