@@ -594,7 +594,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="replications per point (default: the sweep file's replications)",
     )
-    _csv_arg(p)
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)

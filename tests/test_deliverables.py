@@ -549,3 +549,11 @@ def test_one_language_per_run(runs_by_lang, small_runs, lang):
     for where, text in outputs.items():
         found = sorted(f for f in foreign if f in text)
         assert not found, (lang, where, found[:5])
+
+
+def test_description_in_the_run_language(runs_by_lang):
+    """The reference scenario gives its description per language; each report shows its own."""
+    fr = stdlib_html.unescape((runs_by_lang["fr"][0] / "report.html").read_text(encoding="utf-8"))
+    en = stdlib_html.unescape((runs_by_lang["en"][0] / "report.html").read_text(encoding="utf-8"))
+    assert "l'hypothèse de la fiche" in fr and "the fiche's hypothesis" not in fr
+    assert "the fiche's hypothesis" in en and "l'hypothèse de la fiche" not in en
