@@ -553,7 +553,11 @@ def test_one_language_per_run(runs_by_lang, small_runs, lang):
 
 def test_description_in_the_run_language(runs_by_lang):
     """The reference scenario gives its description per language; each report shows its own."""
-    fr = stdlib_html.unescape((runs_by_lang["fr"][0] / "report.html").read_text(encoding="utf-8"))
-    en = stdlib_html.unescape((runs_by_lang["en"][0] / "report.html").read_text(encoding="utf-8"))
+    fr, en = (
+        stdlib_html.unescape(
+            (runs_by_lang[lang][0] / "report.html").read_text(encoding="utf-8")
+        ).split("</header>")[0]
+        for lang in ("fr", "en")
+    )
     assert "l'hypothèse de la fiche" in fr and "the fiche's hypothesis" not in fr
     assert "the fiche's hypothesis" in en and "l'hypothèse de la fiche" not in en
