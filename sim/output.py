@@ -64,22 +64,6 @@ from .scenario import Scenario
 
 FloatArray = NDArray[np.float64]
 
-KEY_METRICS: tuple[str, ...] = (
-    "hours_realised",
-    "hours_lapsed",
-    "fte_realised",
-    "referrals",
-    "intakes",
-    "gave_up",
-    "exits",
-    "positive_exits",
-    "positive_exits_rsa",
-    "positive_exits_under_26",
-    "mean_intake_wait_days",
-    "facilitator_utilisation",
-    "siae_occupancy",
-)
-"""Metrics that ``summary.json`` must hold at least (all of :data:`TOTAL_METRICS` are there)."""
 
 RESULTS_MARKERS = ("summary.json", "comparison.json")
 """Files that mark a folder as clause-sim results (only such a folder is replaced by --force)."""

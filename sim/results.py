@@ -405,6 +405,85 @@ TOTAL_METRICS: tuple[str, ...] = (
 """Metrics recorded per replication: flows summed over years, levels over the whole run
 (``active_end`` at the end, ``active_mean`` and occupancies time-averaged, waits over all)."""
 
+KEY_METRICS: tuple[str, ...] = (
+    "hours_realised",
+    "hours_lapsed",
+    "fte_realised",
+    "referrals",
+    "intakes",
+    "gave_up",
+    "exits",
+    "positive_exits",
+    "positive_exits_rsa",
+    "positive_exits_under_26",
+    "participants",
+    "contracts",
+    "hours_per_participant",
+    "people_accompanied",
+    "positive_exit_rate",
+    "fallbacks",
+    "mean_intake_wait_days",
+    "facilitator_utilisation",
+    "siae_occupancy",
+)
+"""Metrics that ``summary.json`` must hold at least (all of :data:`TOTAL_METRICS` are there)."""
+
+KEY_COMPARE_METRICS: tuple[str, ...] = (
+    "hours_offered",
+    "hours_realised",
+    "hours_lapsed",
+    "lapsed_share",
+    "fte_realised",
+    "referrals",
+    "intakes",
+    "gave_up",
+    "exits",
+    "participants",
+    "contracts",
+    "hours_per_participant",
+    "positive_exits",
+    "positive_exit_rate",
+    "positive_exits_rsa",
+    "positive_exits_under_26",
+    "fallbacks",
+    "mean_intake_wait_days",
+    "mean_placement_wait_days",
+    "facilitator_utilisation",
+    "siae_occupancy",
+)
+"""Metrics shown in a comparison's report and summary (its CSV holds all of them)."""
+
+YEAR_TABLE_METRICS: tuple[str, ...] = (
+    "hours_offered",
+    "hours_realised",
+    "hours_lapsed",
+    "fte_realised",
+    "referrals",
+    "people_accompanied",
+    "participants",
+    "contracts",
+    "hours_per_participant",
+    "exits",
+    "positive_exits",
+    "positive_exit_rate",
+    "positive_exits_rsa",
+    "positive_exits_under_26",
+    "mean_intake_wait_days",
+    "facilitator_utilisation",
+)
+"""Metrics of the report's table by year."""
+
+COMPARE_METRICS: tuple[str, ...] = ("hours_realised", "fte_realised", "positive_exits")
+"""Yearly metrics overlaid in a comparison's figures."""
+
+PUBLIC_TABLE_METRICS: tuple[str, ...] = (
+    "people_accompanied",
+    "participants",
+    "positive_exits",
+    "positive_exit_rate",
+)
+"""Metrics given by public (``<metric>_<public>``) in the report's table by public."""
+
 MONTHLY_SERIES: tuple[str, ...] = (
     "facilitator_utilisation",
     "siae_occupancy",
@@ -589,7 +668,7 @@ def within_domain(stat: Stat, metric: str) -> Stat:
     replications); the clipped interval still holds the true mean whenever the raw one does.
     """
     unit = METRICS[metric].unit if metric in METRICS else ""
-    if unit not in ("share", "h", "FTE", "people", "days"):
+    if unit not in ("share", "h", "FTE", "people", "days", "contracts"):
         return stat
     high = 1.0 if unit == "share" else np.inf
     lo = np.clip(stat.ci_low, 0.0, high)

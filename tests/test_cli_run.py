@@ -16,9 +16,8 @@ from conftest import FICHE, ROOT
 
 from sim import output
 from sim.cli import main
-from sim.output import KEY_METRICS
 from sim.presentation import plots
-from sim.results import FLOW_METRICS, TOTAL_METRICS
+from sim.results import FLOW_METRICS, KEY_METRICS, TOTAL_METRICS
 
 SMALL = [
     "--set",

@@ -362,7 +362,7 @@ def test_binding_constraint_card_and_figures(runs_by_lang):
     assert 'class="card binding"' in cards and "Contrainte limitante" in cards
     assert "h réalisées" in cards  # its +1-unit gain
     assert (folder / "figures" / "7-lapsed-causes.svg").is_file()
-    assert "(épuisement)" in page  # run-out years in the yearly table
+    assert "(fin des travaux)" in page  # run-out years in the yearly table
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from conftest import FICHE, make_runs
 from sim import output
 from sim import scenario as sc
 from sim.errors import ClauseSimError
-from sim.output import KEY_METRICS, OutputError
+from sim.output import OutputError
 from sim.presentation import plots, tables
-from sim.results import FLOW_METRICS, TOTAL_METRICS, YEARLY_METRICS
+from sim.results import FLOW_METRICS, KEY_METRICS, TOTAL_METRICS, YEARLY_METRICS
 
 STAT_KEYS = {"mean", "ci_low", "ci_high", "p05", "p95"}
 FAST = {"figures": False, "report": False}  # tables only: the figures are tested elsewhere

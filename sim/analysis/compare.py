@@ -33,29 +33,8 @@ from ..output import (
     write_tables,
     write_workbook,
 )
-from ..results import METRICS, TOTAL_METRICS, Runs, describe
+from ..results import KEY_COMPARE_METRICS, METRICS, TOTAL_METRICS, Runs, describe
 from ..scenario import Scenario, default_scenario_path
-
-KEY_COMPARE_METRICS: tuple[str, ...] = (
-    "hours_offered",
-    "hours_realised",
-    "hours_lapsed",
-    "lapsed_share",
-    "fte_realised",
-    "referrals",
-    "intakes",
-    "gave_up",
-    "exits",
-    "positive_exits",
-    "positive_exits_rsa",
-    "positive_exits_under_26",
-    "mean_intake_wait_days",
-    "mean_placement_wait_days",
-    "facilitator_utilisation",
-    "siae_occupancy",
-)
-"""Metrics shown in the comparison's report and summary (the CSV holds all of them)."""
-
 
 RESERVED = ("figures", "report.html", "comparison.csv", "comparison.json")
 """Names of a comparison folder's own files: never a scenario's label."""

@@ -27,44 +27,47 @@ class Call:
     saves the cost of a full ``Timeout`` and a closure per event.
     """
 
-    __slots__ = ("_ok", "args", "callbacks", "fn")
+    __slots__ = ("_ok", "args", "callbacks", "fn", "t")
 
-    def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
+    def __init__(self, fn: Callable[..., None], args: tuple[Any, ...], t: float) -> None:
         self.fn = fn
         self.args = args
+        self.t = t
         self._ok = True
         self.callbacks: tuple[Callable[[Call], None], ...] | None = _DISPATCH
 
 
 def _dispatch(ev: Call) -> None:
-    ev.fn(*ev.args)
+    fn = ev.fn
+    fn.__self__.now = ev.t  # handlers are the model's methods
+    fn(*ev.args)
 
 
 _DISPATCH = (_dispatch,)
 
 
 class Engine:
-    """Clock and event queue of a replication (times in days)."""
+    """Clock and event queue of a replication (times in days).
+
+    Handlers are the model's own methods; ``now`` (days) is set before each is called, so reading
+    the clock is a plain attribute read.
+    """
 
     def __init__(self, t_end: float) -> None:
         self.env = env = simpy.Environment()
         self._queue: list[Any] = env._queue
         self._eid = env._eid
         self.t_end = t_end
-
-    @property
-    def now(self) -> float:
-        """Current time (days)."""
-        return float(self.env.now)
+        self.now = 0.0
 
     def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or past the end."""
         if t < self.t_end:
-            heappush(self._queue, (t, NORMAL, next(self._eid), Call(fn, args)))
+            heappush(self._queue, (t, NORMAL, next(self._eid), Call(fn, args, t)))
 
     def first_at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at time ``t``, before any ordinary event of that time."""
-        heappush(self._queue, (t, URGENT, next(self._eid), Call(fn, args)))
+        heappush(self._queue, (t, URGENT, next(self._eid), Call(fn, args, t)))
 
     def run(self) -> None:
         """Process events up to the end (days), with the cyclic collector paused."""

@@ -86,7 +86,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.missions_n = [0] * n
         self.last_mode = [0] * n
         self.held_share = [0.0] * n
-        self.deadline = [False] * n
+        self.deadline_t = [math.inf] * n  # end of the parcours (days), set at intake
         self.held = [[False, False] for _ in range(n)]  # barrier places held
 
         # resources

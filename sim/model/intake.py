@@ -58,7 +58,7 @@ class Caseload:
         self.w_intake[y].append(now - self.arrival[i])
         self.intake_t[i] = now
         self.cohort[i] = y
-        self.at(now + self.parcours[i], self.end_parcours, i)
+        self.deadline_t[i] = now + self.parcours[i]
         if self.prep[i]:
             if self.prep_quota is None:
                 self.set_state(i, PREP)
@@ -66,6 +66,7 @@ class Caseload:
             else:
                 self.set_state(i, PREP_WAIT)
                 self.prep_queue.append(i)
+                self.at(self.deadline_t[i], self.end_parcours, i)
                 self.start_prep()
         else:
             self.barrier(i, 0)

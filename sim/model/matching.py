@@ -36,9 +36,13 @@ class Matching:
             self.start_mission(i, k)
             return
         self.ready.append((i, self.spell[i]))
-        p = self.place_patience()
-        if p != math.inf:
-            self.at(now + p, self.give_up_ready, i, self.spell[i])
+        # one timer: giving up or the end of the parcours, whichever comes first
+        give_up = now + self.place_patience()
+        deadline = self.deadline_t[i]
+        if give_up < deadline:
+            self.at(give_up, self.ready_timeout, i, self.spell[i], True)
+        else:
+            self.at(deadline, self.ready_timeout, i, self.spell[i], False)
 
     def best_offer(self) -> int:
         """The oldest open offer that can start now, over all routes (removed), or -1."""

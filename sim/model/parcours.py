@@ -54,21 +54,20 @@ class Parcours:
     def end_mission(self, i: int, m: int) -> None:
         if m:
             self.free_post(m, self.held_share[i])
-        if self.deadline[i] or self.u_next() >= self.p_next:
+        if self.now >= self.deadline_t[i] or self.u_next() >= self.p_next:
             self.exit(i)
         else:
             self.job_ready(i)
 
-    def give_up_ready(self, i: int, spell: int) -> None:
+    def ready_timeout(self, i: int, spell: int, gave_up: bool) -> None:
+        """A job-ready person still waiting gives up, or reaches the end of their parcours."""
         if self.state[i] == READY and self.spell[i] == spell:
-            self.exit(i, gave_up=True)
+            self.exit(i, gave_up=gave_up)
 
     def end_parcours(self, i: int) -> None:
-        s = self.state[i]
-        if s == GONE:
-            return
-        self.deadline[i] = True
-        if s in (READY, PREP_WAIT, BARRIER_WAIT):
+        """End of the parcours of a person waiting for a preparation or barrier place. (Other
+        states check the end lazily: a step or mission in progress finishes first.)"""
+        if self.state[i] in (PREP_WAIT, BARRIER_WAIT):
             self.exit(i)
 
     def draw_outcome(self, probs: list[float]) -> int:

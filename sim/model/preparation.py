@@ -41,7 +41,7 @@ class Preparation:
         """Lift barrier ``b`` (0 mobility, 1 childcare) if the person has it, then the next."""
         if self.state[i] == GONE:
             return
-        if self.deadline[i]:
+        if self.now >= self.deadline_t[i]:
             self.exit(i)
             return
         while b < 2 and not self.barriers[b][0][i]:
@@ -53,6 +53,7 @@ class Preparation:
             if self.barrier_free[b] == 0:
                 self.set_state(i, BARRIER_WAIT)
                 self.barrier_queue[b].append(i)
+                self.at(self.deadline_t[i], self.end_parcours, i)
                 return
             self.barrier_free[b] -= 1
             self.held[i][b] = True

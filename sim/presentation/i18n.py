@@ -76,7 +76,6 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "util": "Occupation des facilitateurs",
         "binding": "Contrainte limitante",
         "binding_none": "aucune nette",
-        "run_out_short": "épuisement",
         "binding_detail": "{share} des heures perdues ; {lever} : +{gain} h réalisées",
         "no_facilitator": "sans facilitateur",
         "util_detail": "postes SIAE : {s} ; ressource la plus chargée : {r}",
@@ -120,7 +119,7 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
             "transition": "Emploi de transition",
             "training": "Formation qualifiante",
             "other": "Autre sortie",
-            "no_mission": "Accompagné sans mission",
+            "no_mission": "Sans mission",
             "dropped_out": "Abandon",
         },
         "units": {
@@ -186,7 +185,6 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "util": "Facilitator caseload utilisation",
         "binding": "Binding constraint",
         "binding_none": "none clearly",
-        "run_out_short": "run-out",
         "binding_detail": "{share} of hours lapsed; {lever}: +{gain} h realised",
         "no_facilitator": "no facilitator",
         "util_detail": "SIAE posts: {s}; busiest resource: {r}",
@@ -229,10 +227,17 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
             "transition": "Transition employment",
             "training": "Qualifying training",
             "other": "Other exit",
-            "no_mission": "Accompanied, no mission",
+            "no_mission": "No mission",
             "dropped_out": "Dropped out",
         },
-        "units": {"h": "h", "FTE": "FTE", "people": "people", "days": "days", "share": "%"},
+        "units": {
+            "h": "h",
+            "FTE": "FTE",
+            "people": "people",
+            "days": "days",
+            "share": "%",
+            "contracts": "contracts",
+        },
         "method_text": "Each replication is a discrete-event simulation from {y0} to {y1} (the "
         "clause's horizon then {ro} year(s) for the works to finish); replication "
         "i uses the seed derived from (seed, i), so results are identical "

@@ -26,7 +26,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .. import __version__, fmt
 from ..hours import HoursResult
-from ..results import METRICS, Runs, describe
+from ..results import COMPARE_METRICS, METRICS, Runs, describe
 from ..scenario import SIAE_TYPES
 from . import i18n
 from .tables import monthly_columns, replications_text, wait_columns, yearly_columns
@@ -603,10 +603,6 @@ def overlay_figure(
         va="bottom",
     )
     return fig, data
-
-
-COMPARE_METRICS: tuple[str, ...] = ("hours_realised", "fte_realised", "positive_exits")
-"""Yearly metrics overlaid in a comparison."""
 
 
 def compare_figures(

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import __version__, fmt
 from ..provenance import MISSING, lookup, source_notes  # noqa: F401  (source_notes re-exported)
-from ..results import METRICS, TOTAL_METRICS
+from ..results import METRICS, PUBLIC_TABLE_METRICS, TOTAL_METRICS, YEAR_TABLE_METRICS
 from ..scenario import SCHEMA, Key, Scenario, Table, TableArray, toml_value
 from . import i18n
 from .tables import busiest_resource, replications_text, resource_label
@@ -395,33 +395,16 @@ def _binding_card(summary: Mapping[str, Any], lang: str) -> str:
     )
 
 
-YEAR_TABLE_METRICS = (
-    "hours_offered",
-    "hours_realised",
-    "hours_lapsed",
-    "fte_realised",
-    "referrals",
-    "intakes",
-    "exits",
-    "positive_exits",
-    "positive_exits_rsa",
-    "positive_exits_under_26",
-    "mean_intake_wait_days",
-    "facilitator_utilisation",
-)
-
-
 def years_table(summary: Mapping[str, Any], lang: str) -> str:
     """Per-year means (clause hours, then the main metrics)."""
     t = _t(lang)
     head = [esc(t["year"]), esc(t["clause_row"])]
     head += [f"{esc(_label(m, lang))} ({esc(_unit(m, lang))})" for m in YEAR_TABLE_METRICS]
     rows = []
-    last = int(summary["start_year"]) + int(summary["horizon_years"]) - 1
     for y in summary["years"]:
         year = str(y["year"])
-        if int(y["year"]) > last or y.get("run_out"):
-            year += f" ({t['run_out_short']})"
+        if y.get("run_out"):
+            year += f" ({esc(t['run_out_mark'])})"
         r = [year, num(y.get("clause_hours"), "h", lang)]
         r += [num(y[m]["mean"], METRICS[m].unit, lang) for m in YEAR_TABLE_METRICS]
         rows.append(r)
@@ -499,6 +482,24 @@ def exits_table(summary: Mapping[str, Any], lang: str) -> str:
             ]
         )
     head = [""] + [esc(t["public"].get(p, p)) for p in publics] + [esc(t["public"]["total"])]
+    return _table(head, rows, [False] + [True] * (len(head) - 1))
+
+
+def publics_table(summary: Mapping[str, Any], lang: str) -> str:
+    """Means by public as clause reporting counts them: accompanied, participants, positive
+    exits and their rate."""
+    from ..results import PUBLIC_LABELS
+    from ..scenario import PUBLIC_GROUPS
+
+    k = 0 if lang == "fr" else 1
+    head = [""] + [f"{esc(_label(m, lang))} ({esc(_unit(m, lang))})" for m in PUBLIC_TABLE_METRICS]
+    rows = []
+    for g in PUBLIC_GROUPS:
+        cells = [esc(PUBLIC_LABELS[g][k])]
+        for m in PUBLIC_TABLE_METRICS:
+            st = summary.get(f"{m}_{g}")
+            cells.append(num(st["mean"] if st else None, METRICS[m].unit, lang))
+        rows.append(cells)
     return _table(head, rows, [False] + [True] * (len(head) - 1))
 
 
@@ -596,6 +597,7 @@ def run_report(
         ("years", t["years"], years_table(summary, lang)),
         ("cohorts", t["cohorts"], cohorts_table(summary, lang)),
         ("exits", t["exits"], exits_table(summary, lang)),
+        ("publics", t["publics_title"], publics_table(summary, lang)),
         ("all", t["all"], all_metrics_table(summary, lang)),
         *[(i, ti, h) for i, ti, h in extra_sections],
         ("params", t["params"], parameters_table(scenario, lang)),

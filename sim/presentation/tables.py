@@ -40,12 +40,15 @@ def clause_per_year(runs: Runs, hours: HoursResult | None) -> tuple[FloatArray, 
 
 
 def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, FloatArray]:
-    """Columns of ``yearly.csv``: ``year``, then ``<metric>_mean/_ci_low/_ci_high`` for each of
-    :data:`YEARLY_METRICS` (mean and 95 % interval of the mean), ``<metric>_p05/_p95`` (the 5th
-    and 95th percentiles across replications: what a year could be), then ``clause_hours`` and
-    ``clause_fte`` (the hours engine's deterministic figure, h and FTE; NaN in run-out years)
-    and ``run_out`` (1 in the run-out years after the horizon, else 0)."""
-    cols: dict[str, FloatArray] = {"year": np.asarray(runs.years, dtype=float)}
+    """Columns of ``yearly.csv``: ``year``, ``run_out`` (1 for the run-out years), then
+    ``<metric>_mean/_ci_low/_ci_high`` for each of :data:`YEARLY_METRICS` (mean and 95 %
+    interval of the mean) and ``<metric>_p05/_p95`` (5th and 95th percentiles across
+    replications: what a year could be), then ``clause_hours`` and ``clause_fte`` (the hours
+    engine's deterministic figure, h and FTE; NaN in run-out years)."""
+    cols: dict[str, FloatArray] = {
+        "year": np.asarray(runs.years, dtype=float),
+        "run_out": np.asarray(runs.run_out, dtype=float),
+    }
     for m in YEARLY_METRICS:
         st = runs.yearly_stat(m)
         cols[f"{m}_mean"] = np.asarray(st.mean, dtype=float)
@@ -54,9 +57,6 @@ def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, Fl
         cols[f"{m}_p05"] = np.asarray(st.p05, dtype=float)
         cols[f"{m}_p95"] = np.asarray(st.p95, dtype=float)
     cols["clause_hours"], cols["clause_fte"] = clause_per_year(runs, hours)
-    if hours is not None:
-        after = np.asarray(runs.years, dtype=float) > float(max(hours.years))
-        cols["run_out"] = after.astype(np.float64)
     return cols
 
 
