@@ -76,6 +76,9 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "util": "Occupation des facilitateurs",
         "binding": "Contrainte limitante",
         "binding_none": "aucune nette",
+        "run_out_mark": "fin des travaux",
+        "publics_title": "Par public (total de la simulation ; une personne compte dans "
+        "chacun de ses publics)",
         "binding_detail": "{share} des heures perdues ; {lever} : +{gain} h réalisées",
         "no_facilitator": "sans facilitateur",
         "util_detail": "postes SIAE : {s} ; ressource la plus chargée : {r}",
@@ -185,6 +188,8 @@ _REPORT: Mapping[str, Mapping[str, Any]] = {
         "util": "Facilitator caseload utilisation",
         "binding": "Binding constraint",
         "binding_none": "none clearly",
+        "run_out_mark": "works finishing",
+        "publics_title": "By public (whole simulation; a person counts in each of their publics)",
         "binding_detail": "{share} of hours lapsed; {lever}: +{gain} h realised",
         "no_facilitator": "no facilitator",
         "util_detail": "SIAE posts: {s}; busiest resource: {r}",
