@@ -526,6 +526,7 @@ _XLSX: Mapping[str, Mapping[str, str]] = {
         "yes": "oui",
         "no": "non",
         "none": "sans facilitateur",
+        "preparation": "places de préparation",
     },
     "en": {
         "summary": "summary",
@@ -565,6 +566,7 @@ _XLSX: Mapping[str, Mapping[str, str]] = {
         "yes": "yes",
         "no": "no",
         "none": "no facilitator",
+        "preparation": "preparation places",
     },
 }
 

@@ -226,7 +226,7 @@ def resource_name(name: str, lang: str) -> str:
     from .tables import resource_label
 
     if name == "preparation":
-        return "places de préparation" if i18n.norm(lang) == "fr" else "preparation places"
+        return str(i18n.tr("xlsx", "preparation", lang))
     return resource_label(name, lang)
 
 
