@@ -306,6 +306,7 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
         "cause": "Cause",
         "no_facilitator": "sans facilitateur",
         "no_post": "aucun poste",
+        "pdf_hours_title": "Heures réalisées par année, face à la clause",
         "util_fac": "Portefeuille des facilitateurs",
         "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} ; {band}.",
         "source_cmp": "Source : clause-sim {v}, {k} scénarios, même graine {seed} (nombres "
@@ -349,6 +350,7 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
         "cause": "Cause",
         "no_facilitator": "no facilitator",
         "no_post": "no post",
+        "pdf_hours_title": "Hours realised per year, against the clause",
         "util_fac": "Facilitators' caseload",
         "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n}; {band}.",
         "source_cmp": "Source: clause-sim {v}, {k} scenarios, same seed {seed} (common random "

@@ -62,10 +62,12 @@ def summary_figure(
     rt = i18n.section("report")[i18n.norm(lang)]
     fig = Figure(figsize=A4_INCHES)
     FigureCanvasPdf(fig)
-    title = "\n".join(textwrap.wrap(plain(scenario.title(lang), 300), 70))
+    title = "\n".join(textwrap.wrap(plain(scenario.title(lang), 300), 62))
     fig.text(0.07, 0.965, title, fontsize=13, weight="bold", va="top")
+    from .report import _now
+
     meta = rt["generated"].format(
-        date="",
+        date=_now(),
         v=__version__,
         seed=summary["seed"],
         n=replications_text(int(summary["replications"]), lang),
@@ -80,7 +82,7 @@ def summary_figure(
     x = cols["year"]
     for k, (metric, ref, ylabel, head) in enumerate(
         (
-            ("hours_realised", "clause_hours", ft["hours_y"], ft["hours_title"]),
+            ("hours_realised", "clause_hours", ft["hours_y"], ft["pdf_hours_title"]),
             ("fte_realised", "clause_fte", "FTE" if lang == "en" else "ETP", ft["fte_title"]),
         )
     ):
@@ -122,9 +124,9 @@ def summary_figure(
         str(diag.get(f"sentence_{i18n.norm(lang)}") or "") if isinstance(diag, Mapping) else ""
     )
     if sentence:
-        fig.text(0.07, 0.185, rt["binding"], fontsize=11, weight="bold", va="top")
+        fig.text(0.07, 0.14, rt["binding"], fontsize=11, weight="bold", va="top")
         wrapped = "\n".join(textwrap.wrap(plain(sentence, 600), 105))
-        fig.text(0.07, 0.16, wrapped, fontsize=9, va="top")
+        fig.text(0.07, 0.115, wrapped, fontsize=9, va="top")
     fig.text(
         0.07,
         0.03,
