@@ -514,7 +514,7 @@ def parameters_table(scenario: Scenario, lang: str) -> str:
         cls = ' class="origin-set"' if origin == "set" else ""
         rows.append(
             [
-                f"<code>{esc(key)}</code>",
+                f"{esc(i18n.param_label(key, lang))}<br><code>{esc(key)}</code>",
                 f"<code>{esc(toml_value(value))}</code>",
                 f"<span{cls}>{esc(o)}</span>",
             ]
