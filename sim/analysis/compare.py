@@ -136,13 +136,13 @@ def comparison_text(
     metrics: Sequence[str] = KEY_COMPARE_METRICS,
 ) -> str:
     """The side-by-side table printed on stdout (key metrics)."""
+    from ..presentation import i18n
     from ..presentation.report import num
 
-    fr = lang != "en"
     by = {r["metric"]: r for r in rows}
-    ci = "IC 95 %" if fr else "95% CI"
+    ci = i18n.tr("summary", "ci", lang)
     head = [
-        "Indicateur" if fr else "Indicator",
+        i18n.tr("xlsx", "metric", lang),
         *labels,
         *[f"{b} − {labels[0]} ({ci})" for b in labels[1:]],
     ]
@@ -151,7 +151,7 @@ def comparison_text(
         if m not in by:
             continue
         r, u = by[m], METRICS[m].unit
-        label = METRICS[m].label_fr if fr else METRICS[m].label_en
+        label = i18n.metric_label(m, lang)
         cells = [label, *[num(v, u, lang) for v in r["means"]]]
         for d in r["diffs"]:
             sign = "+" if (d["mean"] or 0) > 0 else ""

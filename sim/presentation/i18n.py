@@ -572,8 +572,53 @@ _XLSX: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+_BOTTLENECK: Mapping[str, Any] = {
+    "fr": (
+        "Contraintes : ce qui limite les heures réalisées",
+        (
+            "Contrainte",
+            "Temps à pleine capacité",
+            "Heures perdues imputées",
+            "Part des heures perdues",
+            "Une unité de plus",
+            "Heures réalisées en plus",
+        ),
+        "Heures en plus : différence appariée (mêmes nombres aléatoires) sur {m} "
+        "réplications, moyenne et IC 95 %. Heures perdues : moyenne sur {n} réplications.",
+    ),
+    "en": (
+        "Constraints: what limits the hours realised",
+        (
+            "Constraint",
+            "Time at capacity",
+            "Hours lapsed attributed",
+            "Share of lapsed hours",
+            "One more unit",
+            "More hours realised",
+        ),
+        "More hours: paired difference (common random numbers) over {m} replications, mean "
+        "and 95% CI. Hours lapsed: mean over {n} replications.",
+    ),
+}
+"""Bottleneck section: (title, column heads, note) per language."""
+
+_RESOURCES: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "facilitators": "portefeuille des facilitateurs",
+        "siae": "postes SIAE {t}",
+        "replication": "réplication",
+    },
+    "en": {
+        "facilitators": "facilitators' caseload",
+        "siae": "SIAE {t} posts",
+        "replication": "replication",
+    },
+}
+
 TEXT: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
     "cli": _CLI,
+    "bottleneck": _BOTTLENECK,
+    "resources": _RESOURCES,
     "summary": _SUMMARY,
     "report": _REPORT,
     "figures": _FIGURES,

@@ -116,7 +116,9 @@ def wait_columns(runs: Runs) -> dict[str, FloatArray]:
 
 def replications_text(n: int, lang: str = "fr") -> str:
     """``"1 réplication"``, ``"200 réplications"`` (or English)."""
-    word = "réplication" if lang != "en" else "replication"
+    from . import i18n
+
+    word = i18n.tr("resources", "replication", lang)
     return f"{fmt.number(n, 0, lang)} {word}{'s' if n > 1 else ''}"
 
 
@@ -144,10 +146,12 @@ def busiest_resource(
 
 def resource_label(name: str, lang: str = "fr") -> str:
     """Human label of a resource returned by :func:`busiest_resource`."""
+    from . import i18n
+
     if name == "facilitators":
-        return "portefeuille des facilitateurs" if lang == "fr" else "facilitators' caseload"
+        return str(i18n.tr("resources", "facilitators", lang))
     t = name.removeprefix("siae_").upper()
-    return f"postes SIAE {t}" if lang == "fr" else f"SIAE {t} posts"
+    return str(i18n.tr("resources", "siae", lang)).format(t=t)
 
 
 def utilisation_by_type(
