@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, fmt
-from .errors import ClauseSimError
+from . import __version__, fmt, limits
+from .errors import ClauseSimError, escape, escape_lines
 from .scenario import Scenario, load
 from .streams import DEFAULT_SEED
 
@@ -23,7 +24,7 @@ PROG = "clause-sim"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one line, exit 2 (usage: --help)
-        self.exit(2, f"{PROG}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{PROG}: error: {escape(message)} (see {self.prog} --help)\n")
 
 
 def _scenario_arg(p: argparse.ArgumentParser) -> None:
@@ -164,7 +165,7 @@ def hours_text(d: dict[str, Any], lang: str = "fr") -> str:
             + "\n"
         )
 
-    out = [f"{d['scenario']}\n\n", line(head), line(["-" * w for w in widths])]
+    out = [f"{escape(d['scenario'])}\n\n", line(head), line(["-" * w for w in widths])]
     out += [line(r) for r in rows[:-1]]
     out += [line(["-" * w for w in widths]), line(rows[-1])]
     years = len(d["years"])
@@ -183,7 +184,7 @@ def hours_text(d: dict[str, Any], lang: str = "fr") -> str:
     if len(d["lines"]) > 1:
         out.append("\n" + tr("cli", "h_by_line", lang) + "\n")
         for ln in d["lines"]:
-            out.append(f"  {ln['name']}: {n(ln['total_hours'])} h\n")
+            out.append(f"  {escape(ln['name'])}: {n(ln['total_hours'])} h\n")
     return "".join(out)
 
 
@@ -217,8 +218,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from . import output
+    from .analysis.bottleneck import CONSTRAINTS
 
     scenario = _load(args)
+    n = limits.check_replications(args.replications)
+    m = min(limits.check_replications(args.bottleneck_replications, "--bottleneck-replications"), n)
+    limits.check_work(
+        limits.units_per_replication(scenario), n + m * len(CONSTRAINTS), args.max_work
+    )
     out = Path(args.out) if args.out else Path("results") / find_scenario(args.scenario).stem
     output.check_target(out, args.force)  # before spending minutes on replications
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -255,6 +262,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ClauseSimError("compare needs at least two scenario files")
     scenarios = [load(p, args.overrides) for p in args.scenarios]
     announce(args.scenarios, args.lang)
+    n = limits.check_replications(args.replications)
+    limits.check_work(
+        max(limits.units_per_replication(s) for s in scenarios),
+        n * len(scenarios),
+        args.max_work,
+        "this comparison",
+    )
     labels = compare.labels_for(args.scenarios)
     out = Path(args.out) if args.out else compare.default_out(args.scenarios)
     output.check_target(out, args.force)
@@ -341,6 +355,18 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         help="replace an existing results folder (only at the very end of the run)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _max_work_arg(p)
+
+
+def _max_work_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-work",
+        type=limits.max_work_arg,
+        default=None,
+        metavar="U",
+        help=f"refuse to start above U work units (people and missions x replications; "
+        f"default {limits.MAX_WORK:g}, about an hour and a half on one core)",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -539,6 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     _lang_arg(p, "the text and figure")
     p.add_argument("--quiet", "-q", action="store_true", help="no line per level evaluated")
+    _max_work_arg(p)
     p.set_defaults(func=cmd_size)
 
     p = sub.add_parser(
@@ -594,31 +621,119 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="replications per point (default: the sweep file's replications)",
     )
+    p.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --scheduler: stop (resumable) when the cluster has had no worker for S "
+        "seconds (default: 120)",
+    )
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _max_work_arg(p)
     p.set_defaults(func=cmd_sweep)
 
     return parser
 
 
+def _quiet_stdout() -> None:
+    """Send what is still to be written to stdout nowhere (its reader is gone)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _Escaped:
+    """A text stream whose writes have control characters escaped (newlines kept): names from
+    a scenario file never drive the terminal."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(escape_lines(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _escape_warnings() -> None:
+    """Warnings (from matplotlib, numpy) may quote scenario text: show them escaped."""
+    import warnings
+
+    show = warnings.showwarning
+    if getattr(show, "escapes", False):
+        return
+
+    def escaped(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
+        show(escape(message), category, filename, lineno, file, line)
+
+    escaped.escapes = True  # type: ignore[attr-defined]
+    warnings.showwarning = escaped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``clause-sim`` and ``python -m sim``; returns the exit code."""
+    """Entry point of ``clause-sim`` and ``python -m sim``; returns the exit code.
+
+    Every failure is one line on stderr: ``clause-sim: error: ...`` (exit 2) for bad input or
+    a folder that cannot be written; a closed stdout or a reader gone (``| head``) ends quietly.
+    ``CLAUSE_SIM_DEBUG=1`` shows the traceback of an unexpected error.
+    """
+    for name in ("stdout", "stderr"):  # started with the stream closed (>&-): write nowhere
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     parser = build_parser()
     args = parser.parse_args(argv)
+    _escape_warnings()
+    stdout = sys.stdout
+    sys.stdout = _Escaped(stdout)
     try:
         from .output import csv_dialect
 
         with csv_dialect(getattr(args, "csv_dialect", "machine")):
             return int(args.func(args))
     except ClauseSimError as exc:
-        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        sys.stderr.write(f"{PROG}: error: {escape(exc)}\n")
         return 2
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141  # as a tool killed by SIGPIPE: quietly
     except OSError as exc:  # a folder or file that cannot be written or read where asked
-        where = exc.filename if exc.filename is not None else ""
-        sys.stderr.write(f"{PROG}: error: {where}: {exc.strerror or exc}\n")
+        where = escape(exc.filename) if exc.filename is not None else ""
+        sys.stderr.write(f"{PROG}: error: {where}: {escape(exc.strerror or exc)}\n")
+        return 2
+    except MemoryError:
+        sys.stderr.write(
+            f"{PROG}: error: out of memory; try fewer replications or a smaller scenario\n"
+        )
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return 0
+    except Exception as exc:
+        if os.environ.get("CLAUSE_SIM_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"{PROG}: internal error: {escape(type(exc).__name__)}: {escape(exc)} "
+            f"(CLAUSE_SIM_DEBUG=1 shows where)\n"
+        )
+        return 70
+    finally:
+        sys.stdout = stdout
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_stdout()
+        except (OSError, ValueError):
+            pass

@@ -28,6 +28,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -42,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import __version__, fmt
-from .errors import ClauseSimError
+from .errors import ClauseSimError, escape
 from .hours import HoursResult
 from .hours import compute as compute_hours
 from .presentation.tables import (
@@ -65,21 +66,21 @@ from .scenario import Scenario
 FloatArray = NDArray[np.float64]
 
 
-RESULTS_MARKERS = ("summary.json", "comparison.json")
-"""Files that mark a folder as clause-sim results (only such a folder is replaced by --force)."""
-
-
 class OutputError(ClauseSimError):
     """The results folder cannot be written where asked."""
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula."""
+"""First characters that make a spreadsheet read a text cell as a formula."""
 
 
-def neutralise_text(text: str) -> str:
-    """A text cell made safe for spreadsheets: text starting like a formula (``=``, ``+``,
-    ``-``, ``@``, tab, carriage return) gets a leading apostrophe, so it stays text."""
+def safe_cell(text: str) -> str:
+    """A text cell that no spreadsheet runs as a formula: text starting with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return gets a leading ``'`` (``=HYPERLINK(..)`` -> ``'=HYPERLINK(..)``).
+
+    The one neutraliser of every CSV and spreadsheet clause-sim writes; apply it to text
+    values only (numbers are written as numbers: ``-1.5`` stays ``-1.5``).
+    """
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -117,8 +118,9 @@ def _cell(x: Any, decimal_comma: bool = False) -> str:
 def write_csv(
     path: Path, columns: Mapping[str, Sequence[Any] | FloatArray], dialect: str | None = None
 ) -> None:
-    """Write equal-length columns as CSV (NaN as an empty cell), in ``dialect`` (default: the
-    one set by :func:`csv_dialect`, else ``machine``). Text cells pass :func:`neutralise_text`."""
+    """Write equal-length columns as CSV (NaN as an empty cell, text through
+    :func:`safe_cell`), in ``dialect`` (default: the one set by :func:`csv_dialect`, else
+    ``machine``: full float precision)."""
     dialect = dialect or _csv_dialect.get()
     fr = dialect == "excel-fr"
     names = list(columns)
@@ -130,13 +132,13 @@ def write_csv(
         head = [column_label(c, "fr") for c in names]
     with path.open("w", newline="", encoding="utf-8-sig" if fr else "utf-8") as f:
         w = csv.writer(f, delimiter=";" if fr else ",")
-        w.writerow([neutralise_text(h) for h in head])
+        w.writerow([safe_cell(h) for h in head])
         for i in range(n):
             w.writerow(
                 [
                     _cell(columns[c][i], fr)
                     if not isinstance(columns[c][i], str)
-                    else neutralise_text(columns[c][i])
+                    else safe_cell(columns[c][i])
                     for c in names
                 ]
             )
@@ -222,7 +224,7 @@ def summary_text(
     horizon = int(summary["horizon_years"])
     fte_year = summary["fte_realised"]["mean"] / horizon
     res, share = busiest_resource(summary, scenario)
-    lines = [scenario.title(lang) if scenario is not None else str(summary["scenario"])]
+    lines = [escape(scenario.title(lang) if scenario is not None else summary["scenario"])]
     no_facilitator = scenario is not None and not any(scenario.flow.facilitators.fte)
     where = f" -> {out}" if out is not None else ""
     reps = replications_text(int(summary["replications"]), lang)
@@ -262,40 +264,171 @@ def summary_text(
 
 
 # --------------------------------------------------------------------------------------------
-# Atomic folder
+# Atomic folder, manifest, --force
 
 
-def _is_results_folder(path: Path) -> bool:
-    return any((path / m).is_file() for m in RESULTS_MARKERS)
+MANIFEST = ".clause-sim.json"
+"""The manifest every results folder carries: the files and folders clause-sim wrote there.
+``--force`` replaces or empties a folder only if it holds nothing else."""
+
+_STALE = re.compile(r"^\..+\.(?:tmp|old)-(\d+)-[0-9a-f]{8}$")
+"""Name of a temporary (or set-aside) folder of :func:`atomic_folder`: ``.NAME.tmp-PID-TOKEN``."""
+
+_OWN_TEMP = re.compile(r"^\.(.+)\.tmp-\d+$")
+"""Name of a temporary file of an atomic file write (``.points.csv.tmp-PID``)."""
+
+
+def _entries(folder: Path) -> list[str]:
+    """Every file and folder under ``folder`` (relative, ``/``-separated, sorted, walk order)."""
+    out: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        rel = Path(root).relative_to(folder)
+        for name in sorted(dirs) + sorted(files):
+            out.append((rel / name).as_posix())
+        # never follow links to folders: os.walk does not by default
+    return out
+
+
+def read_manifest(folder: Path) -> set[str] | None:
+    """The entries listed in ``folder``'s manifest; None if it has none (or not one of ours)."""
+    path = folder / MANIFEST
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > 4 * 1024 * 1024:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("tool") != "clause-sim":
+        return None
+    files = data.get("files", [])
+    if not isinstance(files, list):
+        return None
+    return {f for f in files if isinstance(f, str)}
+
+
+def write_manifest(folder: Path, entries: Sequence[str] | None = None, **info: Any) -> None:
+    """Write ``folder``'s manifest listing ``entries`` (default: everything in the folder now)."""
+    listed = sorted(set(_entries(folder) if entries is None else entries) - {MANIFEST})
+    data = {"tool": "clause-sim", "version": __version__, **info, "files": listed}
+    tmp = folder / f".{MANIFEST}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / MANIFEST)
+
+
+def add_to_manifest(folder: Path, entries: Sequence[str], **info: Any) -> None:
+    """Add ``entries`` (relative paths, with their parent folders) to ``folder``'s manifest."""
+    listed = set(read_manifest(folder) or ())
+    for e in entries:
+        parts = Path(e).parts
+        listed.update(Path(*parts[: k + 1]).as_posix() for k in range(len(parts)))
+    write_manifest(folder, sorted(listed), **info)
+
+
+def foreign_entry(folder: Path) -> str | None:
+    """The first entry of ``folder`` that its manifest does not list (``MANIFEST`` itself if
+    there is no manifest); None if clause-sim wrote everything there."""
+    listed = read_manifest(folder)
+    if listed is None:
+        return MANIFEST
+    for entry in _entries(folder):
+        if entry == MANIFEST or entry in listed:
+            continue
+        m = _OWN_TEMP.match(Path(entry).name)
+        if m and (Path(entry).parent / m.group(1)).as_posix() in listed | {MANIFEST}:
+            continue  # a temporary file of an atomic write cut short
+        return entry
+    return None
+
+
+def refuse_foreign(folder: Path, action: str = "replace it") -> None:
+    """Raise unless every entry of ``folder`` was written by clause-sim (its manifest)."""
+    entry = foreign_entry(folder)
+    if entry == MANIFEST:
+        raise OutputError(
+            f"{folder}: not a clause-sim results folder (no {MANIFEST}); "
+            f"will not {action}, even with --force"
+        )
+    if entry is not None:
+        raise OutputError(
+            f"{folder}: holds {escape(entry)}, which clause-sim did not write; "
+            f"will not {action}, even with --force"
+        )
+
+
+def check_out(target: str | Path) -> Path:
+    """The one ``--out`` policy of every command: return ``target`` absolute; refuse a symbolic
+    link (give the folder itself) and anything that exists but is not a folder."""
+    target = Path(os.path.abspath(target))
+    if target.is_symlink():
+        raise OutputError(f"{target}: is a symbolic link; give the folder itself")
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a folder")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{parent}: exists and is not a folder")
+            break
+    return target
 
 
 def check_target(target: Path, force: bool = False) -> Path:
     """Check that results may be written to ``target``; return it absolute.
 
     An absent or empty folder is fine. A non-empty one needs ``force``, and even then only a
-    clause-sim results folder (one holding ``summary.json`` or ``comparison.json``) that does
-    not contain the current directory is replaced: ``--force`` never deletes anything else.
+    folder clause-sim wrote entirely (every entry listed in its manifest, :data:`MANIFEST`)
+    that does not contain the current directory is replaced: ``--force`` never deletes
+    anything else.
     """
-    target = Path(os.path.abspath(target))
-    if target.exists() or target.is_symlink():
-        if target.is_symlink():
-            raise OutputError(f"{target}: is a symbolic link; give the folder itself")
-        if not target.is_dir():
-            raise OutputError(f"{target}: exists and is not a folder")
-        if any(target.iterdir()):
-            if not force:
-                raise OutputError(f"{target}: folder is not empty (use --force to replace it)")
-            cwd = Path.cwd().resolve()
-            if cwd == target.resolve() or target.resolve() in cwd.parents:
-                raise OutputError(f"{target}: holds the current folder, will not replace it")
-            if not _is_results_folder(target):
-                raise OutputError(
-                    f"{target}: not a clause-sim results folder (no summary.json); "
-                    f"will not replace it, even with --force"
-                )
-    if target.parent.exists() and not target.parent.is_dir():
-        raise OutputError(f"{target.parent}: exists and is not a folder")
+    target = check_out(target)
+    if target.exists() and any(target.iterdir()):
+        if not force:
+            raise OutputError(f"{target}: folder is not empty (use --force to replace it)")
+        cwd = Path.cwd().resolve()
+        if cwd == target.resolve() or target.resolve() in cwd.parents:
+            raise OutputError(f"{target}: holds the current folder, will not replace it")
+        refuse_foreign(target)
     return target
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale(parent: Path) -> list[Path]:
+    """Remove the temporary folders that runs killed before their end left in ``parent``.
+
+    Only folders named like :func:`atomic_folder`'s (``.NAME.tmp-PID-TOKEN``,
+    ``.NAME.old-PID-TOKEN``) that carry clause-sim's manifest and whose process is gone are
+    removed; each removal is reported on stderr. Returns the folders removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(parent.iterdir()) if parent.is_dir() else []
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _STALE.match(entry.name)
+        if not m or entry.is_symlink() or not entry.is_dir():
+            continue
+        if read_manifest(entry) is None or _pid_alive(int(m.group(1))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            removed.append(entry)
+            sys.stderr.write(
+                f"clause-sim: removed {escape(str(entry))}, left by a run that was stopped "
+                f"(process {m.group(1)})\n"
+            )
+    return removed
 
 
 @contextmanager
@@ -330,14 +463,17 @@ def atomic_folder(target: str | Path, force: bool = False) -> Iterator[Path]:
         created.append(parent)
         parent = parent.parent
     tmp = dest.parent / f".{dest.name}.tmp-{_token()}"
+    remove_stale(dest.parent)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
+        write_manifest(tmp, [], state="writing")  # marks it as ours, should the run be killed
     except OSError as exc:
         raise OutputError(f"{dest}: cannot write there: {exc.strerror or exc}") from None
     done = False
     try:
         yield tmp
+        write_manifest(tmp)
         check_target(dest, force)  # again: something may have appeared meanwhile
         with _signals_blocked():
             if dest.exists():

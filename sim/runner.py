@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
+from .errors import ClauseSimError
 from .model import simulate
 from .results import Run, Runs
 from .scenario import Scenario
 from .streams import DEFAULT_SEED
 
+LOST_WORKER_RETRIES = 1
+"""Times the replications of a worker process that died are run again before a run stops."""
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each finished batch of replications."""
 
@@ -60,28 +65,81 @@ def run_replications(
     by_index: dict[int, Run] = {}
     # fork is fast and safe here (no threads yet) on Linux; elsewhere the platform's default
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
-    pool = ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=ctx)
-    try:
-        pending: dict[Future[list[Run]], list[int]] = {
-            pool.submit(run_batch, scenario, seed, b): b for b in _batches(indices, jobs)
-        }
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                batch = pending.pop(fut)
-                by_index.update(zip(batch, fut.result(), strict=True))
-                if progress:
-                    progress(len(by_index), total)
-    except BaseException:
-        # take the workers before shutdown() forgets them, then stop them: an interrupted run
-        # leaves no process behind
-        procs = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()
-        raise
-    pool.shutdown()
+    tries: dict[int, int] = {}  # first index of a batch -> times its worker was lost
+    todo = _batches(indices, jobs)
+    while todo:
+        pool = ProcessPoolExecutor(
+            max_workers=min(jobs, total),
+            mp_context=ctx,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
+        lost: list[list[int]] = []
+        try:
+            pending: dict[Future[list[Run]], list[int]] = {
+                pool.submit(run_batch, scenario, seed, b): b for b in todo
+            }
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    batch = pending.pop(fut)
+                    try:
+                        by_index.update(zip(batch, fut.result(), strict=True))
+                    except BrokenProcessPool:
+                        lost.append(batch)  # its worker died (killed, out of memory)
+                        continue
+                    if progress:
+                        progress(len(by_index), total)
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        if lost:
+            _stop_pool(pool)
+        else:
+            pool.shutdown()
+        for batch in lost:
+            tries[batch[0]] = tries.get(batch[0], 0) + 1
+            if tries[batch[0]] > LOST_WORKER_RETRIES:
+                raise ClauseSimError(
+                    f"a worker process died twice while running replications "
+                    f"{batch[0]}-{batch[-1]} (killed, or out of memory?); rerun, perhaps "
+                    f"with fewer --jobs"
+                )
+        todo = lost
     return [by_index[i] for i in indices]
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now: an interrupted run leaves no process behind."""
+    # take the workers before shutdown() forgets them, then stop them
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.terminate()
+
+
+def die_with_parent(parent: int) -> None:
+    """Initializer of worker processes: the worker ends when its parent process does (a
+    parent-death signal on Linux, else a watchdog thread), so that a killed run leaves no
+    worker behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        import threading
+        import time
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
 
 
 def replicate(

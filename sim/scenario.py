@@ -13,7 +13,9 @@ import difflib
 import functools
 import json
 import math
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,8 +55,6 @@ DYNAMIC_OUTCOMES = OUTCOMES[:3]
 RUN_OUT_RULES = ("taper", "hold")
 DISTRIBUTIONS = ("exponential", "lognormal", "triangular", "fixed", "uniform", "empirical")
 DEFAULT_SCENARIO = "erbm-fiche-2023.toml"
-MAX_HORIZON_YEARS = 1000
-"""Longest horizon accepted (larger values are typos, and arrays of that length exhaust memory)."""
 
 # --------------------------------------------------------------------------------------------
 # Records
@@ -370,6 +370,7 @@ def number(
             raise where.fail(f"must not be negative, got {value!r}")
         return value
 
+    check.numeric = not rate  # type: ignore[attr-defined]  # needs a domain bound (BOUNDS)
     return check
 
 
@@ -413,6 +414,7 @@ def list_of(item: Check, *, min_len: int = 1) -> Check:
             raise where.fail(f"expected at least {min_len} item(s)")
         return [item(v, where.sub(i)) for i, v in enumerate(value)]
 
+    check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
     return check
 
 
@@ -423,6 +425,7 @@ def scalar_or_list(item: Check) -> Check:
     def check(value: Any, where: _Where) -> Any:
         return as_list(value, where) if isinstance(value, list) else item(value, where)
 
+    check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
     return check
 
 
@@ -458,6 +461,7 @@ def by_name(
             raise where.fail(f"shares must sum to at most 1, they sum to {total:g}")
         return out
 
+    check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
     return check
 
 
@@ -541,6 +545,7 @@ def dist(*, allow_none: bool = False, positive: bool = False) -> Check:
                 out["weights"] = w
         return out
 
+    check.numeric = True  # type: ignore[attr-defined]
     return check
 
 
@@ -581,7 +586,150 @@ def _check(check: Check | Table | TableArray, value: Any, where: _Where) -> Any:
         if len(value) < check.min_items:
             raise where.fail(f"expected at least {check.min_items} line(s)")
         return [_check_table(check.table, v, where.sub(i)) for i, v in enumerate(value)]
-    return check(value, where)
+    out = check(value, where)
+    bound = BOUNDS.get(_INDEX.sub("[]", where.key))
+    if bound is not None:
+        bound.apply(out, where)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Domain bounds: every numeric key of the schema has one (tests check it), with its reason.
+
+
+_INDEX = re.compile(r"\[\d+\]")
+_LOCATION = ("mean", "low", "mode", "high", "value", "values")
+"""Parameters of a distribution that the low bound applies to (not ``sd``, not ``weights``)."""
+MAX_WEIGHT = 1e6
+"""Largest weight of an empirical distribution (weights are relative: 1e6 is plenty)."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The domain of a numeric key: ``low <= value <= high`` (None: no such side), in ``unit``,
+    with ``why`` telling the user where the limits come from. It applies to a number, to each
+    item of a list or table of numbers, and to a distribution's parameters."""
+
+    low: float | None
+    high: float
+    unit: str
+    why: str
+    why_low: str | None = None
+    """Reason of the low bound when it differs from ``why`` (empty: none given)."""
+
+    def _fail(self, where: _Where, value: Any) -> ScenarioError:
+        limit: float | None
+        if value > self.high:
+            side, limit, why = "at most", self.high, self.why
+        else:
+            side, limit = "at least", self.low
+            why = self.why if self.why_low is None else self.why_low
+        unit = f" {self.unit}" if self.unit else ""
+        reason = f" ({why})" if why else ""
+        return where.fail(f"must be {side} {limit:,g}{unit}{reason}, got {value!r}")
+
+    def apply(self, value: Any, where: _Where, low: bool = True) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, int | float):
+            if value > self.high or (low and self.low is not None and value < self.low):
+                raise self._fail(where, value)
+        elif isinstance(value, list | tuple):
+            for i, v in enumerate(value):
+                self.apply(v, where.sub(i), low)
+        elif isinstance(value, Mapping):
+            is_dist = "dist" in value
+            for k, v in value.items():
+                if k == "dist":
+                    continue
+                if is_dist and k == "weights":
+                    for i, w in enumerate(v):
+                        if w > MAX_WEIGHT:
+                            raise (
+                                where.sub(k)
+                                .sub(i)
+                                .fail(
+                                    f"must be at most {MAX_WEIGHT:g} (weights are relative), "
+                                    f"got {w!r}"
+                                )
+                            )
+                    continue
+                self.apply(v, where.sub(k), low and (not is_dist or k in _LOCATION))
+
+
+YEAR_DAYS = 36_525
+_PEOPLE = 100_000
+_NATIONAL_EUR = 1e11
+_NATIONAL_DWELLINGS = 1_000_000
+_DAYS = Bound(None, YEAR_DAYS, "days", "a hundred years at most")
+_HOURLY = Bound(5.0, 500.0, "EUR an hour", "an hourly labour cost: a few EUR to a few hundred")
+_H_PER_EUR = Bound(None, 0.2, "h/EUR", "one hour per 5 EUR of works at most")
+_H_PER_DWELLING = Bound(None, 5_000.0, "h", "about three full-time years a dwelling at most")
+_EUR = Bound(None, _NATIONAL_EUR, "EUR", "100 billion EUR, above any national programme")
+_DWELLINGS = Bound(
+    None, _NATIONAL_DWELLINGS, "dwellings", "a million, above any national programme"
+)
+_PLACES = Bound(None, _PEOPLE, "places", "a national-programme ceiling")
+
+BOUNDS: dict[str, Bound] = {
+    "scenario.start_year": Bound(1950, 2150, "", "a calendar year"),
+    "scenario.horizon_years": Bound(1, 100, "years", "a century of works at most", ""),
+    "clause.hourly_cost_eur": _HOURLY,
+    "clause.fte_hours": Bound(
+        1_000, 2_500, "h", "hours of a full-time year: 1,607 legal, 1,820 paid in France"
+    ),
+    "clause.hours_per_eur": _H_PER_EUR,
+    "clause.hours_per_dwelling": _H_PER_DWELLING,
+    "works[].dwellings": _DWELLINGS,
+    "works[].cost_per_dwelling_eur": Bound(
+        None, 2_000_000, "EUR", "renovating a dwelling costs tens of thousands of EUR"
+    ),
+    "works[].amount_eur": _EUR,
+    "works[].yearly_dwellings": _DWELLINGS,
+    "works[].yearly_amount_eur": _EUR,
+    "works[].hourly_cost_eur": _HOURLY,
+    "works[].hours_per_eur": _H_PER_EUR,
+    "works[].hours_per_dwelling": _H_PER_DWELLING,
+    "flow.run_out_years": Bound(0, 50, "years", "horizon plus run-out is a century at most"),
+    "flow.referrals.per_year": Bound(
+        None, _PEOPLE, "people a year", "a national-programme ceiling of referrals"
+    ),
+    "flow.operations.dwellings_per_operation": _DWELLINGS,
+    "flow.operations.amount_per_operation_eur": _EUR,
+    "flow.operations.duration_days": _DAYS,
+    "flow.missions.hours": Bound(None, 20_000, "h", "about ten full-time years"),
+    "flow.missions.min_hours": Bound(1, 2_000, "h", "from an hour to a full-time year"),
+    "flow.missions.weekly_hours": Bound(1, 60, "h a week", "the legal maximum is 48 h a week"),
+    "flow.siae.posts": Bound(None, _PEOPLE, "posts", "a national-programme ceiling"),
+    "flow.siae.fallback_after_days": _DAYS,
+    "flow.siae.post_hours_per_week": Bound(
+        1, 60, "h a week", "the legal maximum is 48 h a week", "an hour a week at least"
+    ),
+    "flow.missions.weekly_hours_by_route": Bound(
+        1, 60, "h a week", "the legal maximum is 48 h a week"
+    ),
+    "flow.outcomes.route_factor": Bound(None, 10, "", "a factor on the chances of a positive exit"),
+    "flow.facilitators.fte": Bound(None, 10_000, "FTE", "a national-programme ceiling"),
+    "flow.facilitators.caseload_per_fte": Bound(
+        1, 1_000, "people", "people followed by one full-time facilitator"
+    ),
+    "flow.facilitators.patience_days": _DAYS,
+    "flow.facilitators.max_parcours_days": _DAYS,
+    "flow.placement.patience_days": _DAYS,
+    "flow.preparation.duration_days": _DAYS,
+    "flow.preparation.places_per_year": _PLACES,
+    "flow.barriers.mobility.delay_days": _DAYS,
+    "flow.barriers.mobility.places": _PLACES,
+    "flow.barriers.childcare.delay_days": _DAYS,
+    "flow.barriers.childcare.places": _PLACES,
+    "flow.outcomes.hours_uplift_per_1000h": Bound(
+        None, 10.0, "per 1,000 h", "a relative rise of the exit rates per 1,000 hours worked"
+    ),
+}
+"""Domain bound of every numeric key, by dotted path (list items as ``[]``). A new numeric key
+declares its bound here; ``tests/test_bounds.py`` fails for a key without one."""
+MAX_YEARS = 100
+"""Longest span simulated: ``horizon_years + flow.run_out_years``."""
 
 
 # Defaults below are documented, with their sources, in scenarios/erbm-fiche-2023.toml.
@@ -967,34 +1115,127 @@ def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
     return ""
 
 
-def read_text(path: str | Path) -> str:
-    """A scenario file's text; errors name the file."""
-    p = Path(path)
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Largest scenario or sweep file read (bytes): real ones are a few kB."""
+MAX_DEPTH = 24
+"""Deepest nesting of tables, arrays and dotted keys read in a TOML text (real files: 6)."""
+
+_TOML_SPECIAL = re.compile(r"[\[\]{}\"'#=,.\n]")
+
+
+def toml_depth(text: str) -> int:
+    """An upper bound of the nesting depth of a TOML text (arrays, inline tables, headers and
+    dotted keys), found by a scan that never recurses: checked before parsing, so that a
+    hostile file cannot exhaust the stack or memory of the parser."""
+    depth = most = dots = 0
+    in_key = True
+    i, n = 0, len(text)
+    while True:
+        m = _TOML_SPECIAL.search(text, i)
+        if m is None:
+            return most
+        i = m.start()
+        c = text[i]
+        if c in "\"'":
+            close = c * 3 if text.startswith(c * 3, i) else c
+            j = i + len(close)
+            while j < n:
+                ch = text[j]
+                if ch == "\\" and c == '"':
+                    j += 2
+                    continue
+                if text.startswith(close, j) or (ch == "\n" and len(close) == 1):
+                    break
+                j += 1
+            i = j + len(close)
+            continue
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c in "[{":
+            depth += 1
+            in_key = c == "{" or in_key
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        elif c in "\n,":
+            dots, in_key = 0, True
+        elif c == "=":
+            dots, in_key = 0, False
+        elif c == "." and in_key:
+            dots += 1
+        most = max(most, depth + dots)
+        if most > MAX_DEPTH:
+            return most
+        i += 1
+
+
+def read_text(path: str | Path, what: str = "scenario file", limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes; errors name the file.
+
+    Pipes, devices, sockets and folders are refused without being opened for a blocking read.
+    """
+    p = str(path)
     try:
-        return p.read_bytes().decode("utf-8")
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise ScenarioError(str(path), "", "no such file") from None
+        raise ScenarioError(p, "", "no such file") from None
     except IsADirectoryError:
-        raise ScenarioError(str(path), "", "is a folder, not a scenario file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(str(path), "", "not UTF-8 text") from None
+        raise ScenarioError(p, "", f"is a folder, not a {what}") from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(p, "", getattr(exc, "strerror", None) or str(exc)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ScenarioError(p, "", f"is a folder, not a {what}")
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError(
+                p, "", f"not a regular file (a pipe, device or socket); give a {what}"
+            )
+        if st.st_size > limit:
+            raise ScenarioError(
+                p, "", f"{st.st_size} bytes: larger than the {_size(limit)} a {what} may be"
+            )
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
     except OSError as exc:
-        raise ScenarioError(str(path), "", exc.strerror or str(exc)) from None
+        raise ScenarioError(p, "", exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ScenarioError(p, "", f"larger than the {_size(limit)} a {what} may be")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(p, "", f"not UTF-8 text (byte {exc.start})") from None
 
 
-def parse_toml(text: str, path: str | Path) -> dict[str, Any]:
-    """Parse TOML text; syntax errors name the file, the line, and French-number hints."""
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    """Parse TOML text (nesting checked first); errors name the file and, for syntax, the line."""
+    depth = toml_depth(text)
+    if depth > MAX_DEPTH:
+        raise ScenarioError(
+            file, "", f"nested more than {MAX_DEPTH} levels deep (tables, arrays or dotted keys)"
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(
-            str(path), "", f"not valid TOML: {exc}{_toml_hint(text, exc)}"
-        ) from None
+        raise ScenarioError(file, "", f"not valid TOML: {exc}{_toml_hint(text, exc)}") from None
+    except ValueError:  # a number of thousands of digits
+        raise ScenarioError(file, "", "holds a number too long to read") from None
+    except (RecursionError, MemoryError) as exc:  # pragma: no cover - depth and size checked
+        raise ScenarioError(file, "", f"cannot read it as TOML ({type(exc).__name__})") from None
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; errors name the file and, for syntax errors, the line."""
-    return parse_toml(read_text(path), path)
+def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
+    """Read a TOML file (a regular file, at most :data:`MAX_FILE_BYTES`, nested at most
+    :data:`MAX_DEPTH` deep); errors name the file and, for syntax errors, the line."""
+    return parse_toml(read_text(path, what), str(path))
 
 
 def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
@@ -1005,7 +1246,7 @@ def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scena
     """
     p = default_scenario_path() if path is None else Path(path)
     text = read_text(p)
-    file_raw = parse_toml(text, p)
+    file_raw = parse_toml(text, str(p))
     raw = apply_overrides(file_raw, overrides, str(p))
     scenario = _from_dict_blaming(raw, str(p), overrides)
     prov = capture(str(p), text, file_raw, overrides, reference_text(), _defaulted_keys(file_raw))
@@ -1050,13 +1291,25 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], file: str) ->
         if "=" not in item:
             raise ScenarioError("--set", item, "expected KEY=VALUE")
         path, text = (s.strip() for s in item.split("=", 1))
+        if any(c in item for c in "\n\r"):
+            raise ScenarioError(
+                "--set", path, "holds a line break; give one KEY=VALUE a --set, on one line"
+            )
+        if toml_depth(f"v = {text}") > MAX_DEPTH:
+            raise ScenarioError("--set", path, f"value nested more than {MAX_DEPTH} levels deep")
         percent = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*%", text)
         if percent:  # a share written as a percentage: 5% -> 0.05
             _set_path(raw, path, float(percent.group(1)) / 100.0, file)
             continue
         try:
             value = tomllib.loads(f"v = {text}")["v"]
-        except tomllib.TOMLDecodeError:
+        except ValueError as exc:  # a number of thousands of digits: not a TOML error
+            if not isinstance(exc, tomllib.TOMLDecodeError):
+                raise ScenarioError("--set", path, "number too long to read") from None
+            value = None
+        except RecursionError:
+            value = None
+        if value is None:
             if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", text):
                 value = text
             else:
@@ -1123,13 +1376,27 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     d = _check_table(SCHEMA, dict(raw), root)
     sc = d["scenario"]
     horizon = sc["horizon_years"]
-    if horizon < 1:
-        raise root.sub("scenario").sub("horizon_years").fail(f"must be at least 1, got {horizon}")
-    if horizon > MAX_HORIZON_YEARS:
+    run_out = d["flow"]["run_out_years"]
+    if horizon + run_out > MAX_YEARS:
         raise (
-            root.sub("scenario")
-            .sub("horizon_years")
-            .fail(f"must be at most {MAX_HORIZON_YEARS}, got {horizon}")
+            root.sub("flow")
+            .sub("run_out_years")
+            .fail(
+                f"horizon_years + run_out_years must be at most {MAX_YEARS} years, "
+                f"got {horizon} + {run_out}"
+            )
+        )
+    mis = d["flow"]["missions"]
+    mean_hours = _dist(mis["hours"]).mean
+    if mean_hours < mis["min_hours"]:
+        raise (
+            root.sub("flow")
+            .sub("missions")
+            .sub("hours")
+            .fail(
+                f"mean of {mean_hours:g} h is below min_hours ({mis['min_hours']:g} h); "
+                f"missions are at least min_hours long"
+            )
         )
     clause = Clause(**d["clause"])
     works = tuple(

@@ -279,7 +279,7 @@ FILE_CASES = [
         "horizon_years = 10",
         "horizon_years = 0",
         "scenario.horizon_years",
-        "must be at least 1, got 0",
+        "must be at least 1 years, got 0",
     ),
     (
         'method = "labour_share"',
@@ -320,7 +320,7 @@ SET_CASES = [
     ("clause.method=by_magic", "clause.method", "unknown value 'by_magic'"),
     ("works[3].dwellings=1", "works[3].dwellings", "no item 3: works has 1"),
     ("works[0].dwellings=1e20", "works[0].dwellings", "too large"),
-    ("scenario.horizon_years=100000000", "scenario.horizon_years", "at most 1000"),
+    ("scenario.horizon_years=100000000", "scenario.horizon_years", "at most 100 years"),
 ]
 
 

@@ -181,13 +181,11 @@ def test_default_out_english_and_force(tmp_path, capsys, monkeypatch):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in html and "Key figures" in html
     # --force replaces it, with another seed: other results
-    (out / "marker").write_text("old")
     before = (out / "replications.csv").read_bytes()
     code, _, err = run(
         ["run", *SMALL, "-n", "2", "-j", "1", "--seed", "1", "--force", "-q"], capsys
     )
     assert code == 0, err
-    assert not (out / "marker").exists()
     assert json.loads((out / "summary.json").read_text())["seed"] == 1
     assert (out / "replications.csv").read_bytes() != before
     assert not _stray(out.parent)
@@ -238,6 +236,9 @@ def test_interrupt_leaves_previous_results_untouched(tmp_path, jobs, signum):
     target.mkdir()
     (target / "summary.json").write_text('{"previous": true}')
     (target / "marker").write_text("previous results")
+    (target / ".clause-sim.json").write_text(
+        '{"tool": "clause-sim", "files": ["marker", "summary.json"]}'
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -274,7 +275,11 @@ def test_interrupt_leaves_previous_results_untouched(tmp_path, jobs, signum):
     assert word in stderr and "Traceback" not in stderr
     assert _only_announced(stdout)
     assert (target / "marker").read_text() == "previous results"
-    assert sorted(p.name for p in target.iterdir()) == ["marker", "summary.json"]
+    assert sorted(p.name for p in target.iterdir()) == [
+        ".clause-sim.json",
+        "marker",
+        "summary.json",
+    ]
     assert not _stray(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
     deadline = time.monotonic() + 10

@@ -223,11 +223,39 @@ def test_an_empty_folder_is_used(tmp_path, small, fiche):
 def test_force_replaces_a_previous_results_folder(tmp_path, small, fiche):
     target = tmp_path / "r"
     output.write_run(target, small, fiche, **FAST)
-    (target / "old-marker").write_text("x")
+    (target / "waits.csv").unlink()  # a file it wrote, gone: still its folder
     output.write_run(target, make_runs(2, years=range(2018, 2021)), fiche, force=True, **FAST)
-    assert not (target / "old-marker").exists()
     assert json.loads((target / "summary.json").read_text())["replications"] == 2
+    assert (target / output.MANIFEST).is_file()
     assert not _stray(tmp_path)
+
+
+@pytest.mark.parametrize("foreign", ["thesis.docx", "photos/", "photos/x.jpg"])
+def test_force_never_deletes_a_file_it_did_not_write(tmp_path, small, fiche, foreign):
+    target = tmp_path / "r"
+    output.write_run(target, small, fiche, **FAST)
+    path = target / foreign
+    if foreign.endswith("/"):
+        path.mkdir()
+    else:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("precious")
+    before = sorted(p.relative_to(target).as_posix() for p in target.rglob("*"))
+    with pytest.raises(OutputError, match="which clause-sim did not write") as info:
+        output.write_run(target, small, fiche, force=True, **FAST)
+    assert foreign.split("/")[0] in str(info.value) and "\n" not in str(info.value)
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == before
+
+
+def test_force_refuses_a_folder_whose_summary_json_is_not_ours(tmp_path, small, fiche):
+    # a summary.json alone no longer makes a results folder: the manifest does
+    target = tmp_path / "D"
+    target.mkdir()
+    (target / "summary.json").write_text("{}")
+    (target / "thesis.docx").write_text("precious")
+    with pytest.raises(OutputError, match=r"no \.clause-sim\.json"):
+        output.write_run(target, small, fiche, force=True, **FAST)
+    assert (target / "thesis.docx").read_text() == "precious"
 
 
 def test_force_never_replaces_a_folder_that_is_not_results(tmp_path, small, fiche):

@@ -222,7 +222,7 @@ def test_hours_per_dwelling_needs_no_cost(raw_scenario):
         ("clause", "rounding", "floor", "expected one of none, floor_per_dwelling"),
         ("scenario", "horizon_years", 0, "at least 1"),
         ("scenario", "horizon_years", 2.5, "whole number"),
-        ("scenario", "horizon_years", 1001, "at most 1000"),
+        ("scenario", "horizon_years", 101, "at most 100 years"),
         ("scenario", "horizon_years", 10**20, "too large"),
         ("scenario", "start_year", 1e20, "too large"),
         ("scenario", "start_year", "2018", "expected a number"),

@@ -342,7 +342,7 @@ def test_force_only_replaces_a_sweep_folder(tmp_path):
     stranger = tmp_path / "stranger"
     stranger.mkdir()
     (stranger / "notes.txt").write_text("keep me")
-    with pytest.raises(sw.SweepError, match="not a sweep folder"):
+    with pytest.raises(sw.SweepError, match="not a clause-sim results folder"):
         sw.run_sweep(s, stranger, jobs=1, force=True, figures=False)
     with pytest.raises(sw.SweepError, match="cannot resume"):
         sw.run_sweep(s, stranger, jobs=1, resume=True, figures=False)

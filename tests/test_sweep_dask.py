@@ -218,3 +218,72 @@ def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
         sw.DaskCluster(f"tcp://127.0.0.1:{port}", timeout=2.0)
     assert "\n" not in str(e.value)
     assert len(p.points) == 4
+
+
+def _sweep_in_thread(
+    s: Path, out: Path, address: str, **kw: object
+) -> tuple[threading.Thread, dict]:
+    result: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            result["r"] = sw.run_sweep(s, out, scheduler=address, figures=False, **kw)
+        except BaseException as exc:
+            result["error"] = exc
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    points = out / "points.csv"
+    deadline = time.monotonic() + 60
+    while not (points.exists() and points.read_text().count("\n") >= 2):
+        assert th.is_alive(), result
+        assert time.monotonic() < deadline, "no point finished on the cluster in 60 s"
+        time.sleep(0.01)
+    return th, result
+
+
+BIG_SWEEP = SWEEP.replace("[2.0, 3.0]", "[2.0, 3.0, 4.0, 5.0, 6.0, 7.0]").replace(
+    "replications = 8", "replications = 16"
+)
+
+
+def test_lost_scheduler_is_one_line_suggesting_resume(cluster: Cluster, tmp_path: Path) -> None:
+    s = tmp_path / "sweep.toml"
+    s.write_text(BIG_SWEEP, encoding="utf-8")
+    th, result = _sweep_in_thread(s, tmp_path / "out", cluster.address)
+    os.killpg(cluster.procs[0].pid, signal.SIGKILL)  # the scheduler, no goodbye
+    th.join(timeout=90)
+    assert not th.is_alive(), "the sweep hangs after its scheduler was lost"
+    err = result.get("error")
+    assert isinstance(err, sw.SweepError), result
+    assert "Dask scheduler" in str(err) and "--resume" in str(err) and "\n" not in str(err)
+
+
+def test_a_cluster_without_workers_is_one_line(cluster: Cluster, tmp_path: Path) -> None:
+    s = tmp_path / "sweep.toml"
+    s.write_text(BIG_SWEEP, encoding="utf-8")
+    th, result = _sweep_in_thread(s, tmp_path / "out", cluster.address, worker_timeout=3.0)
+    cluster.kill_worker(0)
+    cluster.kill_worker(1)
+    th.join(timeout=90)
+    assert not th.is_alive(), "the sweep waits forever without workers"
+    err = result.get("error")
+    assert isinstance(err, sw.SweepError), result
+    assert "no Dask worker" in str(err) and "--resume" in str(err) and "\n" not in str(err)
+
+
+@pytest.mark.parametrize("address", ["not a url", "/etc/hostname", "tcp://", "http://x:1"])
+def test_bad_scheduler_is_one_line_before_any_folder(tmp_path: Path, address: str) -> None:
+    s = tmp_path / "sweep.toml"
+    s.write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(s), "--out", str(out), "--scheduler", address],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("clause-sim: error: --scheduler"), lines
+    assert not out.exists()

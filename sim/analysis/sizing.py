@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, fmt
-from ..errors import ClauseSimError, ScenarioError
+from ..errors import ClauseSimError, ScenarioError, escape
 from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import Progress, run_replications
@@ -82,6 +82,10 @@ class Target:
 _TARGET = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|=>|=<|>|<|==|=)\s*(\S.*?)\s*$")
 
 
+MAX_STEPS = 1_000_000
+"""Most grid steps between the lowest and highest level searched."""
+
+
 def parse_target(text: str) -> Target:
     """Read ``KEY>=VALUE`` or ``KEY<=VALUE`` (a trailing ``%`` divides by 100).
 
@@ -105,8 +109,12 @@ def parse_target(text: str) -> Target:
     if op not in (">=", "<="):
         raise ScenarioError("--target", text, f"operator {op!r}: use >= or <=")
     percent = raw.endswith("%")
+    if raw.count("%") > 1 or (percent and raw.index("%") != len(raw) - 1):
+        raise ScenarioError(
+            "--target", key, f"cannot read value {raw!r}: one % at most, at the end"
+        )
     try:
-        value = float(raw.rstrip("%").strip())
+        value = float(raw[:-1].strip() if percent else raw)
     except ValueError:
         raise ScenarioError("--target", key, f"cannot read value {raw!r} as a number") from None
     if not math.isfinite(value):
@@ -445,7 +453,13 @@ def size(
         max_level = max(4.0 * current, min_level + 20.0 * step)
     if max_level < min_level:
         raise SizingError(f"--max-level: {max_level:g} is below the minimum level {min_level:g}")
-    top = math.floor((max_level - min_level) / step + 1e-9)
+    steps = (max_level - min_level) / step
+    if not math.isfinite(max_level) or not steps <= MAX_STEPS:
+        raise SizingError(
+            f"--max-level: {max_level:g} is more than {MAX_STEPS:,} steps of {step:g} above "
+            f"{min_level:g}; use a larger --step or a lower --max-level"
+        )
+    top = math.floor(steps + 1e-9)
     if evaluate is None:
         evaluate = simulator(
             scenario,
@@ -538,7 +552,7 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
     tv = _value(t.value, munit, lang)
     if fr:
         head = [
-            f"{result.scenario}",
+            escape(result.scenario),
             f"Dimensionnement : {r.label('fr')} ({r.key}), cible "
             f"« {i18n.metric_label(t.metric, 'fr')} » {t.op} {tv} "
             f"dans au moins {pct(result.confidence)} des réplications.",
@@ -551,7 +565,7 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
         cols = (f"Niveau ({runit})", "Cible atteinte", "Moyenne", "p05 – p95", "")
     else:
         head = [
-            f"{result.scenario}",
+            escape(result.scenario),
             f"Sizing: {r.label('en')} ({r.key}), target "
             f"\u201c{i18n.metric_label(t.metric, 'en')}\u201d {t.op} {tv} "
             f"in at least {pct(result.confidence)} of replications.",
@@ -731,10 +745,26 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     return fig
 
 
+SIZING_FILES = ("sizing.json", "sizing.csv", "sizing.png", "sizing.svg", "results.xlsx")
+
+
 def _writable_folder(out: Path) -> None:
-    """Create ``out`` if needed and check that files can be written in it."""
-    if out.exists() and not out.is_dir():
-        raise SizingError(f"{out}: exists and is not a folder")
+    """Create ``out`` if needed and check that files can be written in it: not a symbolic
+    link (the one ``--out`` policy), and none of :data:`SIZING_FILES` there unless clause-sim
+    wrote it (its manifest)."""
+    from ..output import OutputError, check_out, read_manifest
+
+    try:
+        check_out(out)
+    except OutputError as exc:
+        raise SizingError(str(exc)) from None
+    listed = (read_manifest(out) or set()) if out.is_dir() else set()
+    for name in SIZING_FILES:
+        present = (out / name).exists() or (out / name).is_symlink()
+        if present and name not in listed:
+            raise SizingError(
+                f"{out}: holds {name}, which clause-sim did not write; will not overwrite it"
+            )
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".sizing-probe-{os.getpid()}"
@@ -759,7 +789,10 @@ def write_sizing(folder: str | Path, result: SizingResult, lang: str = "fr") -> 
     out = final / f".sizing-tmp-{os.getpid()}"
     out.mkdir()
     try:
+        from ..output import add_to_manifest
+
         files = _write_sizing_files(out, result, lang)
+        add_to_manifest(final, [f.name for f in files])
         for f in files:
             os.replace(f, final / f.name)
     finally:
@@ -847,6 +880,35 @@ def command(args: Any, scenario: Scenario) -> int:
         value = getattr(args, name, None)
         if value is not None and not math.isfinite(value):
             raise SizingError(f"--{name.replace('_', '-')}: must be a finite number, got {value}")
+    from .. import limits
+
+    limits.check_replications(args.replications)
+    res = parse_resource(args.resource)
+    parse_target(args.target)
+    top_level = args.max_level
+    if top_level is None:
+        step = res.step if args.step is None or not args.step > 0 else args.step
+        top_level = max(4.0 * res.current(scenario), args.min_level + 20.0 * step)
+    try:  # the highest level must make a valid scenario: checked now, not mid-search
+        highest = scenario.with_overrides([res.override(top_level)])
+    except ScenarioError as exc:
+        raise SizingError(f"--max-level: {format_level(top_level)}: {exc.message}") from None
+    step = res.step if args.step is None else args.step
+    if not (step > 0 and math.isfinite(step)):
+        raise SizingError(f"--step: must be positive, got {step:g}")
+    span = (top_level - args.min_level) / step
+    if not span <= MAX_STEPS:
+        raise SizingError(
+            f"--step: {step:g} makes more than {MAX_STEPS:,} steps up to "
+            f"{format_level(top_level)}; use a larger --step or a lower --max-level"
+        )
+    levels = 2 * math.log2(min(float(MAX_STEPS), max(2.0, span)) + 2) + 3
+    limits.check_work(
+        max(limits.units_per_replication(scenario), limits.units_per_replication(highest)),
+        args.replications * levels,
+        args.max_work,
+        "this search",
+    )
     if args.out:
         _writable_folder(Path(args.out))  # fail now, not after the search
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import contextlib
 import csv
 import dataclasses
 import difflib
@@ -62,6 +63,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import shutil
 import time
 import warnings
@@ -74,11 +76,13 @@ from typing import Any
 import numpy as np
 
 from .. import __version__, fmt
-from ..errors import ClauseSimError, ScenarioError
+from ..errors import ClauseSimError, ScenarioError, escape
+from ..limits import MAX_REPLICATIONS
+from ..output import OutputError, add_to_manifest, check_out, refuse_foreign, safe_cell
 from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
-from ..runner import default_jobs, run_batch
-from ..scenario import Scenario, load, read_toml, toml_value
+from ..runner import default_jobs, die_with_parent, run_batch
+from ..scenario import Scenario, load, parse_toml, read_text, toml_value
 from ..streams import DEFAULT_SEED
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -94,6 +98,8 @@ MAX_RETRIES = 3
 """How many times a task lost with its worker is resubmitted before the sweep stops."""
 MAX_POINTS = 100_000
 """A sweep with more points than this is refused (a typo in a range, most likely)."""
+MAX_STATE_BYTES = 64 * 1024 * 1024
+"""Largest sweep.json read back by --resume (bytes)."""
 BOOTSTRAP = 1000
 """Bootstrap resamples for the grid/LHS sensitivity intervals."""
 SALIB_HINT = "pip install 'clause-sim[sensitivity]'"
@@ -281,9 +287,10 @@ def _parameter(key: str, spec: Any, file: str) -> Parameter:
             raise fail(f"must be positive, got {step!r}", "step")
         if high < low:
             raise fail(f"needs low <= high, got low = {low}, high = {high}")
-        n = math.floor((high - low) / step + 1e-9) + 1
-        if n > MAX_POINTS:
-            raise fail(f"{n} values: too many (step too small?)")
+        span = (high - low) / step
+        if not span < MAX_POINTS:
+            raise fail(f"more than {MAX_POINTS:,} values: too many (step too small?)")
+        n = math.floor(span + 1e-9) + 1
         whole = integer or all(isinstance(v, int) for v in (low, step))
         vals = [low + k * step for k in range(n)]
         values = tuple(round(v) if whole else round(float(v), 12) for v in vals)
@@ -310,7 +317,8 @@ def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file; errors name the file, the key and what is wrong."""
     p = Path(path)
     file = str(path)
-    data = read_toml(p)
+    text = read_text(p, "sweep file")
+    data = parse_toml(text, file)
     for k in data:
         if k != "sweep":
             raise ScenarioError(
@@ -351,8 +359,20 @@ def load_sweep(path: str | Path) -> Sweep:
             file, "sweep.seed", f"expected a non-negative whole number, got {seed!r}"
         )
     replications = _int(raw, "replications", 20, file)
+    if replications > MAX_REPLICATIONS:
+        raise ScenarioError(
+            file,
+            "sweep.replications",
+            f"at most {MAX_REPLICATIONS:,} a point, got {replications:,}",
+        )
     samples = _int(raw, "samples", 16, file, minimum=2)
     levels = _int(raw, "levels", 4, file, minimum=2)
+    if levels > 1000:
+        raise ScenarioError(file, "sweep.levels", f"at most 1,000 levels, got {levels:,}")
+    if seed >= 2**64:
+        raise ScenarioError(
+            file, "sweep.seed", f"must be below 2**64, got a {len(str(seed))}-digit number"
+        )
     batch = _int(raw, "batch", -(-replications // -(-replications // 10)), file)
     outputs = raw.get("outputs", list(DEFAULT_OUTPUTS))
     if not isinstance(outputs, list) or not outputs:
@@ -383,6 +403,17 @@ def load_sweep(path: str | Path) -> Sweep:
     if design == "sobol" and samples & (samples - 1):
         raise ScenarioError(
             file, "sweep.samples", f"sobol needs a power of 2 (e.g. 16, 32, 64), got {samples}"
+        )
+    d = len(parameters)
+    n_points = {"lhs": samples, "sobol": samples * (d + 2), "morris": samples * (d + 1)}.get(
+        design, 0
+    )
+    if n_points > MAX_POINTS:  # checked before any design is drawn
+        raise ScenarioError(
+            file,
+            "sweep.samples",
+            f"{samples:,} samples make {n_points:,} points with {d} parameter(s): too many "
+            f"(at most {MAX_POINTS:,})",
         )
     if design in ("sobol", "morris"):
         try:
@@ -416,7 +447,7 @@ def load_sweep(path: str | Path) -> Sweep:
         batch=min(batch, replications),
         outputs=tuple(outputs),
         parameters=parameters,
-        text=p.read_text(encoding="utf-8"),
+        text=text,
     )
 
 
@@ -480,7 +511,9 @@ def cell(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, float | np.floating):
         return "" if math.isnan(v) else repr(float(v))
-    return str(v)
+    if isinstance(v, int | np.integer):
+        return str(v)
+    return safe_cell(str(v))  # text: never a spreadsheet formula
 
 
 @dataclass(frozen=True)
@@ -631,7 +664,12 @@ class LocalPool(Executor):
         self._pool = self._new()
 
     def _new(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx)
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=self._ctx,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -660,11 +698,62 @@ class LocalPool(Executor):
             self._pool.shutdown()
 
 
+WORKER_TIMEOUT = 120.0
+"""Seconds a Dask cluster may have no worker before the sweep stops (``--worker-timeout``)."""
+_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
+
+
+def check_scheduler(address: str) -> str:
+    """Check ``--scheduler`` before anything is started: ``tcp://HOST:PORT`` (or ``HOST:PORT``)
+    or a scheduler file (JSON with an ``address``). Returns it; a one-line error otherwise."""
+    from urllib.parse import urlsplit
+
+    shown = escape(address)
+    if "://" in address:
+        try:
+            parts = urlsplit(address)
+            port = parts.port
+        except ValueError:
+            port = None
+            parts = None
+        if parts is None or parts.scheme not in _SCHEMES or not parts.hostname or port is None:
+            raise SweepError(f"--scheduler {shown}: expected tcp://HOST:PORT or a scheduler file")
+        return address
+    if os.path.lexists(address):
+        try:
+            data = json.loads(read_text(address, "scheduler file", 1024 * 1024))
+        except ScenarioError as exc:
+            raise SweepError(f"--scheduler {escape(exc)}") from None
+        except (ValueError, RecursionError):
+            raise SweepError(
+                f"--scheduler {shown}: not a Dask scheduler file (JSON with an address)"
+            ) from None
+        inner = data.get("address") if isinstance(data, dict) else None
+        if not isinstance(inner, str) or "://" not in inner:
+            raise SweepError(
+                f"--scheduler {shown}: not a Dask scheduler file (no tcp:// address in it)"
+            )
+        check_scheduler(inner)
+        return address
+    if re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", address):
+        return address
+    raise SweepError(f"--scheduler {shown}: expected tcp://HOST:PORT or a scheduler file")
+
+
 class DaskCluster(Executor):
     """An existing ``dask.distributed`` cluster, by address (``tcp://HOST:PORT``) or scheduler
-    file (a JSON file written by ``dask scheduler --scheduler-file``)."""
+    file (a JSON file written by ``dask scheduler --scheduler-file``).
 
-    def __init__(self, address: str, timeout: float = 20.0) -> None:
+    A lost scheduler, or no worker at all for ``worker_timeout`` seconds, stops the sweep with
+    one line (finished points stay in points.csv for ``--resume``)."""
+
+    poll = 2.0
+    """Seconds between checks of the cluster while waiting for tasks."""
+
+    def __init__(
+        self, address: str, timeout: float = 20.0, worker_timeout: float | None = None
+    ) -> None:
+        check_scheduler(address)
         try:
             import distributed
         except ImportError:
@@ -679,46 +768,96 @@ class DaskCluster(Executor):
             cf.CancelledError,
             asyncio.CancelledError,
         )
+        self.worker_timeout = WORKER_TIMEOUT if worker_timeout is None else worker_timeout
+        self._no_workers_since: float | None = None
+        self.address = address
         kwargs: dict[str, Any] = {"timeout": f"{timeout}s", "set_as_default": False}
         try:
             if Path(address).is_file():
                 self.client = distributed.Client(scheduler_file=address, **kwargs)
             else:
                 self.client = distributed.Client(address, **kwargs)
-        except (OSError, TimeoutError, ValueError) as exc:
+            threads = sum(self.client.nthreads().values())
+            address = self.client.scheduler.address
+        except Exception as exc:
             raise SweepError(
-                f"--scheduler {address}: cannot reach the Dask scheduler "
-                f"({type(exc).__name__}: {exc})"
+                f"--scheduler {escape(address)}: cannot reach the Dask scheduler "
+                f"({type(exc).__name__}: {escape(exc)})"
             ) from None
-        threads = sum(self.client.nthreads().values())
+        self.address = address
         self.workers = max(1, threads)
         self.window = max(4, 2 * threads)
-        address = self.client.scheduler.address
         self.label = f"Dask cluster at {address} ({threads} thread(s))"
         self.label_fr = f"grappe Dask {address} ({threads} fil(s) d'exécution)"
 
+    def _scheduler_lost(self, exc: BaseException | None = None) -> SweepError:
+        why = f" ({type(exc).__name__})" if exc is not None else ""
+        return SweepError(
+            f"lost the Dask scheduler at {escape(self.address)}{why}; finished points are in "
+            f"{POINTS_FILE}: rerun with --resume once the cluster is back"
+        )
+
+    def _check_cluster(self) -> None:
+        """Raise if the scheduler is gone, or if no worker has been there for too long."""
+        if self.client.status not in ("running", "connecting", "newly-created"):
+            raise self._scheduler_lost()
+        try:
+            workers = len(self.client.nthreads())
+        except Exception as exc:
+            raise self._scheduler_lost(exc) from None
+        now = time.monotonic()
+        if workers:
+            self._no_workers_since = None
+        elif self._no_workers_since is None:
+            self._no_workers_since = now
+        elif now - self._no_workers_since > self.worker_timeout:
+            raise SweepError(
+                f"no Dask worker at {escape(self.address)} for {self.worker_timeout:g} s; "
+                f"finished points are in {POINTS_FILE}: start workers, then rerun with --resume"
+            )
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
+        try:
+            return self.client.submit(fn, *args, pure=False)
+        except Exception as exc:
+            raise self._scheduler_lost(exc) from None
 
     def wait(self, futures: Sequence[Any]) -> list[Any]:
-        with self.client.as_current():
-            done, _ = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
-        return list(done)
+        while True:
+            try:
+                with self.client.as_current():
+                    done, _ = self._distributed.wait(
+                        list(futures), timeout=self.poll, return_when="FIRST_COMPLETED"
+                    )
+            except TimeoutError:
+                self._check_cluster()
+                continue
+            except Exception as exc:
+                raise self._scheduler_lost(exc) from None
+            if done:
+                return list(done)
+            self._check_cluster()
 
     def result(self, future: Any) -> Any:
         try:
             return future.result()
         except self._lost as exc:
-            raise _Lost(f"{type(exc).__name__}: {exc}") from None
+            self._check_cluster()
+            raise _Lost(f"{type(exc).__name__}: {escape(exc)}") from None
+        except (OSError, TimeoutError) as exc:
+            raise self._scheduler_lost(exc) from None
 
     def close(self, error: bool = False) -> None:
-        self.client.close()
+        with contextlib.suppress(Exception):
+            self.client.close(timeout=5)
 
 
-def executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:
+def executor(
+    jobs: int | None = None, scheduler: str | None = None, worker_timeout: float | None = None
+) -> Executor:
     """The executor for ``--scheduler`` (Dask) or ``--jobs`` (1: this process; more: a pool)."""
     if scheduler:
-        return DaskCluster(scheduler)
+        return DaskCluster(scheduler, worker_timeout=worker_timeout)
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     return InProcess() if jobs == 1 else LocalPool(jobs)
 
@@ -772,21 +911,26 @@ def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False, force: boo
     """Check and set up the results folder; return it.
 
     A non-empty folder needs ``resume`` (then it must hold this very sweep: same points, seed,
-    replications and outputs) or ``force`` (then it must be a sweep folder, whose files are
-    removed; anything else is refused).
+    replications and outputs) or ``force`` (then clause-sim must have written everything in
+    it, as its manifest says: its entries are removed; anything else is refused). A symbolic
+    link is refused, as for every command's ``--out``.
     """
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise SweepError(f"{folder}: exists and is not a folder")
+    try:
+        folder = check_out(out)
+    except OutputError as exc:
+        raise SweepError(str(exc)) from None
     state_path = folder / STATE_FILE
     if folder.is_dir() and any(folder.iterdir()):
-        is_sweep = state_path.is_file() or (folder / POINTS_FILE).is_file()
         if resume:
-            if not state_path.is_file():
+            if not state_path.is_file() or state_path.is_symlink():
                 raise SweepError(f"{folder}: no {STATE_FILE}: not a sweep folder, cannot resume")
             try:
+                if state_path.stat().st_size > MAX_STATE_BYTES:
+                    raise ValueError(f"larger than {MAX_STATE_BYTES // (1024 * 1024)} MiB")
                 old = json.loads(state_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
+                if not isinstance(old, dict):
+                    raise ValueError("not a JSON object")
+            except (OSError, ValueError, RecursionError) as exc:
                 raise SweepError(f"{state_path}: cannot read it ({exc})") from None
             if old.get("fingerprint") != p.fingerprint:
                 raise SweepError(
@@ -795,20 +939,25 @@ def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False, force: boo
                     f"--force to start over"
                 )
         elif force:
-            if not is_sweep:
-                raise SweepError(
-                    f"{folder}: not a sweep folder (no {STATE_FILE}); will not "
-                    f"empty it, even with --force"
-                )
-            for name in _OWN_FILES:
-                (folder / name).unlink(missing_ok=True)
-            shutil.rmtree(folder / "figures", ignore_errors=True)
+            try:
+                refuse_foreign(folder, "empty it")
+            except OutputError as exc:
+                raise SweepError(str(exc)) from None
+            cwd = Path.cwd().resolve()
+            if cwd == folder.resolve() or folder.resolve() in cwd.parents:
+                raise SweepError(f"{folder}: holds the current folder, will not empty it")
+            for entry in sorted(folder.iterdir()):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
         else:
             raise SweepError(
                 f"{folder}: folder is not empty (use --resume to go on with the "
                 f"sweep in it, or --force to start over)"
             )
     folder.mkdir(parents=True, exist_ok=True)
+    add_to_manifest(folder, [STATE_FILE, "sweep.toml", "scenario.toml", POINTS_FILE], kind="sweep")
     sw = p.sweep
     if not state_path.is_file():
         _fsync_write(state_path, json.dumps(_state(p), ensure_ascii=False, indent=2) + "\n")
@@ -816,8 +965,8 @@ def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False, force: boo
     _fsync_write(folder / "sweep.toml", head + sw.text)
     _fsync_write(
         folder / "scenario.toml",
-        f"# Base scenario of sweep {sw.name!r}, from {p.base.source}"
-        + (f", with set {list(sw.overrides)}" if sw.overrides else "")
+        f"# Base scenario of sweep {escape(sw.name)!r}, from {escape(p.base.source)}"
+        + (f", with set {escape(list(sw.overrides))}" if sw.overrides else "")
         + "\n\n"
         + p.base.to_toml(),
     )
@@ -829,6 +978,8 @@ def read_points(path: Path, p: Plan, *, repair: bool = False) -> dict[int, list[
     left out (and, with ``repair``, removed from the file)."""
     if not path.is_file():
         return {}
+    if path.is_symlink():
+        raise SweepError(f"{path}: is a symbolic link; not a file this sweep wrote")
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
@@ -838,8 +989,16 @@ def read_points(path: Path, p: Plan, *, repair: bool = False) -> dict[int, list[
                 f.truncate(cut)
     if not data:
         return {}
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
-    if rows[0] != p.header:
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    except UnicodeDecodeError as exc:
+        raise SweepError(
+            f"{path}: not UTF-8 text (byte {exc.start}); not a file this sweep wrote: "
+            f"use a new --out, or --force to start over"
+        ) from None
+    except csv.Error as exc:
+        raise SweepError(f"{path}: not a CSV file this sweep wrote ({exc})") from None
+    if not rows or rows[0] != p.header:
         raise SweepError(
             f"{path}: columns differ from this sweep's; use a new --out, or --force to start over"
         )
@@ -960,6 +1119,7 @@ def run_sweep(
     progress: Callable[[int, int], None] | None = None,
     lang: str = "fr",
     figures: bool = True,
+    worker_timeout: float | None = None,
 ) -> SweepResult:
     """Run a sweep into folder ``out`` (see the module docstring for its files).
 
@@ -972,11 +1132,19 @@ def run_sweep(
     scheduler : address or scheduler file of a Dask cluster (then ``jobs`` is ignored)
     progress : ``progress(points_done, points_total)`` after each point
     figures : write the figures (PNG and SVG)
+    worker_timeout : seconds a Dask cluster may have no worker before the sweep stops
     """
     p = sweep if isinstance(sweep, Plan) else plan(sweep)
-    folder = prepare_folder(out, p, resume=resume, force=force)
-    points_path = folder / POINTS_FILE
-    done = read_points(points_path, p, repair=True)
+    # a cluster is reached before any folder is made: a bad --scheduler leaves nothing behind
+    cluster = executor(None, scheduler, worker_timeout) if scheduler else None
+    try:
+        folder = prepare_folder(out, p, resume=resume, force=force)
+        points_path = folder / POINTS_FILE
+        done = read_points(points_path, p, repair=True)
+    except BaseException:
+        if cluster is not None:
+            cluster.close(error=True)
+        raise
     todo = [pt.id for pt in p.points if pt.id not in done]
     total = len(p.points)
     if progress:
@@ -985,8 +1153,10 @@ def run_sweep(
     seconds = 0.0
     retries = 0
     label, label_fr = "nothing to run", "rien à calculer"
+    if not todo and cluster is not None:
+        cluster.close()
     if todo:
-        ex = executor(jobs, scheduler)
+        ex = cluster if cluster is not None else executor(jobs)
         label, label_fr = ex.label, ex.label_fr
         new = not points_path.is_file() or points_path.stat().st_size == 0
         start = time.perf_counter()
@@ -1045,7 +1215,7 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
         folder / "sensitivity.csv",
         _line(cols)
         + "".join(
-            _line([cell(r[c]) if isinstance(r[c], float) else str(r[c]) for c in cols])
+            _line([cell(r[c]) if isinstance(r[c], float) else safe_cell(str(r[c])) for c in cols])
             for r in sens
         ),
     )
@@ -1071,6 +1241,8 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
         )
         + "\n",
     )
+    written = [TABLE_FILE, "sensitivity.csv", "sensitivity.json"]
+    add_to_manifest(folder, written, kind="sweep")
     result.files = [
         folder / POINTS_FILE,
         folder / TABLE_FILE,
@@ -1078,8 +1250,13 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
         folder / "sensitivity.json",
     ]
     if figures:
-        result.files += write_figures(folder / "figures", p, rows, sens, lang)
+        add_to_manifest(folder, ["figures"], kind="sweep")
+        figs = write_figures(folder / "figures", p, rows, sens, lang)
+        add_to_manifest(folder, [f.relative_to(folder).as_posix() for f in figs], kind="sweep")
+        result.files += figs
+        add_to_manifest(folder, ["report.html"], kind="sweep")
         result.files.append(write_report(folder, p, sens, lang))
+    add_to_manifest(folder, ["results.xlsx"], kind="sweep")
     xlsx = write_workbook(folder, p, rows, sens, lang)
     if xlsx is not None:
         result.files.append(xlsx)
@@ -1534,10 +1711,11 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
     rate = result.throughput
     lines = [
         (
-            f"Balayage « {sw.name} » : plan {sw.design}, {result.points} points × "
+            f"Balayage « {escape(sw.name)} » : plan {sw.design}, {result.points} points × "
             f"{sw.replications} réplications (graine {sw.seed}, nombres aléatoires communs)."
             if fr
-            else f"Sweep \u201c{sw.name}\u201d: {sw.design} design, {result.points} points x "
+            else f"Sweep \u201c{escape(sw.name)}\u201d: {sw.design} design, "
+            f"{result.points} points x "
             f"{sw.replications} replications (seed {sw.seed}, common random numbers)."
         ),
         (
@@ -1638,9 +1816,11 @@ def command(args: Any) -> int:
     """``clause-sim sweep``: run (or resume) a sweep file and print what it did."""
     import sys
 
-    from .. import output
+    from .. import limits, output
 
     out = Path(args.out) if args.out else default_out(args.sweep)
+    if args.scheduler:
+        check_scheduler(args.scheduler)
     sw = load_sweep(args.sweep)
     if getattr(args, "replications", None):
         n = int(args.replications)
@@ -1649,6 +1829,14 @@ def command(args: Any) -> int:
     from ..cli import announce
 
     announce([p.base.source], args.lang)
+    step = max(1, len(p.points) // 50)  # the sizes of at most ~50 points, and the base's
+    units = max(limits.units_per_replication(pt.scenario) for pt in p.points[::step])
+    limits.check_work(
+        max(units, limits.units_per_replication(p.base)),
+        len(p.points) * p.sweep.replications,
+        getattr(args, "max_work", None),
+        "this sweep",
+    )
     bar = output.ProgressBar("points", enabled=False if args.quiet else None)
     try:
         with output.sigterm_raises():
@@ -1662,6 +1850,7 @@ def command(args: Any) -> int:
                 progress=bar,
                 lang=args.lang,
                 figures=not args.no_figures,
+                worker_timeout=getattr(args, "worker_timeout", None),
             )
     except output.Terminated:
         bar.close()

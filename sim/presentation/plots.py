@@ -25,6 +25,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .. import __version__, fmt
+from ..errors import escape
 from ..hours import HoursResult
 from ..results import COMPARE_METRICS, METRICS, Runs, describe
 from ..scenario import SIAE_TYPES
@@ -74,8 +75,9 @@ def _label(metric: str, lang: str) -> str:
 
 
 def plain(text: str, limit: int = 90) -> str:
-    """Text safe for matplotlib (no mathtext), shortened to ``limit`` characters."""
-    text = " ".join(str(text).split())
+    """Text safe for matplotlib (no mathtext, control characters escaped), shortened to
+    ``limit`` characters."""
+    text = escape(" ".join(str(text).split()))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text.replace("$", r"\$")

@@ -3,7 +3,7 @@
 
 One sheet per table, headers in the run's language, numbers stored as numbers with formats
 (thousands, %, one decimal for FTE), frozen header rows, column widths set. Text from a
-scenario is always stored as text, never as a formula (see :func:`sim.output.neutralise_text`).
+scenario is always stored as text, never as a formula (see :func:`sim.output.safe_cell`).
 """
 
 from __future__ import annotations
