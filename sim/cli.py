@@ -70,10 +70,13 @@ def announce(paths: Sequence[Path | str], lang: str, stream: Any = None) -> None
     stream.flush()
 
 
-def _load(args: argparse.Namespace, stream: Any = None) -> Scenario:
+def _load(args: argparse.Namespace) -> Scenario:
+    """Load the scenario a command reads and say which file it is: first on stdout, or, with
+    ``--json``, as ``scenario_file`` in the JSON object (stdout stays one JSON object)."""
     path = find_scenario(args.scenario)
     scenario = load(path, args.overrides)
-    announce([path], args.lang, stream)
+    if not getattr(args, "json", False):
+        announce([path], args.lang)
     return scenario
 
 
@@ -119,10 +122,11 @@ def _workbook_note(out: Path, lang: str) -> str:
 def cmd_hours(args: argparse.Namespace) -> int:
     from .hours import compute
 
-    scenario = _load(args, sys.stderr if args.json else None)
+    scenario = _load(args)
     result = compute(scenario)
     if args.json:
-        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        data = {"scenario_file": str(find_scenario(args.scenario)), **result.to_dict()}
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     d = result.to_dict()
@@ -376,7 +380,7 @@ def _max_work_arg(p: argparse.ArgumentParser) -> None:
 def cmd_size(args: argparse.Namespace) -> int:
     from .analysis import sizing
 
-    return sizing.command(args, _load(args, sys.stderr if args.json else None))
+    return sizing.command(args, _load(args))
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ reference scenario), provenance captured at load, titles that follow --set, inpu
 
 from __future__ import annotations
 
+import json
 import pickle
 import tomllib
 from html import escape as html_escape
@@ -60,8 +61,10 @@ def test_edited_init_copy_changes_the_result(tmp_path, monkeypatch, capsys):
 
 def test_without_init_copy_the_reference_is_read_and_named(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(["hours", "--json"], capsys)
-    assert code == 0 and out.lstrip().startswith("{")  # JSON stays clean on stdout
+    code, out, err = run(["hours", "--json"], capsys)
+    assert code == 0 and err == ""
+    data = json.loads(out)  # stdout stays one JSON object, which names the file read
+    assert data["scenario_file"].endswith("erbm-fiche-2023.toml")
     code, out, _ = run(["hours"], capsys)
     assert out.splitlines()[0].endswith("erbm-fiche-2023.toml")
 
