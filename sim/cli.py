@@ -77,7 +77,7 @@ def _load(args: argparse.Namespace) -> Scenario:
     scenario = load(path, args.overrides)
     if not getattr(args, "json", False):
         announce([path], args.lang)
-    return scenario
+    return _uncertainty_options(scenario, args)
 
 
 def _lang_arg(
@@ -113,6 +113,18 @@ def _workbook_note(out: Path, lang: str) -> str:
     if xlsx.is_file():
         return tr("cli", "xlsx_written", lang).format(path=xlsx) + "\n"
     return tr("cli", "xlsx_skipped", lang) + "\n"
+
+
+def _uncertainty_options(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """Apply ``--no-uncertainty``; say on stderr which uncertain keys ``--set`` pinned."""
+    for key in scenario.pinned:
+        sys.stderr.write(
+            f"{PROG}: note: {key} is uncertain in the scenario but set with --set: "
+            "it runs at its set value\n"
+        )
+    if getattr(args, "no_uncertainty", False):
+        return scenario.without_uncertainty()
+    return scenario
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,6 +242,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     limits.check_work(
         limits.units_per_replication(scenario), n + m * len(CONSTRAINTS), args.max_work
     )
+    observed: tuple[Any, ...] = ()
+    if args.observed:
+        from . import observed as observed_mod
+
+        observed = observed_mod.read(args.observed)
+        observed_mod.check_years(observed, _simulated_years(scenario), args.observed)
     out = Path(args.out) if args.out else Path("results") / find_scenario(args.scenario).stem
     output.check_target(out, args.force)  # before spending minutes on replications
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -249,6 +267,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 progress=bar,
                 bottleneck_replications=args.bottleneck_replications,
                 bottleneck_progress=diag_bar,
+                observed=observed,
             )
     except output.Terminated:
         sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
@@ -258,13 +277,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulated_years(scenario: Scenario) -> list[int]:
+    """The calendar years a run simulates: the horizon then the run-out years."""
+    first = scenario.start_year
+    return list(range(first, first + scenario.horizon_years + scenario.flow.run_out_years))
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from . import output
     from .analysis import compare
 
     if len(args.scenarios) < 2:
         raise ClauseSimError("compare needs at least two scenario files")
-    scenarios = [load(p, args.overrides) for p in args.scenarios]
+    scenarios = [_uncertainty_options(load(p, args.overrides), args) for p in args.scenarios]
     announce(args.scenarios, args.lang)
     n = limits.check_replications(args.replications)
     limits.check_work(
@@ -359,6 +384,12 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         help="replace an existing results folder (only at the very end of the run)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-uncertainty",
+        action="store_true",
+        help="run the scenario's [uncertainty] keys at their central values (the values the "
+        "scenario gives them) instead of drawing one set per replication",
+    )
     _max_work_arg(p)
 
 
@@ -381,6 +412,31 @@ def cmd_size(args: argparse.Namespace) -> int:
     from .analysis import sizing
 
     return sizing.command(args, _load(args))
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .analysis import calibrate
+
+    # calibration runs at the central values: no note on uncertain keys set with --set
+    scenario = load(args.scenario, args.overrides)
+    n = limits.check_replications(args.replications)
+    limits.check_work(
+        limits.units_per_replication(scenario),
+        n * calibrate.max_points(len(args.fit)),
+        args.max_work,
+        "this calibration",
+    )
+    return calibrate.command(args, scenario)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -451,6 +507,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="replications for the bottleneck diagnosis (+1 unit of each resource, "
         "same random numbers); 0 to skip it (default: 20)",
+    )
+    p.add_argument(
+        "--observed",
+        default=None,
+        metavar="FILE",
+        help="observed figures (CSV from_year,to_year,metric,value,source): drawn on the "
+        "yearly figures and compared with the simulation in the report",
     )
     p.set_defaults(func=cmd_run)
 
@@ -637,6 +700,76 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _max_work_arg(p)
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit numeric scenario keys to observed figures (an observed-data CSV)",
+        description="Fit the --fit keys of a scenario to the rows of an observed-data file by "
+        "simulation: every candidate point runs replications 0..N-1 of the seed (common "
+        "random numbers); the objective is the sum of squared relative gaps. Writes "
+        "DIR/calibration.json, calibrated.toml, fit.png|svg and report.html; points "
+        "evaluated are appended to DIR/points.csv (--resume skips them).",
+    )
+    _scenario_arg(p)
+    p.add_argument(
+        "--observed", required=True, metavar="FILE", help="observed figures (CSV, see README)"
+    )
+    p.add_argument(
+        "--fit",
+        action="append",
+        required=True,
+        metavar="KEY=LOW:HIGH",
+        help="a numeric key to fit in [LOW, HIGH], e.g. clause.insertion_rate=0.04:0.12; "
+        "repeatable",
+    )
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=20,
+        metavar="N",
+        help="replications a candidate point (default: 20)",
+    )
+    p.add_argument(
+        "--seed", type=_seed, default=None, metavar="S", help=f"root seed (default: {DEFAULT_SEED})"
+    )
+    p.add_argument(
+        "--holdout",
+        type=int,
+        default=None,
+        metavar="YEAR",
+        help="fit without the rows ending in YEAR and report the prediction for them",
+    )
+    p.add_argument(
+        "--obs-error",
+        type=_share,
+        default=0.05,
+        metavar="E",
+        help="relative error of a published figure, for the intervals (default: 0.05)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="local worker processes (default: the cores available; ignored with --scheduler)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster: tcp://HOST:PORT or a scheduler file",
+    )
+    p.add_argument("--out", "-o", required=True, metavar="DIR", help="results folder")
+    p.add_argument("--resume", action="store_true", help="go on with the calibration in DIR")
+    p.add_argument(
+        "--force", action="store_true", help="empty a previous calibration folder DIR first"
+    )
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default: fr)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _max_work_arg(p)
+    p.set_defaults(func=cmd_calibrate)
 
     return parser
 

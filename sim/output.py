@@ -6,7 +6,8 @@ run leaves no half-written results and never damages the previous ones (see
 :func:`atomic_folder`). Layout::
 
     summary.json       totals and per-year statistics ({mean, ci_low, ci_high, p05, p95})
-    yearly.csv         one row a year: <metric>_mean, <metric>_ci_low, <metric>_ci_high
+    yearly.csv         one row a year: <metric>_mean, _ci_low, _ci_high (95 % interval of the
+                       mean), _p05, _p95 (90 % prediction band)
     replications.csv   one row a replication with its totals
     monthly.csv        monthly resource series (utilisation, occupancy), mean and interval
     waits.csv          histogram of the waits (days) pooled over replications
@@ -567,12 +568,27 @@ def write_results(
     extra: Mapping[str, Any] | None = None,
     figures: bool = True,
     report: bool = True,
+    observed: Sequence[Any] = (),
 ) -> dict[str, Any]:
-    """Write everything but ``scenario.toml`` into ``folder``; return the summary."""
+    """Write everything but ``scenario.toml`` into ``folder``; return the summary.
+
+    ``observed``: rows of an observed-data file (:mod:`sim.observed`), drawn on the yearly
+    figures and compared with the simulation in ``summary.json`` and the report."""
     from .presentation import plots
     from .presentation import report as report_mod
 
     hours = compute_hours(scenario)
+    if scenario.uncertainty:
+        from . import uncertainty
+
+        extra = {
+            **(extra or {}),
+            "uncertainty": uncertainty.section(scenario, runs.seed, runs.totals),
+        }
+    if observed:
+        from . import observed as observed_mod
+
+        extra = {**(extra or {}), "observed": observed_mod.compare(observed, runs, hours)}
     summary = write_tables(folder, runs, scenario, hours, extra)
     svgs: dict[str, Path] = {}
     titles: dict[str, str] = {}
@@ -581,10 +597,26 @@ def write_results(
         fig_dir.mkdir(exist_ok=True)
         shown = dataclasses.replace(runs, scenario=scenario.title(lang))  # name as run
         for name, (fig, _data) in plots.run_figures(shown, hours, lang).items():
+            if observed:
+                from .presentation.uncertainty import overlay_observed
+
+                overlay_observed(fig, name, observed, lang)
             _png, svgs[name] = plots.save(fig, fig_dir / name)
             titles[name] = plots.figure_title(fig)
     if report:
         sections: list[tuple[str, str, str]] = []
+        if isinstance(summary.get("uncertainty"), Mapping):
+            from .presentation.uncertainty import uncertainty_html, uncertainty_title
+
+            sections.append(
+                ("uncertainty", uncertainty_title(lang), uncertainty_html(summary, lang))
+            )
+        if isinstance(summary.get("observed"), list):
+            from .presentation.uncertainty import observed_html, observed_title
+
+            sections.append(
+                ("observed", observed_title(lang), observed_html(summary["observed"], lang))
+            )
         if isinstance(summary.get("bottleneck"), Mapping):
             from .analysis.bottleneck import bottleneck_html, bottleneck_title
 
@@ -687,6 +719,7 @@ def run_and_write(
     extra: Mapping[str, Any] | None = None,
     bottleneck_replications: int = 0,
     bottleneck_progress: Any = None,
+    observed: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Run the replications of a scenario and write its results folder at ``target``.
 
@@ -724,7 +757,12 @@ def run_and_write(
                 if close is not None:
                     close()
         return write_results(
-            tmp, runs, scenario, lang=lang, extra={"overrides": list(overrides), **more}
+            tmp,
+            runs,
+            scenario,
+            lang=lang,
+            extra={"overrides": list(overrides), **more},
+            observed=observed,
         )
 
 

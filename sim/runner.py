@@ -19,6 +19,7 @@ from .model import simulate
 from .results import Run, Runs
 from .scenario import Scenario
 from .streams import DEFAULT_SEED
+from .uncertainty import resolve
 
 LOST_WORKER_RETRIES = 1
 """Times the replications of a worker process that died are run again before a run stops."""
@@ -34,9 +35,16 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def run_one(scenario: Scenario, seed: int, replication: int) -> Run:
+    """Run one replication: the scenario with that replication's draws of its uncertain
+    parameters (:func:`sim.uncertainty.resolve`; none unless ``scenario.draws`` is set), then
+    the model. Depends only on (scenario, seed, replication): any executor may call it."""
+    return simulate(resolve(scenario, seed, replication), seed, replication=replication)
+
+
 def run_batch(scenario: Scenario, seed: int, replications: Sequence[int]) -> list[Run]:
     """Run the given replication indices of a scenario (the unit of work sent to workers)."""
-    return [simulate(scenario, seed, replication=i) for i in replications]
+    return [run_one(scenario, seed, i) for i in replications]
 
 
 def _batches(indices: Sequence[int], jobs: int) -> list[list[int]]:
@@ -58,7 +66,7 @@ def run_replications(
     if jobs <= 1 or total <= 1:
         runs: list[Run] = []
         for i in indices:
-            runs.append(simulate(scenario, seed, replication=i))
+            runs.append(run_one(scenario, seed, i))
             if progress:
                 progress(len(runs), total)
         return runs
@@ -151,10 +159,13 @@ def replicate(
 ) -> Runs:
     """Run ``n`` replications with ``jobs`` worker processes (default: all cores).
 
-    Results are bit-identical for any ``jobs``.
+    Results are bit-identical for any ``jobs``. A scenario with uncertain parameters draws
+    one parameter set per replication, a Latin hypercube over the ``n`` replications.
     """
     if n < 1:
         raise ValueError("n must be at least 1")
+    if scenario.uncertainty:
+        scenario = scenario.for_replications(n)
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     runs = run_replications(scenario, seed, range(n), jobs, progress)
     return Runs.from_runs(scenario.name, seed, runs)

@@ -9,6 +9,7 @@ Units: amounts in EUR excluding VAT, hours in hours, times in days unless a key 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import functools
 import json
@@ -217,6 +218,13 @@ class Scenario:
     source: str
     raw: Mapping[str, Any]
     provenance: Provenance = field(default_factory=Provenance, compare=False)
+    uncertainty: tuple[Any, ...] = ()
+    """Uncertain parameters (:class:`sim.uncertainty.Uncertain`) drawn per replication."""
+    pinned: tuple[str, ...] = ()
+    """Keys declared uncertain but set with ``--set``: they run at their set value."""
+    draws: int | None = None
+    """Replications the Latin hypercube of the uncertain parameters spans (set by the runner);
+    None runs at the central values (the values the scenario gives)."""
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -231,12 +239,15 @@ class Scenario:
         # Mapping proxies do not pickle: rebuild from the raw data (worker processes, Dask).
         p = self.provenance
         state = (p.file, p.header, dict(p.notes), dict(p.origins), p.overrides)
-        return (_rebuild, (_thaw(self.raw), self.source, state))
+        return (_rebuild, (_thaw(self.raw), self.source, state, self.pinned, self.draws))
 
     def with_overrides(self, overrides: Sequence[str]) -> Scenario:
-        """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`)."""
+        """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`).
+
+        Uncertain keys set here run at their set value (they join :attr:`pinned`)."""
         raw = apply_overrides(_thaw(self.raw), overrides, self.source)
-        new = _from_dict_blaming(raw, self.source, overrides)
+        pinned = _pin(raw, overrides)
+        sc = _from_dict_blaming(raw, self.source, overrides)
         p = self.provenance
         origins = dict(p.origins)
         for item in overrides:
@@ -244,7 +255,24 @@ class Scenario:
         prov = Provenance(
             p.file, p.header, p.notes, MappingProxyType(origins), (*p.overrides, *overrides)
         )
-        return _with_provenance(new, prov)
+        return dataclasses.replace(
+            sc, pinned=self.pinned + pinned, draws=self.draws, provenance=prov
+        )
+
+    def for_replications(self, n: int | None) -> Scenario:
+        """The scenario whose uncertain parameters are drawn over ``n`` replications (a Latin
+        hypercube, see :mod:`sim.uncertainty`); None: run at the central values."""
+        return dataclasses.replace(self, draws=None if n is None else int(n))
+
+    def without_uncertainty(self) -> Scenario:
+        """The scenario at its central values, with an empty ``[uncertainty]`` table."""
+        if not self.uncertainty and "uncertainty" not in self.raw:
+            return self
+        raw = _thaw(self.raw)
+        raw["uncertainty"] = {}
+        return dataclasses.replace(
+            from_dict(raw, self.source), pinned=self.pinned, provenance=self.provenance
+        )
 
     def text(self, key: str, lang: str = "fr") -> str:
         """A free-text key of ``[scenario]`` (``name``, ``description``) in ``lang``: the plain
@@ -271,17 +299,36 @@ def localised(value: Any, lang: str = "fr") -> str:
 
 
 def _with_provenance(scenario: Scenario, provenance: Provenance) -> Scenario:
-    import dataclasses
-
     return dataclasses.replace(scenario, provenance=provenance)
 
 
-def _rebuild(raw: dict[str, Any], source: str, state: tuple[Any, ...]) -> Scenario:
+def _rebuild(
+    raw: dict[str, Any],
+    source: str,
+    state: tuple[Any, ...],
+    pinned: tuple[str, ...],
+    draws: int | None,
+) -> Scenario:
     file, header, notes, origins, overrides = state
     prov = Provenance(
         file, header, MappingProxyType(notes), MappingProxyType(origins), tuple(overrides)
     )
-    return _with_provenance(from_dict(raw, source), prov)
+    return dataclasses.replace(from_dict(raw, source), pinned=pinned, draws=draws, provenance=prov)
+
+
+def _pin(raw: dict[str, Any], overrides: Sequence[str]) -> tuple[str, ...]:
+    """Take out of ``raw["uncertainty"]`` the keys that ``overrides`` set; return them."""
+    table = raw.get("uncertainty")
+    if not isinstance(table, dict) or not table:
+        return ()
+    pinned = []
+    for item in overrides:
+        path = item.split("=", 1)[0].strip()
+        for key in list(table):
+            if key == path or key.startswith(path + ".") or key.startswith(path + "["):
+                del table[key]
+                pinned.append(key)
+    return tuple(pinned)
 
 
 # --------------------------------------------------------------------------------------------
@@ -371,6 +418,7 @@ def number(
         return value
 
     check.numeric = not rate  # type: ignore[attr-defined]  # needs a domain bound (BOUNDS)
+    check.kind = "int" if integer else "float"  # type: ignore[attr-defined]
     return check
 
 
@@ -426,6 +474,7 @@ def scalar_or_list(item: Check) -> Check:
         return as_list(value, where) if isinstance(value, list) else item(value, where)
 
     check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
+    check.item = item  # type: ignore[attr-defined]
     return check
 
 
@@ -462,6 +511,8 @@ def by_name(
         return out
 
     check.numeric = getattr(item, "numeric", False)  # type: ignore[attr-defined]
+    check.entries = (tuple(names), item)  # type: ignore[attr-defined]
+    check.sums_to_one = sums_to_one  # type: ignore[attr-defined]
     return check
 
 
@@ -546,6 +597,7 @@ def dist(*, allow_none: bool = False, positive: bool = False) -> Check:
         return out
 
     check.numeric = True  # type: ignore[attr-defined]
+    check.is_dist = True  # type: ignore[attr-defined]
     return check
 
 
@@ -1002,8 +1054,18 @@ SCHEMA = Table(
                 }
             )
         ),
+        # uncertain parameters: checked in full by sim.uncertainty.parse once the rest is valid
+        "uncertainty": Key(lambda value, where: _uncertainty_table(value, where), {}),
     }
 )
+
+
+def _uncertainty_table(value: Any, where: _Where) -> dict[str, Any]:
+    """``[uncertainty]``: ``"dotted.key" = {dist = ...}`` entries (a distribution each)."""
+    if not isinstance(value, dict):
+        raise where.fail(f"expected a table of distributions, got {_type_name(value)} {value!r}")
+    check = dist(positive=False)
+    return {k: check(v, _Where(where.file, f"uncertainty.{k}")) for k, v in value.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1248,9 +1310,10 @@ def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scena
     text = read_text(p)
     file_raw = parse_toml(text, str(p))
     raw = apply_overrides(file_raw, overrides, str(p))
-    scenario = _from_dict_blaming(raw, str(p), overrides)
+    pinned = _pin(raw, overrides)
+    sc = _from_dict_blaming(raw, str(p), overrides)
     prov = capture(str(p), text, file_raw, overrides, reference_text(), _defaulted_keys(file_raw))
-    return _with_provenance(scenario, prov)
+    return dataclasses.replace(sc, pinned=pinned, provenance=prov)
 
 
 def _from_dict_blaming(raw: dict[str, Any], file: str, overrides: Sequence[str]) -> Scenario:
@@ -1403,7 +1466,7 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
         _works(w, clause, horizon, root.sub("works").sub(i)) for i, w in enumerate(d["works"])
     )
     flow = _flow(d["flow"], horizon, root.sub("flow"))
-    return Scenario(
+    scenario = Scenario(
         name=localised(sc["name"], "fr"),
         start_year=sc["start_year"],
         horizon_years=horizon,
@@ -1413,6 +1476,11 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
         source=file,
         raw=_freeze(dict(raw)),
     )
+    if d["uncertainty"]:
+        from .uncertainty import parse
+
+        scenario = dataclasses.replace(scenario, uncertainty=parse(scenario, d["uncertainty"]))
+    return scenario
 
 
 def _works(w: dict[str, Any], clause: Clause, horizon: int, where: _Where) -> Works:

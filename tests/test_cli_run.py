@@ -65,7 +65,8 @@ def small_run(tmp_path_factory) -> tuple[Path, str]:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == ""  # no progress bar when stderr is not a terminal
+    # no progress bar when stderr is not a terminal; only notes on uncertain keys set by --set
+    assert all(line.startswith("clause-sim: note: ") for line in proc.stderr.splitlines())
     return out, proc.stdout
 
 
@@ -99,7 +100,8 @@ def test_files_agree_with_each_other(small_run):
     assert len(reps["replication"]) == 4
     assert yearly["year"].tolist() == [2018, 2019, 2020, 2021, 2022]  # 3 years + 2 run-out
     for m in TOTAL_METRICS:
-        assert s[m]["mean"] == pytest.approx(float(np.mean(reps[m])), rel=1e-12, abs=1e-9), m
+        # a rate with no one to count in a replication is NaN there, left out as describe() does
+        assert s[m]["mean"] == pytest.approx(float(np.nanmean(reps[m])), rel=1e-12, abs=1e-9), m
     for m in FLOW_METRICS:
         assert s[m]["mean"] == pytest.approx(
             float(yearly[f"{m}_mean"].sum()), rel=1e-9, abs=1e-6
@@ -144,6 +146,7 @@ def test_refuses_to_overwrite(small_run, capsys):
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     code, stdout, err = run(["run", str(FICHE), *SMALL, "-n", "2", "--out", str(out)], capsys)
     assert code == 2
+    err = "".join(x for x in err.splitlines(True) if not x.startswith("clause-sim: note: "))
     assert err.count("\n") == 1 and err.startswith("clause-sim: error: ") and "--force" in err
     assert _only_announced(stdout)
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before

@@ -19,9 +19,10 @@ SHIPPED = sorted(SCENARIOS.glob("*.toml"))
 # Shipped scenarios
 
 
-def test_three_shipped_scenarios():
+def test_four_shipped_scenarios():
     assert [p.name for p in SHIPPED] == [
         "erbm-30000-climat-resilience.toml",
+        "erbm-actual-2017.toml",
         "erbm-fiche-2023.toml",
         "erbm-observed-ramp.toml",
     ]
@@ -31,8 +32,8 @@ def test_three_shipped_scenarios():
 def test_shipped_scenario_loads(path):
     s = sc.load(path)
     assert s.source == str(path)
-    assert s.horizon_years == 10
-    assert s.years == tuple(range(2018, 2028))
+    first = 2017 if path.stem == "erbm-actual-2017" else 2018  # the ERBM as it unfolded
+    assert s.years == tuple(range(first, 2028))
     assert len(s.works) == 1
     assert s.clause.fte_hours == 1820
     assert s.works[0].method == "labour_share"

@@ -296,7 +296,8 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
         "no_waits": "aucune attente enregistrée",
         "last_bin": "dernière classe : {low} j et plus",
         "band": "bandes : 5e–95e centile ; traits fins, barres : IC 95 % de la moyenne",
-        "band_p": "Bande : 5e–95e centile des réplications (une année possible)",
+        "band_p": "Bande de prédiction à 90 % : 5e–95e centile des réplications (une année "
+        "possible)",
         "band_ci": "Traits fins : IC 95 % de la moyenne",
         "run_out": "Années d'épuisement (après le programme)",
         "util_types_title": "Occupation par type de ressource (moyenne mensuelle, sans moyenne "
@@ -340,7 +341,7 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
         "no_waits": "no wait recorded",
         "last_bin": "last bin: {low} d and more",
         "band": "bands: 5th–95th percentile; thin lines, bars: 95% CI of the mean",
-        "band_p": "Band: 5th–95th percentile of replications (a possible year)",
+        "band_p": "90% prediction band: 5th–95th percentile of replications (a possible year)",
         "band_ci": "Thin lines: 95% CI of the mean",
         "run_out": "Run-out years (after the programme)",
         "util_types_title": "Utilisation by resource type (monthly mean, never averaged across "
@@ -657,6 +658,7 @@ PARAMETERS: Mapping[str, tuple[str, str]] = {
     "works[].labour_share": ("Part de main-d'œuvre", "Labour share"),
     "works[].hours_per_eur": ("Heures par euro", "Hours per euro"),
     "works[].hours_per_dwelling": ("Heures par logement", "Hours per dwelling"),
+    "uncertainty": ("Paramètres incertains (tirés à chaque réplication)", "Uncertain parameters"),
     "flow.run_out_rule": ("Règle d'épuisement", "Run-out rule"),
     "flow.referrals.criteria": ("Critères d'éligibilité", "Eligibility criteria"),
     "flow.missions.weekly_hours_by_route": (

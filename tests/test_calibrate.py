@@ -1,0 +1,325 @@
+"""`clause-sim calibrate`: synthetic recovery, identifiability, holdout, resume, errors."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+
+import numpy as np
+import pytest
+from conftest import FICHE, ROOT
+
+import sim
+from sim import observed
+from sim.analysis import calibrate as cal
+from sim.cli import main
+from sim.errors import ClauseSimError, ScenarioError
+from sim.scenario import load
+
+BASE = [
+    "scenario.horizon_years=4",
+    "works[0].dwellings=3000",
+    "flow.referrals.per_year=30",
+    "uncertainty={}",
+    "flow.siae.fallback_to=[]",
+    "flow.missions.mode_shares={direct=0.2, etti=0.6, ai=0.05, geiq=0.05, ei=0.06, aci=0.04}",
+]
+"""A small programme where people are scarce and ETTI posts bind (no fallback), so that both
+fitted parameters move the observed figures: posts the hours and participants, the chance of a
+next mission the contracts a participant."""
+TRUTH = {"flow.missions.next_mission_probability": 0.5, "flow.siae.posts.etti": 10}
+FITS = [
+    "flow.missions.next_mission_probability=0.2:0.8",
+    "flow.siae.posts.etti=4:16",
+    # the works are given in dwellings: the amount per operation is never used
+    "flow.operations.amount_per_operation_eur=1000000:10000000",
+]
+METRICS = ("hours_realised", "participants", "contracts")
+
+
+def synthetic_rows(n: int = 60, seed: int = 99) -> tuple[observed.Observed, ...]:
+    """Yearly figures made by the model at TRUTH, with another seed than the fit's."""
+    sc = load(FICHE, BASE)
+    runs = sim.replicate(sc.with_overrides([f"{k}={v}" for k, v in TRUTH.items()]), n, seed, 2)
+    lines = ["from_year,to_year,metric,value,source"]
+    for m in METRICS:
+        for y, v in zip(runs.years, runs.yearly[m].mean(axis=0), strict=True):
+            if y < sc.start_year + sc.horizon_years:
+                lines.append(f"{y},{y},{m},{v:.2f},model at known values")
+    return observed.parse("\n".join(lines) + "\n", "synthetic.csv")
+
+
+def check_recovery(res: cal.Calibration) -> None:
+    for key, true in TRUTH.items():
+        p = res.parameters[key]
+        assert p["identifiable"], (key, p)
+        assert p["ci_low"] <= true <= p["ci_high"], (key, p)
+        assert abs(p["estimate"] - true) <= 0.15 * true, (key, p)
+    nothing = res.parameters["flow.operations.amount_per_operation_eur"]
+    assert nothing["identifiable"] is False
+    assert "cannot identify" in nothing["note"]
+
+
+@pytest.fixture(scope="module")
+def rows() -> tuple[observed.Observed, ...]:
+    return synthetic_rows()
+
+
+@pytest.fixture(scope="module")
+def fast(rows, tmp_path_factory):
+    sc = load(FICHE, BASE)
+    fits = [cal.parse_fit(t, sc) for t in FITS]
+    out = tmp_path_factory.mktemp("cal") / "c"
+    res = cal.calibrate(
+        sc,
+        rows,
+        fits,
+        out,
+        replications=10,
+        seed=1,
+        jobs=2,
+        obs_error=0.03,
+        points_per_generation=16,
+        generations=5,
+        observed_file="synthetic.csv",
+    )
+    return res, out, sc
+
+
+def test_synthetic_recovery_fast(fast):
+    check_recovery(fast[0])
+
+
+@pytest.mark.slow
+def test_synthetic_recovery_default_design(rows, tmp_path):
+    sc = load(FICHE, BASE)
+    fits = [cal.parse_fit(t, sc) for t in FITS]
+    res = cal.calibrate(
+        sc, rows, fits, tmp_path / "c", replications=20, seed=3, jobs=2, obs_error=0.03
+    )
+    check_recovery(res)
+
+
+def test_files_of_a_calibration(fast):
+    res, out, _sc = fast
+    data = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    assert set(data["parameters"]) == {f.split("=")[0] for f in FITS}
+    for p in data["parameters"].values():
+        assert {"estimate", "ci_low", "ci_high", "identifiable"} <= set(p)
+        assert p["ci_low"] <= p["estimate"] <= p["ci_high"]
+    assert len(data["rows"]) == 12 and all("mean" in r and "p05" in r for r in data["rows"])
+    assert data["objective"]["at_estimate"] == pytest.approx(
+        sum(((r["mean"] - r["value"]) / r["value"]) ** 2 for r in data["rows"])
+    )
+    # calibrated.toml: a valid scenario at the estimates, each fitted key commented
+    text = (out / "calibrated.toml").read_text(encoding="utf-8")
+    back = load(out / "calibrated.toml")
+    assert back.flow.siae_posts["etti"] == res.parameters["flow.siae.posts.etti"]["estimate"]
+    assert back.flow.missions.next_mission_probability == pytest.approx(
+        res.parameters["flow.missions.next_mission_probability"]["estimate"]
+    )
+    assert "synthetic.csv" in text
+    marked = [line for line in text.splitlines() if "# calibrated on synthetic.csv" in line]
+    assert [m.split(" =")[0] for m in marked] == [
+        "amount_per_operation_eur",
+        "next_mission_probability",
+        "etti",
+    ]
+    tomllib.loads(text)
+    assert (out / "fit.png").stat().st_size > 0 and (out / "fit.svg").is_file()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "flow.siae.posts.etti" in html and "<svg" in html
+
+
+def test_resume_reuses_every_point(fast, rows):
+    res, out, sc = fast
+    before = (out / cal.POINTS_FILE).read_text(encoding="utf-8")
+    with pytest.raises(cal.CalibrationError, match="not empty"):
+        cal.calibrate(
+            sc,
+            rows,
+            res.fits,
+            out,
+            replications=10,
+            seed=1,
+            jobs=2,
+            obs_error=0.03,
+            points_per_generation=16,
+            generations=5,
+        )
+    again = cal.calibrate(
+        sc,
+        rows,
+        res.fits,
+        out,
+        replications=10,
+        seed=1,
+        jobs=2,
+        obs_error=0.03,
+        points_per_generation=16,
+        generations=5,
+        resume=True,
+        observed_file="synthetic.csv",
+    )
+    assert (out / cal.POINTS_FILE).read_text(encoding="utf-8") == before  # nothing rerun
+    assert again.parameters == res.parameters
+    # another calibration cannot resume this folder
+    with pytest.raises(cal.CalibrationError, match="another calibration"):
+        cal.calibrate(sc, rows, res.fits, out, replications=11, seed=1, resume=True)
+
+
+def test_force_refuses_a_folder_it_did_not_write(tmp_path, rows):
+    (tmp_path / "mine.txt").write_text("keep me", encoding="utf-8")
+    sc = load(FICHE, BASE)
+    with pytest.raises(cal.CalibrationError, match="not a calibration folder"):
+        cal.calibrate(sc, rows, [cal.parse_fit(FITS[1], sc)], tmp_path, force=True)
+    assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_holdout_reports_the_held_year(tmp_path, rows):
+    sc = load(FICHE, BASE)
+    fits = [cal.parse_fit(FITS[1], sc)]
+    res = cal.calibrate(
+        sc,
+        rows,
+        fits,
+        tmp_path / "h",
+        replications=4,
+        seed=1,
+        jobs=1,
+        holdout=2021,
+        points_per_generation=8,
+        generations=2,
+    )
+    assert {r["to_year"] for r in res.holdout} == {2021} and len(res.holdout) == 3
+    assert all(r["to_year"] != 2021 for r in res.rows) and len(res.rows) == 9
+    assert all(r["fitted"] is False and r["mean"] is not None for r in res.holdout)
+    with pytest.raises(ClauseSimError, match="no observed row ends in 2030"):
+        cal.calibrate(sc, rows, fits, tmp_path / "h2", holdout=2030)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("flow.siae.posts.etti", "KEY=LOW:HIGH"),
+        ("flow.siae.posts.etti=4-16", "KEY=LOW:HIGH"),
+        ("flow.siae.posts.etti=16:4", "LOW < HIGH"),
+        ("flow.siae.posts.etty=4:16", "did you mean 'etti'"),
+        ("flow.missions.next_mission_probability=0.2:1.4", "outside the key's domain"),
+        ("flow.facilitators.priority=0:1", "not a numeric key"),
+    ],
+)
+def test_bad_fit_is_one_line(text, words):
+    with pytest.raises(ScenarioError) as info:
+        cal.parse_fit(text, load(FICHE, BASE))
+    assert str(info.value).startswith("--fit") and words in str(info.value)
+
+
+def test_calibrate_command_on_the_erbm_files(tmp_path, capsys):
+    out = tmp_path / "erbm"
+    args = [
+        "calibrate",
+        str(ROOT / "scenarios" / "erbm-actual-2017.toml"),
+        "--observed",
+        str(ROOT / "scenarios" / "observed" / "erbm-2017-2023.csv"),
+        "--fit",
+        "clause.insertion_rate=0.04:0.12",
+        "-n",
+        "2",
+        "-j",
+        "1",
+        "-q",
+        "--set",
+        "flow.referrals.per_year=40",
+        "--out",
+        str(out),
+        "--lang",
+        "en",
+    ]
+    code = main(args)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "clause.insertion_rate" in captured.out and "hours_realised 2017-2023" in captured.out
+    data = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    est = data["parameters"]["clause.insertion_rate"]["estimate"]
+    # realised hours are nearly proportional to the rate: 530,000 h need more than 5 %
+    assert 0.05 < est < 0.12
+    # a second run into the same folder: one-line refusal, exit 2
+    assert main(args) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_chi2_by_hand():
+    values = np.array([[90.0, 10.0], [110.0, 14.0]])  # 2 replications, 2 rows
+    obj, c2 = cal.chi2(values, np.array([100.0, 10.0]), 0.1)
+    assert obj == pytest.approx(0.0 + 0.2**2)
+    se = np.array([np.std([90, 110], ddof=1), np.std([10, 14], ddof=1)]) / np.sqrt(2)
+    want = 0.0 + 0.2**2 / (0.01 + (se[1] / 10) ** 2)
+    assert c2 == pytest.approx(want)
+
+
+def test_fitting_a_share_keeps_its_table_summing_to_one():
+    sc = load(FICHE, BASE)
+    fit = cal.parse_fit("flow.missions.mode_shares.direct=0.1:0.7", sc)
+    assert fit.rescale
+    shares = dict(cal.scenario_at(sc, [fit], [0.4]).flow.missions.mode_shares)
+    assert shares["direct"] == 0.4 and sum(shares.values()) == pytest.approx(1.0)
+    assert shares["etti"] == pytest.approx(0.6 * 0.6 / 0.8)  # 0.6 of the 0.8 left, scaled to 0.6
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs POSIX signals")
+def test_interrupt_keeps_the_points_and_resume_finishes(tmp_path, rows):
+    csv_path = tmp_path / "obs.csv"
+    csv_path.write_text(
+        "from_year,to_year,metric,value,source\n"
+        + "".join(f"{r.from_year},{r.to_year},{r.metric},{r.value},x\n" for r in rows),
+        encoding="utf-8",
+    )
+    out = tmp_path / "c"
+    args = [
+        sys.executable,
+        "-m",
+        "sim",
+        "calibrate",
+        str(FICHE),
+        *[a for s in BASE for a in ("--set", s)],
+        "--observed",
+        str(csv_path),
+        "--fit",
+        FITS[1],
+        "-n",
+        "3",
+        "-j",
+        "2",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.Popen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    points = out / cal.POINTS_FILE
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
+        not points.is_file() or points.read_text(encoding="utf-8").count("\n") < 2
+    ):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the calibration ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+    assert "--resume" in stderr and not (out / "calibration.json").exists()
+    kept = points.read_text(encoding="utf-8")
+    assert kept.count("\n") >= 2
+    done = subprocess.run(
+        [*args, "--resume", "-q"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    final = points.read_text(encoding="utf-8")
+    assert final.startswith(kept)  # nothing lost
+    keys = [line.split(",", 1)[0] for line in final.splitlines()]
+    assert len(keys) == len(set(keys))  # nothing redone
+    assert (out / "calibration.json").is_file()

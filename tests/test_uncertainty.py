@@ -1,0 +1,288 @@
+"""Uncertain parameters: validation, Latin hypercube draws, central values, share of the spread,
+prediction bands in the outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import FICHE
+from scipy import stats
+
+import sim
+from sim import uncertainty as unc
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.runner import replicate, run_one
+from sim.scenario import Dist, load
+
+SMALL = [
+    "scenario.horizon_years=3",
+    "works[0].dwellings=900",
+    "flow.referrals.per_year=60",
+]
+TWO = (
+    'uncertainty={"flow.siae.posts.etti" = {dist = "triangular", low = 2, mode = 4, high = 8}, '
+    '"flow.missions.next_mission_probability" = {dist = "uniform", low = 0.3, high = 0.7}}'
+)
+
+
+def _sets(items: list[str]) -> list[str]:
+    return [a for s in items for a in ("--set", s)]
+
+
+def small(*more: str) -> sim.Scenario:
+    return load(FICHE, [*SMALL, TWO, *more])
+
+
+def test_lhs_puts_one_draw_in_each_stratum():
+    for n in (1, 7, 50):
+        u = unc.unit_draws("flow.siae.posts.etti", 3, n)
+        assert sorted(np.floor(u * n).astype(int).tolist()) == list(range(n))
+    # independent streams: two keys are not drawn in the same order
+    a = unc.unit_draws("a", 3, 50)
+    b = unc.unit_draws("b", 3, 50)
+    assert not np.array_equal(np.argsort(a), np.argsort(b))
+
+
+@pytest.mark.parametrize(
+    ("dist", "frozen"),
+    [
+        (Dist("uniform", {"low": 2.0, "high": 5.0}), stats.uniform(2.0, 3.0)),
+        (
+            Dist("triangular", {"low": 10.0, "mode": 20.0, "high": 40.0}),
+            stats.triang(c=1 / 3, loc=10.0, scale=30.0),
+        ),
+        (Dist("exponential", {"mean": 30.0}), stats.expon(scale=30.0)),
+    ],
+)
+def test_ppf_matches_scipy(dist, frozen):
+    u = np.linspace(0.01, 0.99, 25)
+    np.testing.assert_allclose(unc.ppf(dist, u), frozen.ppf(u), rtol=1e-9)
+
+
+def test_lognormal_ppf_has_the_asked_mean_and_sd():
+    u = (np.arange(200_000) + 0.5) / 200_000
+    x = unc.ppf(Dist("lognormal", {"mean": 900.0, "sd": 350.0}), u)
+    assert x.mean() == pytest.approx(900, rel=2e-3)
+    assert x.std() == pytest.approx(350, rel=2e-2)
+
+
+def test_empirical_ppf_by_weights():
+    d = Dist("empirical", {"values": (3.0, 1.0, 2.0), "weights": (1.0, 2.0, 1.0)})
+    # sorted values 1 (weight 1/2), 2 (1/4), 3 (1/4)
+    assert unc.ppf(d, np.array([0.1, 0.49, 0.6, 0.9])).tolist() == [1.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "words"),
+    [
+        ('{"flow.siae.posts.etty" = {dist = "uniform", low = 1, high = 2}}', "etty", "etti"),
+        ('{"flow.nope" = {dist = "uniform", low = 1, high = 2}}', "flow.nope", "no such key"),
+        (
+            '{"flow.facilitators.priority" = {dist = "uniform", low = 1, high = 2}}',
+            "priority",
+            "not a numeric key",
+        ),
+        ('{"flow.siae.posts.etti" = 3}', "flow.siae.posts.etti", "expected a distribution"),
+        (
+            '{"flow.missions.next_mission_probability" = {dist = "uniform", low = 0.3, '
+            "high = 1.5}}",
+            "next_mission_probability",
+            "outside the key's domain",
+        ),
+    ],
+)
+def test_bad_uncertainty_tables_name_file_and_key(table, key, words):
+    with pytest.raises(ScenarioError) as info:
+        load(FICHE, [*SMALL, f"uncertainty={table}"])
+    text = str(info.value)
+    assert str(FICHE) in text and "uncertainty." in text and key in text and words in text
+    assert "\n" not in text
+
+
+def test_a_list_of_yearly_values_cannot_be_uncertain(tmp_path):
+    text = FICHE.read_text(encoding="utf-8")
+    assert '"flow.referrals.per_year" = {' in text  # the fiche draws the referrals a year
+    line = next(x for x in text.splitlines() if x.startswith("per_year = "))
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace(line, "per_year = [" + ", ".join(["250"] * 10) + "]"), "utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load(path)
+    assert "uncertainty.flow.referrals.per_year" in str(info.value)
+    assert "list of yearly values" in str(info.value)
+
+
+def test_bad_table_on_the_command_line_is_one_line(capsys):
+    code = main(
+        ["hours", str(FICHE), "--set", 'uncertainty={"flow.x" = {dist = "fixed", value = 1}}']
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "uncertainty.flow.x" in err
+
+
+def test_parameter_set_depends_only_on_seed_n_and_index():
+    sc = small().for_replications(10)
+    other = load(FICHE, [*SMALL, TWO, "flow.facilitators.fte=4"]).for_replications(10)
+    for i in (0, 3, 9):
+        a = unc.parameter_set(sc, 5, i)
+        assert a == unc.parameter_set(other, 5, i)  # common random numbers across scenarios
+        assert set(a) == {"flow.siae.posts.etti", "flow.missions.next_mission_probability"}
+        assert isinstance(a["flow.siae.posts.etti"], int)
+    with pytest.raises(ValueError):
+        unc.parameter_set(sc, 5, 10)
+
+
+def test_replications_identical_for_any_jobs_and_batching():
+    sc = small()
+    one = replicate(sc, 4, seed=2, jobs=1)
+    two = replicate(sc, 4, seed=2, jobs=2)
+    np.testing.assert_array_equal(one.totals["hours_realised"], two.totals["hours_realised"])
+    # a replication run alone, as any executor does: same numbers
+    alone = run_one(sc.for_replications(4), 2, 3)
+    assert alone.totals["hours_realised"] == one.totals["hours_realised"][3]
+
+
+def test_draws_reach_the_model():
+    sc = small().for_replications(6)
+    values = [unc.parameter_set(sc, 1, i)["flow.siae.posts.etti"] for i in range(6)]
+    resolved = [unc.resolve(sc, 1, i).flow.siae_posts["etti"] for i in range(6)]
+    assert resolved == values and len(set(values)) > 1
+
+
+def test_central_values_empty_table_and_no_uncertainty_agree():
+    base = load(FICHE, SMALL)
+    empty = load(FICHE, [*SMALL, "uncertainty={}"])
+    off = small().without_uncertainty()
+    assert not empty.uncertainty and not off.uncertainty
+    a = [sim.simulate(base, 4, i).totals["hours_realised"] for i in range(3)]
+    b = replicate(empty, 3, seed=4, jobs=1).totals["hours_realised"]
+    c = replicate(off, 3, seed=4, jobs=1).totals["hours_realised"]
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    assert all(p.central == 20 for p in small().uncertainty if p.key.endswith("etti"))
+
+
+def test_set_pins_an_uncertain_key(capsys):
+    sc = small("flow.siae.posts.etti=7")
+    assert sc.pinned == ("flow.siae.posts.etti",)
+    assert [p.key for p in sc.uncertainty] == ["flow.missions.next_mission_probability"]
+    assert unc.resolve(sc.for_replications(3), 1, 0).flow.siae_posts["etti"] == 7
+    code = main(
+        ["hours", str(FICHE), *_sets(SMALL), "--set", "flow.siae.posts.etti=7", "--set", TWO]
+    )
+    err = capsys.readouterr().err
+    assert code == 0 and err.count("\n") == 1 and "flow.siae.posts.etti" in err
+
+
+def test_share_of_a_sums_to_one_table_rescales_the_others():
+    sc = load(
+        FICHE,
+        [
+            *SMALL,
+            'uncertainty={"flow.missions.mode_shares.direct" = '
+            '{dist = "uniform", low = 0.3, high = 0.8}}',
+        ],
+    ).for_replications(5)
+    base = dict(load(FICHE, SMALL).flow.missions.mode_shares)
+    for i in range(5):
+        shares = dict(unc.resolve(sc, 3, i).flow.missions.mode_shares)
+        assert sum(shares.values()) == pytest.approx(1.0, abs=1e-12)
+        # the SIAE routes keep their mix: etti / ei as in the scenario
+        assert shares["etti"] / shares["ei"] == pytest.approx(base["etti"] / base["ei"])
+
+
+def test_shares_of_the_spread_find_the_driver():
+    """A synthetic total driven by one parameter, blind to the other."""
+    sc = small().for_replications(200)
+    x = unc.draws(sc.uncertainty, 9, 200)
+    rng = np.random.default_rng(0)
+    y = 1000 * x[:, 0] + rng.normal(0, 1, 200)  # etti drives it; noise small
+    totals = {m: y for m in unc.CONTRIBUTION_METRICS}
+    sec = unc.section(sc, 9, totals)
+    rows = sec["contributions"]["hours_realised"]["parameters"]
+    assert rows["flow.siae.posts.etti"]["share"] > 0.8
+    assert rows["flow.missions.next_mission_probability"]["share"] < 0.05
+    assert unc.driver(sec) == "flow.siae.posts.etti"
+    shares = (
+        sum(r["share"] for r in rows.values()) + sec["contributions"]["hours_realised"]["other"]
+    )
+    assert shares == pytest.approx(1.0)
+
+
+def test_rank_r2_is_zero_for_noise_and_one_for_a_monotone_function():
+    rng = np.random.default_rng(1)
+    x = rng.random((100, 3))
+    assert unc.rank_r2(x, rng.random(100)) < 0.1
+    assert unc.rank_r2(x, x[:, 0] * 2 + 1) == pytest.approx(1.0)
+
+
+def test_fiche_band_is_wider_with_its_uncertainty_table():
+    """The fiche's uncertain assumptions widen the band of total hours realised, and the
+    contribution table names a routing assumption (SIAE posts or direct hire) as the driver.
+    (With the SIAE fallback to direct hire the fiche now realises ~99.9 % of its hours, so the
+    band stays narrow in absolute terms.)"""
+    fiche = load(FICHE)
+    assert len(fiche.uncertainty) >= 10
+    n = 40
+    runs = replicate(fiche, n, seed=7, jobs=1)
+    wide = runs.total_stat("hours_realised")
+    narrow = replicate(fiche.without_uncertainty(), n, seed=7, jobs=1).total_stat("hours_realised")
+    assert (wide.p95 - wide.p05) > 1.3 * (narrow.p95 - narrow.p05)
+    sec = unc.section(fiche, 7, runs.totals)
+    assert unc.driver(sec) in ("flow.siae.posts.etti", "flow.missions.mode_shares.direct")
+
+
+def test_run_writes_uncertainty_section_band_and_report(tmp_path, capsys):
+    out = tmp_path / "r"
+    sets = _sets([*SMALL, TWO])
+    code = main(
+        [
+            "run",
+            str(FICHE),
+            *sets,
+            "-n",
+            "8",
+            "-j",
+            "1",
+            "-q",
+            "--out",
+            str(out),
+            "--bottleneck-replications",
+            "0",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    sec = summary["uncertainty"]
+    assert [p["key"] for p in sec["parameters"]] == [
+        "flow.siae.posts.etti",
+        "flow.missions.next_mission_probability",
+    ]
+    assert set(sec["contributions"]) == set(unc.CONTRIBUTION_METRICS)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "bande de prédiction à 90 %" in html and "flow.siae.posts.etti" in html
+    head = (out / "yearly.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "hours_realised_p05" in head and "hours_realised_p95" in head
+    # --no-uncertainty: no section, and the scenario as run says so
+    out2 = tmp_path / "r2"
+    code = main(
+        [
+            "run",
+            str(FICHE),
+            *sets,
+            "-n",
+            "3",
+            "-j",
+            "1",
+            "-q",
+            "--out",
+            str(out2),
+            "--bottleneck-replications",
+            "0",
+            "--no-uncertainty",
+        ]
+    )
+    assert code == 0
+    assert "uncertainty" not in json.loads((out2 / "summary.json").read_text(encoding="utf-8"))
