@@ -233,3 +233,55 @@ def resource_name(name: str, lang: str) -> str:
 def save(wb: Any, path: Path) -> Path:
     wb.save(path)
     return path
+
+
+def calibration_workbook(
+    path: Path,
+    parameters: Mapping[str, Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
+    holdout: Sequence[Mapping[str, Any]],
+    lang: str = "fr",
+) -> Path | None:
+    """``results.xlsx`` of a calibration: the fitted parameters (estimate, 95 % interval,
+    range, identifiable) and the observed rows against the simulation at the estimate (fitted,
+    then held out). None when openpyxl is absent."""
+    if not available():
+        return None
+    t = i18n.section("xlsx")[i18n.norm(lang)]
+    wb = new_workbook()
+    head = [t["label"], t["key"], t["estimate"], t["ci_low"], t["ci_high"]]
+    head += [t["range_low"], t["range_high"], t["identifiable"]]
+    prow = [
+        [
+            i18n.param_label(k, lang),
+            k,
+            e.get("estimate"),
+            e.get("ci_low"),
+            e.get("ci_high"),
+            e.get("low"),
+            e.get("high"),
+            t["yes"] if e.get("identifiable") else t["no"],
+        ]
+        for k, e in parameters.items()
+    ]
+    add_sheet(wb, t["fitted"], head, prow, [None, None, *["General"] * 5, None])
+    cols = ("from_year", "to_year", "metric", "value", "mean", "p05", "p95", "relative_gap")
+    labels = [t["from_year"], t["to_year"], t["metric"], t["observed"], t["mean"], t["p05"]]
+    labels += [t["p95"], t["gap"], t["fit_role"]]
+    body = []
+    for role, group in ((t["fit_fitted"], rows), (t["fit_holdout"], holdout)):
+        for r in group:
+            line = [r.get(c) for c in cols]
+            m = r.get("metric")
+            if isinstance(m, str) and m in METRICS:
+                line[2] = i18n.metric_label(m, lang)
+            body.append([*line, role])
+    add_sheet(
+        wb,
+        t["fit"],
+        labels,
+        body,
+        ["0", "0", None, "#,##0.##", "#,##0.##", "#,##0.##", "#,##0.##", "0.0%", None],
+    )
+    wb.save(path)
+    return path
