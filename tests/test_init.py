@@ -178,6 +178,20 @@ def test_titles_follow_set(tmp_path, capsys):
     assert "works[0].dwellings = 600" in title and title.startswith("ERBM")
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<h1>" in html and "works[0].dwellings = 600" in html.split("</h1>")[0]
+    # the figures' source lines and the printable summary name the run too
+    from sim.presentation import plots
+    from sim.runner import replicate
+
+    s = sc.load(FICHE, ["scenario.horizon_years=2", "works[0].dwellings=600"])
+    assert "works[0].dwellings = 600" in s.title()
+    pypdf = pytest.importorskip("pypdf")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(str(out / "summary.pdf")).pages)
+    assert "dwellings = 600" in " ".join(text.split())
+    runs = replicate(s, 2, 1, 1)
+    import dataclasses
+
+    fig, _ = plots.hours_figure(dataclasses.replace(runs, scenario=s.title()), None, "fr")
+    assert any("dwellings = 600" in t.get_text() for t in fig.texts)
 
 
 @pytest.mark.parametrize(

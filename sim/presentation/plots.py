@@ -83,6 +83,14 @@ def plain(text: str, limit: int = 90) -> str:
     return text.replace("$", r"\$")
 
 
+def shown_name(name: str) -> str:
+    """A scenario's name for a source line: the name shortened, its ``--set`` overrides kept."""
+    base, sep, rest = str(name).partition(" (--set ")
+    if not sep:
+        return plain(base, 80)
+    return f"{plain(base, 50)} (--set {plain(rest, 100)}"
+
+
 def _figure() -> tuple[Figure, Axes]:
     # the layout leaves the bottom 5 % for the source line
     fig = Figure(
@@ -101,7 +109,7 @@ def _source(fig: Figure, runs: Runs, lang: str) -> None:
     t = _t(lang)
     text = t["source"].format(
         v=__version__,
-        name=plain(runs.scenario, 80),
+        name=shown_name(runs.scenario),
         seed=runs.seed,
         n=replications_text(runs.n, lang),
         band=t["band"],
