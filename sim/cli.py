@@ -11,11 +11,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import __version__, fmt, limits
 from .errors import ClauseSimError, escape, escape_lines
+from .jobs import Stopped
 from .scenario import Scenario, load
 from .streams import DEFAULT_SEED
 
@@ -232,8 +234,22 @@ def cmd_init(args: argparse.Namespace) -> int:
 # run and compare
 
 
+def _options(args: argparse.Namespace) -> Any:
+    from . import jobs
+
+    return jobs.Options(
+        replications=args.replications,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
+        jobs=args.jobs,
+        lang=args.lang,
+        force=args.force,
+        overrides=tuple(args.overrides),
+        bottleneck_replications=getattr(args, "bottleneck_replications", 0),
+    )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import output
+    from . import jobs, output
     from .analysis.bottleneck import CONSTRAINTS
 
     scenario = _load(args)
@@ -249,29 +265,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         observed = observed_mod.read(args.observed)
         observed_mod.check_years(observed, _simulated_years(scenario), args.observed)
     out = Path(args.out) if args.out else Path("results") / find_scenario(args.scenario).stem
+    options = replace(_options(args), observed=observed)
     output.check_target(out, args.force)  # before spending minutes on replications
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    bar = output.ProgressBar("replications", enabled=False if args.quiet else None)
-    diag_bar = output.ProgressBar("bottleneck", enabled=False if args.quiet else None)
-    try:
-        with output.sigterm_raises():
-            summary = output.run_and_write(
-                scenario,
-                out,
-                replications=args.replications,
-                seed=seed,
-                jobs=args.jobs,
-                lang=args.lang,
-                force=args.force,
-                overrides=args.overrides,
-                progress=bar,
-                bottleneck_replications=args.bottleneck_replications,
-                bottleneck_progress=diag_bar,
-                observed=observed,
-            )
-    except output.Terminated:
-        sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
-        return 143
+    summary = jobs.in_terminal(
+        lambda progress: jobs.run(scenario, out, options, progress=progress),
+        quiet=args.quiet,
+        left=f"{out} left as it was",
+    )
     sys.stdout.write(output.summary_text(summary, scenario, args.lang, out))
     sys.stdout.write(_workbook_note(out, args.lang))
     return 0
@@ -284,7 +284,7 @@ def _simulated_years(scenario: Scenario) -> list[int]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from . import output
+    from . import jobs, output
     from .analysis import compare
 
     if len(args.scenarios) < 2:
@@ -300,29 +300,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     labels = compare.labels_for(args.scenarios)
     out = Path(args.out) if args.out else compare.default_out(args.scenarios)
+    options = _options(args)
     output.check_target(out, args.force)
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-
-    def progress_for(k: int, _sc: Scenario) -> output.ProgressBar:
-        return output.ProgressBar(labels[k], enabled=False if args.quiet else None)
-
-    try:
-        with output.sigterm_raises():
-            rows = compare.run_and_write(
-                scenarios,
-                labels,
-                out,
-                replications=args.replications,
-                seed=seed,
-                jobs=args.jobs,
-                lang=args.lang,
-                force=args.force,
-                overrides=args.overrides,
-                progress_for=progress_for,
-            )
-    except output.Terminated:
-        sys.stderr.write(f"{PROG}: terminated; {out} left as it was\n")
-        return 143
+    rows = jobs.in_terminal(
+        lambda progress: jobs.compare(scenarios, labels, out, options, progress=progress),
+        quiet=args.quiet,
+        left=f"{out} left as it was",
+    )
     sys.stdout.write(compare.comparison_text(rows, labels, args.lang))
     sys.stdout.write(f"\n-> {out}\n")
     return 0
@@ -443,6 +427,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .analysis import sweep
 
     return sweep.command(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web import serve
+
+    return serve(args.host, args.port, args.data, args.workers, args.token, args.jobs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -771,6 +761,49 @@ def build_parser() -> argparse.ArgumentParser:
     _max_work_arg(p)
     p.set_defaults(func=cmd_calibrate)
 
+    p = sub.add_parser(
+        "serve",
+        help="a web page for planners and an HTTP API (needs clause-sim[app])",
+        description="Serve the planner's page and the HTTP API (documented at /docs). Runs are "
+        "folders under --data; finished runs are listed again after a restart. Any host but "
+        "127.0.0.1 needs an access token.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument(
+        "--port", type=_positive_int, default=8765, metavar="PORT", help="(default: 8765)"
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR",
+        help="folder of the runs (default: ~/.local/share/clause-sim)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="runs simulated at once; the others queue (default: 1)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="worker processes per run (default: the cores available / --workers)",
+    )
+    p.add_argument(
+        "--token",
+        nargs="?",
+        const="generate",
+        default=None,
+        metavar="TOKEN",
+        help="access token checked on every request (default: $CLAUSE_SIM_TOKEN; alone: a "
+        "random one, printed in the address); required for any host but 127.0.0.1",
+    )
+    p.set_defaults(func=cmd_serve)
+
     return parser
 
 
@@ -843,6 +876,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ClauseSimError as exc:
         sys.stderr.write(f"{PROG}: error: {escape(exc)}\n")
         return 2
+    except Stopped as exc:  # SIGTERM or Ctrl-C during a job, after its cleanup
+        sys.stderr.write(f"{PROG}: {escape(exc.message)}\n")
+        return exc.code
     except BrokenPipeError:
         _quiet_stdout()
         return 141  # as a tool killed by SIGPIPE: quietly

@@ -1,5 +1,7 @@
 """A run's results folder: summary, CSV tables, the scenario as run, figures and report.
 
+This module only writes files; running a scenario into a folder is :mod:`sim.jobs`.
+
 The folder is written atomically: everything goes into a hidden sibling folder
 (``.NAME.tmp-PID-TOKEN``) that is renamed into place at the very end, so an interrupted or failed
 run leaves no half-written results and never damages the previous ones (see
@@ -34,11 +36,10 @@ import secrets
 import shutil
 import signal
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -703,177 +704,3 @@ def write_run(
             report=report,
             extra={"overrides": list(overrides), **(extra or {})},
         )
-
-
-def run_and_write(
-    scenario: Scenario,
-    target: str | Path,
-    *,
-    replications: int,
-    seed: int,
-    jobs: int | None = None,
-    lang: str = "fr",
-    force: bool = False,
-    overrides: Sequence[str] = (),
-    progress: Any = None,
-    extra: Mapping[str, Any] | None = None,
-    bottleneck_replications: int = 0,
-    bottleneck_progress: Any = None,
-    observed: Sequence[Any] = (),
-) -> dict[str, Any]:
-    """Run the replications of a scenario and write its results folder at ``target``.
-
-    The temporary folder exists from the start (with ``scenario.toml``); it is renamed into
-    place only once everything is written. ``progress(done, total)`` is called after each
-    batch; its ``close()``, if any, after the replications. With ``bottleneck_replications``
-    > 0, the bottleneck diagnosis (:func:`sim.bottleneck.diagnose`, +1 unit of each resource
-    with common random numbers on that many replications) goes into the summary and report.
-    """
-    from .runner import replicate
-
-    with atomic_folder(target, force) as tmp:
-        write_scenario(tmp, scenario, overrides, seed, replications)
-        try:
-            runs = replicate(scenario, replications, seed, jobs, progress)
-        finally:
-            close = getattr(progress, "close", None)
-            if close is not None:
-                close()
-        more = dict(extra or {})
-        if bottleneck_replications > 0:
-            from .analysis.bottleneck import diagnose
-
-            try:
-                more["bottleneck"] = diagnose(
-                    scenario,
-                    runs,
-                    seed,
-                    bottleneck_replications,
-                    jobs=jobs or 1,
-                    progress=bottleneck_progress,
-                )
-            finally:
-                close = getattr(bottleneck_progress, "close", None)
-                if close is not None:
-                    close()
-        return write_results(
-            tmp,
-            runs,
-            scenario,
-            lang=lang,
-            extra={"overrides": list(overrides), **more},
-            observed=observed,
-        )
-
-
-class Terminated(BaseException):
-    """Raised in the main process on SIGTERM so that ``finally`` blocks clean up."""
-
-
-@contextmanager
-def sigterm_raises() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (and SIGINT KeyboardInterrupt) in
-    this process, so that cleanup runs in ``finally`` blocks; worker processes forked meanwhile
-    exit at once on SIGTERM instead.
-
-    Whatever exception such a signal ends up propagating (cleanup code may fail on the way)
-    leaves the block as :class:`Terminated` or KeyboardInterrupt, and worker processes still
-    alive are terminated. A second SIGTERM kills at once (default action). The previous
-    handlers are restored on exit.
-    """
-    import multiprocessing
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    owner = os.getpid()
-    hit: type[BaseException] | None = None
-
-    def on_term(signum: int, _frame: Any) -> None:
-        nonlocal hit
-        if os.getpid() != owner:  # a forked worker: leave now, the parent cleans up
-            os._exit(128 + signum)
-        hit = Terminated
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        raise Terminated()
-
-    def on_int(_signum: int, _frame: Any) -> None:
-        nonlocal hit
-        if os.getpid() == owner:
-            hit = hit or KeyboardInterrupt
-        raise KeyboardInterrupt()
-
-    previous_term = signal.signal(signal.SIGTERM, on_term)
-    previous_int = signal.signal(signal.SIGINT, on_int)
-    try:
-        yield
-    except BaseException as exc:
-        if hit is not None and not isinstance(exc, hit):
-            raise hit() from exc
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, previous_term)
-        signal.signal(signal.SIGINT, previous_int)
-        if hit is not None:
-            for child in multiprocessing.active_children():
-                child.terminate()
-
-
-# --------------------------------------------------------------------------------------------
-# Progress bar
-
-
-class ProgressBar:
-    """A one-line progress bar on a terminal (``progress(done, total)``), throttled.
-
-    Draws nothing unless ``enabled`` (default: the stream is a terminal).
-    """
-
-    def __init__(
-        self,
-        label: str,
-        stream: TextIO | None = None,
-        enabled: bool | None = None,
-        width: int = 30,
-        min_interval: float = 0.1,
-    ) -> None:
-        self.stream = sys.stderr if stream is None else stream
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.label = label
-        self.width = width
-        self.min_interval = min_interval
-        self.start = time.monotonic()
-        self._last = -math.inf
-        self._drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if done < total and now - self._last < self.min_interval:
-            return
-        self._last = now
-        frac = done / total if total else 1.0
-        full = round(frac * self.width)
-        elapsed = now - self.start
-        eta = elapsed * (total - done) / done if done else math.nan
-        eta_txt = "" if math.isnan(eta) or done >= total else f", ~{_clock(eta)} left"
-        self.stream.write(
-            f"\r{self.label} [{'#' * full}{'.' * (self.width - full)}] "
-            f"{done}/{total} {frac:4.0%} {_clock(elapsed)}{eta_txt}\x1b[K"
-        )
-        self.stream.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        """End the line if anything was drawn."""
-        if self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._drawn = False
-
-
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60}:{s % 60:02d}"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import FICHE, make_runs
 
+from sim import jobs
 from sim import scenario as sc
 from sim.analysis import compare
 from sim.results import TOTAL_METRICS, describe
@@ -110,5 +111,7 @@ def test_run_and_write_is_atomic_on_failure(tmp_path, monkeypatch):
 
     monkeypatch.setattr(plots, "compare_figures", boom)
     with pytest.raises(RuntimeError):
-        compare.run_and_write(scenarios, ["a", "b"], tmp_path / "c", replications=2, seed=1, jobs=1)
+        jobs.compare(
+            scenarios, ["a", "b"], tmp_path / "c", jobs.Options(replications=2, seed=1, jobs=1)
+        )
     assert list(tmp_path.iterdir()) == []

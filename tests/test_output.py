@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import math
 import os
 import tomllib
 from pathlib import Path
@@ -332,47 +330,6 @@ def test_folder_permissions_follow_the_umask(tmp_path, small, fiche):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "r").stat().st_mode & 0o777 == 0o777 & ~mask
-
-
-# --------------------------------------------------------------------------------------------
-# Progress bar
-
-
-class _Tty(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_draws_on_a_terminal_only():
-    tty = _Tty()
-    bar = output.ProgressBar("replications", stream=tty, min_interval=0)
-    for i in range(1, 5):
-        bar(i, 4)
-    bar.close()
-    text = tty.getvalue()
-    assert "\r" in text and "4/4" in text and "100%" in text and text.endswith("\n")
-    pipe = io.StringIO()
-    bar = output.ProgressBar("replications", stream=pipe)
-    bar(1, 4)
-    bar.close()
-    assert pipe.getvalue() == ""
-    quiet = _Tty()
-    output.ProgressBar("x", stream=quiet, enabled=False)(1, 2)
-    assert quiet.getvalue() == ""
-
-
-def test_progress_bar_is_throttled():
-    tty = _Tty()
-    bar = output.ProgressBar("r", stream=tty, min_interval=3600)
-    for i in range(1, 101):
-        bar(i, 100)
-    assert tty.getvalue().count("\r") == 2  # the first draw and the final one
-
-
-def test_clock():
-    assert output._clock(0) == "0:00"
-    assert output._clock(125.7) == "2:05"
-    assert not math.isnan(float(output._clock(61).split(":")[1]))
 
 
 def test_one_replication_has_no_interval(fiche):

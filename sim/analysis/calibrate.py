@@ -797,38 +797,35 @@ def command(args: Any, scenario: Scenario) -> int:
     """``clause-sim calibrate``."""
     import sys
 
-    from .. import output
+    from .. import jobs
 
     observed = read_observed(args.observed)
     fits = [parse_fit(t, scenario) for t in args.fit]
     out = Path(args.out)
-    bar = output.ProgressBar("calibration", enabled=False if args.quiet else None)
-    try:
-        with output.sigterm_raises():
-            result = calibrate(
-                scenario,
-                observed,
-                fits,
-                out,
-                replications=args.replications,
-                seed=DEFAULT_SEED if args.seed is None else args.seed,
-                holdout=args.holdout,
-                jobs=args.jobs,
-                scheduler=args.scheduler,
-                obs_error=args.obs_error,
-                resume=args.resume,
-                force=args.force,
-                progress=bar,
-                observed_file=args.observed,
-                lang=args.lang,
-            )
-    except (output.Terminated, KeyboardInterrupt) as exc:
-        bar.close()
-        sys.stderr.write(
-            f"clause-sim: interrupted; points evaluated are in {out / POINTS_FILE}: rerun with "
-            "--resume\n"
+
+    def work(progress: jobs.Progress) -> Calibration:
+        return calibrate(
+            scenario,
+            observed,
+            fits,
+            out,
+            replications=args.replications,
+            seed=DEFAULT_SEED if args.seed is None else args.seed,
+            holdout=args.holdout,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            obs_error=args.obs_error,
+            resume=args.resume,
+            force=args.force,
+            progress=lambda done, total: progress("calibration", done, total),
+            observed_file=args.observed,
+            lang=args.lang,
         )
-        return 143 if isinstance(exc, output.Terminated) else 130
-    bar.close()
+
+    result = jobs.in_terminal(
+        work,
+        quiet=args.quiet,
+        left=f"points evaluated are in {out / POINTS_FILE}: rerun with --resume",
+    )
     sys.stdout.write(calibration_text(result, args.lang))
     return 0

@@ -10,29 +10,21 @@ independent intervals.
 The comparison folder holds ``comparison.csv`` (one row a metric), ``comparison.json``, one
 sub-folder per scenario (``scenario.toml``, ``summary.json``, ``yearly.csv``,
 ``replications.csv``), ``figures/`` (overlays of the yearly hours, FTE and positive exits) and
-``report.html``.
+``report.html``. Running the scenarios into such a folder is :func:`sim.jobs.compare`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import ClauseSimError
 from ..hours import HoursResult
 from ..hours import compute as compute_hours
-from ..output import (
-    atomic_folder,
-    write_csv,
-    write_json,
-    write_scenario,
-    write_tables,
-    write_workbook,
-)
+from ..output import write_csv, write_json, write_scenario, write_tables, write_workbook
 from ..results import KEY_COMPARE_METRICS, METRICS, TOTAL_METRICS, Runs, describe
 from ..scenario import Scenario, default_scenario_path
 
@@ -58,28 +50,6 @@ def labels_for(paths: Sequence[str | Path | None]) -> list[str]:
 def default_out(paths: Sequence[str | Path | None]) -> Path:
     """``results/compare-<stemA>-vs-<stemB>[-vs-...]``."""
     return Path("results") / ("compare-" + "-vs-".join(labels_for(paths)))
-
-
-def run_all(
-    scenarios: Sequence[Scenario],
-    replications: int,
-    seed: int,
-    jobs: int | None = None,
-    progress_for: Callable[[int, Scenario], Any] | None = None,
-) -> list[Runs]:
-    """Replicate each scenario with the same seed and replication indices."""
-    from ..runner import replicate
-
-    out = []
-    for k, sc in enumerate(scenarios):
-        progress = progress_for(k, sc) if progress_for is not None else None
-        try:
-            out.append(replicate(sc, replications, seed, jobs, progress))
-        finally:
-            close = getattr(progress, "close", None)
-            if close is not None:
-                close()
-    return out
 
 
 def comparison_rows(
@@ -222,27 +192,6 @@ def write_comparison(
     (folder / "report.html").write_text(html, encoding="utf-8")
     _comparison_workbook(folder, rows, labels, lang)
     return rows
-
-
-def run_and_write(
-    scenarios: Sequence[Scenario],
-    labels: Sequence[str],
-    target: str | Path,
-    *,
-    replications: int,
-    seed: int,
-    jobs: int | None = None,
-    lang: str = "fr",
-    force: bool = False,
-    overrides: Sequence[str] = (),
-    progress_for: Callable[[int, Scenario], Any] | None = None,
-) -> list[dict[str, Any]]:
-    """Run every scenario (common random numbers) and write the comparison folder atomically."""
-    if len(scenarios) < 2:
-        raise ClauseSimError("compare needs at least two scenarios")
-    with atomic_folder(target, force) as tmp:
-        runs_list = run_all(scenarios, replications, seed, jobs, progress_for)
-        return write_comparison(tmp, scenarios, runs_list, labels, lang=lang, overrides=overrides)
 
 
 def _comparison_workbook(

@@ -926,19 +926,24 @@ def command(args: Any, scenario: Scenario) -> int:
         )
         sys.stderr.flush()
 
-    result = size(
-        scenario,
-        args.resource,
-        args.target,
-        confidence=args.confidence,
-        replications=args.replications,
-        seed=DEFAULT_SEED if args.seed is None else args.seed,
-        jobs=default_jobs() if args.jobs is None else args.jobs,
-        step=args.step,
-        min_level=args.min_level,
-        max_level=args.max_level,
-        on_level=on_level,
-    )
+    from .. import jobs
+
+    def work(progress: jobs.Progress) -> SizingResult:
+        return size(
+            scenario,
+            args.resource,
+            args.target,
+            confidence=args.confidence,
+            replications=args.replications,
+            seed=DEFAULT_SEED if args.seed is None else args.seed,
+            jobs=default_jobs() if args.jobs is None else args.jobs,
+            step=args.step,
+            min_level=args.min_level,
+            max_level=args.max_level,
+            on_level=on_level,
+        )
+
+    result = jobs.in_terminal(work, quiet=True, left="nothing written")
     result.scenario = scenario.title(lang)  # the name as run, --set overrides shown
     files = write_sizing(args.out, result, lang) if args.out else []
     if args.json:

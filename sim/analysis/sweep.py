@@ -1816,7 +1816,7 @@ def command(args: Any) -> int:
     """``clause-sim sweep``: run (or resume) a sweep file and print what it did."""
     import sys
 
-    from .. import limits, output
+    from .. import jobs, limits
 
     out = Path(args.out) if args.out else default_out(args.sweep)
     if args.scheduler:
@@ -1837,35 +1837,25 @@ def command(args: Any) -> int:
         getattr(args, "max_work", None),
         "this sweep",
     )
-    bar = output.ProgressBar("points", enabled=False if args.quiet else None)
-    try:
-        with output.sigterm_raises():
-            result = run_sweep(
-                p,
-                out,
-                resume=args.resume,
-                force=args.force,
-                jobs=args.jobs,
-                scheduler=args.scheduler,
-                progress=bar,
-                lang=args.lang,
-                figures=not args.no_figures,
-                worker_timeout=getattr(args, "worker_timeout", None),
-            )
-    except output.Terminated:
-        bar.close()
-        sys.stderr.write(
-            f"clause-sim: terminated; finished points are in {out / POINTS_FILE}: "
-            f"rerun with --resume\n"
+
+    def work(progress: jobs.Progress) -> SweepResult:
+        return run_sweep(
+            p,
+            out,
+            resume=args.resume,
+            force=args.force,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            progress=lambda done, total: progress("points", done, total),
+            lang=args.lang,
+            figures=not args.no_figures,
+            worker_timeout=getattr(args, "worker_timeout", None),
         )
-        return 143
-    except KeyboardInterrupt:
-        bar.close()
-        sys.stderr.write(
-            f"clause-sim: interrupted; finished points are in {out / POINTS_FILE}: "
-            f"rerun with --resume\n"
-        )
-        return 130
-    bar.close()
+
+    result = jobs.in_terminal(
+        work,
+        quiet=args.quiet,
+        left=f"finished points are in {out / POINTS_FILE}: rerun with --resume",
+    )
     sys.stdout.write(sweep_text(result, args.lang))
     return 0

@@ -1,0 +1,297 @@
+"""Scenarios for the page and the API: from TOML text, from a shipped file with the form's
+changes, and the form's fields (grouped, with units and the source of each default)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ScenarioError
+from ..scenario import Scenario, apply_overrides, default_scenario_path, from_dict, toml_value
+
+MAX_BODY = 1 << 20
+"""Largest request body accepted (bytes): 1 MiB."""
+
+
+def shipped() -> dict[str, Path]:
+    """The shipped scenarios by stem (package data when installed, else ``scenarios/``)."""
+    folder = default_scenario_path().parent
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
+def scenario_from_text(text: str, name: str = "scenario.toml", overrides: Any = ()) -> Scenario:
+    """Validate TOML text as a scenario; errors are the CLI's one-line messages about ``name``."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(name, "", f"not valid TOML: {exc}") from None
+    overrides = list(overrides)
+    try:
+        raw = apply_overrides(raw, overrides, name)
+    except ScenarioError as exc:
+        raise ScenarioError(name, exc.key, exc.message) from None
+    try:
+        return from_dict(raw, name)
+    except ScenarioError as exc:
+        for item in overrides:
+            path = item.split("=", 1)[0].strip()
+            if exc.key == path or exc.key.startswith((path + ".", path + "[")):
+                raise ScenarioError(name, exc.key, exc.message) from None
+        raise
+
+
+def from_request(data: Mapping[str, Any]) -> tuple[Scenario, str, str]:
+    """The page's request ``{"base": stem, "toml": text, "set": {key: value}}`` -> the scenario,
+    the TOML text to keep (with the changes applied) and its file name.
+
+    ``toml`` (an uploaded file) wins over ``base`` (a shipped scenario's stem); ``set`` holds the
+    form's changed fields, each read like ``--set KEY=VALUE``.
+    """
+    text = data.get("toml")
+    if isinstance(text, str) and text.strip():
+        name = str(data.get("filename") or "scenario.toml")[:100]
+    else:
+        stems = shipped()
+        base = str(data.get("base") or default_scenario_path().stem)
+        if base not in stems:
+            raise ScenarioError(base, "", "no such shipped scenario")
+        text = stems[base].read_text(encoding="utf-8")
+        name = stems[base].name
+    changes = data.get("set") or {}
+    if not isinstance(changes, Mapping):
+        raise ScenarioError(name, "", "set: expected an object of KEY: VALUE")
+    strings = {f.key for _g, _fr, _en, fields in GROUPS for f in fields if f.kind != "number"}
+    overrides = []
+    for key, value in changes.items():
+        v = str(value).strip()
+        if v == "":
+            continue
+        if key in strings and not re.fullmatch(r"[-+0-9.eE]+|\[.*\]", v):
+            v = toml_value(v)  # a name or a choice: a TOML string
+        overrides.append(f"{key}={v}")
+    scenario = scenario_from_text(text, name, overrides)
+    return scenario, scenario.to_toml() if overrides else text, name
+
+
+# --------------------------------------------------------------------------------------------
+# The form
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of the form: the scenario key it sets, its labels and unit."""
+
+    key: str
+    fr: str
+    en: str
+    unit: str = ""
+    kind: str = "number"  # number | text | choice
+    choices: tuple[str, ...] = ()
+    step: str = "any"
+
+
+GROUPS: tuple[tuple[str, str, str, tuple[Field, ...]], ...] = (
+    (
+        "programme",
+        "Programme de travaux",
+        "Works programme",
+        (
+            Field("scenario.name", "Nom du scénario", "Scenario name", kind="text"),
+            Field("scenario.start_year", "Première année", "First year", step="1"),
+            Field("scenario.horizon_years", "Durée", "Length", "ans|years", step="1"),
+            Field("works[0].dwellings", "Logements", "Dwellings", step="1"),
+            Field(
+                "works[0].cost_per_dwelling_eur",
+                "Coût par logement",
+                "Cost per dwelling",
+                "EUR HT|EUR excl. VAT",
+            ),
+            Field("works[0].labour_share", "Part main-d'œuvre", "Labour share", "0–1"),
+            Field(
+                "works[0].profile",
+                "Profil annuel",
+                "Yearly profile",
+                kind="choice",
+                choices=("uniform", "ramp"),
+            ),
+        ),
+    ),
+    (
+        "clause",
+        "Clause d'insertion",
+        "Insertion clause",
+        (
+            Field("clause.insertion_rate", "Taux d'insertion", "Insertion rate", "0–1"),
+            Field("clause.hourly_cost_eur", "Coût horaire chargé", "Loaded hourly cost", "EUR/h"),
+            Field(
+                "clause.rounding",
+                "Arrondi",
+                "Rounding",
+                kind="choice",
+                choices=("none", "floor_per_dwelling", "round_per_dwelling", "round_total"),
+            ),
+            Field("clause.fte_hours", "Base ETP", "FTE base", "h"),
+        ),
+    ),
+    (
+        "capacity",
+        "Capacités",
+        "Capacity",
+        (
+            Field(
+                "flow.facilitators.fte",
+                "Facilitateurs (un nombre ou [par année])",
+                "Facilitators (one figure or [per year])",
+                "ETP|FTE",
+                kind="text",
+            ),
+            Field(
+                "flow.referrals.per_year",
+                "Orientations par an",
+                "Referrals a year",
+                "pers./an|people/year",
+                kind="text",
+            ),
+            Field("flow.siae.posts.etti", "Postes SIAE : ETTI", "SIAE posts: ETTI", step="1"),
+            Field("flow.siae.posts.ai", "Postes SIAE : AI", "SIAE posts: AI", step="1"),
+            Field("flow.siae.posts.geiq", "Postes SIAE : GEIQ", "SIAE posts: GEIQ", step="1"),
+            Field("flow.siae.posts.ei", "Postes SIAE : EI", "SIAE posts: EI", step="1"),
+            Field("flow.siae.posts.aci", "Postes SIAE : ACI", "SIAE posts: ACI", step="1"),
+        ),
+    ),
+    (
+        "advanced",
+        "Avancé",
+        "Advanced",
+        (
+            Field(
+                "flow.facilitators.caseload_per_fte",
+                "Suivis par ETP facilitateur",
+                "Caseload per facilitator FTE",
+                "pers.|people",
+            ),
+            Field(
+                "flow.missions.next_mission_probability",
+                "Probabilité d'une nouvelle mission",
+                "Probability of another mission",
+                "0–1",
+            ),
+            Field(
+                "flow.operations.dwellings_per_operation",
+                "Logements par opération",
+                "Dwellings per operation",
+                step="1",
+            ),
+            Field(
+                "flow.run_out_years",
+                "Années simulées après l'horizon",
+                "Run-out years",
+                "ans|years",
+            ),
+        ),
+    ),
+)
+
+
+def _lookup(raw: Mapping[str, Any], key: str) -> Any:
+    node: Any = raw
+    for part in key.split("."):
+        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?", part)
+        if m is None or not isinstance(node, Mapping) or m.group(1) not in node:
+            return None
+        node = node[m.group(1)]
+        if m.group(2) is not None:
+            i = int(m.group(2))
+            if not isinstance(node, list) or i >= len(node):
+                return None
+            node = node[i]
+    return node
+
+
+def _value_text(value: Any) -> str:
+    if value is None or isinstance(value, Mapping):
+        return ""
+    if isinstance(value, list):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def comments(text: str) -> dict[str, str]:
+    """The trailing comment of each key of a scenario file (the source of its default), by
+    dotted key (``works[0].dwellings``); inline tables give their comment to each entry."""
+    out: dict[str, str] = {}
+    table = ""
+    counts: dict[str, int] = {}
+    above: list[str] = []  # the comment lines just above the current line
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("#"):
+            above.append(s.lstrip("#").strip())
+            continue
+        block, above = " ".join(above), []
+        m = re.fullmatch(r"\[\[([A-Za-z0-9_.]+)\]\]\s*(#.*)?", s)
+        if m:
+            n = counts.get(m.group(1), -1) + 1
+            counts[m.group(1)] = n
+            table = f"{m.group(1)}[{n}]"
+            continue
+        m = re.fullmatch(r"\[([A-Za-z0-9_.]+)\]\s*(#.*)?", s)
+        if m:
+            table = m.group(1)
+            continue
+        m = re.match(r"([A-Za-z0-9_]+)\s*=\s*(.*?)(?:\s+#\s*(.+))?$", s)
+        if not m:
+            continue
+        note = m.group(3) or block
+        if not note or " | " in note:  # a list of choices is not a source
+            continue
+        key = f"{table}.{m.group(1)}" if table else m.group(1)
+        out[key] = note.strip()
+        inner = re.fullmatch(r"\{(.*)\}", m.group(2).strip())
+        if inner:
+            for k in re.findall(r"([A-Za-z0-9_]+)\s*=", inner.group(1)):
+                out.setdefault(f"{key}.{k}", note.strip())
+    return out
+
+
+def form(base: str | None = None) -> dict[str, Any]:
+    """The form for a shipped scenario: groups of fields with their current values and the
+    source of each (the comment beside the key in the scenario file)."""
+    stems = shipped()
+    stem = base if base in stems else default_scenario_path().stem
+    text = stems[stem].read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
+    notes = comments(text)
+    groups = []
+    for gid, fr, en, fields in GROUPS:
+        items = []
+        previous = ""
+        for f in fields:
+            value = _lookup(raw, f.key)
+            source = notes.get(f.key, "")
+            source, previous = ("" if source == previous else source), source
+            units = f.unit.split("|")
+            items.append(
+                {
+                    "key": f.key,
+                    "fr": f.fr,
+                    "en": f.en,
+                    "unit_fr": units[0],
+                    "unit_en": units[-1],
+                    "kind": f.kind,
+                    "choices": list(f.choices),
+                    "step": f.step,
+                    "value": _value_text(value),
+                    "source": source,
+                }
+            )
+        groups.append({"id": gid, "fr": fr, "en": en, "fields": items})
+    return {"base": stem, "bases": list(stems), "groups": groups}
