@@ -118,15 +118,18 @@ def _workbook_note(out: Path, lang: str) -> str:
 
 
 def _uncertainty_options(scenario: Scenario, args: argparse.Namespace) -> Scenario:
-    """Apply ``--no-uncertainty``; say on stderr which uncertain keys ``--set`` pinned."""
-    for key in scenario.pinned:
-        sys.stderr.write(
-            f"{PROG}: note: {key} is uncertain in the scenario but set with --set: "
-            "it runs at its set value\n"
-        )
+    """Apply ``--no-uncertainty`` (run the uncertain keys at their central values)."""
     if getattr(args, "no_uncertainty", False):
         return scenario.without_uncertainty()
     return scenario
+
+
+def _pinned_notes(scenarios: Sequence[Scenario]) -> str:
+    """One line for each uncertain key that ``--set`` pinned, printed with the run's summary."""
+    return "".join(
+        f"note: {key} is uncertain in the scenario but set with --set: it ran at its set value\n"
+        for key in dict.fromkeys(k for sc in scenarios for k in sc.pinned)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,6 +276,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         left=f"{out} left as it was",
     )
     sys.stdout.write(output.summary_text(summary, scenario, args.lang, out))
+    sys.stdout.write(_pinned_notes([scenario]))
     sys.stdout.write(_workbook_note(out, args.lang))
     return 0
 
@@ -308,6 +312,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         left=f"{out} left as it was",
     )
     sys.stdout.write(compare.comparison_text(rows, labels, args.lang))
+    sys.stdout.write(_pinned_notes(scenarios))
     sys.stdout.write(f"\n-> {out}\n")
     return 0
 

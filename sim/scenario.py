@@ -270,9 +270,7 @@ class Scenario:
             return self
         raw = _thaw(self.raw)
         raw["uncertainty"] = {}
-        return dataclasses.replace(
-            from_dict(raw, self.source), pinned=self.pinned, provenance=self.provenance
-        )
+        return dataclasses.replace(from_dict(raw, self.source), provenance=self.provenance)
 
     def text(self, key: str, lang: str = "fr") -> str:
         """A free-text key of ``[scenario]`` (``name``, ``description``) in ``lang``: the plain

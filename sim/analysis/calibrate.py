@@ -12,19 +12,21 @@ with the same seed (common random numbers), so the objective is a smooth-ish fun
 
 and, for the intervals, each relative error is scaled by its uncertainty::
 
-    chi2(theta) = sum_r ((m_r(theta) - o_r) / o_r)^2 / (s_obs^2 + (se_r(theta) / o_r)^2)
+    chi2(theta) = r' C^-1 r,   r_r = (m_r(theta) - o_r) / o_r,   C = s_obs^2 I + S(theta) / n
 
 where ``s_obs`` is the relative error of a published figure (``--obs-error``, default 5 %: the
-figures are "about" figures, rounded to two or three digits) and ``se_r`` the simulation's
-standard error of the mean (sd over replications / sqrt(n)).
+figures are "about" figures, rounded to two or three digits) and ``S / n`` the covariance of the
+simulated means (relative to the observations; ``S`` over the replications, shrunk halfway to
+its diagonal): the years of one replication move together, so their rows are not independent.
 
 Search. A sequential importance sampler over boxes (a simple sequential Monte Carlo / ABC
 scheme): generation 0 is a Latin hypercube over the whole box of ``--fit`` ranges (uniform
 prior); each point gets the weight ``exp(-chi2 / 2) x prior / proposal``, where the proposal is
 the mixture of every generation's uniform box so far (all points are kept); the next generation
-is a Latin hypercube over the box of the current weighted 1st-99th percentiles, widened by half
-its width on each side. It stops when the effective sample size reaches :data:`TARGET_ESS` or
-after ``generations``. Every point of a generation runs in parallel (local pool or Dask).
+is a Latin hypercube over the box of the current weighted 1st-99th percentiles (stretched to
+hold the best quarter of the points so far), widened by half its width on each side. It stops
+when the effective sample size reaches :data:`TARGET_ESS` or after ``generations``. Every point
+of a generation runs in parallel (local pool or Dask).
 
 Results. ``estimate``: the weighted median of each parameter (the point with the smallest
 objective is also reported); ``ci_low``/``ci_high``: the weighted 2.5 and 97.5 % quantiles (a
@@ -220,14 +222,24 @@ def point_values(
 
 
 def chi2(values: np.ndarray, obs: np.ndarray, obs_error: float) -> tuple[float, float]:
-    """(objective, chi2) of a point's per-replication row values (replications, rows)."""
+    """(objective, chi2) of a point's per-replication row values (replications, rows).
+
+    chi2 = r' C^-1 r with r the relative gaps and C = obs_error² I + S / n, S the covariance of
+    the rows' relative values over the replications (shrunk halfway to its diagonal so that it
+    stays invertible with few replications): rows that share replications (the years of one
+    run, a metric and its span) do not count as independent evidence."""
     n = values.shape[0]
     mean = values.mean(axis=0)
-    se = values.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.zeros_like(mean)
     rel = (mean - obs) / obs
-    var = obs_error**2 + (se / obs) ** 2
-    var = np.where(var > 0, var, 1e-12)
-    return float((rel**2).sum()), float((rel**2 / var).sum())
+    k = rel.size
+    cov = np.zeros((k, k))
+    if n > 1:
+        z = values / obs
+        s = np.atleast_2d(np.cov(z, rowvar=False, ddof=1))
+        cov = 0.5 * s + 0.5 * np.diag(np.diag(s))
+    c = obs_error**2 * np.eye(k) + cov / max(n, 1)
+    c += 1e-12 * np.eye(k)
+    return float((rel**2).sum()), float(rel @ np.linalg.solve(c, rel))
 
 
 def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -514,6 +526,11 @@ def calibrate(
             u_all = np.array(us)
             qlo = np.array([_wquantile(u_all[:, j], w, 0.01) for j in range(d)])
             qhi = np.array([_wquantile(u_all[:, j], w, 0.99) for j in range(d)])
+            # the box also holds the best quarter of the points so far: a few heavy weights
+            # must not shrink it onto one point
+            top = u_all[np.argsort([st[1] for st in stats_])[: max(4, len(us) // 4)]]
+            qlo = np.minimum(qlo, top.min(axis=0))
+            qhi = np.maximum(qhi, top.max(axis=0))
             width = np.maximum(qhi - qlo, 0.02)
             lo = np.clip(qlo - width / 2, 0.0, 1.0)
             hi = np.clip(qhi + width / 2, 0.0, 1.0)
