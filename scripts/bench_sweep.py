@@ -10,13 +10,14 @@ Runs the same small sweep of the shipped fiche scenario (4 points x 20 replicati
   (which unpickles the tasks, hence imports ``sim``) and the workers import the model before the
   clock starts, as on a cluster kept for several sweeps.
 
-Each executor runs ``--repeat`` rounds and its best round is kept (other processes on the
-machine only ever slow a round down).
+``--repeat`` rounds each run every executor once, in turn (interleaved), and each executor's
+best round is kept (other processes on the machine only ever slow a round down; interleaving
+spreads a busy spell over all executors instead of one).
 
 Targets: 2 workers >= 1.8 x 1 worker; Dask >= 80 % of the local pool at 2 workers. The three
 tables must be identical. Usage::
 
-    python scripts/bench_sweep.py [--replications 20] [--points 4] [--batch 5] [--repeat 3]
+    python scripts/bench_sweep.py [--replications 20] [--points 4] [--batch 5] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ def main() -> int:
     ap.add_argument(
         "--repeat",
         type=int,
-        default=3,
-        help="rounds; each executor's best round is kept (default 3)",
+        default=5,
+        help="interleaved rounds; each executor's best round is kept (default 5)",
     )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="clause-sim-bench-") as t:
@@ -151,32 +152,33 @@ def main() -> int:
             times.setdefault(name, []).append(secs)
             values[name] = got
 
-        for _ in range(args.repeat):  # rounds interleave the local pools
-            for jobs in (1, 2):
-                ex = sw.LocalPool(jobs)
-                try:
-                    record(f"local, {jobs} worker(s)", ex)
-                finally:
-                    ex.close()
-        if not DASK.exists():
-            print(f"(no {DASK}: install clause-sim[dask] for the Dask figure)")
-        else:
-            procs, sched_file = start_cluster(tmp)
-            try:
-                dask_ex = sw.DaskCluster(str(sched_file))
-                try:
-                    dask_ex.client.wait_for_workers(2, timeout=60)
-                    dask_ex.workers, dask_ex.window = 2, 4  # as LocalPool(2)
-                    # warm the imports (the scheduler unpickles tasks too), as on a cluster
-                    # kept for several sweeps
-                    dask_ex.client.run(__import__, "sim.analysis.sweep")
-                    dask_ex.client.run_on_scheduler(__import__, "sim.analysis.sweep")
-                    for _ in range(args.repeat):
-                        record("dask, 2 workers", dask_ex)
-                finally:
-                    dask_ex.close()
-            finally:
-                stop_cluster(procs)
+        procs: list[subprocess.Popen[bytes]] = []
+        dask_ex: sw.Executor | None = None
+        try:
+            if not DASK.exists():
+                print(f"(no {DASK}: install clause-sim[dask] for the Dask figure)")
+            else:
+                procs, sched_file = start_cluster(tmp)
+                dask = sw.DaskCluster(str(sched_file))
+                dask_ex = dask
+                dask.client.wait_for_workers(2, timeout=60)
+                dask.workers, dask.window = 2, 4  # as LocalPool(2)
+                # warm the imports (the scheduler unpickles tasks too), as on a cluster kept
+                # for several sweeps
+                dask.client.run(__import__, "sim.analysis.sweep")
+                dask.client.run_on_scheduler(__import__, "sim.analysis.sweep")
+            # every round runs each executor once, in turn: a busy spell on the machine slows
+            # one round of every executor rather than all rounds of one
+            for _ in range(args.repeat):
+                for jobs in (1, 2):
+                    with sw.LocalPool(jobs) as ex:
+                        record(f"local, {jobs} worker(s)", ex)
+                if dask_ex is not None:
+                    record("dask, 2 workers", dask_ex)
+        finally:
+            if dask_ex is not None:
+                dask_ex.close()
+            stop_cluster(procs)
         print(f"\n{'executor':<22}{'best s':>9}{'reps/s':>9}   all rounds (s)")
         rate = {}
         for name, secs in times.items():

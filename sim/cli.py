@@ -244,6 +244,7 @@ def _options(args: argparse.Namespace) -> Any:
         replications=args.replications,
         seed=DEFAULT_SEED if args.seed is None else args.seed,
         jobs=args.jobs,
+        scheduler=getattr(args, "scheduler", None),
         lang=args.lang,
         force=args.force,
         overrides=tuple(args.overrides),
@@ -340,6 +341,16 @@ def _non_negative_int(text: str) -> int:
 _seed = _non_negative_int
 
 
+def _scheduler_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster: tcp://HOST:PORT or a scheduler file "
+        "(needs clause-sim[dask]; --jobs is then ignored); results do not depend on it",
+    )
+
+
 def _simulation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--replications",
@@ -365,6 +376,7 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         metavar="J",
         help="worker processes (default: the cores available); results do not depend on it",
     )
+    _scheduler_arg(p)
     _lang_arg(p)
     _csv_arg(p)
     p.add_argument(
@@ -389,7 +401,7 @@ def _max_work_arg(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="U",
         help=f"refuse to start above U work units (people and missions x replications; "
-        f"default {limits.MAX_WORK:g}, about an hour and a half on one core)",
+        f"default {limits.MAX_WORK:g}, about two hours on one core)",
     )
 
 
@@ -596,6 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="J",
         help="worker processes (default: the cores available)",
     )
+    _scheduler_arg(p)
     p.add_argument(
         "--step",
         type=float,
@@ -761,7 +774,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="empty a previous calibration folder DIR first"
     )
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default: fr)")
+    _lang_arg(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _max_work_arg(p)
     p.set_defaults(func=cmd_calibrate)

@@ -12,8 +12,9 @@ write. The command line (``run``, ``compare``, ``size``, ``sweep``) and the web 
 - **Terminal**: :func:`in_terminal` draws one progress bar a stage on stderr and turns SIGTERM
   and Ctrl-C into a clean stop (:class:`Stopped`, exit codes 143 and 130) after the cleanup.
 
-Worker processes: the ``jobs`` option is passed down to the replications (results do not
-depend on it).
+Workers: each job runs on one executor (:mod:`sim.parallel`) for all its replications and
+every lever of its diagnosis: ``jobs`` local worker processes kept for the whole job, or the Dask
+cluster ``scheduler`` (results do not depend on it).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Options:
     replications : Monte Carlo replications (1 .. :data:`MAX_REPLICATIONS`)
     seed : root random seed
     jobs : worker processes (None: the cores available); results do not depend on it
+    scheduler : a Dask cluster (``tcp://HOST:PORT`` or a scheduler file) instead of ``jobs``
     lang : language of the report, figures and summary ("fr" or "en")
     force : replace an existing results folder (only at the very end)
     overrides : the ``KEY=VALUE`` overrides already applied, recorded in the results
@@ -86,6 +88,7 @@ class Options:
     replications: int = 200
     seed: int = DEFAULT_SEED
     jobs: int | None = None
+    scheduler: str | None = None
     lang: str = "fr"
     force: bool = False
     overrides: tuple[str, ...] = ()
@@ -118,23 +121,29 @@ def run(
     *,
     progress: Progress | None = None,
     cancel: CancelFlag | None = None,
+    executor: Any = None,
 ) -> dict[str, Any]:
     """Run the replications of ``scenario`` (and the bottleneck diagnosis) and write its results
-    folder at ``target`` atomically; return the summary (``summary.json``)."""
-    from . import output
+    folder at ``target`` atomically; return the summary (``summary.json``). Everything runs on
+    ``executor`` (a :class:`sim.parallel.Executor`) if given, else on one executor of
+    ``options.jobs`` / ``options.scheduler`` kept for the whole job."""
+    from . import output, parallel
     from .runner import replicate
 
     options = Options() if options is None else options
     check(cancel)
     output.check_target(Path(target), options.force)  # before any work
+    if executor is None:
+        with parallel.executor(options.jobs, options.scheduler) as ex:
+            return run(scenario, target, options, progress=progress, cancel=cancel, executor=ex)
     with output.atomic_folder(target, options.force) as tmp:
         output.write_scenario(tmp, scenario, options.overrides, options.seed, options.replications)
         runs = replicate(
             scenario,
             options.replications,
             options.seed,
-            options.jobs,
-            _stage(progress, cancel, "replications"),
+            progress=_stage(progress, cancel, "replications"),
+            executor=executor,
         )
         check(cancel)
         more = dict(options.extra)
@@ -146,8 +155,8 @@ def run(
                 runs,
                 options.seed,
                 options.bottleneck_replications,
-                jobs=options.jobs or 1,
                 progress=_stage(progress, cancel, "bottleneck"),
+                executor=executor,
             )
         check(cancel)
         if progress is not None:
@@ -177,7 +186,7 @@ def compare(
     """Run every scenario with the same seed (common random numbers) and write the comparison
     folder (:func:`sim.analysis.compare.write_comparison`) atomically; return its rows.
     Progress stages are the scenarios' labels, then ``"writing"``."""
-    from . import output
+    from . import output, parallel
     from .analysis.compare import write_comparison
     from .errors import ClauseSimError
     from .runner import replicate
@@ -187,14 +196,17 @@ def compare(
     options = Options() if options is None else options
     check(cancel)
     output.check_target(Path(target), options.force)
-    with output.atomic_folder(target, options.force) as tmp:
+    with (
+        parallel.executor(options.jobs, options.scheduler) as ex,
+        output.atomic_folder(target, options.force) as tmp,
+    ):
         runs_list = [
             replicate(
                 sc,
                 options.replications,
                 options.seed,
-                options.jobs,
-                _stage(progress, cancel, labels[k]),
+                progress=_stage(progress, cancel, labels[k]),
+                executor=ex,
             )
             for k, sc in enumerate(scenarios)
         ]

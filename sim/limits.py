@@ -17,11 +17,13 @@ from .scenario import Scenario
 MAX_REPLICATIONS = 100_000
 """Most replications a command runs (a run, a level of size, a point of a sweep)."""
 MAX_WORK = 2e8
-"""Default ceiling of a command's work units: about an hour and a half on one core."""
-MAX_UNITS_PER_REPLICATION = 2e7
-"""Most people plus missions in one replication (memory: about 2 kB each)."""
-SECONDS_PER_UNIT = 30e-6
-"""Measured cost of a work unit on one core (s): for the estimate in the message only."""
+"""Default ceiling of a command's work units: about two hours on one core."""
+MAX_UNITS_PER_REPLICATION = 4e6
+"""Most people plus missions in one replication (memory: about 0.5 kB each, so about 2 GiB;
+``scripts/bench_work_units.py`` measures it)."""
+SECONDS_PER_UNIT = 40e-6
+"""Cost of a work unit on one core (s), measured by ``scripts/bench_work_units.py``: for the
+estimate in the message only."""
 
 
 class WorkError(ClauseSimError):

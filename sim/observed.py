@@ -29,6 +29,7 @@ import numpy as np
 from .errors import ScenarioError
 from .hours import HoursResult
 from .results import FLOW_METRICS, METRICS, YEARLY_METRICS, Run, Runs, describe
+from .scenario import read_text
 
 HEADER = ("from_year", "to_year", "metric", "value", "source")
 DWELLINGS = "dwellings_renovated"
@@ -82,21 +83,8 @@ def _int(text: str, file: str, n: int, column: str) -> int:
 def read(path: str | Path) -> tuple[Observed, ...]:
     """Read and check an observed-data CSV; errors name the file and the line."""
     file = str(path)
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_BYTES:
-            raise ScenarioError(
-                file, "", f"larger than {MAX_BYTES // 1_000_000} MB: not a file of figures"
-            )
-        text = p.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(file, "", "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(file, "", "is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(file, "", "not UTF-8 text") from None
-    except OSError as exc:
-        raise ScenarioError(file, "", exc.strerror or str(exc)) from None
+    # a regular file only (no pipe or device), at most MAX_BYTES, UTF-8: one-line errors
+    text = read_text(path, "CSV file of observed figures", MAX_BYTES)
     return parse(text, file)
 
 

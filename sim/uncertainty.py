@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
 
 from .errors import ScenarioError
 from .scenario import (
@@ -121,6 +120,8 @@ def ppf(dist: Dist, u: np.ndarray) -> np.ndarray:
     if kind == "lognormal":
         mean, sd = float(p["mean"]), float(p["sd"])
         s2 = math.log1p((sd / mean) ** 2)
+        from scipy import special  # here, not at start-up
+
         z = special.ndtri(np.clip(u, 1e-12, 1 - 1e-12))
         return np.exp(math.log(mean) - s2 / 2 + math.sqrt(s2) * z)
     if kind == "empirical":
@@ -317,6 +318,8 @@ def _with_values(
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     if np.ptp(x) == 0 or np.ptp(y) == 0 or x.size < 3:
         return 0.0
+    from scipy import stats  # here, not at start-up
+
     rho = stats.spearmanr(x, y).statistic
     return 0.0 if not np.isfinite(rho) else float(rho)
 
@@ -364,6 +367,8 @@ def rank_r2(x: np.ndarray, y: np.ndarray) -> float:
     n, d = x.shape
     if n <= d + 1 or np.ptp(y) == 0:
         return 0.0
+    from scipy import stats  # here, not at start-up
+
     ry = stats.rankdata(y)
     rx = np.column_stack([stats.rankdata(x[:, j]) for j in range(d)] + [np.ones(n)])
     coef, *_ = np.linalg.lstsq(rx, ry, rcond=None)

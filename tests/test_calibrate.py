@@ -199,6 +199,20 @@ def test_force_refuses_a_folder_it_did_not_write(tmp_path, rows):
     assert (tmp_path / "mine.txt").read_text(encoding="utf-8") == "keep me"
 
 
+def test_force_refuses_a_calibration_folder_holding_a_foreign_file(tmp_path, rows):
+    # a folder clause-sim set up (its manifest), then a file of the user's put in it
+    sc = load(FICHE, BASE)
+    cal.prepare_folder(tmp_path, "x", resume=False, force=False)
+    (tmp_path / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(cal.CalibrationError, match=r"notes\.txt, which clause-sim did not write"):
+        cal.calibrate(sc, rows, [cal.parse_fit(FITS[1], sc)], tmp_path, force=True)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    link = tmp_path.parent / f"{tmp_path.name}-link"
+    link.symlink_to(tmp_path)
+    with pytest.raises(cal.CalibrationError, match="symbolic link"):
+        cal.calibrate(sc, rows, [cal.parse_fit(FITS[1], sc)], link, force=True)
+
+
 def test_holdout_reports_the_held_year(tmp_path, rows):
     sc = load(FICHE, BASE)
     fits = [cal.parse_fit(FITS[1], sc)]

@@ -158,3 +158,26 @@ def test_manifest_lists_every_file_of_a_run(tmp_path):
     )
     assert manifest["tool"] == "clause-sim" and sorted(manifest["files"]) == on_disk
     assert "figures" in on_disk and "summary.json" in on_disk
+
+
+def test_sigkill_of_a_sweep_leaves_no_orphan_worker(tmp_path):
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(
+        """
+[sweep]
+replications = 40
+batch = 2
+set = ["scenario.horizon_years=3", "works[0].dwellings=900", "flow.referrals.per_year=60"]
+[sweep.parameters]
+"flow.facilitators.fte" = [1.0, 2.0, 3.0, 4.0]
+""",
+        encoding="utf-8",
+    )
+    proc = _start(["sweep", str(sweep), "--out", "o", "-j", "2", "-q", "--no-figures"], tmp_path)
+    kids = _wait_children(proc, 2)
+    proc.kill()
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(k) for k in kids):
+        time.sleep(0.05)
+    assert not any(_alive(k) for k in kids), "sweep workers outlived their killed parent"

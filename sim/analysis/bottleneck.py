@@ -42,9 +42,10 @@ from typing import Any
 import numpy as np
 
 from .. import fmt
+from ..parallel import CancelFlag, Executor, batches, executor
 from ..presentation import i18n
 from ..results import Runs, describe
-from ..runner import Progress, run_replications
+from ..runner import Progress, run_batch, run_replications
 from ..scenario import SIAE_TYPES, Dist, Scenario, toml_value
 
 CONSTRAINTS: tuple[str, ...] = (
@@ -193,6 +194,9 @@ def diagnose(
     replications: int = DEFAULT_REPLICATIONS,
     jobs: int = 1,
     progress: Progress | None = None,
+    *,
+    executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> dict[str, Any]:
     """How binding each constraint was in ``runs``, and the hours one more unit would realise.
 
@@ -203,8 +207,11 @@ def diagnose(
     seed : root seed (default ``runs.seed``); if it differs from ``runs.seed`` the base
         replications are run again with it
     replications : replications for the +1 unit differences (``min(replications, runs.n)``)
-    jobs : worker processes for those replications
+    jobs : worker processes for those replications (ignored with ``executor``)
     progress : called as ``progress(done, total)`` over the levers simulated
+    executor : where to run them (:mod:`sim.parallel`); every lever's replications go to it
+        at once
+    cancel : once set, :class:`sim.parallel.Cancelled` is raised
 
     Returns
     -------
@@ -219,7 +226,9 @@ def diagnose(
         base = np.asarray(runs.totals["hours_realised"][:m], dtype=float)
         base_full = {k: np.asarray(runs.totals[v][:m]) for k, v in _TIME_FULL.items()}
     else:
-        base_runs = run_replications(scenario, seed, range(m), jobs)
+        base_runs = run_replications(
+            scenario, seed, range(m), jobs, executor=executor, cancel=cancel
+        )
         base = np.array([r.totals["hours_realised"] for r in base_runs])
         base_full = {k: np.array([r.totals[v] for r in base_runs]) for k, v in _TIME_FULL.items()}
     lapsed_total = float(np.mean(runs.totals["hours_lapsed"]))
@@ -230,7 +239,15 @@ def diagnose(
         for c in CONSTRAINTS
         if lv[c] is not None and not (c in base_full and not np.any(base_full[c] > 0))
     ]
-    done = 0
+    gained = _run_levers(
+        {c: scenario.with_overrides(list(lv[c].overrides)) for c in to_run},  # type: ignore[union-attr]
+        seed,
+        m,
+        jobs,
+        progress,
+        executor,
+        cancel,
+    )
     entries: list[dict[str, Any]] = []
     for c in CONSTRAINTS:
         lapsed = np.asarray(runs.totals[f"lapsed_{c}"], dtype=float)
@@ -270,14 +287,7 @@ def diagnose(
                 "nothing (0 h, not simulated)"
             )
         else:
-            sc = scenario.with_overrides(list(lever.overrides))
-            new = np.array(
-                [r.totals["hours_realised"] for r in run_replications(sc, seed, range(m), jobs)]
-            )
-            entry["hours_gained"] = _stat(new - base)
-            done += 1
-            if progress:
-                progress(done, len(to_run))
+            entry["hours_gained"] = _stat(gained[c] - base)
         entries.append(entry)
     binding = _binding(entries, lapsed_total, offered)
     best = _best_lever(entries)
@@ -306,6 +316,51 @@ def diagnose(
     diag["sentence_fr"] = sentence(diag, "fr")
     diag["sentence_en"] = sentence(diag, "en")
     return diag
+
+
+def lever_batch(scenario: Scenario, seed: int, indices: list[int]) -> list[float]:
+    """Hours realised (h) in replications ``indices`` of a lever's scenario (a task)."""
+    return [r.totals["hours_realised"] for r in run_batch(scenario, seed, indices)]
+
+
+def _lever_task(task: tuple[Scenario, int, list[int]]) -> list[float]:
+    return lever_batch(*task)
+
+
+def _run_levers(
+    scenarios: Mapping[str, Scenario],
+    seed: int,
+    m: int,
+    jobs: int,
+    progress: Progress | None,
+    ex: Executor | None,
+    cancel: CancelFlag | None = None,
+) -> dict[str, np.ndarray]:
+    """Hours realised in replications ``0..m-1`` of each lever's scenario, all levers submitted
+    to one executor at once; ``progress(levers done, levers)``."""
+    if not scenarios:
+        return {}
+    if ex is None:
+        with executor(jobs, tasks=m * len(scenarios)) as own:
+            return _run_levers(scenarios, seed, m, jobs, progress, own, cancel)
+    parts = batches(range(m), ex.workers)
+    names = list(scenarios)
+    tasks = [(scenarios[c], seed, b) for c in names for b in parts]
+    values: dict[int, list[float]] = {}
+    left = {c: len(parts) for c in names}
+    done = 0
+    for k, v in ex.imap(_lever_task, tasks, cancel=cancel):
+        values[k] = v
+        c = names[k // len(parts)]
+        left[c] -= 1
+        if left[c] == 0:
+            done += 1
+            if progress:
+                progress(done, len(names))
+    return {
+        c: np.array([x for j in range(len(parts)) for x in values[i * len(parts) + j]], dtype=float)
+        for i, c in enumerate(names)
+    }
 
 
 def _binding(entries: Sequence[Mapping[str, Any]], lapsed: float, offered: float) -> str | None:

@@ -199,6 +199,11 @@ def scenario_at(scenario: Scenario, fits: Sequence[Fit], values: Sequence[Any]) 
 # Work unit
 
 
+def _point_task(task: tuple[Scenario, int, list[int], Sequence[Observed]]) -> np.ndarray:
+    """One task of the executor (:mod:`sim.parallel`): :func:`point_values` of its arguments."""
+    return point_values(*task)
+
+
 def point_values(
     scenario: Scenario, seed: int, indices: Sequence[int], rows: Sequence[Observed]
 ) -> np.ndarray:
@@ -272,9 +277,17 @@ def _fsync_write(path: Path, text: str) -> None:
 def prepare_folder(
     out: Path, fingerprint: str, *, resume: bool, force: bool
 ) -> dict[str, list[float]]:
-    """Check and set up the folder; return the points already evaluated (resume)."""
-    if out.exists() and not out.is_dir():
-        raise CalibrationError(f"{out}: exists and is not a folder")
+    """Check and set up the folder; return the points already evaluated (resume).
+
+    ``--out`` follows the one policy of every command (no symbolic link); ``force`` empties
+    only a folder whose every entry clause-sim wrote (its manifest, ``.clause-sim.json``).
+    """
+    from ..output import OutputError, add_to_manifest, check_out, refuse_foreign
+
+    try:
+        check_out(out)
+    except OutputError as exc:
+        raise CalibrationError(str(exc)) from None
     state = out / STATE_FILE
     cached: dict[str, list[float]] = {}
     if out.is_dir() and any(out.iterdir()):
@@ -296,6 +309,10 @@ def prepare_folder(
                 raise CalibrationError(
                     f"{out}: not a calibration folder (no {STATE_FILE}); will not empty it"
                 )
+            try:
+                refuse_foreign(out, "empty it")
+            except OutputError as exc:
+                raise CalibrationError(str(exc)) from None
             for name in _OWN:
                 (out / name).unlink(missing_ok=True)
         else:
@@ -304,6 +321,7 @@ def prepare_folder(
                 "or --force to start over)"
             )
     out.mkdir(parents=True, exist_ok=True)
+    add_to_manifest(out, list(_OWN), kind="calibration")
     _fsync_write(state, json.dumps({"version": __version__, "fingerprint": fingerprint}) + "\n")
     return cached
 
@@ -317,7 +335,14 @@ def _read_points(path: Path) -> dict[str, list[float]]:
         with open(path, "r+b") as f:
             f.truncate(len(data))
     out = {}
-    for row in csv.reader(io.StringIO(data.decode("utf-8"))):
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise CalibrationError(
+            f"{path}: not a file this calibration wrote ({type(exc).__name__}); "
+            "use a new --out, or --force to start over"
+        ) from None
+    for row in rows:
         if len(row) >= 2 and row[0] != "point":
             try:
                 out[row[0]] = [float(c) for c in row[1:]]
@@ -384,7 +409,7 @@ def calibrate(
     figures: bool = True,
 ) -> Calibration:
     """Fit ``fits`` to the ``observed`` rows (see the module docstring) and write ``out``."""
-    from .sweep import _Lost, executor
+    from .sweep import executor
 
     if not fits:
         raise CalibrationError("nothing to fit: give at least one --fit KEY=LOW:HIGH")
@@ -467,42 +492,23 @@ def calibrate(
             if todo and ex is None:
                 ex = executor(jobs, scheduler)
             parts: dict[int, dict[int, np.ndarray]] = {}
-            queue = [(i, b) for i in todo for b in range(len(batches))]
-            pending: dict[Any, tuple[int, int]] = {}
-            scen: dict[int, Scenario] = {}
-            tries = 0
-            while queue or pending:
-                while queue and len(pending) < (ex.window if ex else 1):
-                    i, b = queue.pop(0)
-                    if i not in scen:
-                        scen[i] = scenario_at(scenario, fits, thetas[i])
-                    assert ex is not None
-                    pending[ex.submit(point_values, scen[i], seed, batches[b], rows_all)] = (i, b)
-                assert ex is not None
-                for fut in ex.wait(list(pending)):
-                    task = pending.pop(fut)
-                    try:
-                        v = np.asarray(ex.result(fut), dtype=float)
-                    except _Lost:
-                        tries += 1
-                        if tries > 3 * max(1, len(todo)):
-                            raise
-                        queue.insert(0, task)
-                        continue
-                    got = parts.setdefault(task[0], {})
-                    got[task[1]] = v
-                    if len(got) == len(batches):
-                        arr = np.concatenate([got[k] for k in range(len(batches))], axis=0)
-                        results[task[0]] = arr
-                        cached[_key(thetas[task[0]])] = arr.ravel().tolist()
-                        f.write(
-                            _line([_key(thetas[task[0]]), *[repr(float(x)) for x in arr.ravel()]])
-                        )
-                        f.flush()
-                        os.fsync(f.fileno())
-                        done += 1
-                        if progress:
-                            progress(min(done, total), total)
+            tasks = [(i, b) for i in todo for b in range(len(batches))]
+            scen = {i: scenario_at(scenario, fits, thetas[i]) for i in todo}
+            work = [(scen[i], seed, batches[b], rows_all) for i, b in tasks]
+            for k, value in ex.imap(_point_task, work) if ex is not None else ():
+                i, b = tasks[k]
+                got = parts.setdefault(i, {})
+                got[b] = np.asarray(value, dtype=float)
+                if len(got) == len(batches):
+                    arr = np.concatenate([got[j] for j in range(len(batches))], axis=0)
+                    results[i] = arr
+                    cached[_key(thetas[i])] = arr.ravel().tolist()
+                    f.write(_line([_key(thetas[i]), *[repr(float(x)) for x in arr.ravel()]]))
+                    f.flush()
+                    os.fsync(f.fileno())
+                    done += 1
+                    if progress:
+                        progress(min(done, total), total)
             return [
                 results[i] if i in results else results[first[_key(th)]]
                 for i, th in enumerate(thetas)

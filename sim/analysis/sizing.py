@@ -36,6 +36,8 @@ import numpy as np
 
 from .. import __version__, fmt
 from ..errors import ClauseSimError, ScenarioError, escape
+from ..parallel import CancelFlag, Executor
+from ..parallel import executor as new_executor
 from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import Progress, run_replications
@@ -301,12 +303,17 @@ def simulator(
     replications: int,
     jobs: int = 1,
     progress: Progress | None = None,
+    executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> Evaluate:
-    """An :data:`Evaluate` that runs ``replications`` replications (indices 0..n-1, ``seed``)."""
+    """An :data:`Evaluate` that runs ``replications`` replications (indices 0..n-1, ``seed``)
+    on ``executor`` (else on ``jobs`` worker processes started for each level)."""
 
     def evaluate(level: float) -> np.ndarray:
         sc = scenario.with_overrides([resource.override(level)])
-        runs = run_replications(sc, seed, range(replications), jobs, progress)
+        runs = run_replications(
+            sc, seed, range(replications), jobs, progress, executor=executor, cancel=cancel
+        )
         return np.array([r.totals[metric] for r in runs], dtype=float)
 
     return evaluate
@@ -411,6 +418,8 @@ def size(
     progress: Progress | None = None,
     evaluate: Evaluate | None = None,
     on_level: Callable[[LevelResult], None] | None = None,
+    executor: Executor | None = None,
+    cancel: CancelFlag | None = None,
 ) -> SizingResult:
     """Find the smallest level of ``resource`` at which ``target`` holds with ``confidence``.
 
@@ -420,12 +429,14 @@ def size(
     resource, target : objects or their text (see :func:`parse_resource`, :func:`parse_target`)
     confidence : share of replications that must meet the target, in (0, 1]
     replications : replications per level (indices 0..n-1 of ``seed``: common random numbers)
-    jobs : worker processes per level
+    jobs : worker processes (one pool for the whole search; ignored with ``executor``)
     step : distance between levels (resource unit; default 0.5 FTE, 1 post, 10 referrals/year)
     min_level, max_level : the range searched (default max: 4 x the scenario's level, at least
         ``min_level + 20 x step``)
     evaluate : replaces the simulation (tests); ``evaluate(level)`` -> values per replication
     on_level : called with each newly evaluated level
+    executor : where the replications run (:mod:`sim.parallel`)
+    cancel : once set, :class:`sim.parallel.Cancelled` is raised
 
     Returns
     -------
@@ -460,6 +471,23 @@ def size(
             f"{min_level:g}; use a larger --step or a lower --max-level"
         )
     top = math.floor(steps + 1e-9)
+    if evaluate is None and executor is None:
+        with new_executor(jobs, tasks=replications) as ex:
+            return size(
+                scenario,
+                res,
+                tgt,
+                confidence=confidence,
+                replications=replications,
+                seed=seed,
+                step=step,
+                min_level=min_level,
+                max_level=max_level,
+                progress=progress,
+                on_level=on_level,
+                executor=ex,
+                cancel=cancel,
+            )
     if evaluate is None:
         evaluate = simulator(
             scenario,
@@ -467,8 +495,9 @@ def size(
             tgt.metric,
             seed=seed,
             replications=replications,
-            jobs=jobs,
             progress=progress,
+            executor=executor,
+            cancel=cancel,
         )
     cache: dict[int, LevelResult] = {}
     order: list[float] = []
@@ -873,8 +902,6 @@ def command(args: Any, scenario: Scenario) -> int:
     import json
     import sys
 
-    from ..runner import default_jobs
-
     lang = args.lang
     for name in ("min_level", "max_level"):
         value = getattr(args, name, None)
@@ -929,19 +956,20 @@ def command(args: Any, scenario: Scenario) -> int:
     from .. import jobs
 
     def work(progress: jobs.Progress) -> SizingResult:
-        return size(
-            scenario,
-            args.resource,
-            args.target,
-            confidence=args.confidence,
-            replications=args.replications,
-            seed=DEFAULT_SEED if args.seed is None else args.seed,
-            jobs=default_jobs() if args.jobs is None else args.jobs,
-            step=args.step,
-            min_level=args.min_level,
-            max_level=args.max_level,
-            on_level=on_level,
-        )
+        with new_executor(args.jobs, getattr(args, "scheduler", None)) as ex:
+            return size(
+                scenario,
+                args.resource,
+                args.target,
+                confidence=args.confidence,
+                replications=args.replications,
+                seed=DEFAULT_SEED if args.seed is None else args.seed,
+                step=args.step,
+                min_level=args.min_level,
+                max_level=args.max_level,
+                on_level=on_level,
+                executor=ex,
+            )
 
     result = jobs.in_terminal(work, quiet=True, left="nothing written")
     result.scenario = scenario.title(lang)  # the name as run, --set overrides shown

@@ -26,7 +26,8 @@ seed: common random numbers across points.
 The work unit is (point, batch of replication indices), run by :func:`point_batch` (a thin
 wrapper over :func:`sim.runner.run_batch` returning only the outputs' totals). Executors: the
 current process (``jobs=1``), a local process pool (fork), or an existing ``dask.distributed``
-cluster (``scheduler``). A task lost with its worker is resubmitted (:data:`MAX_RETRIES` times).
+cluster (``scheduler``), the executors of :mod:`sim.parallel`. A task lost with its worker is
+resubmitted (:data:`sim.parallel.MAX_RETRIES` times).
 Whatever the executor, the number of workers and the batch size, a point's replications are the
 same numbers, gathered in replication order: the tables are identical.
 
@@ -49,9 +50,6 @@ are not numbers is coded by its position in the list.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures as cf
-import contextlib
 import csv
 import dataclasses
 import difflib
@@ -61,13 +59,10 @@ import io
 import itertools
 import json
 import math
-import multiprocessing
 import os
-import re
 import shutil
 import time
 import warnings
-from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,13 +70,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__, fmt
+from .. import __version__, fmt, parallel
 from ..errors import ClauseSimError, ScenarioError, escape
 from ..limits import MAX_REPLICATIONS
 from ..output import OutputError, add_to_manifest, check_out, refuse_foreign, safe_cell
+from ..parallel import Executor, ExecutorError, InProcess, LocalPool
 from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
-from ..runner import default_jobs, die_with_parent, run_batch
+from ..runner import run_batch
 from ..scenario import Scenario, load, parse_toml, read_text, toml_value
 from ..streams import DEFAULT_SEED
 
@@ -94,8 +90,6 @@ DEFAULT_OUTPUTS = ("hours_realised", "lapsed_share", "positive_exits")
 STATS = ("mean", "ci_low", "ci_high")
 """Statistics of each output in points.csv (mean and 95 % Student-t interval of the mean)."""
 POINTS_FILE, TABLE_FILE, STATE_FILE = "points.csv", "table.csv", "sweep.json"
-MAX_RETRIES = 3
-"""How many times a task lost with its worker is resubmitted before the sweep stops."""
 MAX_POINTS = 100_000
 """A sweep with more points than this is refused (a typo in a range, most likely)."""
 MAX_STATE_BYTES = 64 * 1024 * 1024
@@ -104,7 +98,6 @@ BOOTSTRAP = 1000
 """Bootstrap resamples for the grid/LHS sensitivity intervals."""
 SALIB_HINT = "pip install 'clause-sim[sensitivity]'"
 """How to install SALib (Sobol and Morris designs), as error messages say it."""
-DASK_HINT = "pip install 'clause-sim[dask]'"
 _SWEEP_KEYS = (
     "name",
     "scenario",
@@ -608,258 +601,39 @@ def point_batch(
     )
 
 
-class _Lost(Exception):
-    """A task was lost with its worker: resubmit it."""
-
-
-class Executor:
-    """Where tasks run: ``submit`` a call, ``wait`` for some, read a ``result``."""
-
-    window = 1
-    label = "executor"
-    label_fr = "exécuteur"
-    workers = 1
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        raise NotImplementedError
-
-    def wait(self, futures: Sequence[Any]) -> list[Any]:
-        raise NotImplementedError
-
-    def result(self, future: Any) -> Any:
-        raise NotImplementedError
-
-    def close(self, error: bool = False) -> None:
-        """Release the workers (``error``: stop them now)."""
-
-
-class InProcess(Executor):
-    """Runs each task in the current process when submitted."""
-
-    label = "this process"
-    label_fr = "ce processus"
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
-        fut: cf.Future[Any] = cf.Future()
-        fut.set_result(fn(*args))
-        return fut
-
-    def wait(self, futures: Sequence[Any]) -> list[Any]:
-        return list(futures)
-
-    def result(self, future: Any) -> Any:
-        return future.result()
-
-
-class LocalPool(Executor):
-    """A local process pool (fork where available); restarted if a worker process dies."""
-
-    def __init__(self, jobs: int) -> None:
-        self.workers = max(1, int(jobs))
-        self.window = 2 * self.workers
-        self.label = f"local pool of {self.workers} worker process(es)"
-        self.label_fr = f"{self.workers} processus locaux"
-        methods = multiprocessing.get_all_start_methods()
-        self._ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self._pool = self._new()
-
-    def _new(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=self._ctx,
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        )
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        try:
-            return self._pool.submit(fn, *args)
-        except cf.process.BrokenProcessPool:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new()
-            return self._pool.submit(fn, *args)
-
-    def wait(self, futures: Sequence[Any]) -> list[Any]:
-        done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
-        return list(done)
-
-    def result(self, future: Any) -> Any:
-        try:
-            return future.result()
-        except cf.process.BrokenProcessPool as exc:
-            raise _Lost(str(exc) or "a worker process died") from exc
-
-    def close(self, error: bool = False) -> None:
-        if error:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for proc in list(getattr(self._pool, "_processes", {}).values()):
-                proc.terminate()
-        else:
-            self._pool.shutdown()
-
-
-WORKER_TIMEOUT = 120.0
-"""Seconds a Dask cluster may have no worker before the sweep stops (``--worker-timeout``)."""
-_SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
+def _point_task(task: tuple[Scenario, int, list[int], list[str]]) -> np.ndarray:
+    return point_batch(*task)
 
 
 def check_scheduler(address: str) -> str:
-    """Check ``--scheduler`` before anything is started: ``tcp://HOST:PORT`` (or ``HOST:PORT``)
-    or a scheduler file (JSON with an ``address``). Returns it; a one-line error otherwise."""
-    from urllib.parse import urlsplit
-
-    shown = escape(address)
-    if "://" in address:
-        try:
-            parts = urlsplit(address)
-            port = parts.port
-        except ValueError:
-            port = None
-            parts = None
-        if parts is None or parts.scheme not in _SCHEMES or not parts.hostname or port is None:
-            raise SweepError(f"--scheduler {shown}: expected tcp://HOST:PORT or a scheduler file")
-        return address
-    if os.path.lexists(address):
-        try:
-            data = json.loads(read_text(address, "scheduler file", 1024 * 1024))
-        except ScenarioError as exc:
-            raise SweepError(f"--scheduler {escape(exc)}") from None
-        except (ValueError, RecursionError):
-            raise SweepError(
-                f"--scheduler {shown}: not a Dask scheduler file (JSON with an address)"
-            ) from None
-        inner = data.get("address") if isinstance(data, dict) else None
-        if not isinstance(inner, str) or "://" not in inner:
-            raise SweepError(
-                f"--scheduler {shown}: not a Dask scheduler file (no tcp:// address in it)"
-            )
-        check_scheduler(inner)
-        return address
-    if re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", address):
-        return address
-    raise SweepError(f"--scheduler {shown}: expected tcp://HOST:PORT or a scheduler file")
+    """Check ``--scheduler`` before anything is started (see
+    :func:`sim.parallel.check_scheduler`); a :class:`SweepError` otherwise."""
+    try:
+        return parallel.check_scheduler(address)
+    except ExecutorError as exc:
+        raise SweepError(str(exc)) from None
 
 
-class DaskCluster(Executor):
-    """An existing ``dask.distributed`` cluster, by address (``tcp://HOST:PORT``) or scheduler
-    file (a JSON file written by ``dask scheduler --scheduler-file``).
-
-    A lost scheduler, or no worker at all for ``worker_timeout`` seconds, stops the sweep with
-    one line (finished points stay in points.csv for ``--resume``)."""
-
-    poll = 2.0
-    """Seconds between checks of the cluster while waiting for tasks."""
+class DaskCluster(parallel.DaskCluster):
+    """:class:`sim.parallel.DaskCluster` whose start-up errors are :class:`SweepError`."""
 
     def __init__(
         self, address: str, timeout: float = 20.0, worker_timeout: float | None = None
     ) -> None:
-        check_scheduler(address)
         try:
-            import distributed
-        except ImportError:
-            raise SweepError(f"--scheduler needs dask.distributed: {DASK_HINT}") from None
-        from distributed.comm.core import CommClosedError
-        from distributed.scheduler import KilledWorker
-
-        self._distributed = distributed
-        self._lost: tuple[type[BaseException], ...] = (
-            KilledWorker,
-            CommClosedError,
-            cf.CancelledError,
-            asyncio.CancelledError,
-        )
-        self.worker_timeout = WORKER_TIMEOUT if worker_timeout is None else worker_timeout
-        self._no_workers_since: float | None = None
-        self.address = address
-        kwargs: dict[str, Any] = {"timeout": f"{timeout}s", "set_as_default": False}
-        try:
-            if Path(address).is_file():
-                self.client = distributed.Client(scheduler_file=address, **kwargs)
-            else:
-                self.client = distributed.Client(address, **kwargs)
-            threads = sum(self.client.nthreads().values())
-            address = self.client.scheduler.address
-        except Exception as exc:
-            raise SweepError(
-                f"--scheduler {escape(address)}: cannot reach the Dask scheduler "
-                f"({type(exc).__name__}: {escape(exc)})"
-            ) from None
-        self.address = address
-        self.workers = max(1, threads)
-        self.window = max(4, 2 * threads)
-        self.label = f"Dask cluster at {address} ({threads} thread(s))"
-        self.label_fr = f"grappe Dask {address} ({threads} fil(s) d'exécution)"
-
-    def _scheduler_lost(self, exc: BaseException | None = None) -> SweepError:
-        why = f" ({type(exc).__name__})" if exc is not None else ""
-        return SweepError(
-            f"lost the Dask scheduler at {escape(self.address)}{why}; finished points are in "
-            f"{POINTS_FILE}: rerun with --resume once the cluster is back"
-        )
-
-    def _check_cluster(self) -> None:
-        """Raise if the scheduler is gone, or if no worker has been there for too long."""
-        if self.client.status not in ("running", "connecting", "newly-created"):
-            raise self._scheduler_lost()
-        try:
-            workers = len(self.client.nthreads())
-        except Exception as exc:
-            raise self._scheduler_lost(exc) from None
-        now = time.monotonic()
-        if workers:
-            self._no_workers_since = None
-        elif self._no_workers_since is None:
-            self._no_workers_since = now
-        elif now - self._no_workers_since > self.worker_timeout:
-            raise SweepError(
-                f"no Dask worker at {escape(self.address)} for {self.worker_timeout:g} s; "
-                f"finished points are in {POINTS_FILE}: start workers, then rerun with --resume"
-            )
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        try:
-            return self.client.submit(fn, *args, pure=False)
-        except Exception as exc:
-            raise self._scheduler_lost(exc) from None
-
-    def wait(self, futures: Sequence[Any]) -> list[Any]:
-        while True:
-            try:
-                with self.client.as_current():
-                    done, _ = self._distributed.wait(
-                        list(futures), timeout=self.poll, return_when="FIRST_COMPLETED"
-                    )
-            except TimeoutError:
-                self._check_cluster()
-                continue
-            except Exception as exc:
-                raise self._scheduler_lost(exc) from None
-            if done:
-                return list(done)
-            self._check_cluster()
-
-    def result(self, future: Any) -> Any:
-        try:
-            return future.result()
-        except self._lost as exc:
-            self._check_cluster()
-            raise _Lost(f"{type(exc).__name__}: {escape(exc)}") from None
-        except (OSError, TimeoutError) as exc:
-            raise self._scheduler_lost(exc) from None
-
-    def close(self, error: bool = False) -> None:
-        with contextlib.suppress(Exception):
-            self.client.close(timeout=5)
+            super().__init__(address, timeout, worker_timeout)
+        except ExecutorError as exc:
+            raise SweepError(str(exc)) from None
 
 
 def executor(
     jobs: int | None = None, scheduler: str | None = None, worker_timeout: float | None = None
 ) -> Executor:
-    """The executor for ``--scheduler`` (Dask) or ``--jobs`` (1: this process; more: a pool)."""
+    """The executor for ``--scheduler`` (Dask) or ``--jobs`` (1: this process; more: a pool);
+    see :func:`sim.parallel.executor`."""
     if scheduler:
         return DaskCluster(scheduler, worker_timeout=worker_timeout)
-    jobs = default_jobs() if jobs is None else max(1, int(jobs))
-    return InProcess() if jobs == 1 else LocalPool(jobs)
+    return parallel.executor(jobs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1076,36 +850,25 @@ def execute(
     batches = p.batches
     nb = len(batches)
     sw = p.sweep
-    queue: deque[tuple[int, int]] = deque((pid, b) for pid in todo for b in range(nb))
-    pending: dict[Any, tuple[int, int]] = {}
+    tasks = [(pid, b) for pid in todo for b in range(nb)]
     parts: dict[int, dict[int, np.ndarray]] = {}
-    tries: Counter[tuple[int, int]] = Counter()
-    while queue or pending:
-        while queue and len(pending) < ex.window:
-            pid, b = queue.popleft()
-            fut = ex.submit(
-                point_batch, p.points[pid].scenario, sw.seed, batches[b], list(sw.outputs)
-            )
-            pending[fut] = (pid, b)
-        for fut in ex.wait(list(pending)):
-            task = pending.pop(fut)
-            try:
-                values = np.asarray(ex.result(fut), dtype=float)
-            except _Lost as exc:
-                tries[task] += 1
-                if tries[task] > MAX_RETRIES:
-                    raise SweepError(
-                        f"point {task[0]}: lost {MAX_RETRIES + 1} times with its "
-                        f"worker ({exc}); rerun with --resume"
-                    ) from None
-                queue.appendleft(task)
-                continue
-            got = parts.setdefault(task[0], {})
-            got[task[1]] = values
+    before = ex.retries
+    try:
+        for k, values in ex.imap(
+            _point_task,
+            [(p.points[pid].scenario, sw.seed, batches[b], list(sw.outputs)) for pid, b in tasks],
+        ):
+            pid, b = tasks[k]
+            got = parts.setdefault(pid, {})
+            got[b] = np.asarray(values, dtype=float)
             if len(got) == nb:
-                del parts[task[0]]
-                on_point(task[0], np.concatenate([got[k] for k in range(nb)], axis=0))
-    return sum(tries.values())
+                del parts[pid]
+                on_point(pid, np.concatenate([got[j] for j in range(nb)], axis=0))
+    except ExecutorError as exc:
+        raise SweepError(
+            f"{exc}; finished points are in {POINTS_FILE}: rerun with --resume"
+        ) from None
+    return ex.retries - before
 
 
 def run_sweep(

@@ -35,6 +35,7 @@ MEMORY_BYTES = 4 * 1024**3
 WALL_SECONDS = 60
 RUN = ["-n", "2", "-j", "1", "--bottleneck-replications", "0", "-q"]
 """The fuzzing report's ``R``: ``clause-sim run -n 2 -j 1 --bottleneck-replications 0 -q``."""
+CAL = ["--fit", "flow.facilitators.fte=1:5", "-n", "2", "-j", "1", "--out", "cal", "-q"]
 SIZE = ["--resource", "facilitators", "--target", "lapsed_share<=0.5", "-n", "2", "-j", "1", "-q"]
 
 
@@ -150,10 +151,12 @@ def _cases() -> list[Case]:
         cases.append(Case(f"run:{name}", ("run", name, *RUN, "--out", "out"), make))
         cases.append(Case(f"sweep:{name}", ("sweep", name, "--out", "out", "-q"), make))
         cases.append(Case(f"size:{name}", ("size", name, *SIZE), make))
+        cases.append(Case(f"calibrate:{name}", ("calibrate", "--observed", name, *CAL), make))
     for path in _SPECIAL:
         cases.append(Case(f"hours:{path}", ("hours", path), fast=path == "/dev/zero"))
         cases.append(Case(f"sweep:{path}", ("sweep", path, "--out", "out", "-q")))
         cases.append(Case(f"compare:{path}", ("compare", str(FICHE), path, *RUN[:-1], "-q")))
+        cases.append(Case(f"calibrate:{path}", ("calibrate", "--observed", path, *CAL)))
     for i, ov in enumerate(ABSURD_SETS):
         cases.append(Case(f"run-set:{ov[:60]}", ("run", *RUN, "--out", "out", "--set", ov)))
         cases.append(Case(f"hours-set:{ov[:60]}", ("hours", "--set", ov), fast=i % 12 == 0))
@@ -358,8 +361,8 @@ def set_values(draw: st.DrawFn) -> str:
     return f"{key}={value}"
 
 
-FUZZ_DOCS = 120
-FUZZ_SETS = 100
+FUZZ_DOCS = 80
+FUZZ_SETS = 80
 _SETTINGS = {
     "deadline": None,
     "derandomize": True,
