@@ -34,7 +34,8 @@ def _scenario_arg(p: argparse.ArgumentParser) -> None:
         "scenario",
         nargs="?",
         default=None,
-        help="scenario TOML file (default: the shipped erbm-fiche-2023.toml)",
+        help="scenario TOML file (default: ./scenario.toml as written by clause-sim init, else "
+        "./scenarios/erbm-fiche-2023.toml, else the reference scenario shipped with clause-sim)",
     )
     p.add_argument(
         "--set",
@@ -47,8 +48,73 @@ def _scenario_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def find_scenario(path: str | None) -> Path:
+    """The scenario file a command reads: ``path`` when given; else ``./scenario.toml`` (the
+    copy ``clause-sim init`` writes), else ``./scenarios/erbm-fiche-2023.toml`` (a working copy
+    of the project), else the reference scenario shipped with clause-sim."""
+    from .scenario import DEFAULT_SCENARIO, default_scenario_path
+
+    if path is not None:
+        return Path(path)
+    for candidate in (Path(INIT_FILE), Path("scenarios") / DEFAULT_SCENARIO):
+        if candidate.is_file():
+            return candidate
+    return default_scenario_path()
+
+
+def announce(paths: Sequence[Path | str], lang: str, stream: Any = None) -> None:
+    """Print, first, which scenario file(s) a command read."""
+    from .presentation.i18n import tr
+
+    stream = sys.stdout if stream is None else stream
+    for p in paths:
+        stream.write(f"{tr('cli', 'scenario_read', lang)} {p}\n")
+    stream.flush()
+
+
 def _load(args: argparse.Namespace) -> Scenario:
-    return _uncertainty_options(load(args.scenario, args.overrides), args)
+    """Load the scenario a command reads and say which file it is: first on stdout, or, with
+    ``--json``, as ``scenario_file`` in the JSON object (stdout stays one JSON object)."""
+    path = find_scenario(args.scenario)
+    scenario = load(path, args.overrides)
+    if not getattr(args, "json", False):
+        announce([path], args.lang)
+    return _uncertainty_options(scenario, args)
+
+
+def _lang_arg(
+    p: argparse.ArgumentParser, what: str = "the text, tables, figures and report"
+) -> None:
+    from .presentation.i18n import LANGS, default_lang
+
+    p.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=default_lang(),
+        help=f"language of {what} (default: $CLAUSE_SIM_LANG, else fr)",
+    )
+
+
+INIT_FILE = "scenario.toml"
+
+
+def _csv_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--csv-dialect",
+        choices=("machine", "excel-fr"),
+        default="machine",
+        help="machine (default): comma, decimal point, UTF-8; excel-fr: semicolon, decimal "
+        "comma, UTF-8 with BOM and French headers, for French Excel",
+    )
+
+
+def _workbook_note(out: Path, lang: str) -> str:
+    from .presentation.i18n import tr
+
+    xlsx = out / "results.xlsx"
+    if xlsx.is_file():
+        return tr("cli", "xlsx_written", lang).format(path=xlsx) + "\n"
+    return tr("cli", "xlsx_skipped", lang) + "\n"
 
 
 def _uncertainty_options(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -73,26 +139,36 @@ def _pinned_notes(scenarios: Sequence[Scenario]) -> str:
 def cmd_hours(args: argparse.Namespace) -> int:
     from .hours import compute
 
-    result = compute(_load(args))
+    scenario = _load(args)
+    result = compute(scenario)
     if args.json:
-        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        data = {"scenario_file": str(find_scenario(args.scenario)), **result.to_dict()}
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
-    sys.stdout.write(hours_text(result.to_dict()))
+    d = result.to_dict()
+    d["scenario"] = scenario.title(args.lang)
+    sys.stdout.write(hours_text(d, args.lang))
     return 0
 
 
-def hours_text(d: dict[str, Any]) -> str:
-    """The yearly hours table as text, numbers formatted for a French reader."""
-    n = fmt.number
-    head = ("Année", "Logements", "Montant EUR HT", "Heures d'insertion", "ETP")
+def hours_text(d: dict[str, Any], lang: str = "fr") -> str:
+    """The yearly hours table as text, numbers formatted for the reader's language."""
+    from .presentation.i18n import tr
+
+    def n(x: Any, dec: int = 0) -> str:
+        return fmt.number(x, dec, lang)
+
+    head = tuple(
+        tr("cli", k, lang) for k in ("h_year", "h_dwellings", "h_amount", "h_hours", "h_fte")
+    )
     rows = [
         (str(y["year"]), n(y["dwellings"]), n(y["amount_eur"]), n(y["hours"]), n(y["fte"], 1))
         for y in d["years"]
     ]
     rows.append(
         (
-            "Total",
+            tr("cli", "h_total", lang),
             n(d["total_dwellings"]),
             n(d["total_amount_eur"]),
             n(d["total_hours"]),
@@ -115,25 +191,50 @@ def hours_text(d: dict[str, Any]) -> str:
     out += [line(["-" * w for w in widths]), line(rows[-1])]
     years = len(d["years"])
     out.append(
-        f"\n{n(d['total_hours'])} heures d'insertion, soit {n(d['fte'])} ETP "
-        f"(base ETP à {n(d['fte_hours'])} h), sur {years} ans : {n(d['fte_per_year'])} ETP/an "
-        f"({n(d['fte_per_year'], 1)}).\n"
+        "\n"
+        + tr("cli", "h_sentence", lang).format(
+            h=n(d["total_hours"]),
+            fte=n(d["fte"]),
+            base=n(d["fte_hours"]),
+            years=years,
+            fpy=n(d["fte_per_year"]),
+            fpy1=n(d["fte_per_year"], 1),
+        )
+        + "\n"
     )
     if len(d["lines"]) > 1:
-        out.append("\nPar ligne de travaux :\n")
+        out.append("\n" + tr("cli", "h_by_line", lang) + "\n")
         for ln in d["lines"]:
             out.append(f"  {escape(ln['name'])}: {n(ln['total_hours'])} h\n")
     return "".join(out)
 
 
 # --------------------------------------------------------------------------------------------
+# init
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .presentation.i18n import tr
+    from .scenario import reference_text
+    from .templates import minimal_scenario_text
+
+    target = Path(args.path)
+    text = minimal_scenario_text() if args.minimal else reference_text()
+    if target.is_dir():
+        raise ClauseSimError(f"{target}: is a folder; give a file name such as scenario.toml")
+    try:
+        with target.open("x", encoding="utf-8") as f:  # "x": never overwrite
+            f.write(text)
+    except FileExistsError:
+        raise ClauseSimError(
+            f"{target}: already exists; not overwritten (give another PATH or remove it)"
+        ) from None
+    sys.stdout.write(tr("cli", "init_done", args.lang).format(path=target) + "\n")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
 # run and compare
-
-
-def _default_stem(path: str | None) -> str:
-    from .scenario import default_scenario_path
-
-    return Path(path).stem if path else default_scenario_path().stem
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -167,7 +268,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         observed = observed_mod.read(args.observed)
         observed_mod.check_years(observed, _simulated_years(scenario), args.observed)
-    out = Path(args.out) if args.out else Path("results") / _default_stem(args.scenario)
+    out = Path(args.out) if args.out else Path("results") / find_scenario(args.scenario).stem
     options = replace(_options(args), observed=observed)
     output.check_target(out, args.force)  # before spending minutes on replications
     summary = jobs.in_terminal(
@@ -177,6 +278,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     sys.stdout.write(output.summary_text(summary, scenario, args.lang, out))
     sys.stdout.write(_pinned_notes([scenario]))
+    sys.stdout.write(_workbook_note(out, args.lang))
     return 0
 
 
@@ -193,6 +295,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise ClauseSimError("compare needs at least two scenario files")
     scenarios = [_uncertainty_options(load(p, args.overrides), args) for p in args.scenarios]
+    announce(args.scenarios, args.lang)
     n = limits.check_replications(args.replications)
     limits.check_work(
         max(limits.units_per_replication(s) for s in scenarios),
@@ -274,12 +377,8 @@ def _simulation_args(p: argparse.ArgumentParser) -> None:
         help="worker processes (default: the cores available); results do not depend on it",
     )
     _scheduler_arg(p)
-    p.add_argument(
-        "--lang",
-        choices=("fr", "en"),
-        default="fr",
-        help="language of the report, figures and summary (default: fr)",
-    )
+    _lang_arg(p)
+    _csv_arg(p)
     p.add_argument(
         "--force",
         action="store_true",
@@ -375,7 +474,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _scenario_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    _lang_arg(p, "the table")
     p.set_defaults(func=cmd_hours)
+
+    p = sub.add_parser(
+        "init",
+        help="write an editable copy of the reference scenario (every value with its source)",
+        description="Write an editable copy of the reference scenario, every value commented "
+        "with its source, to PATH (default: ./scenario.toml, which commands then read when "
+        "given no scenario). Never overwrites a file. With --minimal, a short template of the "
+        "keys a planner usually changes; every other key takes the reference value.",
+    )
+    p.add_argument("path", nargs="?", default=INIT_FILE, metavar="PATH")
+    p.add_argument("--minimal", action="store_true", help="only the keys usually changed")
+    _lang_arg(p, "the message")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser(
         "run",
@@ -525,12 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write sizing.png, sizing.svg, sizing.csv and sizing.json there",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument(
-        "--lang",
-        choices=("fr", "en"),
-        default="fr",
-        help="language of the text and figure (default: fr)",
-    )
+    _lang_arg(p, "the text and figure")
     p.add_argument("--quiet", "-q", action="store_true", help="no line per level evaluated")
     _max_work_arg(p)
     p.set_defaults(func=cmd_size)
@@ -553,7 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         default=None,
         metavar="DIR",
-        help="results folder (default: sweep-<sweep file stem>)",
+        help="results folder (default: results/sweep-<sweep file stem>)",
     )
     p.add_argument(
         "--resume",
@@ -579,11 +687,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="local worker processes (default: the cores available; ignored with "
         "--scheduler); results do not depend on it",
     )
+    _lang_arg(p, "the summary, figures and report")
     p.add_argument(
-        "--lang",
-        choices=("fr", "en"),
-        default="fr",
-        help="language of the summary and figures (default: fr)",
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="replications per point (default: the sweep file's replications)",
     )
     p.add_argument(
         "--worker-timeout",
@@ -663,7 +774,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--force", action="store_true", help="empty a previous calibration folder DIR first"
     )
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language (default: fr)")
+    _lang_arg(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _max_work_arg(p)
     p.set_defaults(func=cmd_calibrate)
@@ -776,7 +887,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = _Escaped(stdout)
     try:
-        return int(args.func(args))
+        from .output import csv_dialect
+
+        with csv_dialect(getattr(args, "csv_dialect", "machine")):
+            return int(args.func(args))
     except ClauseSimError as exc:
         sys.stderr.write(f"{PROG}: error: {escape(exc)}\n")
         return 2

@@ -14,6 +14,9 @@ run leaves no half-written results and never damages the previous ones (see
     monthly.csv        monthly resource series (utilisation, occupancy), mean and interval
     waits.csv          histogram of the waits (days) pooled over replications
     scenario.toml      the scenario exactly as run (overrides applied)
+    parameters.csv     every parameter as run: key, value (TOML), origin (file, set, default), note
+    results.xlsx       the tables as one spreadsheet (with the ``xlsx`` extra: openpyxl)
+    summary.pdf        one A4 page: key figures, hours and FTE with bands, binding constraint
     figures/           PNG and SVG of each figure
     report.html        one self-contained report
 
@@ -22,7 +25,9 @@ Units: hours (h), FTE, people, days, shares in [0, 1].
 
 from __future__ import annotations
 
+import contextvars
 import csv
+import dataclasses
 import json
 import math
 import os
@@ -81,27 +86,59 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _cell(x: Any) -> str:
+CSV_DIALECTS = ("machine", "excel-fr")
+"""``machine``: comma-separated, decimal point, UTF-8, full precision (read back by
+:func:`read_csv`); ``excel-fr``: semicolon-separated, decimal comma, UTF-8 with BOM, French
+column labels, for French Excel."""
+
+_csv_dialect: contextvars.ContextVar[str] = contextvars.ContextVar("csv_dialect", default="machine")
+
+
+@contextmanager
+def csv_dialect(name: str) -> Iterator[None]:
+    """Within the block, :func:`write_csv` writes in dialect ``name`` (see :data:`CSV_DIALECTS`)."""
+    if name not in CSV_DIALECTS:
+        raise ClauseSimError(f"--csv-dialect: unknown {name!r}; expected {', '.join(CSV_DIALECTS)}")
+    token = _csv_dialect.set(name)
+    try:
+        yield
+    finally:
+        _csv_dialect.reset(token)
+
+
+def _cell(x: Any, decimal_comma: bool = False) -> str:
     v = float(x)
     if math.isnan(v):
         return ""
     if v.is_integer() and abs(v) < 2**53:
         return str(int(v))
+    if decimal_comma:
+        return repr(round(v, 6)).replace(".", ",")
     return repr(v)
 
 
-def write_csv(path: Path, columns: Mapping[str, Sequence[Any] | FloatArray]) -> None:
-    """Write equal-length columns as CSV (full float precision, NaN as an empty cell, text
-    through :func:`safe_cell`)."""
+def write_csv(
+    path: Path, columns: Mapping[str, Sequence[Any] | FloatArray], dialect: str | None = None
+) -> None:
+    """Write equal-length columns as CSV (NaN as an empty cell, text through
+    :func:`safe_cell`), in ``dialect`` (default: the one set by :func:`csv_dialect`, else
+    ``machine``: full float precision)."""
+    dialect = dialect or _csv_dialect.get()
+    fr = dialect == "excel-fr"
     names = list(columns)
     n = len(next(iter(columns.values()))) if names else 0
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(names)
+    head = names
+    if fr:
+        from .presentation.i18n import column_label
+
+        head = [column_label(c, "fr") for c in names]
+    with path.open("w", newline="", encoding="utf-8-sig" if fr else "utf-8") as f:
+        w = csv.writer(f, delimiter=";" if fr else ",")
+        w.writerow([safe_cell(h) for h in head])
         for i in range(n):
             w.writerow(
                 [
-                    _cell(columns[c][i])
+                    _cell(columns[c][i], fr)
                     if not isinstance(columns[c][i], str)
                     else safe_cell(columns[c][i])
                     for c in names
@@ -170,6 +207,8 @@ def summary_text(
     out: Path | None = None,
 ) -> str:
     """The short end-of-run summary printed on stdout."""
+    from .presentation import i18n
+
     n = fmt.number
     fr = lang == "fr"
 
@@ -178,7 +217,7 @@ def summary_text(
         u = f"{fmt.THIN_SPACE if fr else ' '}{unit}" if unit else ""
         if s["ci_low"] is None or s["ci_high"] is None:  # one replication: no interval
             return f"{n(s['mean'], dec, lang)}{u}"
-        ci = "IC 95 %" if fr else "95% CI"
+        ci = i18n.tr("summary", "ci", lang)
         return (
             f"{n(s['mean'], dec, lang)}{u} ({ci} {n(s['ci_low'], dec, lang)} – "
             f"{n(s['ci_high'], dec, lang)})"
@@ -187,19 +226,18 @@ def summary_text(
     horizon = int(summary["horizon_years"])
     fte_year = summary["fte_realised"]["mean"] / horizon
     res, share = busiest_resource(summary, scenario)
-    lines = [escape(summary["scenario"])]
+    lines = [escape(scenario.title(lang) if scenario is not None else summary["scenario"])]
+    no_facilitator = scenario is not None and not any(scenario.flow.facilitators.fte)
     where = f" -> {out}" if out is not None else ""
     reps = replications_text(int(summary["replications"]), lang)
     lines.append(
-        f"{reps}, graine {summary['seed']}{where}"
-        if fr
-        else f"{reps}, seed {summary['seed']}{where}"
+        i18n.tr("summary", "reps", lang).format(reps=reps, seed=summary["seed"], where=where)
     )
     lines.append("")
     clause = (
         f"{n(summary['clause_hours_total'], 0, lang)} h, "
-        f"{n(summary['clause_fte_total'], 0, lang)} {'ETP' if fr else 'FTE'}, "
-        f"{n(summary['clause_fte_per_year'], 1, lang)} {'ETP/an' if fr else 'FTE a year'}"
+        f"{n(summary['clause_fte_total'], 0, lang)} {i18n.tr('summary', 'fte_unit', lang)}, "
+        f"{n(summary['clause_fte_per_year'], 1, lang)} {i18n.tr('summary', 'fte_year', lang)}"
     )
     clause_total = summary["clause_hours_total"]
     realised_of_clause = (
@@ -207,34 +245,20 @@ def summary_text(
     )
     rsa = summary["positive_exits_rsa"]["mean"]
     u26 = summary["positive_exits_under_26"]["mean"]
-    if fr:
-        lines += [
-            f"Heures de la clause (calcul déterministe) : {clause}",
-            f"Heures réalisées : {stat('hours_realised', 0, 'h')}",
-            f"ETP réalisés : {stat('fte_realised', 1)}, soit {n(fte_year, 1, lang)} ETP/an "
-            f"sur {horizon} ans",
-            f"Part des heures perdues : {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}"
-            f" des heures offertes ; heures de la clause réalisées : "
-            f"{fmt.percent(realised_of_clause, 1, lang)}",
-            f"Sorties positives : {stat('positive_exits')}, dont BRSA {n(rsa, 0, lang)}, "
-            f"-26 ans {n(u26, 0, lang)}",
-            f"Ressource la plus chargée : {resource_label(res, lang)} "
-            f"({fmt.percent(share, 0, lang)} d'occupation moyenne)",
-        ]
-    else:
-        lines += [
-            f"Clause hours (deterministic): {clause}",
-            f"Hours realised: {stat('hours_realised', 0, 'h')}",
-            f"FTE realised: {stat('fte_realised', 1)}, i.e. {n(fte_year, 1, lang)} FTE a year "
-            f"over {horizon} years",
-            f"Share of hours lapsed: {fmt.percent(summary['lapsed_share']['mean'], 1, lang)}"
-            f" of the hours offered; clause hours realised: "
-            f"{fmt.percent(realised_of_clause, 1, lang)}",
-            f"Positive exits: {stat('positive_exits')}, of which RSA {n(rsa, 0, lang)}, "
-            f"under 26 {n(u26, 0, lang)}",
-            f"Busiest resource: {resource_label(res, lang)} "
-            f"({fmt.percent(share, 0, lang)} mean utilisation)",
-        ]
+    t = i18n.section("summary")[i18n.norm(lang)]
+    lines += [
+        t["clause"].format(clause=clause),
+        t["realised"].format(v=stat("hours_realised", 0, "h")),
+        t["fte"].format(v=stat("fte_realised", 1), fpy=n(fte_year, 1, lang), years=horizon),
+        t["lapsed"].format(
+            v=fmt.percent(summary["lapsed_share"]["mean"], 1, lang),
+            c=fmt.percent(realised_of_clause, 1, lang),
+        ),
+        t["positive"].format(v=stat("positive_exits"), rsa=n(rsa, 0, lang), u26=n(u26, 0, lang)),
+        t["no_facilitator"]
+        if no_facilitator
+        else t["busiest"].format(r=resource_label(res, lang), v=fmt.percent(share, 0, lang)),
+    ]
     diag = summary.get("bottleneck")
     if isinstance(diag, Mapping) and diag.get(f"sentence_{lang}"):
         lines += ["", str(diag[f"sentence_{lang}"])]
@@ -572,7 +596,8 @@ def write_results(
     if figures or report:
         fig_dir = folder / "figures"
         fig_dir.mkdir(exist_ok=True)
-        for name, (fig, _data) in plots.run_figures(runs, hours, lang).items():
+        shown = dataclasses.replace(runs, scenario=scenario.title(lang))  # name as run
+        for name, (fig, _data) in plots.run_figures(shown, hours, lang).items():
             if observed:
                 from .presentation.uncertainty import overlay_observed
 
@@ -607,7 +632,46 @@ def write_results(
             summary, scenario, svgs, lang=lang, titles=titles, extra_sections=sections
         )
         (folder / "report.html").write_text(html, encoding="utf-8")
+    write_workbook(folder, summary, scenario, lang)
+    if figures:
+        from .presentation import summary_pdf
+
+        summary_pdf.write(folder / "summary.pdf", summary, scenario, runs, hours, lang)
     return summary
+
+
+def write_workbook(folder: Path, summary: Mapping[str, Any], scenario: Scenario, lang: str) -> bool:
+    """Write ``parameters.csv``, and ``results.xlsx`` when openpyxl is installed; return
+    whether the workbook was written."""
+    from .presentation import workbook
+    from .presentation.report import parameters
+    from .presentation.tables import utilisation_by_type
+    from .scenario import toml_value
+
+    notes = scenario.provenance.notes
+    rows = [
+        (
+            key,
+            value if isinstance(value, str) else toml_value(value),
+            origin,
+            notes.get(key, ("", ""))[1],
+        )
+        for key, value, origin in parameters(scenario)
+    ]
+    write_csv(
+        folder / "parameters.csv",
+        {
+            "key": [r[0] for r in rows],
+            "value": [r[1] for r in rows],
+            "origin": [r[2] for r in rows],
+            "note": [r[3] for r in rows],
+        },
+    )
+    if not workbook.available():
+        return False
+    wb = workbook.run_workbook(summary, rows, lang, utilisation_by_type(summary, scenario))
+    workbook.save(wb, folder / "results.xlsx")
+    return True
 
 
 def write_run(

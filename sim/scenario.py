@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import functools
 import json
 import math
 import os
@@ -27,6 +28,7 @@ from typing import Any
 import tomli_w
 
 from .errors import ScenarioError
+from .provenance import Provenance, capture
 
 METHODS = ("labour_share", "hours_per_eur", "hours_per_dwelling")
 ROUNDINGS = ("none", "floor_per_dwelling", "round_per_dwelling", "round_total")
@@ -215,6 +217,7 @@ class Scenario:
     flow: Flow
     source: str
     raw: Mapping[str, Any]
+    provenance: Provenance = field(default_factory=Provenance, compare=False)
     uncertainty: tuple[Any, ...] = ()
     """Uncertain parameters (:class:`sim.uncertainty.Uncertain`) drawn per replication."""
     pinned: tuple[str, ...] = ()
@@ -234,7 +237,9 @@ class Scenario:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Mapping proxies do not pickle: rebuild from the raw data (worker processes, Dask).
-        return (_rebuild, (_thaw(self.raw), self.source, self.pinned, self.draws))
+        p = self.provenance
+        state = (p.file, p.header, dict(p.notes), dict(p.origins), p.overrides)
+        return (_rebuild, (_thaw(self.raw), self.source, state, self.pinned, self.draws))
 
     def with_overrides(self, overrides: Sequence[str]) -> Scenario:
         """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`).
@@ -243,7 +248,16 @@ class Scenario:
         raw = apply_overrides(_thaw(self.raw), overrides, self.source)
         pinned = _pin(raw, overrides)
         sc = _from_dict_blaming(raw, self.source, overrides)
-        return dataclasses.replace(sc, pinned=self.pinned + pinned, draws=self.draws)
+        p = self.provenance
+        origins = dict(p.origins)
+        for item in overrides:
+            origins[item.split("=", 1)[0].strip()] = "set"
+        prov = Provenance(
+            p.file, p.header, p.notes, MappingProxyType(origins), (*p.overrides, *overrides)
+        )
+        return dataclasses.replace(
+            sc, pinned=self.pinned + pinned, draws=self.draws, provenance=prov
+        )
 
     def for_replications(self, n: int | None) -> Scenario:
         """The scenario whose uncertain parameters are drawn over ``n`` replications (a Latin
@@ -256,13 +270,48 @@ class Scenario:
             return self
         raw = _thaw(self.raw)
         raw["uncertainty"] = {}
-        return from_dict(raw, self.source)
+        return dataclasses.replace(from_dict(raw, self.source), provenance=self.provenance)
+
+    def text(self, key: str, lang: str = "fr") -> str:
+        """A free-text key of ``[scenario]`` (``name``, ``description``) in ``lang``: the plain
+        string, or the entry of ``{fr = "...", en = "..."}`` for that language (else the other)."""
+        return localised(self.raw.get("scenario", {}).get(key, ""), lang)
+
+    def title(self, lang: str = "fr") -> str:
+        """The scenario's name in ``lang``, followed by the ``--set`` overrides it was run with
+        (so that a title never shows a figure the run did not use)."""
+        name = self.text("name", lang)
+        changed = self.provenance.overridden()
+        if not changed:
+            return name
+        items = ", ".join(f"{k} = {v}" for k, v in changed.items())
+        return f"{name} (--set {items})"
+
+
+def localised(value: Any, lang: str = "fr") -> str:
+    """A free text given as a string or as ``{fr = "...", en = "..."}``, in ``lang``."""
+    if isinstance(value, Mapping):
+        other = "en" if lang != "en" else "fr"
+        return str(value.get(lang) or value.get(other) or "")
+    return "" if value is None else str(value)
+
+
+def _with_provenance(scenario: Scenario, provenance: Provenance) -> Scenario:
+    return dataclasses.replace(scenario, provenance=provenance)
 
 
 def _rebuild(
-    raw: dict[str, Any], source: str, pinned: tuple[str, ...], draws: int | None
+    raw: dict[str, Any],
+    source: str,
+    state: tuple[Any, ...],
+    pinned: tuple[str, ...],
+    draws: int | None,
 ) -> Scenario:
-    return dataclasses.replace(from_dict(raw, source), pinned=pinned, draws=draws)
+    file, header, notes, origins, overrides = state
+    prov = Provenance(
+        file, header, MappingProxyType(notes), MappingProxyType(origins), tuple(overrides)
+    )
+    return dataclasses.replace(from_dict(raw, source), pinned=pinned, draws=draws, provenance=prov)
 
 
 def _pin(raw: dict[str, Any], overrides: Sequence[str]) -> tuple[str, ...]:
@@ -381,6 +430,24 @@ def string(choices: Sequence[str] | None = None) -> Check:
             hint = _suggest(value, choices)
             raise where.fail(f"unknown value {value!r}; expected one of {', '.join(choices)}{hint}")
         return value
+
+    return check
+
+
+def free_text() -> Check:
+    """A planner's text: a string, or one per language ``{fr = "...", en = "..."}``."""
+
+    def check(value: Any, where: _Where) -> Any:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k not in ("fr", "en"):
+                    raise where.sub(k).fail("unknown language; expected fr or en")
+                if not isinstance(v, str):
+                    raise where.sub(k).fail(f"expected a string, got {_type_name(v)} {v!r}")
+            if not value:
+                raise where.fail("give the text in fr, en or both")
+            return value
+        return string()(value, where)
 
     return check
 
@@ -551,8 +618,10 @@ def _check_table(table: Table, value: Any, where: _Where) -> dict[str, Any]:
                 raise sub.fail("missing required key")
             if isinstance(key.check, Table):
                 out[name] = _check_table(key.check, {}, sub)
-            else:
+            elif key.default is None or isinstance(key.check, TableArray):
                 out[name] = copy.deepcopy(key.default)
+            else:  # a default (from the reference scenario) is checked and normalised too
+                out[name] = _check(key.check, copy.deepcopy(key.default), sub)
             continue
         out[name] = _check(key.check, value[name], sub)
     return out
@@ -725,8 +794,8 @@ SCHEMA = Table(
         "scenario": Key(
             Table(
                 {
-                    "name": Key(string(), REQUIRED),
-                    "description": Key(string(), ""),
+                    "name": Key(free_text(), REQUIRED),
+                    "description": Key(free_text(), ""),
                     "start_year": Key(number(integer=True), REQUIRED),
                     "horizon_years": Key(number(integer=True), REQUIRED),
                 }
@@ -998,7 +1067,10 @@ def _uncertainty_table(value: Any, where: _Where) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
-# Loading
+# The reference scenario is the defaults
+
+REFERENCE_TABLES = ("clause", "flow")
+"""Tables whose missing keys take the reference scenario's value (and its source note)."""
 
 
 def default_scenario_path() -> Path:
@@ -1007,6 +1079,100 @@ def default_scenario_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parent.parent / "scenarios" / DEFAULT_SCENARIO
+
+
+@functools.lru_cache(maxsize=1)
+def reference_text() -> str:
+    """The reference scenario's text (its comments document every default)."""
+    return default_scenario_path().read_text(encoding="utf-8")
+
+
+def _with_reference(table: Table, ref: Any) -> Table:
+    ref = ref if isinstance(ref, dict) else {}
+    keys: dict[str, Key] = {}
+    for name, key in table.keys.items():
+        if isinstance(key.check, Table):
+            keys[name] = Key(_with_reference(key.check, ref.get(name)), key.default, key.doc)
+        elif name in ref:
+            keys[name] = Key(key.check, ref[name], key.doc)
+        else:
+            keys[name] = key
+    return Table(keys)
+
+
+def _reference_schema(schema: Table) -> Table:
+    """The schema with the defaults of :data:`REFERENCE_TABLES` read from the reference file."""
+    ref = tomllib.loads(reference_text())
+    keys = dict(schema.keys)
+    for name in REFERENCE_TABLES:
+        key = keys[name]
+        assert isinstance(key.check, Table)
+        keys[name] = Key(_with_reference(key.check, ref.get(name)), key.default, key.doc)
+    return Table(keys)
+
+
+SCHEMA = _reference_schema(SCHEMA)
+
+
+def is_leaf_key(key: str) -> bool:
+    """Whether a dotted key (list indices allowed) names one value of the schema (a number, a
+    string, or a table that is one value such as shares or a distribution)."""
+    node: Any = Key(SCHEMA)
+    for part in key.split("."):
+        name = re.sub(r"\[\d+\]$", "", part)
+        child = _schema_child(node, name)
+        if child is None:
+            return False
+        node = Key(child.check.table) if isinstance(child.check, TableArray) else child
+    return isinstance(node, Key) and not isinstance(node.check, Table | TableArray)
+
+
+def _defaulted_keys(file_raw: Mapping[str, Any]) -> list[str]:
+    """Dotted keys the file does not give but that have a value (reference or schema)."""
+    out: list[str] = []
+
+    def walk(table: Table, raw: Any, prefix: str) -> None:
+        raw = raw if isinstance(raw, dict) else {}
+        for name, key in table.keys.items():
+            full = f"{prefix}.{name}" if prefix else name
+            if isinstance(key.check, Table):
+                walk(key.check, raw.get(name), full)
+            elif isinstance(key.check, TableArray):
+                items = raw.get(name)
+                for i, item in enumerate(items if isinstance(items, list) else ()):
+                    walk(key.check.table, item, f"{full}[{i}]")
+            elif name not in raw and key.default is not None and key.default is not REQUIRED:
+                out.append(full)
+
+    walk(SCHEMA, file_raw, "")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+_FRENCH_DECIMAL = re.compile(r"=\s*-?\d+,\d+")
+_SPACED_THOUSANDS = re.compile(r"=\s*-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+\b")
+
+
+def _toml_hint(text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """A hint for French-style numbers on the line a TOML error names."""
+    m = re.search(r"line (\d+)", str(exc))
+    lines = text.splitlines()
+    n = int(m.group(1)) if m else 0
+    candidates = [lines[i] for i in (n - 1, n - 2) if 0 <= i < len(lines)]  # or the one before
+    for line in candidates:
+        code = line.split("#", 1)[0]
+        d = _FRENCH_DECIMAL.search(code)
+        if d:
+            number = d.group(0).lstrip("= \t")
+            return f"; numbers take a decimal point: write {number.replace(',', '.')}, not {number}"
+        t = _SPACED_THOUSANDS.search(code)
+        if t:
+            number = t.group(0).lstrip("= \t")
+            plain = re.sub(r"[ \u00a0\u202f]", "", number)
+            return f"; no spaces inside numbers: write {plain} (or {number.replace(' ', '_')})"
+    return ""
 
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -1119,7 +1285,7 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(file, "", f"not valid TOML: {exc}") from None
+        raise ScenarioError(file, "", f"not valid TOML: {exc}{_toml_hint(text, exc)}") from None
     except ValueError:  # a number of thousands of digits
         raise ScenarioError(file, "", "holds a number too long to read") from None
     except (RecursionError, MemoryError) as exc:  # pragma: no cover - depth and size checked
@@ -1133,13 +1299,19 @@ def read_toml(path: str | Path, what: str = "scenario file") -> dict[str, Any]:
 
 
 def load(path: str | Path | None = None, overrides: Sequence[str] = ()) -> Scenario:
-    """Load, override and validate a scenario file (the shipped default when ``path`` is None)."""
+    """Load, override and validate a scenario file (the shipped default when ``path`` is None).
+
+    The file's comments and each key's origin (file, ``--set``, default from the reference
+    scenario) are captured here, in :attr:`Scenario.provenance`.
+    """
     p = default_scenario_path() if path is None else Path(path)
-    raw = read_toml(p)
-    raw = apply_overrides(raw, overrides, str(p))
+    text = read_text(p)
+    file_raw = parse_toml(text, str(p))
+    raw = apply_overrides(file_raw, overrides, str(p))
     pinned = _pin(raw, overrides)
     sc = _from_dict_blaming(raw, str(p), overrides)
-    return dataclasses.replace(sc, pinned=pinned) if pinned else sc
+    prov = capture(str(p), text, file_raw, overrides, reference_text(), _defaulted_keys(file_raw))
+    return dataclasses.replace(sc, pinned=pinned, provenance=prov)
 
 
 def _from_dict_blaming(raw: dict[str, Any], file: str, overrides: Sequence[str]) -> Scenario:
@@ -1186,6 +1358,10 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], file: str) ->
             )
         if toml_depth(f"v = {text}") > MAX_DEPTH:
             raise ScenarioError("--set", path, f"value nested more than {MAX_DEPTH} levels deep")
+        percent = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*%", text)
+        if percent:  # a share written as a percentage: 5% -> 0.05
+            _set_path(raw, path, float(percent.group(1)) / 100.0, file)
+            continue
         try:
             value = tomllib.loads(f"v = {text}")["v"]
         except ValueError as exc:  # a number of thousands of digits: not a TOML error
@@ -1289,7 +1465,7 @@ def from_dict(raw: Mapping[str, Any], file: str = "<scenario>") -> Scenario:
     )
     flow = _flow(d["flow"], horizon, root.sub("flow"))
     scenario = Scenario(
-        name=sc["name"],
+        name=localised(sc["name"], "fr"),
         start_year=sc["start_year"],
         horizon_years=horizon,
         clause=clause,

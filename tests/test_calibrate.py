@@ -359,3 +359,20 @@ def test_interrupt_keeps_the_points_and_resume_finishes(tmp_path, rows):
     keys = [line.split(",", 1)[0] for line in final.splitlines()]
     assert len(keys) == len(set(keys))  # nothing redone
     assert (out / "calibration.json").is_file()
+
+
+def test_calibration_workbook(fast):
+    """results.xlsx of a calibration: the estimates as numbers, the fit rows by role."""
+    import openpyxl
+
+    res, out, _sc = fast
+    wb = openpyxl.load_workbook(out / "results.xlsx")
+    assert wb.sheetnames == ["paramètres calés", "ajustement"]
+    got = {r[1].value: r for r in wb["paramètres calés"].iter_rows(min_row=2)}
+    for key, p in res.parameters.items():
+        assert got[key][2].value == pytest.approx(p["estimate"])
+        assert got[key][7].value == ("oui" if p["identifiable"] else "non")
+    fit = list(wb["ajustement"].iter_rows(min_row=2, values_only=True))
+    assert len(fit) == len(res.rows) + len(res.holdout)
+    assert [r[4] for r in fit[: len(res.rows)]] == pytest.approx([r["mean"] for r in res.rows])
+    assert {r[-1] for r in fit[: len(res.rows)]} == {"calé"}

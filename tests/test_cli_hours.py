@@ -69,6 +69,8 @@ def test_text_table_of_the_fiche():
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
     lines = out.stdout.splitlines()
+    assert lines[0].startswith("Scénario lu :") and lines[0].endswith("erbm-fiche-2023.toml")
+    lines = lines[1:]
     assert lines[0] == "ERBM, fiche action 1 (2023): 23 000 logements à 80 000 EUR HT"
     assert lines[2].split()[0] == "Année"
     rows = [ln.split("  ") for ln in lines if ln[:4].isdigit()]

@@ -15,7 +15,7 @@ from sim import output
 from sim import scenario as sc
 from sim.errors import ClauseSimError
 from sim.output import OutputError
-from sim.presentation import tables
+from sim.presentation import plots, tables
 from sim.results import FLOW_METRICS, KEY_METRICS, TOTAL_METRICS, YEARLY_METRICS
 
 STAT_KEYS = {"mean", "ci_low", "ci_high", "p05", "p95"}
@@ -66,8 +66,8 @@ def test_folder_layout(folder):
         "report.html",
     } <= names
     figs = sorted(p.name for p in (folder / "figures").iterdir())
-    assert len([f for f in figs if f.endswith(".png")]) == 6
-    assert len([f for f in figs if f.endswith(".svg")]) == 6
+    assert len([f for f in figs if f.endswith(".png")]) == len(plots.RUN_FIGURES)
+    assert len([f for f in figs if f.endswith(".svg")]) == len(plots.RUN_FIGURES)
     assert not _stray(folder.parent)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as stdlib_html
 import json
 import re
+import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -66,8 +67,8 @@ def test_self_contained(html):
 
 
 def test_every_figure_is_inline(html):
-    assert html.count("<svg") == 6
-    assert html.count("<figure") == 6
+    assert html.count("<svg") == len(plots.RUN_FIGURES)
+    assert html.count("<figure") == len(plots.RUN_FIGURES)
     for stem in plots.RUN_FIGURES:
         assert f'id="fig-{stem}"' in html
     # ids are prefixed per figure so that they cannot clash
@@ -176,7 +177,9 @@ def test_parameters_origin(tmp_path):
         encoding="utf-8",
     )
     rows = {k: (v, o) for k, v, o in report.parameters(sc.load(minimal))}
-    assert rows["flow.facilitators.caseload_per_fte"] == (60.0, "default")
+    reference = tomllib.loads(FICHE.read_text(encoding="utf-8"))
+    expected = reference["flow"]["facilitators"]["caseload_per_fte"]
+    assert rows["flow.facilitators.caseload_per_fte"] == (expected, "default")
     assert rows["works[0].dwellings"] == (10, "file")
 
 

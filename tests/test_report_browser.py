@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.presentation import plots
+
 pytestmark = pytest.mark.browser
 
 
@@ -110,7 +112,7 @@ def test_report_renders_every_figure_with_no_script_and_no_request(report, tmp_p
     assert "<h1>" in dom and "Chiffres clés" in dom
     # every figure is there, drawn (paths inside each svg)
     figures = dom.split("<figure")[1:]
-    assert len(figures) == 6
+    assert len(figures) == len(plots.RUN_FIGURES)
     for fig in figures:
         svg = fig.split("</svg>")[0]
         assert "<svg" in svg and svg.count("<path") > 10

@@ -226,7 +226,12 @@ def test_write_sizing(small, tmp_path):
     r = sz.size(small, "siae.etti", "lapsed_share<=0.08", replications=4, seed=3)
     files = sz.write_sizing(tmp_path / "out", r, "en")
     names = sorted(p.name for p in files)
-    assert names == ["sizing.csv", "sizing.json", "sizing.png", "sizing.svg"]
+    assert names == ["results.xlsx", "sizing.csv", "sizing.json", "sizing.png", "sizing.svg"]
+    import openpyxl
+
+    ws = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx").active
+    assert [c.value for c in ws["A"][1:]] == [lv.level for lv in r.levels]
+    assert all(isinstance(c.value, int | float) for c in ws["B"][1:])
     data = json.loads((tmp_path / "out" / "sizing.json").read_text())
     assert data["answer"] == r.answer and data["resource"] == "siae.etti"
     assert len(data["levels"]) == len(r.levels)

@@ -433,7 +433,10 @@ def test_figures_and_text(tmp_path):
     img = imread(tmp_path / "o" / "figures" / "sensitivity_lapsed_share.png")
     assert (img.shape[1], img.shape[0]) == PNG_SIZE
     text = sw.sweep_text(res, "en")
-    assert "6 points x 2 replications" in text and "lapsed_share: flow.siae.posts.etti" in text
+    assert (
+        "6 points x 2 replications" in text
+        and "Share of offered hours lapsed: SIAE posts: ETTI" in text
+    )
     fr = sw.sweep_text(res, "fr")
     assert "Balayage" in fr
 

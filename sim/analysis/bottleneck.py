@@ -43,6 +43,7 @@ import numpy as np
 
 from .. import fmt
 from ..parallel import CancelFlag, Executor, batches, executor
+from ..presentation import i18n
 from ..results import Runs, describe
 from ..runner import Progress, run_batch, run_replications
 from ..scenario import SIAE_TYPES, Dist, Scenario, toml_value
@@ -454,34 +455,7 @@ def sentence(diag: Mapping[str, Any], lang: str = "fr") -> str:
     return text
 
 
-_HEAD = {
-    "fr": (
-        "Contraintes : ce qui limite les heures réalisées",
-        (
-            "Contrainte",
-            "Temps à pleine capacité",
-            "Heures perdues imputées",
-            "Part des heures perdues",
-            "Une unité de plus",
-            "Heures réalisées en plus",
-        ),
-        "Heures en plus : différence appariée (mêmes nombres aléatoires) sur {m} "
-        "réplications, moyenne et IC 95 %. Heures perdues : moyenne sur {n} réplications.",
-    ),
-    "en": (
-        "Constraints: what limits the hours realised",
-        (
-            "Constraint",
-            "Time at capacity",
-            "Hours lapsed attributed",
-            "Share of lapsed hours",
-            "One more unit",
-            "More hours realised",
-        ),
-        "More hours: paired difference (common random numbers) over {m} replications, mean "
-        "and 95% CI. Hours lapsed: mean over {n} replications.",
-    ),
-}
+_HEAD: Mapping[str, Any] = i18n.section("bottleneck")
 
 
 def _cells(e: Mapping[str, Any], lang: str) -> list[str]:

@@ -114,6 +114,7 @@ _OWN = (
     "fit.png",
     "fit.svg",
     "report.html",
+    "results.xlsx",
 )
 
 
@@ -762,6 +763,11 @@ def _finish(result: Calibration, scenario: Scenario, lang: str, figures: bool) -
     from ..presentation.calibration import report_html
 
     _fsync_write(folder / "report.html", report_html(result, lang, svg))
+    from ..presentation.workbook import calibration_workbook
+
+    calibration_workbook(
+        folder / "results.xlsx", result.parameters, result.rows, result.holdout, lang
+    )
 
 
 def _jsonable(x: Any) -> Any:

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..hours import HoursResult
 from ..hours import compute as compute_hours
-from ..output import write_csv, write_json, write_scenario, write_tables
+from ..output import write_csv, write_json, write_scenario, write_tables, write_workbook
 from ..results import KEY_COMPARE_METRICS, METRICS, TOTAL_METRICS, Runs, describe
 from ..scenario import Scenario, default_scenario_path
 
@@ -106,13 +106,13 @@ def comparison_text(
     metrics: Sequence[str] = KEY_COMPARE_METRICS,
 ) -> str:
     """The side-by-side table printed on stdout (key metrics)."""
+    from ..presentation import i18n
     from ..presentation.report import num
 
-    fr = lang != "en"
     by = {r["metric"]: r for r in rows}
-    ci = "IC 95 %" if fr else "95% CI"
+    ci = i18n.tr("summary", "ci", lang)
     head = [
-        "Indicateur" if fr else "Indicator",
+        i18n.tr("xlsx", "metric", lang),
         *labels,
         *[f"{b} − {labels[0]} ({ci})" for b in labels[1:]],
     ]
@@ -121,7 +121,7 @@ def comparison_text(
         if m not in by:
             continue
         r, u = by[m], METRICS[m].unit
-        label = METRICS[m].label_fr if fr else METRICS[m].label_en
+        label = i18n.metric_label(m, lang)
         cells = [label, *[num(v, u, lang) for v in r["means"]]]
         for d in r["diffs"]:
             sign = "+" if (d["mean"] or 0) > 0 else ""
@@ -162,6 +162,7 @@ def write_comparison(
         sub.mkdir()
         write_scenario(sub, sc, overrides, runs.seed, runs.n)
         summaries.append(write_tables(sub, runs, sc, hrs, {"overrides": list(overrides)}))
+        write_workbook(sub, summaries[-1], sc, lang)
     rows = comparison_rows(runs_list)
     write_csv(folder / "comparison.csv", comparison_columns(rows, labels))
     first = runs_list[0]
@@ -189,4 +190,36 @@ def write_comparison(
     key_rows.sort(key=lambda r: KEY_COMPARE_METRICS.index(r["metric"]))
     html = report.compare_report(key_rows, labels, scenarios, summaries, svgs, titles, lang=lang)
     (folder / "report.html").write_text(html, encoding="utf-8")
+    _comparison_workbook(folder, rows, labels, lang)
     return rows
+
+
+def _comparison_workbook(
+    folder: Path, rows: Sequence[Mapping[str, Any]], labels: Sequence[str], lang: str
+) -> None:
+    """``results.xlsx`` of a comparison: one row per metric, the means of each scenario and
+    the paired differences to the first with their 95 % interval (needs openpyxl)."""
+    from ..presentation import i18n, workbook
+
+    if not workbook.available():
+        return
+    t = i18n.section("xlsx")[i18n.norm(lang)]
+    head = [t["metric"], t["unit"], *labels]
+    for b in labels[1:]:
+        head += [f"{b} − {labels[0]}", f"{t['ci_low']}", f"{t['ci_high']}"]
+    units = i18n.tr("report", "units", lang)
+    body, fmts = [], []
+    for r in rows:
+        m = r["metric"]
+        u = METRICS[m].unit
+        line: list[Any] = [i18n.metric_label(m, lang), str(units.get(u, u)), *r["means"]]
+        for d in r["diffs"]:
+            line += [d["mean"], d["ci_low"], d["ci_high"]]
+        body.append(line)
+        fmts.append(workbook.FORMATS.get(u, "General"))
+    wb = workbook.new_workbook()
+    ws = workbook.add_sheet(wb, t["comparison"], head, body)
+    for i, f in enumerate(fmts, 2):
+        for j in range(3, len(head) + 1):
+            ws.cell(row=i, column=j).number_format = f
+    workbook.save(wb, folder / "results.xlsx")

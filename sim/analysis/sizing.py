@@ -38,6 +38,7 @@ from .. import __version__, fmt
 from ..errors import ClauseSimError, ScenarioError, escape
 from ..parallel import CancelFlag, Executor
 from ..parallel import executor as new_executor
+from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import Progress, run_replications
 from ..scenario import SIAE_TYPES, Scenario
@@ -581,7 +582,8 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
     if fr:
         head = [
             escape(result.scenario),
-            f"Dimensionnement : {r.label('fr')} ({r.key}), cible {t.metric} {t.op} {tv} "
+            f"Dimensionnement : {r.label('fr')} ({r.key}), cible "
+            f"« {i18n.metric_label(t.metric, 'fr')} » {t.op} {tv} "
             f"dans au moins {pct(result.confidence)} des réplications.",
             f"{result.replications} réplications par niveau, graine {result.seed} (nombres "
             f"aléatoires communs) ; {len(result.levels)} niveaux évalués "
@@ -593,7 +595,8 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
     else:
         head = [
             escape(result.scenario),
-            f"Sizing: {r.label('en')} ({r.key}), target {t.metric} {t.op} {tv} "
+            f"Sizing: {r.label('en')} ({r.key}), target "
+            f"\u201c{i18n.metric_label(t.metric, 'en')}\u201d {t.op} {tv} "
             f"in at least {pct(result.confidence)} of replications.",
             f"{result.replications} replications per level, seed {result.seed} (common "
             f"random numbers); {len(result.levels)} levels evaluated "
@@ -675,30 +678,7 @@ def sizing_text(result: SizingResult, lang: str = "fr") -> str:
     return "\n".join(out) + "\n"
 
 
-_FIG_TEXT: Mapping[str, Mapping[str, str]] = {
-    "fr": {
-        "title": "{metric} selon le niveau : {resource}",
-        "band": "5e – 95e centile des réplications",
-        "mean": "Moyenne (IC 95 %)",
-        "target": "Cible : {metric} {op} {value}",
-        "answer": "Réponse : {level}",
-        "holds": "cible atteinte dans ≥ {conf} des réplications",
-        "fails": "cible manquée",
-        "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} "
-        "réplications par niveau (nombres aléatoires communs).",
-    },
-    "en": {
-        "title": "{metric} by level: {resource}",
-        "band": "5th - 95th percentile of replications",
-        "mean": "Mean (95% CI)",
-        "target": "Target: {metric} {op} {value}",
-        "answer": "Answer: {level}",
-        "holds": "target met in >= {conf} of replications",
-        "fails": "target missed",
-        "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n} "
-        "replications per level (common random numbers).",
-    },
-}
+_FIG_TEXT: Mapping[str, Mapping[str, str]] = i18n.section("sizing_figure")
 
 
 def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
@@ -746,7 +726,9 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
         color="#000000",
         linestyle="--",
         linewidth=1.1,
-        label=t["target"].format(metric=metric, op=result.target.op, value=shown),
+        label=t["target"].format(
+            metric=i18n.metric_label(metric, lang), op=result.target.op, value=shown
+        ),
     )
     runit = _unit_text(result.resource.unit, lang)
     if result.answer is not None:
@@ -792,7 +774,7 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     return fig
 
 
-SIZING_FILES = ("sizing.json", "sizing.csv", "sizing.png", "sizing.svg")
+SIZING_FILES = ("sizing.json", "sizing.csv", "sizing.png", "sizing.svg", "results.xlsx")
 
 
 def _writable_folder(out: Path) -> None:
@@ -822,9 +804,10 @@ def _writable_folder(out: Path) -> None:
 
 
 def write_sizing(folder: str | Path, result: SizingResult, lang: str = "fr") -> list[Path]:
-    """Write ``sizing.json``, ``sizing.csv`` and the figure (``sizing.png``, ``sizing.svg``).
+    """Write ``sizing.json``, ``sizing.csv``, the figure (``sizing.png``, ``sizing.svg``) and,
+    with openpyxl, ``results.xlsx``.
 
-    The folder is created if needed; these four files are replaced, nothing else is touched.
+    The folder is created if needed; these files are replaced, nothing else is touched.
     They are written in a hidden temporary folder first and then renamed into place, so a
     failure leaves the previous files as they were.
     """
@@ -873,7 +856,42 @@ def _write_sizing_files(out: Path, result: SizingResult, lang: str) -> list[Path
                 ]
             )
     png, svg = save(sizing_figure(result, lang), out / "sizing")
-    return [out / "sizing.json", out / "sizing.csv", png, svg]
+    files = [out / "sizing.json", out / "sizing.csv", png, svg]
+    xlsx = _sizing_workbook(out, result, lang)
+    return files if xlsx is None else [*files, xlsx]
+
+
+def _sizing_workbook(out: Path, result: SizingResult, lang: str) -> Path | None:
+    """``results.xlsx``: one row per level evaluated (needs openpyxl)."""
+    from ..presentation import workbook
+
+    if not workbook.available():
+        return None
+    t = i18n.section("xlsx")[i18n.norm(lang)]
+    st = i18n.section("sizing_figure")[i18n.norm(lang)]
+    head = [
+        result.resource.label(lang),
+        st["xlsx_share_met"],
+        st["xlsx_holds"],
+        t["mean"],
+        t["ci_low"],
+        t["ci_high"],
+        t["p05"],
+        t["p95"],
+    ]
+    rows = []
+    for r in result.levels:
+        d = describe(r.values)
+        rows.append(
+            [r.level, r.share_met, t["yes"] if r.holds else t["no"]]
+            + [
+                None if math.isnan(v) else float(v)
+                for v in (d.mean, d.ci_low, d.ci_high, d.p05, d.p95)
+            ]
+        )
+    wb = workbook.new_workbook()
+    workbook.add_sheet(wb, t["sizing"], head, rows, ["0.##", "0%", None, *["#,##0.###"] * 5])
+    return workbook.save(wb, out / "results.xlsx")
 
 
 def command(args: Any, scenario: Scenario) -> int:
@@ -954,6 +972,7 @@ def command(args: Any, scenario: Scenario) -> int:
             )
 
     result = jobs.in_terminal(work, quiet=True, left="nothing written")
+    result.scenario = scenario.title(lang)  # the name as run, --set overrides shown
     files = write_sizing(args.out, result, lang) if args.out else []
     if args.json:
         data = result.to_dict()

@@ -51,6 +51,7 @@ are not numbers is coded by its position in the list.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import hashlib
 import importlib
@@ -74,6 +75,7 @@ from ..errors import ClauseSimError, ScenarioError, escape
 from ..limits import MAX_REPLICATIONS
 from ..output import OutputError, add_to_manifest, check_out, refuse_foreign, safe_cell
 from ..parallel import Executor, ExecutorError, InProcess, LocalPool
+from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
 from ..runner import run_batch
 from ..scenario import Scenario, load, parse_toml, read_text, toml_value
@@ -1015,6 +1017,119 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
         figs = write_figures(folder / "figures", p, rows, sens, lang)
         add_to_manifest(folder, [f.relative_to(folder).as_posix() for f in figs], kind="sweep")
         result.files += figs
+        add_to_manifest(folder, ["report.html"], kind="sweep")
+        result.files.append(write_report(folder, p, sens, lang))
+    add_to_manifest(folder, ["results.xlsx"], kind="sweep")
+    xlsx = write_workbook(folder, p, rows, sens, lang)
+    if xlsx is not None:
+        result.files.append(xlsx)
+
+
+def write_report(folder: Path, p: Plan, sens: Sequence[Mapping[str, Any]], lang: str) -> Path:
+    """``report.html`` of a sweep: its parameters, the sensitivity indices and the figures."""
+    from ..presentation import report
+
+    esc = report.esc
+    t = i18n.section("report")[i18n.norm(lang)]
+    st = _TEXT[i18n.norm(lang)]
+    sw = p.sweep
+    prm_rows = [[esc(i18n.param_label(k, lang)), f"<code>{esc(k)}</code>"] for k in sw.keys]
+    sens_rows = [
+        [
+            esc(i18n.metric_label(r["output"], lang) if r["output"] in METRICS else r["output"]),
+            esc(i18n.param_label(r["parameter"], lang)),
+            esc(f"{r['method']} {r['index']}"),
+            fmt.number(r["value"], 2, lang),
+            f"{fmt.number(r['ci_low'], 2, lang)} – {fmt.number(r['ci_high'], 2, lang)}",
+        ]
+        for r in sens
+    ]
+    figs = sorted((folder / "figures").glob("*.svg"))
+    svgs = {f.stem: f for f in figs}
+    body = [
+        f"<header><h1>{esc(st['report_title'].format(name=sw.name))}</h1>",
+        "<p class=meta>"
+        + esc(
+            st["report_meta"].format(
+                design=sw.design, points=len(p.points), n=sw.replications, seed=sw.seed
+            )
+        )
+        + "</p>",
+        f"<p class=meta>{esc(t['file'])}{report._colon(lang)} "
+        f"<span class=mono>{esc(str(p.base.source))}</span></p></header>",
+        f"<section><h2>{esc(st['report_params'])}</h2>"
+        + report._table([esc(t["param"]), esc(st["report_key"])], prm_rows, [False, False])
+        + "</section>",
+        f"<section><h2>{esc(st['report_sens'])}</h2>"
+        + report._table(
+            [esc(x) for x in st["report_sens_head"].split("|")],
+            sens_rows,
+            [False, False, False, True, True],
+        )
+        + "</section>",
+        f"<section><h2>{esc(t['figures'])}</h2>"
+        + report._figures_html(svgs, {k: k for k in svgs}, lang)
+        + "</section>",
+    ]
+    path = folder / "report.html"
+    _fsync_write(path, report._page(st["report_title"].format(name=sw.name), lang, "\n".join(body)))
+    return path
+
+
+def write_workbook(
+    folder: Path,
+    p: Plan,
+    rows: Mapping[int, Sequence[str]],
+    sens: Sequence[Mapping[str, Any]],
+    lang: str,
+) -> Path | None:
+    """``results.xlsx`` of a sweep: the points (numbers) and the sensitivity indices."""
+    from ..presentation import workbook
+
+    if not workbook.available():
+        return None
+    from ..presentation.i18n import column_label
+
+    t = i18n.section("xlsx")[i18n.norm(lang)]
+    head = list(p.header)
+
+    def as_number(c: str) -> Any:
+        try:
+            return float(c) if c != "" else None
+        except ValueError:
+            return c
+
+    labels = []
+    for h in head:
+        if h in p.sweep.keys:
+            labels.append(i18n.param_label(h, lang))
+        else:
+            labels.append(column_label(h, lang))
+    wb = workbook.new_workbook()
+    workbook.add_sheet(
+        wb, t["points"], labels, [[as_number(c) for c in rows[i]] for i in sorted(rows)]
+    )
+    st = _TEXT[i18n.norm(lang)]
+    workbook.add_sheet(
+        wb,
+        st["report_sens"],
+        [*st["report_sens_head"].split("|")[:4], t["ci_low"], t["ci_high"]],
+        [
+            [
+                i18n.metric_label(r["output"], lang) if r["output"] in METRICS else r["output"],
+                i18n.param_label(r["parameter"], lang),
+                f"{r['method']} {r['index']}",
+                r["value"],
+                r["ci_low"],
+                r["ci_high"],
+            ]
+            for r in sens
+        ],
+        [None, None, None, "0.00", "0.00", "0.00"],
+    )
+    path = folder / "results.xlsx"
+    workbook.save(wb, path)
+    return path
 
 
 def means_from_rows(p: Plan, rows: Mapping[int, Sequence[str]]) -> np.ndarray:
@@ -1176,28 +1291,7 @@ def sensitivity(p: Plan, means: np.ndarray) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------------
 # Figures and text
 
-_TEXT: Mapping[str, Mapping[str, str]] = {
-    "fr": {
-        "sens_title": "Sensibilité : {output}",
-        "spearman": "Corrélation de rang de Spearman (IC 95 % bootstrap)",
-        "sobol": "Indices de Sobol : S1 premier ordre, ST total (IC 95 %)",
-        "morris": "Morris : mu* (IC 95 %) et sigma",
-        "index_x": "Indice de sensibilité",
-        "scatter_title": "{output} selon chaque paramètre (moyenne par point, IC 95 %)",
-        "source": "Source : clause-sim {v}, balayage « {name} », plan {design}, {n} points × {r} "
-        "réplications, graine {seed} (nombres aléatoires communs).",
-    },
-    "en": {
-        "sens_title": "Sensitivity: {output}",
-        "spearman": "Spearman rank correlation (95% bootstrap CI)",
-        "sobol": "Sobol indices: S1 first order, ST total (95% CI)",
-        "morris": "Morris: mu* (95% CI) and sigma",
-        "index_x": "Sensitivity index",
-        "scatter_title": "{output} against each parameter (mean per point, 95% CI)",
-        "source": "Source: clause-sim {v}, sweep \u201c{name}\u201d, {design} design, {n} points "
-        "x {r} replications, seed {seed} (common random numbers).",
-    },
-}
+_TEXT: Mapping[str, Mapping[str, str]] = i18n.section("sweep_figure")
 
 
 def _metric_label(metric: str, lang: str) -> str:
@@ -1273,7 +1367,7 @@ def sensitivity_figure(
             error_kw={"elinewidth": 1, "capsize": 3},
         )
     ax.axvline(0, color="#000000", linewidth=0.8)
-    ax.set_yticks(y, [plain(k, 45) for k in order])
+    ax.set_yticks(y, [plain(i18n.param_label(k, lang), 45) for k in order])
     ax.set_xlabel(t["index_x"])
     ax.set_title(
         plain(t["sens_title"].format(output=_metric_label(output, lang)) + " - " + title, 110),
@@ -1326,7 +1420,7 @@ def scatter_figure(
             ax.set_xticks(range(len(prm.values)), [plain(str(v), 12) for v in prm.values])
         else:
             ax.xaxis.set_major_formatter(FuncFormatter(tick_formatter(ax.xaxis, False, lang)))
-        ax.set_xlabel(plain(prm.key, 50), fontsize=9)
+        ax.set_xlabel(plain(i18n.param_label(prm.key, lang), 50), fontsize=9)
         ax.yaxis.set_major_formatter(FuncFormatter(tick_formatter(ax.yaxis, unit == "share", lang)))
         if i % ncol == 0:
             ax.set_ylabel(plain(_metric_label(output, lang), 50), fontsize=9)
@@ -1424,8 +1518,10 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
             and (r["method"], r["index"]) == main
             and not math.isnan(r["value"])
         ]
+        label = i18n.metric_label(out, lang) if out in METRICS else out
+        label += ":" if lang == "en" else "\u202f:"
         if not rows:
-            lines.append(f"  {out}: –")
+            lines.append(f"  {label} –")
             continue
         best = max(rows, key=lambda r: abs(r["value"]))
         ci = (
@@ -1433,18 +1529,21 @@ def sweep_text(result: SweepResult, lang: str = "fr") -> str:
             if not math.isnan(best["ci_low"])
             else ""
         )
-        lines.append(f"  {out}: {best['parameter']} ({main[1]} {n(best['value'], 2, lang)}{ci})")
+        prm = i18n.param_label(best["parameter"], lang)
+        lines.append(f"  {label} {prm} ({main[1]} {n(best['value'], 2, lang)}{ci})")
     lines.append(
-        f"Résultats dans {result.folder} : points.csv, table.csv, sensitivity.csv, figures/."
+        f"Résultats dans {result.folder} : report.html, points.csv, table.csv, sensitivity.csv, "
+        "figures/."
         if fr
-        else f"Results in {result.folder}: points.csv, table.csv, sensitivity.csv, figures/."
+        else f"Results in {result.folder}: report.html, points.csv, table.csv, sensitivity.csv, "
+        "figures/."
     )
     return "\n".join(lines) + "\n"
 
 
 def default_out(sweep_file: str | Path) -> Path:
-    """The default results folder of a sweep file: ``sweep-<file stem>`` in the current folder."""
-    return Path(f"sweep-{Path(sweep_file).stem}")
+    """The default results folder of a sweep file: ``results/sweep-<file stem>``."""
+    return Path("results") / f"sweep-{Path(sweep_file).stem}"
 
 
 __all__ = [
@@ -1485,7 +1584,14 @@ def command(args: Any) -> int:
     out = Path(args.out) if args.out else default_out(args.sweep)
     if args.scheduler:
         check_scheduler(args.scheduler)
-    p = plan(args.sweep)
+    sw = load_sweep(args.sweep)
+    if getattr(args, "replications", None):
+        n = int(args.replications)
+        sw = dataclasses.replace(sw, replications=n, batch=min(sw.batch, n))
+    p = plan(sw)
+    from ..cli import announce
+
+    announce([p.base.source], args.lang)
     step = max(1, len(p.points) // 50)  # the sizes of at most ~50 points, and the base's
     units = max(limits.units_per_replication(pt.scenario) for pt in p.points[::step])
     limits.check_work(

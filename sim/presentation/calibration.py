@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -10,65 +11,15 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import __version__, fmt
+from . import i18n
 from .report import _page, _table, inline_svg
 
 esc = html.escape
 
-TEXT = {
-    "fr": {
-        "title": "Calage sur les chiffres observés",
-        "x": "Simulé / observé (1 = égal à l'observé)",
-        "fitted": "calé (moyenne simulée, bande p5–p95)",
-        "holdout": "retenu hors calage (prévision)",
-        "params": "Paramètres calés",
-        "param": "Paramètre",
-        "range": "Plage",
-        "est": "Estimation",
-        "ci": "Intervalle à 95 %",
-        "ident": "Identifiable",
-        "yes": "oui",
-        "no": "non",
-        "rows": "Observé et simulé à l'estimation",
-        "holdout_h": "Année retenue hors calage",
-        "obs": "Observé",
-        "sim": "Simulé (moyenne)",
-        "band": "p5–p95",
-        "gap": "Écart",
-        "source": "Source",
-        "metric": "Indicateur",
-        "period": "Période",
-        "method": "Méthode",
-        "objective": "Objectif (somme des carrés des écarts relatifs) à l'estimation : {v}.",
-    },
-    "en": {
-        "title": "Fit to the observed figures",
-        "x": "Simulated / observed (1 = equal to the observation)",
-        "fitted": "fitted (simulated mean, p5–p95 band)",
-        "holdout": "held out (prediction)",
-        "params": "Fitted parameters",
-        "param": "Parameter",
-        "range": "Range",
-        "est": "Estimate",
-        "ci": "95% interval",
-        "ident": "Identifiable",
-        "yes": "yes",
-        "no": "no",
-        "rows": "Observed and simulated at the estimate",
-        "holdout_h": "Held-out year",
-        "obs": "Observed",
-        "sim": "Simulated (mean)",
-        "band": "p5–p95",
-        "gap": "Gap",
-        "source": "Source",
-        "metric": "Indicator",
-        "period": "Period",
-        "method": "Method",
-        "objective": "Objective (sum of squared relative gaps) at the estimate: {v}.",
-    },
-}
+TEXT: Mapping[str, Mapping[str, str]] = i18n.section("calibration")
 
 
-def _t(lang: str) -> dict[str, str]:
+def _t(lang: str) -> Mapping[str, str]:
     return TEXT["en" if lang == "en" else "fr"]
 
 

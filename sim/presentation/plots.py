@@ -28,6 +28,8 @@ from .. import __version__, fmt
 from ..errors import escape
 from ..hours import HoursResult
 from ..results import COMPARE_METRICS, METRICS, Runs, describe
+from ..scenario import SIAE_TYPES
+from . import i18n
 from .tables import monthly_columns, replications_text, wait_columns, yearly_columns
 
 FIGSIZE = (10.0, 5.6)
@@ -57,72 +59,7 @@ COLORS = {
 }
 CYCLE = ("#1b7837", "#4575b4", "#d73027", "#e08214", "#762a83", "#35978f", "#8c510a")
 
-TEXT: Mapping[str, Mapping[str, str]] = {
-    "fr": {
-        "year": "Année",
-        "hours_title": "Heures d'insertion par année : offertes, réalisées et perdues",
-        "hours_y": "Heures d'insertion (h)",
-        "clause_hours": "Heures de la clause (calcul déterministe)",
-        "fte_title": "ETP réalisés par année, face à la clause",
-        "fte_y": "ETP (base {base} h)",
-        "clause_fte": "Clause : {v} ETP/an (calcul déterministe)",
-        "clause_fte_var": "Clause : ETP par année (calcul déterministe)",
-        "people_title": "Personnes par année : orientations, entrées, accompagnées, sorties",
-        "people_y": "Personnes",
-        "pos_title": "Sorties positives par année, par public",
-        "pos_all": "Toutes",
-        "pos_rsa": "BRSA",
-        "pos_u26": "Moins de 26 ans",
-        "util_title": "Occupation des facilitateurs et des postes SIAE (moyenne mensuelle)",
-        "util_y": "Occupation (%)",
-        "waits_title": "Distribution des attentes (toutes réplications)",
-        "waits_x": "Attente (jours)",
-        "waits_y": "Part des attentes (%)",
-        "wait_intake": "Avant prise en charge",
-        "wait_placement": "Avant mission (prêt à l'emploi)",
-        "wait_stats": "{n} attentes, moyenne {mean} j (tirets), 90e centile {p90} j",
-        "no_waits": "aucune attente enregistrée",
-        "last_bin": "dernière classe : {low} j et plus",
-        "pred_band": "bande de prédiction à 90 % (p5–p95)",
-        "band": "bandes et barres : IC 95 % de la moyenne",
-        "source": "Source : clause-sim {v}, scénario « {name} », graine {seed}, {n} ; {band}.",
-        "source_cmp": "Source : clause-sim {v}, {k} scénarios, même graine {seed} (nombres "
-        "aléatoires communs), {n} chacun ; {band}.",
-        "cmp_title": "{what} par année : comparaison des scénarios",
-    },
-    "en": {
-        "year": "Year",
-        "hours_title": "Insertion hours per year: offered, realised and lapsed",
-        "hours_y": "Insertion hours (h)",
-        "clause_hours": "Clause hours (deterministic figure)",
-        "fte_title": "FTE realised per year, against the clause",
-        "fte_y": "FTE ({base} h base)",
-        "clause_fte": "Clause: {v} FTE a year (deterministic figure)",
-        "clause_fte_var": "Clause: FTE per year (deterministic figure)",
-        "people_title": "People per year: referrals, intakes, accompanied, exits",
-        "people_y": "People",
-        "pos_title": "Positive exits per year, by public",
-        "pos_all": "All",
-        "pos_rsa": "RSA",
-        "pos_u26": "Under 26",
-        "util_title": "Facilitator and SIAE post utilisation (monthly mean)",
-        "util_y": "Utilisation (%)",
-        "waits_title": "Distribution of waits (all replications)",
-        "waits_x": "Wait (days)",
-        "waits_y": "Share of waits (%)",
-        "wait_intake": "For intake",
-        "wait_placement": "For a mission (job-ready)",
-        "wait_stats": "{n} waits, mean {mean} d (dashed), 90th percentile {p90} d",
-        "no_waits": "no wait recorded",
-        "last_bin": "last bin: {low} d and more",
-        "pred_band": "90% prediction band (p5–p95)",
-        "band": "bands and bars: 95% CI of the mean",
-        "source": "Source: clause-sim {v}, scenario \u201c{name}\u201d, seed {seed}, {n}; {band}.",
-        "source_cmp": "Source: clause-sim {v}, {k} scenarios, same seed {seed} (common random "
-        "numbers), {n} each; {band}.",
-        "cmp_title": "{what} per year: scenarios compared",
-    },
-}
+TEXT: Mapping[str, Mapping[str, str]] = i18n.section("figures")
 
 Data = dict[str, np.ndarray]
 FigureData = tuple[Figure, Data]
@@ -146,6 +83,14 @@ def plain(text: str, limit: int = 90) -> str:
     return text.replace("$", r"\$")
 
 
+def shown_name(name: str) -> str:
+    """A scenario's name for a source line: the name shortened, its ``--set`` overrides kept."""
+    base, sep, rest = str(name).partition(" (--set ")
+    if not sep:
+        return plain(base, 80)
+    return f"{plain(base, 50)} (--set {plain(rest, 100)}"
+
+
 def _figure() -> tuple[Figure, Axes]:
     # the layout leaves the bottom 5 % for the source line
     fig = Figure(
@@ -164,7 +109,7 @@ def _source(fig: Figure, runs: Runs, lang: str) -> None:
     t = _t(lang)
     text = t["source"].format(
         v=__version__,
-        name=plain(runs.scenario, 80),
+        name=shown_name(runs.scenario),
         seed=runs.seed,
         n=replications_text(runs.n, lang),
         band=t["band"],
@@ -197,36 +142,63 @@ def _band_line(
     style: str = "-",
 ) -> None:
     mean, lo, hi = (cols[f"{metric}_{s}"] for s in ("mean", "ci_low", "ci_high"))
-    ax.fill_between(x, lo, hi, color=color, alpha=0.2, linewidth=0)
+    p05, p95 = cols[f"{metric}_p05"], cols[f"{metric}_p95"]
+    # the band: what a year could be (5th-95th percentile across replications); thin lines:
+    # the 95 % interval of the mean
+    ax.fill_between(x, p05, p95, color=color, alpha=0.15, linewidth=0)
+    ax.plot(x, lo, color=color, linewidth=0.7, alpha=0.9)
+    ax.plot(x, hi, color=color, linewidth=0.7, alpha=0.9)
     ax.plot(x, mean, style, color=color, marker="o", markersize=3.5, linewidth=1.8, label=label)
-    data.update({f"{metric}_mean": mean, f"{metric}_ci_low": lo, f"{metric}_ci_high": hi})
-
-
-def _prediction_band(ax: Axes, runs: Runs, metric: str, color: str, data: Data, lang: str) -> None:
-    """The 90 % prediction band (5th to 95th percentile of the replications) of a yearly metric:
-    what a year could be given the scenario's uncertain assumptions and the simulation's noise."""
-    st = runs.yearly_stat(metric)
-    lo, hi = np.asarray(st.p05, dtype=float), np.asarray(st.p95, dtype=float)
-    x = np.asarray(runs.years, dtype=float)
-    ax.fill_between(
-        x,
-        lo,
-        hi,
-        color=color,
-        alpha=0.08,
-        linewidth=0.6,
-        linestyle=":",
-        edgecolor=color,
-        label=_t(lang)["pred_band"],
+    data.update(
+        {
+            f"{metric}_mean": mean,
+            f"{metric}_ci_low": lo,
+            f"{metric}_ci_high": hi,
+            f"{metric}_p05": p05,
+            f"{metric}_p95": p95,
+        }
     )
-    data.update({f"{metric}_p05": lo, f"{metric}_p95": hi})
 
 
-def _finish(ax: Axes, title: str, ylabel: str, *, legend_loc: Any = "best", ncol: int = 1) -> None:
+def _band_legend(ax: Axes, lang: str) -> list[Any]:
+    """Legend entries naming the band (5-95 % of replications) and the thin lines (interval of
+    the mean)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    t = _t(lang)
+    return [
+        Patch(facecolor="#888888", alpha=0.3, label=t["band_p"]),
+        Line2D([], [], color="#555555", linewidth=0.7, label=t["band_ci"]),
+    ]
+
+
+def _mark_run_out(ax: Axes, cols: Mapping[str, np.ndarray], lang: str) -> Any:
+    """Shade the run-out years (after the horizon); return the legend entry or None."""
+    if "run_out" not in cols or not np.any(cols["run_out"] > 0):
+        return None
+    years = cols["year"][cols["run_out"] > 0]
+    ax.axvspan(float(years.min()) - 0.5, float(years.max()) + 0.5, color="#f2e6d0", zorder=0)
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor="#f2e6d0", label=_t(lang)["run_out"])
+
+
+def _finish(
+    ax: Axes,
+    title: str,
+    ylabel: str,
+    *,
+    legend_loc: Any = "best",
+    ncol: int = 1,
+    extra: Sequence[Any] = (),
+) -> None:
     ax.set_title(title, fontsize=12, loc="left")
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
-    ax.legend(loc=legend_loc, fontsize=8.5, frameon=False, ncol=ncol)
+    handles, _labels = ax.get_legend_handles_labels()
+    handles += [h for h in extra if h is not None]
+    ax.legend(handles=handles, loc=legend_loc, fontsize=8.5, frameon=False, ncol=ncol)
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,7 +215,6 @@ def hours_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Fig
     data: Data = {"year": x}
     for m in ("hours_offered", "hours_realised", "hours_lapsed"):
         _band_line(ax, x, cols, m, _label(m, lang), COLORS[m], data)
-    _prediction_band(ax, runs, "hours_realised", COLORS["hours_realised"], data, lang)
     ref = cols["clause_hours"]
     if np.isfinite(ref).any():
         ax.plot(
@@ -258,7 +229,14 @@ def hours_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Fig
         data["clause_hours"] = ref
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
-    _finish(ax, t["hours_title"], t["hours_y"], ncol=2, legend_loc="upper right")
+    _finish(
+        ax,
+        t["hours_title"],
+        t["hours_y"],
+        ncol=2,
+        legend_loc="upper right",
+        extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
+    )
     ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
     _source(fig, runs, lang)
     return fig, data
@@ -275,7 +253,6 @@ def fte_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Figur
     _band_line(
         ax, x, cols, "fte_realised", _label("fte_realised", lang), COLORS["fte_realised"], data
     )
-    _prediction_band(ax, runs, "fte_realised", COLORS["fte_realised"], data, lang)
     ref = cols["clause_fte"]
     if np.isfinite(ref).any():
         finite = ref[np.isfinite(ref)]
@@ -295,6 +272,7 @@ def fte_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Figur
         t["fte_title"],
         t["fte_y"].format(base=fmt.number(base, 0, lang)),
         legend_loc="upper right",
+        extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
     )
     ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
     _source(fig, runs, lang)
@@ -312,7 +290,14 @@ def people_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
         _band_line(ax, x, cols, m, _label(m, lang), COLORS[m], data)
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
-    _finish(ax, t["people_title"], t["people_y"], ncol=2, legend_loc="upper right")
+    _finish(
+        ax,
+        t["people_title"],
+        t["people_y"],
+        ncol=2,
+        legend_loc="upper right",
+        extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
+    )
     ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
     _source(fig, runs, lang)
     return fig, data
@@ -349,7 +334,14 @@ def positive_exits_figure(
         data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
     _years_axis(ax, x, lang)
     _number_axis(ax, lang)
-    _finish(ax, t["pos_title"], t["people_y"], ncol=3, legend_loc="upper right")
+    _finish(
+        ax,
+        t["pos_title"],
+        t["people_y"],
+        ncol=3,
+        legend_loc="upper right",
+        extra=[_mark_run_out(ax, cols, lang)],
+    )
     ax.set_ylim(top=ax.get_ylim()[1] * 1.12)
     _source(fig, runs, lang)
     return fig, data
@@ -358,27 +350,96 @@ def positive_exits_figure(
 def utilisation_figure(
     runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
 ) -> FigureData:
-    """(5) Facilitator caseload utilisation and SIAE post occupancy per month (%), with bands."""
+    """(5) Utilisation per resource type and month (%), with 95 % bands, one panel per type:
+    the facilitators' caseload and the posts of each SIAE type, never averaged across types.
+    A type with no capacity (no post, no facilitator) says so instead of a line."""
     t = _t(lang)
     cols = monthly_columns(runs)
-    fig, ax = _figure()
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout=ConstrainedLayoutEngine(rect=(0, 0.05, 1, 0.95)))
+    FigureCanvasAgg(fig)
     x = cols["year_fraction"]
     data: Data = {"year_fraction": x}
-    for m in ("facilitator_utilisation", "siae_occupancy"):
-        mean, lo, hi = (cols[f"{m}_{s}"] for s in ("mean", "ci_low", "ci_high"))
-        ax.fill_between(x, 100 * lo, 100 * hi, color=COLORS[m], alpha=0.2, linewidth=0)
-        ax.plot(x, 100 * mean, color=COLORS[m], linewidth=1.6, label=_label(m, lang))
-        data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
-    ax.axhline(100, color="#999999", linewidth=0.8, linestyle=":")
+    series = ["facilitator_utilisation", *[f"siae_occupancy_{ty}" for ty in SIAE_TYPES]]
+    axes = fig.subplots(2, 3, sharex=True, sharey=True).ravel()
     years = np.asarray(runs.years, dtype=float)
-    ax.set_xlabel(t["year"])
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{round(v)}"))
-    if years.size:
-        ax.set_xlim(float(years[0]), float(years[-1]) + 1)
-    _number_axis(ax, lang)
-    _finish(ax, t["util_title"], t["util_y"], legend_loc="lower center", ncol=2)
-    ax.set_ylim(top=max(110.0, ax.get_ylim()[1]))
+    for k, (ax, m) in enumerate(zip(axes, series, strict=False)):
+        label = t["util_fac"] if m == "facilitator_utilisation" else resource_short(m, lang)
+        ax.grid(True, color="#dddddd", linewidth=0.5)
+        ax.axhline(100, color="#999999", linewidth=0.8, linestyle=":")
+        if f"{m}_mean" not in cols or not np.isfinite(cols[f"{m}_mean"]).any():
+            none = t["no_facilitator"] if m == "facilitator_utilisation" else t["no_post"]
+            ax.set_title(f"{label} : {none}" if lang != "en" else f"{label}: {none}", fontsize=9)
+            continue
+        mean, lo, hi = (cols[f"{m}_{s}"] for s in ("mean", "ci_low", "ci_high"))
+        color = CYCLE[k % len(CYCLE)]
+        ax.fill_between(x, 100 * lo, 100 * hi, color=color, alpha=0.2, linewidth=0)
+        ax.plot(x, 100 * mean, color=color, linewidth=1.3)
+        avg = float(np.nanmean(mean))
+        ax.set_title(f"{label} ({fmt.percent(avg, 0, lang)})", fontsize=9, loc="left")
+        data.update({f"{m}_mean": mean, f"{m}_ci_low": lo, f"{m}_ci_high": hi})
+        if years.size:
+            ax.set_xlim(float(years[0]), float(years[-1]) + 1)
+    for ax in axes:
+        ax.set_ylim(0, 110)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{round(v)}"))
+    for ax in axes[::3]:
+        ax.set_ylabel(t["util_y"], fontsize=8.5)
+    for ax in axes[3:]:
+        ax.set_xlabel(t["year"], fontsize=8.5)
+    fig.suptitle(t["util_types_title"], fontsize=12, x=0.01, ha="left")
+    _source(fig, runs, lang)
+    return fig, data
+
+
+def resource_short(metric: str, lang: str) -> str:
+    """``siae_occupancy_etti`` -> "postes ETTI" / "ETTI posts"."""
+    ty = metric.rsplit("_", 1)[-1].upper()
+    return f"postes {ty}" if lang != "en" else f"{ty} posts"
+
+
+def lapsed_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr") -> FigureData:
+    """(7) Hours lapsed by cause (h, mean per replication with 95 % interval), largest first:
+    what limits the programme."""
+    from ..results import LAPSE_CAUSES
+
+    t = _t(lang)
+    fig, ax = _figure()
+    names, means, los, his = [], [], [], []
+    for c in LAPSE_CAUSES:
+        key = f"lapsed_{c}"
+        if key not in runs.totals:
+            continue
+        st = describe(np.asarray(runs.totals[key], dtype=float))
+        names.append(key)
+        means.append(float(st.mean))
+        los.append(float(st.ci_low) if np.isfinite(st.ci_low) else float(st.mean))
+        his.append(float(st.ci_high) if np.isfinite(st.ci_high) else float(st.mean))
+    order = np.argsort(means)
+    y = np.arange(len(order))
+    mean = np.asarray(means)[order]
+    err = np.vstack([mean - np.asarray(los)[order], np.asarray(his)[order] - mean])
+    ax.barh(
+        y,
+        mean,
+        color=[COLORS["hours_lapsed"]] * len(y),
+        xerr=np.clip(err, 0, None),
+        error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"},
+        label=t["lapsed_y"],
+    )
+    ax.set_yticks(y, [plain(_label(names[i], lang), 60) for i in order], fontsize=8.5)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, 0, lang)))
+    ax.set_xlabel(t["lapsed_y"])
+    ax.set_ylabel(t["cause"])
+    ax.set_title(t["lapsed_title"], fontsize=12, loc="left")
+    ax.set_xlim(left=0)
+    from matplotlib.lines import Line2D
+
+    bars, _ = ax.get_legend_handles_labels()
+    ci = Line2D([], [], color="#333333", linewidth=0.8, label=t["band_ci"])
+    ax.legend(handles=[*bars, ci], loc="lower right", fontsize=8.5, frameon=False)
+    data: Data = {n: np.asarray(runs.totals[n], dtype=float) for n in names}
     _source(fig, runs, lang)
     return fig, data
 
@@ -398,7 +459,7 @@ def waits_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr")
         w = w[np.isfinite(w)]
         if w.size:
             stats = t["wait_stats"].format(
-                n=fmt.number(w.size, 0, lang),
+                n=fmt.number(w.size / max(runs.n, 1), 0, lang),
                 mean=fmt.number(float(w.mean()), 0, lang),
                 p90=fmt.number(float(np.percentile(w, 90)), 0, lang),
             )
@@ -432,6 +493,7 @@ RUN_FIGURES: Mapping[str, Callable[[Runs, HoursResult | None, str], FigureData]]
     "4-positive-exits": positive_exits_figure,
     "5-utilisation": utilisation_figure,
     "6-waits": waits_figure,
+    "7-lapsed-causes": lapsed_figure,
 }
 """File stem -> figure function, in report order."""
 
@@ -442,6 +504,7 @@ RUN_FIGURE_CSV: Mapping[str, str] = {
     "4-positive-exits": "yearly.csv",
     "5-utilisation": "monthly.csv",
     "6-waits": "waits.csv",
+    "7-lapsed-causes": "replications.csv",
 }
 """File stem -> the CSV file holding the data it draws."""
 
@@ -452,7 +515,10 @@ def run_figures(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> dict
 
 
 def figure_title(fig: Figure) -> str:
-    """The title of a figure made here (its first axes' left title)."""
+    """The title of a figure made here (its suptitle, else its first axes' left title)."""
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        return str(sup.get_text())
     return fig.axes[0].get_title(loc="left") if fig.axes else ""
 
 
@@ -478,8 +544,12 @@ def overlay_figure(
         st = describe(runs.yearly[metric], axis=0)
         x = np.asarray(runs.years, dtype=float)
         all_years.append(x)
-        mean, lo, hi = (np.asarray(v, dtype=float) for v in (st.mean, st.ci_low, st.ci_high))
-        ax.fill_between(x, lo, hi, color=color, alpha=0.18, linewidth=0)
+        mean, lo, hi, p05, p95 = (
+            np.asarray(v, dtype=float) for v in (st.mean, st.ci_low, st.ci_high, st.p05, st.p95)
+        )
+        ax.fill_between(x, p05, p95, color=color, alpha=0.13, linewidth=0)
+        ax.plot(x, lo, color=color, linewidth=0.7)
+        ax.plot(x, hi, color=color, linewidth=0.7)
         ax.plot(
             x, mean, color=color, marker="o", markersize=3.5, linewidth=1.8, label=plain(label, 60)
         )
@@ -489,6 +559,8 @@ def overlay_figure(
                 f"{label}:{metric}_mean": mean,
                 f"{label}:{metric}_ci_low": lo,
                 f"{label}:{metric}_ci_high": hi,
+                f"{label}:{metric}_p05": p05,
+                f"{label}:{metric}_p95": p95,
             }
         )
         hours = hours_list[k] if hours_list is not None else None
@@ -516,7 +588,13 @@ def overlay_figure(
         "people": t["people_y"],
     }.get(unit, unit)
     _number_axis(ax, lang)
-    _finish(ax, t["cmp_title"].format(what=_label(metric, lang)), ylabel, legend_loc="best")
+    _finish(
+        ax,
+        t["cmp_title"].format(what=_label(metric, lang)),
+        ylabel,
+        legend_loc="best",
+        extra=_band_legend(ax, lang),
+    )
     ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
     first = runs_list[0]
     fig.text(

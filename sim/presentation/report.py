@@ -17,219 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, fmt
+from ..provenance import MISSING, lookup, source_notes  # noqa: F401  (source_notes re-exported)
 from ..results import METRICS, PUBLIC_TABLE_METRICS, TOTAL_METRICS, YEAR_TABLE_METRICS
-from ..scenario import SCHEMA, Key, Scenario, Table, TableArray, read_toml, toml_value
+from ..scenario import SCHEMA, Key, Scenario, Table, TableArray, toml_value
+from . import i18n
 from .tables import busiest_resource, replications_text, resource_label
 
 esc = html.escape
 
-T: Mapping[str, Mapping[str, Any]] = {
-    "fr": {
-        "title": "Simulation de clause d'insertion",
-        "generated": "Simulation du {date} avec clause-sim {v} : graine {seed}, {n}",
-        "file": "Fichier du scénario",
-        "toc": "Sommaire",
-        "key": "Chiffres clés",
-        "figures": "Graphiques",
-        "years": "Par année",
-        "cohorts": "Cohortes (par année d'entrée en accompagnement)",
-        "exits": "Sorties par situation et par public (total de la simulation)",
-        "all": "Tous les indicateurs",
-        "params": "Paramètres du scénario",
-        "assumptions": "Hypothèses et sources",
-        "method": "Méthode et reproduction",
-        "clause_hours": "Heures d'insertion de la clause (calcul déterministe)",
-        "clause_detail": "{fte} ETP (base {base} h), soit {fpy} ETP/an sur {years} ans",
-        "hours_realised": "Heures réalisées",
-        "fte_realised": "ETP réalisés",
-        "per_year": "soit {v} ETP/an sur {years} ans",
-        "lapsed": "Part des heures perdues",
-        "lapsed_detail": "{h} h non réalisées",
-        "positive": "Sorties positives",
-        "positive_detail": "dont BRSA {rsa}, moins de 26 ans {u26}",
-        "wait": "Attente moyenne avant prise en charge",
-        "wait_detail": "avant mission : {w} j",
-        "util": "Occupation des facilitateurs",
-        "util_detail": "postes SIAE : {s} ; ressource la plus chargée : {r}",
-        "people": "Personnes orientées",
-        "people_detail": "{i} entrées en accompagnement, {g} abandons",
-        "ci": "IC 95 %",
-        "interval_note": "Les intervalles (IC 95 %) sont ceux de la moyenne sur les réplications "
-        "(loi de Student) ; p5–p95 donne la dispersion d'une réplication à "
-        "l'autre.",
-        "metric": "Indicateur",
-        "unit": "Unité",
-        "mean": "Moyenne",
-        "p": "p5 – p95",
-        "year": "Année",
-        "param": "Paramètre",
-        "value": "Valeur",
-        "origin": "Origine",
-        "note": "Source ou commentaire",
-        "origin_file": "fichier",
-        "origin_set": "--set",
-        "origin_default": "défaut",
-        "assumption": "hypothèse",
-        "no_notes": "Le fichier du scénario ne porte pas de commentaires de sources.",
-        "file_head": "En-tête du fichier",
-        "entry_year": "Année d'entrée",
-        "cohort_people": "Personnes",
-        "cohort_hours": "Heures travaillées (h)",
-        "cohort_hpp": "Heures par personne (h)",
-        "cohort_pos": "Part de sorties positives",
-        "public": {
-            "rsa": "BRSA",
-            "under_26": "Moins de 26 ans",
-            "ase": "Jeunes ASE",
-            "other": "Autres",
-            "total": "Total",
-        },
-        "outcome": {
-            "durable": "Emploi durable",
-            "transition": "Emploi de transition",
-            "training": "Formation qualifiante",
-            "other": "Autre sortie",
-            "no_mission": "Sans mission",
-            "dropped_out": "Abandon",
-        },
-        "run_out_mark": "fin des travaux",
-        "publics_title": "Par public (total de la simulation ; une personne compte dans "
-        "chacun de ses publics)",
-        "units": {
-            "h": "h",
-            "FTE": "ETP",
-            "people": "personnes",
-            "days": "jours",
-            "share": "%",
-            "contracts": "contrats",
-        },
-        "method_text": "Chaque réplication est une simulation à événements discrets de l'année "
-        "{y0} à {y1} (horizon de la clause puis {ro} an(s) pour finir les "
-        "travaux) ; la réplication i utilise la graine dérivée (graine, i), de "
-        "sorte que les résultats sont identiques quel que soit le nombre de "
-        "processus. Pour refaire ce calcul :",
-        "files_text": "Le dossier de résultats contient aussi summary.json, yearly.csv, "
-        "replications.csv, monthly.csv, waits.csv, scenario.toml et les figures en "
-        "PNG et SVG.",
-        "clause_row": "Heures de la clause (h)",
-        "figure_alt": "Figure",
-        "cmp_title": "Comparaison de scénarios",
-        "cmp_generated": "Comparaison du {date} avec clause-sim {v} : même graine {seed} "
-        "(nombres aléatoires communs), {n} par scénario",
-        "cmp_scenarios": "Scénarios comparés",
-        "cmp_table": "Résultats côte à côte",
-        "cmp_diff": "{b} − {a}",
-        "cmp_note": "Différences appariées réplication par réplication (même graine, mêmes "
-        "indices de réplication) : moyenne de la différence et son intervalle de "
-        "confiance à 95 % (loi de Student). Un intervalle qui ne contient pas 0 "
-        "indique une différence nette (en gras).",
-        "cmp_params": "Paramètres qui diffèrent du premier scénario",
-        "cmp_no_diff": "aucun",
-        "label": "Repère",
-        "name": "Nom",
-        "source_file": "Fichier",
-    },
-    "en": {
-        "title": "Insertion clause simulation",
-        "generated": "Simulated on {date} with clause-sim {v}: seed {seed}, {n}",
-        "file": "Scenario file",
-        "toc": "Contents",
-        "key": "Key figures",
-        "figures": "Figures",
-        "years": "Per year",
-        "cohorts": "Cohorts (by year of intake)",
-        "exits": "Exits by outcome and public (whole simulation)",
-        "all": "All indicators",
-        "params": "Scenario parameters",
-        "assumptions": "Assumptions and sources",
-        "method": "Method and reproduction",
-        "clause_hours": "Clause insertion hours (deterministic figure)",
-        "clause_detail": "{fte} FTE ({base} h base), i.e. {fpy} FTE a year over {years} years",
-        "hours_realised": "Hours realised",
-        "fte_realised": "FTE realised",
-        "per_year": "i.e. {v} FTE a year over {years} years",
-        "lapsed": "Share of hours lapsed",
-        "lapsed_detail": "{h} h not realised",
-        "positive": "Positive exits",
-        "positive_detail": "of which RSA {rsa}, under 26 {u26}",
-        "wait": "Mean wait for intake",
-        "wait_detail": "for a mission: {w} d",
-        "util": "Facilitator caseload utilisation",
-        "util_detail": "SIAE posts: {s}; busiest resource: {r}",
-        "people": "People referred",
-        "people_detail": "{i} intakes, {g} gave up",
-        "ci": "95% CI",
-        "interval_note": "Intervals (95% CI) are those of the mean over replications (Student's "
-        "t); p5–p95 shows the spread from one replication to another.",
-        "metric": "Indicator",
-        "unit": "Unit",
-        "mean": "Mean",
-        "p": "p5 – p95",
-        "year": "Year",
-        "param": "Parameter",
-        "value": "Value",
-        "origin": "Origin",
-        "note": "Source or comment",
-        "origin_file": "file",
-        "origin_set": "--set",
-        "origin_default": "default",
-        "assumption": "assumption",
-        "no_notes": "The scenario file carries no source comments.",
-        "file_head": "File header",
-        "entry_year": "Intake year",
-        "cohort_people": "People",
-        "cohort_hours": "Hours worked (h)",
-        "cohort_hpp": "Hours per person (h)",
-        "cohort_pos": "Share of positive exits",
-        "public": {
-            "rsa": "RSA",
-            "under_26": "Under 26",
-            "ase": "Child welfare (ASE)",
-            "other": "Others",
-            "total": "Total",
-        },
-        "outcome": {
-            "durable": "Durable employment",
-            "transition": "Transition employment",
-            "training": "Qualifying training",
-            "other": "Other exit",
-            "no_mission": "No mission",
-            "dropped_out": "Dropped out",
-        },
-        "run_out_mark": "works finishing",
-        "publics_title": "By public (whole simulation; a person counts in each of their publics)",
-        "units": {
-            "h": "h",
-            "FTE": "FTE",
-            "people": "people",
-            "days": "days",
-            "share": "%",
-            "contracts": "contracts",
-        },
-        "method_text": "Each replication is a discrete-event simulation from {y0} to {y1} (the "
-        "clause's horizon then {ro} year(s) for the works to finish); replication "
-        "i uses the seed derived from (seed, i), so results are identical "
-        "whatever the number of processes. To redo this computation:",
-        "files_text": "The results folder also holds summary.json, yearly.csv, replications.csv, "
-        "monthly.csv, waits.csv, scenario.toml and the figures as PNG and SVG.",
-        "clause_row": "Clause hours (h)",
-        "figure_alt": "Figure",
-        "cmp_title": "Scenario comparison",
-        "cmp_generated": "Compared on {date} with clause-sim {v}: same seed {seed} (common "
-        "random numbers), {n} per scenario",
-        "cmp_scenarios": "Scenarios compared",
-        "cmp_table": "Results side by side",
-        "cmp_diff": "{b} − {a}",
-        "cmp_note": "Differences paired replication by replication (same seed, same replication "
-        "indices): mean difference and its 95% confidence interval (Student's t). An "
-        "interval that excludes 0 indicates a clear difference (in bold).",
-        "cmp_params": "Parameters that differ from the first scenario",
-        "cmp_no_diff": "none",
-        "label": "Label",
-        "name": "Name",
-        "source_file": "File",
-    },
-}
+T: Mapping[str, Mapping[str, Any]] = i18n.section("report")
 
 CSS = """
 :root { --ink: #1d2327; --muted: #5b6670; --line: #d8dee4; --accent: #1b7837; --bg: #f6f8fa; }
@@ -264,7 +60,27 @@ figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--
 .origin-set { font-weight: 600; color: #a50026; }
 .clear { font-weight: 700; }
 pre { background: var(--bg); padding: .6rem; overflow-x: auto; white-space: pre-wrap; }
-@media print { nav { display: none; } figure { break-inside: avoid; } }
+.card.binding { border-left-color: #a50026; }
+.print-only { display: none; }
+@page { size: A4 portrait; margin: 12mm 10mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  nav { display: none; }
+  h2 { margin-top: 1.2rem; break-after: avoid; }
+  .scroll { overflow: visible; }
+  table { font-size: 7.5pt; table-layout: auto; }
+  th, td { padding: 1px 3px; }
+  .screen-only { display: none; }
+  .print-only { display: block; }
+  th, th.n { white-space: normal; }
+  td.n { white-space: nowrap; }
+  thead { display: table-header-group; }
+  tr, figure, .card { break-inside: avoid; }
+  figure svg { border: none; }
+  .cards { grid-template-columns: repeat(3, 1fr); gap: .4rem; }
+  .card .v { font-size: 1.1rem; }
+  pre { white-space: pre-wrap; font-size: 7pt; }
+}
 """
 
 
@@ -303,121 +119,18 @@ def _ci(s: Mapping[str, Any], unit: str, lang: str) -> str:
 # Scenario parameters and source notes
 
 
-def _split_comment(value_text: str) -> tuple[str, str]:
-    """Split ``value  # comment`` outside of TOML strings."""
-    quote = ""
-    i = 0
-    while i < len(value_text):
-        c = value_text[i]
-        if quote:
-            if c == "\\" and quote == '"':
-                i += 2
-                continue
-            if c == quote:
-                quote = ""
-        elif c in "\"'":
-            quote = c
-        elif c == "#":
-            return value_text[:i].rstrip(), value_text[i + 1 :].strip()
-        i += 1
-    return value_text.rstrip(), ""
-
-
-_TABLE = re.compile(r"^\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_ARRAY = re.compile(r"^\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$")
-_KEYLINE = re.compile(r"^([A-Za-z0-9_\-.\"' ]+?)\s*=\s*(.*)$")
-
-
-def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
-    """The comments of a scenario file: its header, and per dotted key ``(value text, note)``.
-
-    A key's note is the comment block just above it (no blank line between) and its inline
-    comment, continued by indented comment lines below it.
-    """
-    header: list[str] = []
-    notes: dict[str, tuple[str, str]] = {}
-    section = ""
-    arrays: dict[str, int] = {}
-    pending: list[str] = []
-    last: str | None = None
-    started = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            if not started and pending:
-                header.extend(pending)
-            elif not started:
-                header.append("")
-            pending = []
-            last = None
-            continue
-        if line.startswith("#"):
-            comment = line.lstrip("#").strip()
-            if raw[:1].isspace() and last is not None:
-                value, note = notes[last]
-                notes[last] = (value, f"{note} {comment}".strip())
-            else:
-                pending.append(comment)
-                last = None
-            continue
-        if not started:
-            header.extend(pending)
-            pending = []
-            started = True
-        m = _ARRAY.match(line)
-        if m:
-            name = m.group(1).strip()
-            arrays[name] = arrays.get(name, -1) + 1
-            section = f"{name}[{arrays[name]}]"
-            pending, last = [], None
-            continue
-        m = _TABLE.match(line)
-        if m:
-            section = m.group(1).strip()
-            pending, last = [], None
-            continue
-        m = _KEYLINE.match(line)
-        if m:
-            key = ".".join(p.strip().strip("\"'") for p in m.group(1).split("."))
-            full = f"{section}.{key}" if section else key
-            value, comment = _split_comment(m.group(2))
-            note = " — ".join(p for p in (" ".join(pending).strip(), comment) if p)
-            notes[full] = (value, note)
-            pending = []
-            last = full
-            continue
-        pending, last = [], None
-    if not started:
-        header.extend(pending)
-    head = "\n".join(header).strip()
-    return head, {k: v for k, v in notes.items() if v[1]}
-
-
 def _lookup(raw: Any, key: str) -> Any:
-    node = raw
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
-        if part.startswith("["):
-            idx = int(part[1:-1])
-            if not isinstance(node, list | tuple) or idx >= len(node):
-                return _MISSING
-            node = node[idx]
-        else:
-            if not isinstance(node, Mapping) or part not in node:
-                return _MISSING
-            node = node[part]
-    return node
+    return lookup(raw, key)
 
 
-_MISSING = object()
+_MISSING = MISSING
 
 
 def parameters(scenario: Scenario) -> list[tuple[str, Any, str]]:
     """Every parameter of a scenario as run: ``(dotted key, value, origin)``, origin being
-    ``file``, ``set`` (changed by ``--set``: differs from the file) or ``default``."""
-    try:
-        file_raw: Any = read_toml(scenario.source)
-    except Exception:  # the source may be gone or synthetic: everything counts as "file"
-        file_raw = None
+    ``file``, ``set`` (changed by ``--set``) or ``default`` (the reference scenario's value),
+    as captured when the scenario was loaded (:attr:`Scenario.provenance`)."""
+    prov = scenario.provenance
     rows: list[tuple[str, Any, str]] = []
 
     def walk(table: Table, raw: Any, prefix: str) -> None:
@@ -431,13 +144,10 @@ def parameters(scenario: Scenario) -> list[tuple[str, Any, str]]:
                 for i, item in enumerate(raw.get(name) or ()):
                     walk(check.table, item, f"{full}[{i}]")
             elif name in raw:
-                value = raw[name]
-                origin = "file"
-                if file_raw is not None and _lookup(file_raw, full) != _plain(value):
-                    origin = "set"
-                rows.append((full, _plain(value), origin))
+                rows.append((full, _plain(raw[name]), prov.origin(full)))
             elif isinstance(key, Key) and key.default is not None:
-                rows.append((full, key.default, "default"))
+                origin = "set" if prov.origin(full) == "set" else "default"
+                rows.append((full, _plain(key.default), origin))
 
     walk(SCHEMA, scenario.raw, "")
     return rows
@@ -449,13 +159,6 @@ def _plain(v: Any) -> Any:
     if isinstance(v, list | tuple):
         return [_plain(x) for x in v]
     return v
-
-
-def _scenario_text(scenario: Scenario) -> str:
-    try:
-        return Path(scenario.source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -512,8 +215,33 @@ def _page(title: str, lang: str, body: str) -> str:
     )
 
 
+PRINT_COLUMNS = 7
+"""Most columns of a printed table besides the first: wider tables print as blocks."""
+
+
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> str:
-    """A table from already-escaped cells."""
+    """A table from already-escaped cells. A table wider than :data:`PRINT_COLUMNS` + 1
+    columns also comes as blocks of columns (the first column repeated) shown only in print, so
+    that an A4 page holds every column."""
+    if len(head) <= PRINT_COLUMNS + 1:
+        return _one_table(head, rows, numeric)
+    blocks = []
+    for start in range(1, len(head), PRINT_COLUMNS):
+        cols = [0, *range(start, min(start + PRINT_COLUMNS, len(head)))]
+        blocks.append(
+            _one_table(
+                [head[c] for c in cols],
+                [[r[c] for c in cols] for r in rows],
+                [numeric[c] for c in cols],
+            )
+        )
+    return (
+        f'<div class="screen-only">{_one_table(head, rows, numeric)}</div>'
+        f'<div class="print-only">{"".join(blocks)}</div>'
+    )
+
+
+def _one_table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric: Sequence[bool]) -> str:
     th = "".join(
         f"<th{' class=n' if n else ''}>{h}</th>" for h, n in zip(head, numeric, strict=True)
     )
@@ -558,6 +286,7 @@ def key_figures(summary: Mapping[str, Any], scenario: Scenario | None, lang: str
 
     res, share = busiest_resource(summary, scenario)
     cards = [
+        _binding_card(summary, lang),
         _card(
             esc(t["clause_hours"]),
             f"{n(summary['clause_hours_total'], 0, lang)} h",
@@ -615,7 +344,9 @@ def key_figures(summary: Mapping[str, Any], scenario: Scenario | None, lang: str
         ),
         _card(
             esc(t["util"]),
-            num(summary["facilitator_utilisation"]["mean"], "share", lang),
+            esc(t["no_facilitator"])
+            if scenario is not None and not any(scenario.flow.facilitators.fte)
+            else num(summary["facilitator_utilisation"]["mean"], "share", lang),
             esc(
                 t["util_detail"].format(
                     s=num(summary["siae_occupancy"]["mean"], "share", lang),
@@ -635,6 +366,33 @@ def key_figures(summary: Mapping[str, Any], scenario: Scenario | None, lang: str
         ),
     ]
     return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _binding_card(summary: Mapping[str, Any], lang: str) -> str:
+    """The binding constraint and what one more unit of it gives (hours realised)."""
+    t = _t(lang)
+    diag = summary.get("bottleneck")
+    if not isinstance(diag, Mapping):
+        return ""
+    if not diag.get("binding"):
+        sentence = str(diag.get(f"sentence_{'en' if lang == 'en' else 'fr'}") or "")
+        return _card(esc(t["binding"]), esc(t["binding_none"]), esc(sentence)).replace(
+            'class="card"', 'class="card binding"', 1
+        )
+    by = {c["constraint"]: c for c in diag.get("constraints", [])}
+    c = by.get(diag["binding"])
+    if c is None:
+        return ""
+    label = c.get(f"label_{'en' if lang == 'en' else 'fr'}") or diag["binding"]
+    gain = (c.get("hours_gained") or {}).get("mean")
+    lever = (c.get("lever") or {}).get("en" if lang == "en" else "fr", "")
+    share = c.get("share_of_lapsed")
+    detail = t["binding_detail"].format(
+        share=num(share, "share", lang), lever=lever, gain=num(gain, "h", lang)
+    )
+    return _card(esc(t["binding"]), esc(str(label)), esc(detail)).replace(
+        'class="card"', 'class="card binding"', 1
+    )
 
 
 def years_table(summary: Mapping[str, Any], lang: str) -> str:
@@ -756,7 +514,7 @@ def parameters_table(scenario: Scenario, lang: str) -> str:
         cls = ' class="origin-set"' if origin == "set" else ""
         rows.append(
             [
-                f"<code>{esc(key)}</code>",
+                f"{esc(i18n.param_label(key, lang))}<br><code>{esc(key)}</code>",
                 f"<code>{esc(toml_value(value))}</code>",
                 f"<span{cls}>{esc(o)}</span>",
             ]
@@ -767,7 +525,7 @@ def parameters_table(scenario: Scenario, lang: str) -> str:
 def assumptions_html(scenario: Scenario, lang: str) -> str:
     """The scenario file's comments: its header, then key = value (as run) — source note."""
     t = _t(lang)
-    head, notes = source_notes(_scenario_text(scenario))
+    head, notes = scenario.provenance.header, scenario.provenance.notes
     parts = []
     if head:
         parts.append(f"<p class=note>{esc(t['file_head'])}{_colon(lang)}</p><pre>{esc(head)}</pre>")
@@ -826,8 +584,8 @@ def run_report(
     t = _t(lang)
     if titles is None:
         titles = _default_titles(lang)
-    name = str(summary["scenario"])
-    desc = str(scenario.raw.get("scenario", {}).get("description", "") or "")
+    name = scenario.title(lang)
+    desc = scenario.text("description", lang)
     y0, y1 = summary["years"][0]["year"], summary["years"][-1]["year"]
     sections: list[tuple[str, str, str]] = [
         (
@@ -881,8 +639,9 @@ def _default_titles(lang: str) -> dict[str, str]:
         "2-fte": tx["fte_title"],
         "3-people": tx["people_title"],
         "4-positive-exits": tx["pos_title"],
-        "5-utilisation": tx["util_title"],
+        "5-utilisation": tx["util_types_title"],
         "6-waits": tx["waits_title"],
+        "7-lapsed-causes": tx["lapsed_title"],
     }
 
 
@@ -910,7 +669,7 @@ def compare_report(
     t = _t(lang)
     first = summaries[0]
     sc_rows = [
-        [esc(lab), esc(s.name), f"<span class=mono>{esc(s.source)}</span>"]
+        [esc(lab), esc(s.title(lang)), f"<span class=mono>{esc(s.source)}</span>"]
         for lab, s in zip(labels, scenarios, strict=True)
     ]
     head = [esc(t["metric"]), esc(t["unit"])] + [esc(lab) for lab in labels]

@@ -41,8 +41,9 @@ def clause_per_year(runs: Runs, hours: HoursResult | None) -> tuple[FloatArray, 
 
 def yearly_columns(runs: Runs, hours: HoursResult | None = None) -> dict[str, FloatArray]:
     """Columns of ``yearly.csv``: ``year``, ``run_out`` (1 for the run-out years), then
-    ``<metric>_mean/_ci_low/_ci_high/_p05/_p95`` (95 % interval of the mean; 90 % prediction
-    band) for each of :data:`YEARLY_METRICS`, then ``clause_hours`` and ``clause_fte`` (the hours
+    ``<metric>_mean/_ci_low/_ci_high`` for each of :data:`YEARLY_METRICS` (mean and 95 %
+    interval of the mean) and ``<metric>_p05/_p95`` (5th and 95th percentiles across
+    replications: what a year could be), then ``clause_hours`` and ``clause_fte`` (the hours
     engine's deterministic figure, h and FTE; NaN in run-out years)."""
     cols: dict[str, FloatArray] = {
         "year": np.asarray(runs.years, dtype=float),
@@ -115,7 +116,9 @@ def wait_columns(runs: Runs) -> dict[str, FloatArray]:
 
 def replications_text(n: int, lang: str = "fr") -> str:
     """``"1 réplication"``, ``"200 réplications"`` (or English)."""
-    word = "réplication" if lang != "en" else "replication"
+    from . import i18n
+
+    word = i18n.tr("resources", "replication", lang)
     return f"{fmt.number(n, 0, lang)} {word}{'s' if n > 1 else ''}"
 
 
@@ -143,7 +146,28 @@ def busiest_resource(
 
 def resource_label(name: str, lang: str = "fr") -> str:
     """Human label of a resource returned by :func:`busiest_resource`."""
+    from . import i18n
+
     if name == "facilitators":
-        return "portefeuille des facilitateurs" if lang == "fr" else "facilitators' caseload"
+        return str(i18n.tr("resources", "facilitators", lang))
     t = name.removeprefix("siae_").upper()
-    return f"postes SIAE {t}" if lang == "fr" else f"SIAE {t} posts"
+    return str(i18n.tr("resources", "siae", lang)).format(t=t)
+
+
+def utilisation_by_type(
+    summary: Mapping[str, Any], scenario: Scenario | None = None
+) -> dict[str, float | None]:
+    """Mean utilisation of each resource type over the run, never averaged across types:
+    ``facilitators`` (None when there is no facilitator), then ``siae_<type>`` for each type
+    with posts (shares in [0, 1])."""
+    out: dict[str, float | None] = {}
+    fac = summary.get("facilitator_utilisation", {}).get("mean")
+    no_fte = scenario is not None and not any(scenario.flow.facilitators.fte)
+    out["facilitators"] = None if no_fte else fac
+    for t in SIAE_TYPES:
+        if scenario is not None and not scenario.flow.siae_posts.get(t, 0):
+            continue
+        s = summary.get(f"siae_occupancy_{t}")
+        if isinstance(s, Mapping):
+            out[f"siae_{t}"] = s.get("mean")
+    return out

@@ -12,74 +12,12 @@ from typing import Any
 
 from .. import fmt
 from ..results import METRICS
+from . import i18n
 from .report import _table, num
 
 esc = html.escape
 
-TEXT: Mapping[str, Mapping[str, str]] = {
-    "fr": {
-        "title": "Incertitude des hypothèses",
-        "ci": "L'intervalle de confiance à 95 % (IC) dit où se trouve la moyenne simulée : il ne "
-        "mesure que le bruit de la simulation et se resserre quand on ajoute des réplications.",
-        "band": "La bande de prédiction à 90 % (p5–p95) dit ce que pourrait être une année ou le "
-        "programme entier compte tenu des plages des hypothèses incertaines ci-dessous : elle ne "
-        "se resserre pas avec plus de réplications.",
-        "param": "Paramètre",
-        "dist": "Loi",
-        "central": "Valeur centrale",
-        "metric": "Indicateur",
-        "share": "Part de la dispersion expliquée",
-        "rho": "Corrélation de rang",
-        "other": "autre (aléa de simulation, interactions)",
-        "method": "Part = carré de la corrélation de rang de Spearman entre la valeur tirée du "
-        "paramètre et le total de la réplication (hypercube latin sur les réplications), mis à "
-        "l'échelle pour que les parts somment au R² ajusté de la régression des rangs sur tous "
-        "les paramètres ; « autre » est le reste.",
-        "rest": "les {k} autres paramètres",
-        "few": "{n} réplications pour {d} paramètres : trop peu pour répartir la dispersion "
-        "(il en faut plus de {d} + 1) ; relancer avec plus de réplications.",
-        "observed": "Observé et simulé",
-        "period": "Période",
-        "obs": "Observé",
-        "sim": "Simulé (moyenne)",
-        "band_h": "p5–p95 simulé",
-        "gap": "Écart",
-        "source": "Source",
-        "obs_point": "observé",
-        "obs_span": "observé (moyenne annuelle sur la période)",
-    },
-    "en": {
-        "title": "Uncertainty of the assumptions",
-        "ci": "The 95% confidence interval (CI) says where the simulated mean lies: it measures "
-        "only the simulation's noise and narrows as replications are added.",
-        "band": "The 90% prediction band (p5–p95) says what a year or the whole programme could "
-        "be given the ranges of the uncertain assumptions below: it does not narrow with more "
-        "replications.",
-        "param": "Parameter",
-        "dist": "Distribution",
-        "central": "Central value",
-        "metric": "Indicator",
-        "share": "Share of the spread explained",
-        "rho": "Rank correlation",
-        "other": "other (simulation noise, interactions)",
-        "method": "Share = squared Spearman rank correlation between the parameter's drawn value "
-        "and the replication's total (Latin hypercube over the replications), scaled so that the "
-        "shares add up to the adjusted R² of the rank regression on all the parameters; "
-        "'other' is the rest.",
-        "rest": "the {k} other parameters",
-        "few": "{n} replications for {d} parameters: too few to share the spread out (more than "
-        "{d} + 1 are needed); rerun with more replications.",
-        "observed": "Observed and simulated",
-        "period": "Period",
-        "obs": "Observed",
-        "sim": "Simulated (mean)",
-        "band_h": "Simulated p5–p95",
-        "gap": "Gap",
-        "source": "Source",
-        "obs_point": "observed",
-        "obs_span": "observed (yearly average over the span)",
-    },
-}
+TEXT: Mapping[str, Mapping[str, str]] = i18n.section("uncertainty")
 
 TOP = 6
 """Parameters shown by name for each metric in the contribution table (the rest summed)."""

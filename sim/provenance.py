@@ -1,0 +1,230 @@
+"""Where each parameter of a scenario comes from, read once when the scenario is loaded.
+
+A :class:`Provenance` holds the scenario file's header comment, the source note of each dotted
+key (the comment block above it and its inline comment), and each key's origin: ``file`` (given
+by the scenario file), ``set`` (changed by ``--set``) or ``default`` (taken from the reference
+scenario, whose note it then carries). It travels with the :class:`~sim.scenario.Scenario`, so
+reports never read the file again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+ORIGINS = ("file", "set", "default")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Comments and origins of a scenario's parameters.
+
+    ``notes`` maps a dotted key (``flow.facilitators.fte``, ``works[0].dwellings``) to
+    ``(value text as written, note)``; ``origins`` maps each key given or defaulted to one of
+    :data:`ORIGINS`; ``overrides`` are the ``--set`` items as given.
+    """
+
+    file: str = ""
+    header: str = ""
+    notes: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}))
+    origins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    overrides: tuple[str, ...] = ()
+
+    def origin(self, key: str) -> str:
+        """Origin of a dotted key (``file`` when unknown)."""
+        return self.origins.get(key, "file")
+
+    def overridden(self) -> dict[str, str]:
+        """``--set`` keys and their values as given, in order."""
+        out: dict[str, str] = {}
+        for item in self.overrides:
+            if "=" in item:
+                k, v = (s.strip() for s in item.split("=", 1))
+                out[k] = v
+        return out
+
+
+def _split_comment(value_text: str) -> tuple[str, str]:
+    """Split ``value  # comment`` outside of TOML strings."""
+    quote = ""
+    i = 0
+    while i < len(value_text):
+        c = value_text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "#":
+            return value_text[:i].rstrip(), value_text[i + 1 :].strip()
+        i += 1
+    return value_text.rstrip(), ""
+
+
+_TABLE = re.compile(r"^\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_ARRAY = re.compile(r"^\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$")
+_KEYLINE = re.compile(r"^([A-Za-z0-9_\-.\"' ]+?)\s*=\s*(.*)$")
+
+
+def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The comments of a scenario file: its header, and per dotted key ``(value text, note)``.
+
+    A key's note is the comment block just above it (no blank line between) and its inline
+    comment, continued by indented comment lines below it. Keys without a note are left out.
+    """
+    header: list[str] = []
+    notes: dict[str, tuple[str, str]] = {}
+    section = ""
+    arrays: dict[str, int] = {}
+    pending: list[str] = []
+    last: str | None = None
+    started = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            if not started and pending:
+                header.extend(pending)
+            elif not started:
+                header.append("")
+            pending = []
+            last = None
+            continue
+        if line.startswith("#"):
+            comment = line.lstrip("#").strip()
+            if raw[:1].isspace() and last is not None:
+                value, note = notes[last]
+                notes[last] = (value, f"{note} {comment}".strip())
+            else:
+                pending.append(comment)
+                last = None
+            continue
+        if not started:
+            header.extend(pending)
+            pending = []
+            started = True
+        m = _ARRAY.match(line)
+        if m:
+            name = m.group(1).strip()
+            arrays[name] = arrays.get(name, -1) + 1
+            section = f"{name}[{arrays[name]}]"
+            pending, last = [], None
+            continue
+        m = _TABLE.match(line)
+        if m:
+            section = m.group(1).strip()
+            pending, last = [], None
+            continue
+        m = _KEYLINE.match(line)
+        if m:
+            key = ".".join(p.strip().strip("\"'") for p in m.group(1).split("."))
+            full = f"{section}.{key}" if section else key
+            value, comment = _split_comment(m.group(2))
+            note = " — ".join(p for p in (" ".join(pending).strip(), comment) if p)
+            notes[full] = (value, note)
+            pending = []
+            last = full
+            continue
+        pending, last = [], None
+    if not started:
+        header.extend(pending)
+    head = "\n".join(header).strip()
+    return head, {k: v for k, v in notes.items() if v[1]}
+
+
+_MISSING = object()
+
+
+def lookup(raw: Any, key: str) -> Any:
+    """The value at a dotted key with list indices in nested data, or :data:`MISSING`."""
+    node = raw
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
+        if part.startswith("["):
+            idx = int(part[1:-1])
+            if not isinstance(node, list | tuple) or idx >= len(node):
+                return _MISSING
+            node = node[idx]
+        else:
+            if not isinstance(node, Mapping) or part not in node:
+                return _MISSING
+            node = node[part]
+    return node
+
+
+MISSING = _MISSING
+
+
+def leaves(raw: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Dotted keys and values of nested TOML data; a table of plain values (shares, a
+    distribution) is one leaf, as are lists of numbers."""
+    out: list[tuple[str, Any]] = []
+    if isinstance(raw, Mapping):
+        plain = not any(isinstance(v, Mapping | list | tuple) for v in raw.values())
+        if prefix and plain and _is_value_table(prefix):
+            return [(prefix, raw)]
+        for k, v in raw.items():
+            full = f"{prefix}.{k}" if prefix else str(k)
+            if isinstance(v, Mapping) and not _is_value_table(full):
+                out += leaves(v, full)
+            elif isinstance(v, list | tuple) and v and all(isinstance(x, Mapping) for x in v):
+                for i, item in enumerate(v):
+                    out += leaves(item, f"{full}[{i}]")
+            else:
+                out.append((full, v))
+        return out
+    return [(prefix, raw)]
+
+
+def _is_value_table(key: str) -> bool:
+    """Whether a dotted key names a table that is one value (known to the schema as a leaf)."""
+    from .scenario import is_leaf_key
+
+    return is_leaf_key(key)
+
+
+def capture(
+    file: str,
+    text: str,
+    file_raw: Mapping[str, Any],
+    overrides: Sequence[str],
+    reference_text: str = "",
+    defaulted: Sequence[str] = (),
+) -> Provenance:
+    """Build the provenance of a scenario loaded from ``file``.
+
+    Parameters
+    ----------
+    text : the scenario file's text (its comments are the notes)
+    file_raw : the file's data before overrides
+    overrides : the ``--set`` items applied
+    reference_text : the reference scenario's text, whose notes keys taken from it carry
+    defaulted : dotted keys that the file does not give (filled from the reference/schema)
+    """
+    header, notes = source_notes(text)
+    ref_notes = source_notes(reference_text)[1] if reference_text else {}
+    set_keys = [item.split("=", 1)[0].strip() for item in overrides if "=" in item]
+    origins: dict[str, str] = {}
+    for key in defaulted:
+        origins[key] = "default"
+        if key not in notes and key in ref_notes:
+            notes[key] = ref_notes[key]
+    for key, _v in leaves(file_raw):
+        origins.setdefault(key, "file")
+    for key in set_keys:
+        origins[key] = "set"
+        # a --set inside a value table (flow.siae.posts.etti) marks the table
+        parent = key.rsplit(".", 1)[0]
+        if parent != key and _is_value_table(parent):
+            origins[parent] = "set"
+    return Provenance(
+        file=file,
+        header=header,
+        notes=MappingProxyType(notes),
+        origins=MappingProxyType(origins),
+        overrides=tuple(overrides),
+    )

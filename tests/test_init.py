@@ -1,0 +1,248 @@
+"""`clause-sim init`, which scenario file a command reads, one source of defaults (the
+reference scenario), provenance captured at load, titles that follow --set, input hints."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import tomllib
+from html import escape as html_escape
+from pathlib import Path
+
+import pytest
+from conftest import FICHE
+
+from sim import scenario as sc
+from sim.cli import main
+from sim.presentation import i18n, report
+from sim.provenance import leaves, lookup
+from sim.scenario import SCHEMA, Table, TableArray
+
+MINIMAL = (
+    '[scenario]\nname = "m"\nstart_year = 2020\nhorizon_years = 2\n'
+    "[[works]]\ndwellings = 10\ncost_per_dwelling_eur = 1000\nlabour_share = 0.4\n"
+)
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_writes_the_reference_and_refuses_to_overwrite(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, _err = run(["init"], capsys)
+    assert code == 0 and "scenario.toml" in out
+    written = (tmp_path / "scenario.toml").read_text(encoding="utf-8")
+    assert written == FICHE.read_text(encoding="utf-8")
+    assert "# the fiche" in written  # values come with their sources
+    (tmp_path / "scenario.toml").write_text("mine", encoding="utf-8")
+    code, out, err = run(["init"], capsys)
+    assert code == 2 and "already exists" in err and err.count("\n") == 1
+    assert (tmp_path / "scenario.toml").read_text(encoding="utf-8") == "mine"
+
+
+def test_edited_init_copy_changes_the_result(tmp_path, monkeypatch, capsys):
+    """Commands given no file read ./scenario.toml (the init copy) and say so first."""
+    monkeypatch.chdir(tmp_path)
+    assert run(["init"], capsys)[0] == 0
+    text = (tmp_path / "scenario.toml").read_text(encoding="utf-8")
+    (tmp_path / "scenario.toml").write_text(
+        text.replace("dwellings = 23000", "dwellings = 10000"), encoding="utf-8"
+    )
+    code, out, _ = run(["hours"], capsys)
+    assert code == 0
+    first, *rest = out.splitlines()
+    assert first == "Scénario lu : scenario.toml"
+    # 10 000 dwellings x 57 h (hand computation: floor(80,000 x 0.4 x 0.05 / 28))
+    assert "570\u202f000 heures d'insertion" in "\n".join(rest)
+
+
+def test_without_init_copy_the_reference_is_read_and_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["hours", "--json"], capsys)
+    assert code == 0 and err == ""
+    data = json.loads(out)  # stdout stays one JSON object, which names the file read
+    assert data["scenario_file"].endswith("erbm-fiche-2023.toml")
+    code, out, _ = run(["hours"], capsys)
+    assert out.splitlines()[0].endswith("erbm-fiche-2023.toml")
+
+
+def test_init_minimal_is_short_and_equals_the_reference(tmp_path, capsys):
+    target = tmp_path / "short.toml"
+    assert run(["init", str(target), "--minimal"], capsys)[0] == 0
+    text = target.read_text(encoding="utf-8")
+    assert len(text.splitlines()) < len(FICHE.read_text(encoding="utf-8").splitlines()) / 2
+    short, full = sc.load(target), sc.load(FICHE)
+    assert short.flow == full.flow and short.clause == full.clause and short.works == full.works
+    assert short.provenance.origin("flow.preparation.share") == "default"
+    assert short.provenance.origin("flow.facilitators.fte") == "file"
+
+
+def _schema_leaves(table: Table, prefix: str = "") -> list[str]:
+    out = []
+    for name, key in table.keys.items():
+        full = f"{prefix}.{name}" if prefix else name
+        if isinstance(key.check, Table):
+            out += _schema_leaves(key.check, full)
+        elif isinstance(key.check, TableArray):
+            out += _schema_leaves(key.check.table, f"{full}[]")
+        else:
+            out.append(full)
+    return out
+
+
+def test_scenario_without_flow_gets_the_reference_values_and_sources(tmp_path):
+    """One source of defaults: every key the reference file gives in [clause] and [flow] is
+    exactly what a scenario omitting it gets, with the reference's source note."""
+    path = tmp_path / "m.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    s = sc.load(path)
+    reference = tomllib.loads(FICHE.read_text(encoding="utf-8"))  # read independently
+    rows = {k: (v, o) for k, v, o in report.parameters(s)}
+    checked = 0
+    for table in ("clause", "flow"):
+        for key, value in leaves(reference[table], table):
+            assert rows[key] == (value, "default"), key
+            checked += 1
+    assert checked > 30
+    # the values reach the model's records: caseload and posts as in the file
+    assert (
+        s.flow.facilitators.caseload_per_fte
+        == reference["flow"]["facilitators"]["caseload_per_fte"]
+    )
+    assert dict(s.flow.siae_posts) == reference["flow"]["siae"]["posts"]
+    # and their sources travel with the scenario
+    line = next(
+        ln
+        for ln in FICHE.read_text(encoding="utf-8").splitlines()
+        if ln.startswith("caseload_per_fte")
+    )
+    comment = line.split("#", 1)[1].strip()  # the reference's inline note, read here
+    assert comment in s.provenance.notes["flow.facilitators.caseload_per_fte"][1]
+    html = report.assumptions_html(s, "fr")
+    assert html_escape(comment) in html
+    assert "ne porte pas de commentaires" not in html
+
+
+def test_every_scenario_key_has_a_label_in_both_languages():
+    for key in _schema_leaves(SCHEMA):
+        assert key in i18n.PARAMETERS, key
+        fr, en = i18n.PARAMETERS[key]
+        assert fr and en, key
+
+
+def test_provenance_is_read_once_at_load(tmp_path):
+    """The report never reads the scenario file again: delete it after loading."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        FICHE.read_text(encoding="utf-8").replace("# the fiche's hypothesis", "# NOTE-XYZ"),
+        encoding="utf-8",
+    )
+    s = sc.load(path, ["clause.insertion_rate=0.07"])
+    path.unlink()
+    again = pickle.loads(pickle.dumps(s))  # and it survives worker processes
+    for x in (s, again):
+        html = report.assumptions_html(x, "fr")
+        assert "NOTE-XYZ" in html
+        rows = {k: o for k, _v, o in report.parameters(x)}
+        assert rows["clause.insertion_rate"] == "set"
+        assert rows["works[0].dwellings"] == "file"
+
+
+def test_titles_follow_set(tmp_path, capsys):
+    out = tmp_path / "r"
+    code, stdout, _ = run(
+        [
+            "run",
+            str(FICHE),
+            "--set",
+            "scenario.horizon_years=2",
+            "--set",
+            "works[0].dwellings=600",
+            "--set",
+            "flow.referrals.per_year=30",
+            "-n",
+            "2",
+            "--bottleneck-replications",
+            "0",
+            "-q",
+            "-o",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 0
+    title = stdout.splitlines()[1]
+    assert "works[0].dwellings = 600" in title and title.startswith("ERBM")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h1>" in html and "works[0].dwellings = 600" in html.split("</h1>")[0]
+    # the figures' source lines and the printable summary name the run too
+    from sim.presentation import plots
+    from sim.runner import replicate
+
+    s = sc.load(FICHE, ["scenario.horizon_years=2", "works[0].dwellings=600"])
+    assert "works[0].dwellings = 600" in s.title()
+    pypdf = pytest.importorskip("pypdf")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(str(out / "summary.pdf")).pages)
+    assert "dwellings = 600" in " ".join(text.split())
+    runs = replicate(s, 2, 1, 1)
+    import dataclasses
+
+    fig, _ = plots.hours_figure(dataclasses.replace(runs, scenario=s.title()), None, "fr")
+    assert any("dwellings = 600" in t.get_text() for t in fig.texts)
+
+
+@pytest.mark.parametrize(
+    ("line", "hint"),
+    [("insertion_rate = 0,05", "write 0.05"), ("fte_hours = 1 820", "write 1820")],
+)
+def test_french_numbers_get_a_hint(tmp_path, capsys, line, hint):
+    text = FICHE.read_text(encoding="utf-8")
+    key = line.split(" = ")[0]
+    start = text.index(f"\n{key} = ") + 1
+    end = text.index("\n", start)
+    path = tmp_path / "fr.toml"
+    path.write_text(text[:start] + line + text[end:], encoding="utf-8")
+    code, _out, err = run(["hours", str(path)], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert str(path) in err and hint in err
+
+
+def test_set_accepts_percent(capsys):
+    s = sc.load(FICHE, ["clause.insertion_rate=7%"])
+    assert s.clause.insertion_rate == pytest.approx(0.07)
+    code, out, _ = run(["hours", str(FICHE), "--set", "clause.insertion_rate=10%"], capsys)
+    # 80,000 x 0.4 x 0.10 / 28 = 114.28 -> 114 h a dwelling x 23,000
+    assert code == 0 and "2\u202f622\u202f000 heures" in out
+
+
+def test_free_text_per_language(tmp_path, capsys):
+    path = tmp_path / "l.toml"
+    path.write_text(
+        MINIMAL.replace('name = "m"', 'name = { fr = "Scénario FR", en = "Scenario EN" }'),
+        encoding="utf-8",
+    )
+    s = sc.load(path)
+    assert s.title("fr") == "Scénario FR" and s.title("en") == "Scenario EN"
+    assert run(["hours", str(path), "--lang", "en"], capsys)[1].splitlines()[1] == "Scenario EN"
+    assert lookup(s.raw, "scenario.name")["en"] == "Scenario EN"
+
+
+def test_lang_from_environment(monkeypatch, capsys):
+    monkeypatch.setenv("CLAUSE_SIM_LANG", "en")
+    code, out, _ = run(["hours", str(FICHE)], capsys)
+    assert code == 0 and out.startswith("Scenario file read:") and "insertion hours" in out
+
+
+def test_packaged_default_is_not_silent(tmp_path, monkeypatch, capsys):
+    """A working copy's scenarios/ file is read (and named) rather than a packaged copy."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    text = FICHE.read_text(encoding="utf-8").replace("dwellings = 23000", "dwellings = 10000")
+    (tmp_path / "scenarios" / "erbm-fiche-2023.toml").write_text(text, encoding="utf-8")
+    code, out, _ = run(["hours"], capsys)
+    assert code == 0
+    assert out.splitlines()[0] == f"Scénario lu : {Path('scenarios') / 'erbm-fiche-2023.toml'}"
+    assert "570\u202f000 heures" in out
