@@ -303,6 +303,20 @@ METRICS: Mapping[str, Metric] = MappingProxyType(
     )
 )
 
+LAPSE_CAUSES: tuple[str, ...] = (
+    "works_timing",
+    "referrals",
+    "facilitators",
+    "preparation",
+    *[f"siae_{t}" for t in SIAE_TYPES],
+)
+"""What was short when hours lapsed (an offer unfilled, or the part of a mission that no longer
+fitted because it started late): SIAE posts of the offer's type (``siae_<type>``), else
+job-ready people because the caseload was full (``facilitators``), because people were still in
+preparation or lifting barriers (``preparation``), or because too few were referred
+(``referrals``); ``works_timing`` when the offer came too late to fit at all. For a shrunk
+mission, the cause is what held its offer when it was released."""
+
 YEARLY_METRICS: tuple[str, ...] = (
     "hours_offered",
     "hours_realised",
@@ -341,22 +355,11 @@ YEARLY_METRICS: tuple[str, ...] = (
     "facilitator_utilisation",
     "siae_occupancy",
     *[f"siae_occupancy_{t}" for t in SIAE_TYPES],
+    *[f"lapsed_{c}" for c in LAPSE_CAUSES],
 )
-"""Metrics recorded per calendar year. Wait metrics are over the waits that ended that year."""
+"""Metrics recorded per calendar year. Wait metrics are over the waits that ended that year;
+lapsed hours by cause in the year they lapsed."""
 
-LAPSE_CAUSES: tuple[str, ...] = (
-    "works_timing",
-    "referrals",
-    "facilitators",
-    "preparation",
-    *[f"siae_{t}" for t in SIAE_TYPES],
-)
-"""What was short when hours lapsed (an offer unfilled, or the part of a mission that no longer
-fitted because it started late): SIAE posts of the offer's type (``siae_<type>``), else
-job-ready people because the caseload was full (``facilitators``), because people were still in
-preparation or lifting barriers (``preparation``), or because too few were referred
-(``referrals``); ``works_timing`` when the offer came too late to fit at all. For a shrunk
-mission, the cause is what held its offer when it was released."""
 
 BOTTLENECK_METRICS: tuple[str, ...] = (
     "time_full_facilitators",
@@ -389,6 +392,7 @@ FLOW_METRICS: tuple[str, ...] = (
     *[f"contracts_{r}" for r in MODES],
     "fallbacks",
     *[f"positive_exits_{g}" for g in PUBLIC_GROUPS if g not in ("rsa", "under_26")],
+    *[f"lapsed_{c}" for c in LAPSE_CAUSES],
 )
 """Yearly metrics that are flows: a replication's total is the sum of its years. The others
 (levels, waits, utilisation) are rates or averages and do not add up over years."""
@@ -399,7 +403,7 @@ TOTAL_METRICS: tuple[str, ...] = (
     "waiting_end",
     "realised_share",
     "lapsed_share",
-    *BOTTLENECK_METRICS,
+    *[m for m in BOTTLENECK_METRICS if m not in YEARLY_METRICS],
 )
 """Metrics recorded per replication: flows summed over years, levels over the whole run
 (``active_end`` at the end, ``active_mean`` and occupancies time-averaged, waits over all)."""

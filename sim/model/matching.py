@@ -139,7 +139,7 @@ class Matching:
     def lapse(self, k: int, cause: str) -> None:
         self.o_open[k] = False
         self.y_lapsed[self.y] += self.o_hours[k]
-        self.lapsed_by[cause] += self.o_hours[k]
+        self.lapsed_by[cause][self.y] += self.o_hours[k]
 
     def lapse_cause(self, k: int) -> str:
         """What was short when offer ``k`` lapsed unfilled (see the module's blame order)."""

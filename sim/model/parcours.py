@@ -35,7 +35,7 @@ class Parcours:
         h = self.o_hours[k]
         if fit < h:
             self.y_lapsed[y] += h - fit
-            self.lapsed_by[self.o_cause[k]] += h - fit
+            self.lapsed_by[self.o_cause[k]][y] += h - fit
             h = fit
         dur = h / weekly * 7.0
         m = self.o_mode[k]

@@ -99,7 +99,7 @@ class Recorder:
         self.lv_post_full = [
             Level(nm, 1.0 if (m and self.posts[m] <= 0) else 0.0) for m in range(len(MODES))
         ]
-        self.lapsed_by = dict.fromkeys(LAPSE_CAUSES, 0.0)
+        self.lapsed_by = {c: [0.0] * ny for c in LAPSE_CAUSES}  # hours lapsed by cause, year
         self.y_count = {
             k: [0] * ny
             for k in (
@@ -263,6 +263,8 @@ class Recorder:
         }
         for k, m in enumerate(MODES):
             yearly[f"contracts_{m}"] = contracts[k]
+        for cause, lapsed_y in self.lapsed_by.items():
+            yearly[f"lapsed_{cause}"] = np.asarray(lapsed_y)
         for j, g in enumerate(PUBLIC_GROUPS):
             yearly[f"participants_{g}"] = participants_g[:, j]
             yearly[f"people_accompanied_{g}"] = acc_g[:, j]
@@ -307,8 +309,6 @@ class Recorder:
             totals[f"time_full_siae_{t}"] = float(self.lv_post_full[j].yearly().sum() / T)
         totals["time_full_facilitators"] = float(self.lv_fac_full.yearly().sum() / T)
         totals["time_full_preparation"] = float(self.lv_prep_full.yearly().sum() / T)
-        for cause, x in self.lapsed_by.items():
-            totals[f"lapsed_{cause}"] = x
         n_months = ny * 12
         monthly = {
             "facilitator_utilisation": _ratio(

@@ -302,7 +302,7 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
         "run_out": "Années d'épuisement (après le programme)",
         "util_types_title": "Occupation par type de ressource (moyenne mensuelle, sans moyenne "
         "entre types)",
-        "lapsed_title": "Heures perdues par cause (moyenne par réplication)",
+        "lapsed_title": "Heures perdues par cause et par année (moyenne par réplication)",
         "lapsed_y": "Heures perdues (h)",
         "cause": "Cause",
         "no_facilitator": "sans facilitateur",
@@ -346,7 +346,7 @@ _FIGURES: Mapping[str, Mapping[str, str]] = {
         "run_out": "Run-out years (after the programme)",
         "util_types_title": "Utilisation by resource type (monthly mean, never averaged across "
         "types)",
-        "lapsed_title": "Hours lapsed by cause (mean per replication)",
+        "lapsed_title": "Hours lapsed by cause and year (mean per replication)",
         "lapsed_y": "Hours lapsed (h)",
         "cause": "Cause",
         "no_facilitator": "no facilitator",

@@ -400,46 +400,46 @@ def resource_short(metric: str, lang: str) -> str:
 
 
 def lapsed_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr") -> FigureData:
-    """(7) Hours lapsed by cause (h, mean per replication with 95 % interval), largest first:
-    what limits the programme."""
+    """(7) Hours lapsed by cause and year (h, mean per replication), stacked, the causes with
+    the most lapsed hours at the bottom: what limits the programme, and when."""
+    from matplotlib import colormaps
+
     from ..results import LAPSE_CAUSES
 
     t = _t(lang)
+    cols = yearly_columns(runs, hours)
     fig, ax = _figure()
-    names, means, los, his = [], [], [], []
-    for c in LAPSE_CAUSES:
-        key = f"lapsed_{c}"
-        if key not in runs.totals:
+    x = cols["year"]
+    data: Data = {"year": x}
+    keys = [f"lapsed_{c}" for c in LAPSE_CAUSES if f"lapsed_{c}_mean" in cols]
+    keys.sort(key=lambda k: -float(np.nansum(cols[f"{k}_mean"])))
+    palette = colormaps["tab10"]
+    bottom = np.zeros(x.size)
+    for n, key in enumerate(keys):
+        mean = np.nan_to_num(np.asarray(cols[f"{key}_mean"], dtype=float))
+        data[f"{key}_mean"] = cols[f"{key}_mean"]
+        if not mean.any():
             continue
-        st = describe(np.asarray(runs.totals[key], dtype=float))
-        names.append(key)
-        means.append(float(st.mean))
-        los.append(float(st.ci_low) if np.isfinite(st.ci_low) else float(st.mean))
-        his.append(float(st.ci_high) if np.isfinite(st.ci_high) else float(st.mean))
-    order = np.argsort(means)
-    y = np.arange(len(order))
-    mean = np.asarray(means)[order]
-    err = np.vstack([mean - np.asarray(los)[order], np.asarray(his)[order] - mean])
-    ax.barh(
-        y,
-        mean,
-        color=[COLORS["hours_lapsed"]] * len(y),
-        xerr=np.clip(err, 0, None),
-        error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"},
-        label=t["lapsed_y"],
+        ax.bar(
+            x,
+            mean,
+            0.7,
+            bottom=bottom,
+            color=palette(n % 10),
+            label=plain(_label(key, lang), 60),
+        )
+        bottom = bottom + mean
+    _years_axis(ax, x, lang)
+    _number_axis(ax, lang)
+    _finish(
+        ax,
+        t["lapsed_title"],
+        t["lapsed_y"],
+        ncol=2,
+        legend_loc="upper left",
+        extra=[_mark_run_out(ax, cols, lang)],
     )
-    ax.set_yticks(y, [plain(_label(names[i], lang), 60) for i in order], fontsize=8.5)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, 0, lang)))
-    ax.set_xlabel(t["lapsed_y"])
-    ax.set_ylabel(t["cause"])
-    ax.set_title(t["lapsed_title"], fontsize=12, loc="left")
-    ax.set_xlim(left=0)
-    from matplotlib.lines import Line2D
-
-    bars, _ = ax.get_legend_handles_labels()
-    ci = Line2D([], [], color="#333333", linewidth=0.8, label=t["band_ci"])
-    ax.legend(handles=[*bars, ci], loc="lower right", fontsize=8.5, frameon=False)
-    data: Data = {n: np.asarray(runs.totals[n], dtype=float) for n in names}
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.45)  # room for the legend above the bars
     _source(fig, runs, lang)
     return fig, data
 
@@ -504,7 +504,7 @@ RUN_FIGURE_CSV: Mapping[str, str] = {
     "4-positive-exits": "yearly.csv",
     "5-utilisation": "monthly.csv",
     "6-waits": "waits.csv",
-    "7-lapsed-causes": "replications.csv",
+    "7-lapsed-causes": "yearly.csv",
 }
 """File stem -> the CSV file holding the data it draws."""
 
