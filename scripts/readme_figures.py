@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim import output  # noqa: E402
+from sim import jobs, output  # noqa: E402
 from sim.scenario import load  # noqa: E402
 from sim.streams import DEFAULT_SEED  # noqa: E402
 
@@ -33,13 +33,10 @@ def block() -> str:
     scenario = load(ROOT / "scenarios" / "erbm-fiche-2023.toml")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r"
-        summary = output.run_and_write(
-            scenario,
-            out,
-            replications=REPLICATIONS,
-            seed=DEFAULT_SEED,
-            bottleneck_replications=BOTTLENECK,
+        options = jobs.Options(
+            replications=REPLICATIONS, seed=DEFAULT_SEED, bottleneck_replications=BOTTLENECK
         )
+        summary = jobs.run(scenario, out, options)
         text = output.summary_text(summary, scenario, "fr")
     command = f"clause-sim run scenarios/erbm-fiche-2023.toml -n {REPLICATIONS}"
     return f"{START}\n```text\n$ {command}\n{text.rstrip()}\n```\n{END}"
