@@ -467,6 +467,10 @@ class DaskCluster(Executor):
             self.client.close(timeout=5)
 
 
+MAX_WORKERS = 4 * (os.cpu_count() or 1)
+"""Most worker processes a local pool starts (more only compete for the same cores)."""
+
+
 def executor(
     jobs: int | None = None,
     scheduler: str | None = None,
@@ -479,6 +483,7 @@ def executor(
     if scheduler:
         return DaskCluster(scheduler, worker_timeout=worker_timeout)
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
+    jobs = min(jobs, MAX_WORKERS)  # -j 1000000 must not fork a million processes
     if tasks is not None:
         jobs = min(jobs, max(1, int(tasks)))
     return InProcess() if jobs == 1 else LocalPool(jobs)

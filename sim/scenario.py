@@ -401,8 +401,8 @@ def number(
                 value = int(value)
             else:
                 raise where.fail(f"expected a whole number, got {value!r}")
-        if integer and abs(value) > 2**53:  # beyond exact floats and numpy's int64
-            raise where.fail(f"too large, got {value!r}")
+        if isinstance(value, int) and abs(value) > 2**53:  # beyond exact floats, numpy's int64
+            raise where.fail(f"too large, got {_short(value)}")
         if isinstance(value, float) and math.isnan(value):
             raise where.fail("expected a number, got nan")
         if math.isinf(value) and not allow_inf:
@@ -418,6 +418,12 @@ def number(
     check.numeric = not rate  # type: ignore[attr-defined]  # needs a domain bound (BOUNDS)
     check.kind = "int" if integer else "float"  # type: ignore[attr-defined]
     return check
+
+
+def _short(value: Any) -> str:
+    """A value for an error line: a number of many digits cut to its first ones."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
 
 
 def string(choices: Sequence[str] | None = None) -> Check:

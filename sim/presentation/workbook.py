@@ -50,6 +50,13 @@ def _number(x: Any) -> Any:
     return x
 
 
+def _printable(text: str) -> str:
+    """Control characters a worksheet cannot hold, written as escapes (``\\x1b``)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def add_sheet(
     wb: Any,
     title: str,
@@ -66,7 +73,7 @@ def add_sheet(
     ws = wb.create_sheet(title[:31])
     fill = PatternFill("solid", fgColor="E8EEF2")
     for j, h in enumerate(head, 1):
-        c = ws.cell(row=1, column=j, value=str(h))
+        c = ws.cell(row=1, column=j, value=_printable(str(h)))
         c.data_type = "s"
         c.font = Font(bold=True)
         c.fill = fill
@@ -76,6 +83,7 @@ def add_sheet(
         for j, v in enumerate(row, 1):
             c = ws.cell(row=i, column=j)
             if isinstance(v, str):
+                v = _printable(v)
                 c.value = v
                 c.data_type = "s"  # never a formula, whatever the text starts with
                 widths[j - 1] = min(max(widths[j - 1], len(v)), 60)
