@@ -685,7 +685,7 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
     """The target metric against the resource level: mean, 95 % CI, p05-p95 band, target line."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    from ..presentation.plots import new_figure, plain, tick_formatter
+    from ..presentation.plots import footer, new_figure, plain, tick_formatter
 
     t = _FIG_TEXT["en" if lang == "en" else "fr"]
     fig = new_figure()
@@ -754,23 +754,10 @@ def sizing_figure(result: SizingResult, lang: str = "fr") -> Any:
         loc="left",
     )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
-    fig.text(
-        0.01,
-        0.012,
-        plain(
-            t["source"].format(
-                v=__version__,
-                name=plain(result.scenario, 50),
-                seed=result.seed,
-                n=result.replications,
-            ),
-            170,
-        ),
-        fontsize=7.5,
-        color="#444444",
-        ha="left",
-        va="bottom",
+    text = t["source"].format(
+        v=__version__, name=plain(result.scenario, 50), seed=result.seed, n=result.replications
     )
+    footer(fig, plain(text, 170))
     return fig
 
 

@@ -1301,28 +1301,18 @@ def _metric_label(metric: str, lang: str) -> str:
 
 
 def _source(fig: Any, p: Plan, t: Mapping[str, str]) -> None:
-    from ..presentation.plots import plain
+    from ..presentation.plots import footer, plain
 
     sw = p.sweep
-    fig.text(
-        0.01,
-        0.012,
-        plain(
-            t["source"].format(
-                v=__version__,
-                name=plain(sw.name, 40),
-                design=sw.design,
-                n=len(p.points),
-                r=sw.replications,
-                seed=sw.seed,
-            ),
-            170,
-        ),
-        fontsize=7.5,
-        color="#444444",
-        ha="left",
-        va="bottom",
+    text = t["source"].format(
+        v=__version__,
+        name=plain(sw.name, 40),
+        design=sw.design,
+        n=len(p.points),
+        r=sw.replications,
+        seed=sw.seed,
     )
+    footer(fig, plain(text, 170))
 
 
 def sensitivity_figure(

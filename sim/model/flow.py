@@ -53,7 +53,6 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.open: list[deque[int]] = [deque() for _ in MODES]
         self.route_weekly = [mis.weekly(m).mean for m in MODES]
         self.full_share = [w / self.post_hours for w in self.route_weekly]
-        self.fallback_to = f.fallback_to
         self.fallback_idx = [MODES.index(r) for r in f.fallback_to]
         self.fallback_after = f.fallback_after_days
         year = np.minimum((of.release // YEAR_DAYS).astype(np.int64), ny - 1)

@@ -74,7 +74,7 @@ class Matching:
             return
         self.o_open[k] = True
         m = self.o_mode[k]
-        if m and self.fallback_to and not self.room(m, k):
+        if m and self.fallback_idx and not self.room(m, k):
             if self.fallback_after > 0:
                 self.at(now + self.fallback_after, self.fallback_due, k)
             elif self.fall_back(k):

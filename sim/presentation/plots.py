@@ -114,6 +114,11 @@ def _source(fig: Figure, runs: Runs, lang: str) -> None:
         n=replications_text(runs.n, lang),
         band=t["band"],
     )
+    footer(fig, text)
+
+
+def footer(fig: Any, text: str) -> None:
+    """The source line at the bottom left of a figure (version, scenario, seed, replications)."""
     fig.text(0.01, 0.012, text, fontsize=7.5, color="#444444", ha="left", va="bottom")
 
 
