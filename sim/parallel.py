@@ -454,13 +454,18 @@ class DaskCluster(Executor):
                 return []
 
     def result(self, future: Any) -> Any:
-        try:
-            return future.result()
-        except self._lost as exc:
-            self._check_cluster()
-            raise Lost(f"{type(exc).__name__}: {escape(exc)}") from None
-        except (OSError, TimeoutError) as exc:
-            raise self._scheduler_lost(exc) from None
+        # A finished task whose worker dies before its result is gathered is computed again:
+        # wait for it in steps, checking the cluster, so that no worker at all ends the wait.
+        while True:
+            try:
+                return future.result(timeout=self.poll)
+            except self._lost as exc:
+                self._check_cluster()
+                raise Lost(f"{type(exc).__name__}: {escape(exc)}") from None
+            except TimeoutError:
+                self._check_cluster()
+            except OSError as exc:
+                raise self._scheduler_lost(exc) from None
 
     def close(self, error: bool = False) -> None:
         with contextlib.suppress(Exception):
