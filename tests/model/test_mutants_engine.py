@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import gc
 
-import pytest
-
 import numpy as np
+import pytest
 
 import sim
 from sim.model import FlowModel
@@ -49,7 +48,7 @@ class SimPyClock(SimPyEngine, OwnClock):
 
 
 @pytest.fixture(params=[OwnClock, SimPyClock], ids=["own-heap", "simpy"])
-def Clock(request):  # noqa: N802 - a class
+def Clock(request):
     return request.param
 
 
