@@ -69,9 +69,9 @@ class Engine:
             if t < t_end:
                 heappush(heap, (t, next(seq), fn, args))
 
-        self.at = at  # a closure: no attribute look-ups on the hot path
+        self.at = at  # type: ignore[method-assign]  # a closure: no look-ups on the hot path
 
-    def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:  # type: ignore[no-redef]
+    def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or past the end."""
         if t < self.t_end:
             heappush(self._heap, (t, next(self._seq), fn, args))

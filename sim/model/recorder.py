@@ -104,7 +104,7 @@ def _ratio(a: Any, b: Any) -> Any:
         return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
 
 
-def group_mean_p90(groups: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
+def group_mean_p90(groups: Sequence[Sequence[float] | np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Mean and 90th percentile (numpy's linear rule) of each group of waits (days), in one
     pass; NaN for an empty group."""
     k = len(groups)
