@@ -560,6 +560,34 @@ def write_tables(
     return summary
 
 
+def write_figures(
+    folder: Path,
+    runs: Runs,
+    scenario: Scenario,
+    *,
+    lang: str = "fr",
+    observed: Sequence[Any] = (),
+) -> tuple[dict[str, Path], dict[str, str]]:
+    """Draw the run's figures into ``folder/figures`` (PNG and SVG); return the SVG paths and
+    the titles by file stem. They need the replications only, not the diagnosis."""
+    from .presentation import plots
+
+    hours = compute_hours(scenario)
+    svgs: dict[str, Path] = {}
+    titles: dict[str, str] = {}
+    fig_dir = folder / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    shown = dataclasses.replace(runs, scenario=scenario.title(lang))  # name as run
+    for name, (fig, _data) in plots.run_figures(shown, hours, lang).items():
+        if observed:
+            from .presentation.uncertainty import overlay_observed
+
+            overlay_observed(fig, name, observed, lang)
+        _png, svgs[name] = plots.save(fig, fig_dir / name)
+        titles[name] = plots.figure_title(fig)
+    return svgs, titles
+
+
 def write_results(
     folder: Path,
     runs: Runs,
@@ -570,12 +598,13 @@ def write_results(
     figures: bool = True,
     report: bool = True,
     observed: Sequence[Any] = (),
+    drawn: tuple[dict[str, Path], dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Write everything but ``scenario.toml`` into ``folder``; return the summary.
 
     ``observed``: rows of an observed-data file (:mod:`sim.observed`), drawn on the yearly
-    figures and compared with the simulation in ``summary.json`` and the report."""
-    from .presentation import plots
+    figures and compared with the simulation in ``summary.json`` and the report. ``drawn``:
+    what :func:`write_figures` returned if the figures are already in ``folder``."""
     from .presentation import report as report_mod
 
     hours = compute_hours(scenario)
@@ -593,17 +622,10 @@ def write_results(
     summary = write_tables(folder, runs, scenario, hours, extra)
     svgs: dict[str, Path] = {}
     titles: dict[str, str] = {}
-    if figures or report:
-        fig_dir = folder / "figures"
-        fig_dir.mkdir(exist_ok=True)
-        shown = dataclasses.replace(runs, scenario=scenario.title(lang))  # name as run
-        for name, (fig, _data) in plots.run_figures(shown, hours, lang).items():
-            if observed:
-                from .presentation.uncertainty import overlay_observed
-
-                overlay_observed(fig, name, observed, lang)
-            _png, svgs[name] = plots.save(fig, fig_dir / name)
-            titles[name] = plots.figure_title(fig)
+    if drawn is not None:
+        svgs, titles = drawn
+    elif figures or report:
+        svgs, titles = write_figures(folder, runs, scenario, lang=lang, observed=observed)
     if report:
         sections: list[tuple[str, str, str]] = []
         if isinstance(summary.get("uncertainty"), Mapping):

@@ -646,6 +646,7 @@ def save(fig: Figure, base: Path) -> tuple[Path, Path]:
     png, svg = base.with_suffix(".png"), base.with_suffix(".svg")
     FigureCanvasAgg(fig)
     fig.savefig(png, dpi=DPI, format="png", metadata={"Software": f"clause-sim {__version__}"})
+    fig.set_layout_engine("none")  # laid out for the PNG: the SVG keeps that layout
     rc: Any = dict(SVG_RC)
     with mpl.rc_context(rc):
         fig.savefig(
