@@ -102,6 +102,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
         self.prep_queue: deque[int] = deque()
         self.barrier_free: list[Any] = [b[2] for b in self.barriers]  # free places, None: no cap
+        self.capped_barriers = any(b is not None for b in self.barrier_free)
         self.barrier_queue: list[deque[int]] = [deque(), deque()]
         self.ready: deque[tuple[int, int]] = deque()
         self.posts = [0.0] + [float(f.siae_posts[t]) for t in SIAE_TYPES]

@@ -103,8 +103,10 @@ class Parcours:
         self.track_full()
         self.w_caseload.append(now - self.intake_t[i])
         self.record_exit(i, self.outcome_of(i, gave_up))
-        for b, held in enumerate(self.held):
-            if held[i]:
-                held[i] = False
-                self.free_barrier_place(b)
-        self.admit()
+        if self.capped_barriers:
+            for b, held in enumerate(self.held):
+                if held[i]:
+                    held[i] = False
+                    self.free_barrier_place(b)
+        if self.waiting:
+            self.admit()
