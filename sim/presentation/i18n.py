@@ -629,6 +629,59 @@ _BOTTLENECK: Mapping[str, Any] = {
 }
 """Bottleneck section: (title, column heads, note) per language."""
 
+_DIAGNOSIS: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "label_referrals": "orientations",
+        "label_facilitators": "portefeuille des facilitateurs",
+        "label_preparation": "préparation et levée des freins",
+        "label_siae": "postes {type}",
+        "label_works_timing": "calendrier des travaux",
+        "lever_referrals": "+{pct} % d'orientations par an",
+        "lever_facilitators": "+{n} ETP de facilitateur",
+        "lever_preparation": "+{n} places de préparation par an",
+        "lever_siae": "+{n} poste {type}",
+        "lever_works_timing": "des opérations plus longues de {days} jours",
+        "na_preparation": "non applicable : places non plafonnées",
+        "na_siae": "non applicable : aucune offre ne passe par ce type de SIAE",
+        "never_full": "jamais à pleine capacité dans ces réplications : une unité de plus ne "
+        "change rien (0 h, non simulé)",
+        "gain": "{mean} h",
+        "gain_ci": "{mean} h (IC 95 % : {low} à {high} h)",
+        "none": "Aucune contrainte ne limite nettement : {share} des heures offertes sont perdues.",
+        "binding": "Contrainte limitante : {label}. {hours} h perdues lui sont imputées "
+        "({share} des heures perdues)",
+        "at_capacity": " ; à pleine capacité {share} du temps",
+        "with_lever": " Avec {lever} : {gain} réalisées en plus.",
+        "best": " Meilleur levier marginal : {lever}, {gain} réalisées en plus.",
+    },
+    "en": {
+        "label_referrals": "referrals",
+        "label_facilitators": "facilitators' caseload",
+        "label_preparation": "preparation and barriers",
+        "label_siae": "{type} posts",
+        "label_works_timing": "timing of the works",
+        "lever_referrals": "+{pct}% referrals a year",
+        "lever_facilitators": "+{n} facilitator FTE",
+        "lever_preparation": "+{n} preparation places a year",
+        "lever_siae": "+{n} {type} post",
+        "lever_works_timing": "operations {days} days longer",
+        "na_preparation": "not applicable: places are not capped",
+        "na_siae": "not applicable: no offer goes through this SIAE type",
+        "never_full": "never at capacity in these replications: one more unit changes nothing "
+        "(0 h, not simulated)",
+        "gain": "{mean} h",
+        "gain_ci": "{mean} h (95% CI {low} to {high} h)",
+        "none": "No constraint binds materially: {share} of the offered hours lapse.",
+        "binding": "Binding constraint: {label}. {hours} h lapsed are attributed to it ({share} "
+        "of the lapsed hours)",
+        "at_capacity": "; at capacity {share} of the time",
+        "with_lever": " With {lever}: {gain} more realised.",
+        "best": " Best marginal lever: {lever}, {gain} more realised.",
+    },
+}
+"""Bottleneck diagnosis: constraint names, levers, notes and the sentence naming the binding
+constraint (placeholders filled by :mod:`sim.presentation.bottleneck`)."""
+
 _RESOURCES: Mapping[str, Mapping[str, str]] = {
     "fr": {
         "facilitators": "portefeuille des facilitateurs",
@@ -765,6 +818,7 @@ TEXT: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
     "calibration": _CALIBRATION,
     "uncertainty": _UNCERTAINTY,
     "bottleneck": _BOTTLENECK,
+    "diagnosis": _DIAGNOSIS,
     "resources": _RESOURCES,
     "summary": _SUMMARY,
     "report": _REPORT,
