@@ -268,7 +268,18 @@ def form(base: str | None = None) -> dict[str, Any]:
     stems = shipped()
     stem = base if base in stems else default_scenario_path().stem
     text = stems[stem].read_text(encoding="utf-8")
-    raw = tomllib.loads(text)
+    return {"base": stem, "bases": list(stems), "groups": _groups(tomllib.loads(text), text)}
+
+
+def form_of_text(text: str, name: str = "scenario.toml") -> dict[str, Any]:
+    """The form filled from an uploaded scenario file (validated first: a bad file raises the
+    command line's :class:`ScenarioError` about ``name``); keys the file leaves out show
+    their defaults."""
+    full = tomllib.loads(scenario_from_text(text, name).to_toml())
+    return {"file": name, "groups": _groups(full, text)}
+
+
+def _groups(raw: Mapping[str, Any], text: str) -> list[dict[str, Any]]:
     notes = comments(text)
     groups = []
     for gid, fr, en, fields in GROUPS:
@@ -294,4 +305,4 @@ def form(base: str | None = None) -> dict[str, Any]:
                 }
             )
         groups.append({"id": gid, "fr": fr, "en": en, "fields": items})
-    return {"base": stem, "bases": list(stems), "groups": groups}
+    return groups
