@@ -1164,6 +1164,72 @@ ENTRIES: Mapping[str, tuple[str, str]] = {
 parameters) -> (French, English)."""
 
 
+FORM_GROUPS: Mapping[str, tuple[str, str]] = {
+    "programme": ("Programme de travaux", "Works programme"),
+    "clause": ("Clause d'insertion", "Insertion clause"),
+    "capacity": ("Capacités", "Capacity"),
+    "advanced": ("Avancé", "Advanced"),
+}
+"""The groups of the web page's form: French and English titles."""
+
+FORM_FIELDS: Mapping[str, tuple[str, str, str, str]] = {
+    "scenario.name": ("Nom du scénario", "Scenario name", "", ""),
+    "scenario.start_year": ("Première année", "First year", "", ""),
+    "scenario.horizon_years": ("Durée", "Length", "ans", "years"),
+    "works[0].dwellings": ("Logements", "Dwellings", "", ""),
+    "works[0].cost_per_dwelling_eur": (
+        "Coût par logement",
+        "Cost per dwelling",
+        "EUR HT",
+        "EUR excl. VAT",
+    ),
+    "works[0].labour_share": ("Part main-d'œuvre", "Labour share", "0–1", "0–1"),
+    "works[0].profile": ("Profil annuel", "Yearly profile", "", ""),
+    "clause.insertion_rate": ("Taux d'insertion", "Insertion rate", "0–1", "0–1"),
+    "clause.hourly_cost_eur": ("Coût horaire chargé", "Loaded hourly cost", "EUR/h", "EUR/h"),
+    "clause.rounding": ("Arrondi", "Rounding", "", ""),
+    "clause.fte_hours": ("Base ETP", "FTE base", "h", "h"),
+    "flow.facilitators.fte": (
+        "Facilitateurs (un nombre ou [par année])",
+        "Facilitators (one figure or [per year])",
+        "ETP",
+        "FTE",
+    ),
+    "flow.referrals.per_year": (
+        "Orientations par an",
+        "Referrals a year",
+        "pers./an",
+        "people/year",
+    ),
+    "flow.siae.posts.etti": ("Postes SIAE : ETTI", "SIAE posts: ETTI", "", ""),
+    "flow.siae.posts.ai": ("Postes SIAE : AI", "SIAE posts: AI", "", ""),
+    "flow.siae.posts.geiq": ("Postes SIAE : GEIQ", "SIAE posts: GEIQ", "", ""),
+    "flow.siae.posts.ei": ("Postes SIAE : EI", "SIAE posts: EI", "", ""),
+    "flow.siae.posts.aci": ("Postes SIAE : ACI", "SIAE posts: ACI", "", ""),
+    "flow.facilitators.caseload_per_fte": (
+        "Suivis par ETP facilitateur",
+        "Caseload per facilitator FTE",
+        "pers.",
+        "people",
+    ),
+    "flow.missions.next_mission_probability": (
+        "Probabilité d'une nouvelle mission",
+        "Probability of another mission",
+        "0–1",
+        "0–1",
+    ),
+    "flow.operations.dwellings_per_operation": (
+        "Logements par opération",
+        "Dwellings per operation",
+        "",
+        "",
+    ),
+    "flow.run_out_years": ("Années simulées après l'horizon", "Run-out years", "ans", "years"),
+}
+"""The fields of the web page's form by scenario key: French label, English label, French
+unit, English unit."""
+
+
 def param_label(key: str, lang: str | None) -> str:
     """The planner's label of a scenario key, e.g. ``flow.siae.posts.etti`` -> "Postes SIAE :
     ETTI"; ``works[1].dwellings`` -> "Logements (ligne 2)". Unknown keys are shown as given."""
