@@ -275,7 +275,8 @@ def run_command(tmp: Path, pythonpath: str | None) -> float:
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    cmd = [sys.executable, "-m", "sim", "run", "-o", str(tmp / "out"), "--force", "-q"]
+    out = tmp / ("out-baseline" if pythonpath else "out")  # each tree its own results folder
+    cmd = [sys.executable, "-m", "sim", "run", "-o", str(out), "--force", "-q"]
     secs, _ = timed(
         lambda: subprocess.run(cmd, check=True, env=env, cwd=tmp, stdout=subprocess.DEVNULL)
     )

@@ -31,7 +31,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.h = h = scenario.horizon_years
         self.n_years = ny = h + f.run_out_years
         self.T = ny * YEAR_DAYS
-        Engine.__init__(self, self.T)
+        self.init_engine(self.T)
         self.sc = scenario
         self.flow = f
         self.g = g = partial(stream, rep_seed)
@@ -86,7 +86,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.last_mode = [0] * n
         self.held_share = [0.0] * n
         self.deadline_t = [math.inf] * n  # end of the parcours (days), set at intake
-        self.held = [[False, False] for _ in range(n)]  # barrier places held
+        self.held = [[False] * n, [False] * n]  # barrier places held, by barrier then person
 
         # resources
         fac = f.facilitators

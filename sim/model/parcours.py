@@ -101,9 +101,8 @@ class Parcours:
         self.track_full()
         self.w_caseload.append(now - self.intake_t[i])
         self.record_exit(i, self.outcome_of(i, gave_up))
-        held = self.held[i]
-        for b in (0, 1):
-            if held[b]:
-                held[b] = False
+        for b, held in enumerate(self.held):
+            if held[i]:
+                held[i] = False
                 self.free_barrier_place(b)
         self.admit()

@@ -56,7 +56,7 @@ class Preparation:
                 self.at(self.deadline_t[i], self.end_parcours, i)
                 return
             self.barrier_free[b] -= 1
-            self.held[i][b] = True
+            self.held[b][i] = True
         self.set_state(i, BARRIER)
         self.at(self.now + self.barriers[b][1][i], self.barrier, i, b + 1)
 

@@ -81,7 +81,7 @@ class Referrals:
         self.arrival = arrival.tolist()
         main, member = publics(sc, n, g)
         self.public = main.tolist()
-        self.member = member.ravel().tolist()
+        self.member = member  # (people, groups) bool, read when the results are built
         fac = f.facilitators
         self.patience = sample(g("intake_patience"), fac.patience_days, n).tolist()
         self.parcours = sample(g("parcours"), fac.max_parcours_days, n).tolist()
