@@ -30,8 +30,8 @@ import simpy
 from simpy.core import NORMAL, URGENT
 
 ORDINARY = 1 << 62
-"""Added to an ordinary call's sequence number, so that urgent calls of the same time sort
-first (sequence numbers stay far below it)."""
+"""First sequence number of ordinary calls (urgent ones count from 0), so that urgent calls of
+the same time sort first."""
 
 
 @contextmanager
@@ -59,19 +59,27 @@ class Engine:
     def init_engine(self, t_end: float) -> None:
         """An empty heap, the clock at 0 and the end ``t_end`` (days)."""
         self._heap: list[tuple[float, int, Callable[..., None], tuple[Any, ...]]] = []
-        self._seq = count()
+        self._seq = count(ORDINARY)
+        self._urgent = count()
         self.t_end = t_end
         self.now = 0.0
+        heap, seq = self._heap, self._seq
+
+        def at(t: float, fn: Callable[..., None], *args: Any) -> None:
+            if t < t_end:
+                heappush(heap, (t, next(seq), fn, args))
+
+        self.at = at  # type: ignore[method-assign]  # a closure: no look-ups on the hot path
 
     def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or past the end."""
         if t < self.t_end:
-            heappush(self._heap, (t, next(self._seq) + ORDINARY, fn, args))
+            heappush(self._heap, (t, next(self._seq), fn, args))
 
     def first_at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at time ``t``, before any ordinary call of that time."""
         if t < self.t_end:
-            heappush(self._heap, (t, next(self._seq), fn, args))
+            heappush(self._heap, (t, next(self._urgent), fn, args))
 
     def run(self) -> None:
         """Process the calls up to the end (days), with the cyclic collector paused."""
@@ -85,7 +93,7 @@ class Engine:
 
     def events(self) -> int:
         """Calls scheduled so far."""
-        return int(next(self._seq))
+        return int(next(self._seq)) - ORDINARY + int(next(self._urgent))
 
 
 class _Call:

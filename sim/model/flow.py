@@ -11,7 +11,7 @@ import numpy as np
 
 from ..scenario import MODES, PUBLICS, SIAE_TYPES, Scenario
 from ..schedule import YEAR_DAYS, offers
-from ..streams import Draws, Uniforms, stream
+from ..streams import draws, stream, uniforms
 from .engine import Engine
 from .intake import Caseload, caseload_slots
 from .matching import Matching
@@ -49,6 +49,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.o_share = (of.weekly_hours / self.post_hours).tolist()
         self.o_mode = of.mode.tolist()
         self.o_open = [False] * len(of)
+        self.n_open = 0  # offers open (released, not yet filled or lapsed)
         self.o_cause = ["works_timing"] * len(of)
         self.open: list[deque[int]] = [deque() for _ in MODES]
         self.route_weekly = [mis.weekly(m).mean for m in MODES]
@@ -62,9 +63,9 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         # people
         self.draw_people(factors)
         n = len(self.arrival)
-        self.place_patience = Draws(g("placement_patience"), f.placement_patience_days)
-        self.u_next = Uniforms(g("next_mission"))
-        self.u_outcome = Uniforms(g("outcomes"))
+        self.place_patience = draws(g("placement_patience"), f.placement_patience_days)
+        self.u_next = uniforms(g("next_mission"))
+        self.u_outcome = uniforms(g("outcomes"))
         self.p_next = mis.next_mission_probability
         drawn = ("durable", "transition", "training")
         self.probs = [[float(f.outcomes[p][o]) for o in drawn] for p in PUBLICS]

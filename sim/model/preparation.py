@@ -19,10 +19,13 @@ class Preparation:
         """Change a person's state, keeping the count of people in each state and the indicator
         of people waiting for a preparation place."""
         n = self.n_state
-        n[self.state[i]] -= 1
+        old = self.state[i]
+        n[old] -= 1
         n[state] += 1
         self.state[i] = state
-        if (n[PREP_WAIT] > 0) != (self.lv_prep_full.value > 0):
+        if (state == PREP_WAIT or old == PREP_WAIT) and (n[PREP_WAIT] > 0) != (
+            self.lv_prep_full.value > 0
+        ):
             self.lv_prep_full.add(self.now, 1 if n[PREP_WAIT] > 0 else -1)
 
     def start_prep(self) -> None:

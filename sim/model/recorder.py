@@ -44,7 +44,7 @@ class Level:
     Changes are logged as they happen (times non-decreasing) and integrated once, with numpy,
     when the results are built: a change costs two list appends during the run."""
 
-    __slots__ = ("_area", "d", "end", "n_months", "start", "t", "value")
+    __slots__ = ("_area", "_at", "d", "end", "n_months", "start", "t", "value")
 
     def __init__(self, n_months: int, value: float = 0.0) -> None:
         self.n_months = n_months
@@ -54,29 +54,31 @@ class Level:
         self.d: list[float] = []
         self.end = 0.0
         self._area: np.ndarray | None = None
+        self._at = (-1, 0.0)  # (changes, end) the cached area covers
 
     def add(self, t: float, delta: float) -> None:
         """Change the level by ``delta`` at time ``t`` (days)."""
         self.t.append(t)
         self.d.append(delta)
         self.value += delta
-        self._area = None
 
     def advance(self, t: float) -> None:
         """Integrate the level up to time ``t`` (days) at least."""
         if t > self.end:
             self.end = t
-            self._area = None
 
     @property
     def area(self) -> np.ndarray:
         """Level x days in each month; time past the last month counts in the last month."""
-        if self._area is None:
-            self._area = self._integrate()
+        key = (len(self.t), self.end)
+        if self._area is None or self._at != key:
+            self._area, self._at = self._integrate(), key
         return self._area
 
     def _integrate(self) -> np.ndarray:
         n = self.n_months
+        if not self.t and self.start == 0.0:
+            return np.zeros(n)
         t = np.asarray(self.t, dtype=float)
         end = max(self.end, float(t[-1]) if t.size else 0.0)
         edges = np.arange(1, n) * MONTH_DAYS  # inner month edges (days)
@@ -102,7 +104,7 @@ def _ratio(a: Any, b: Any) -> Any:
         return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
 
 
-def group_mean_p90(groups: Sequence[Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
+def group_mean_p90(groups: Sequence[Sequence[float] | np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Mean and 90th percentile (numpy's linear rule) of each group of waits (days), in one
     pass; NaN for an empty group."""
     k = len(groups)
@@ -236,14 +238,15 @@ class Recorder:
             return onehot @ member[mask].astype(float)
 
         # participants: distinct people who worked (a mission overlapping the year)
-        pid_year = np.unique((mp[:, None] * ny + years_idx[None, :])[overlap > 0])
+        worked_in = np.zeros(len(self.public) * ny, dtype=np.bool_)  # (person, year) flags
+        worked_in[(mp[:, None] * ny + years_idx[None, :])[overlap > 0]] = True
+        pid_year = np.flatnonzero(worked_in)
         part_p, part_y = pid_year // ny, pid_year % ny
         participants_g = (part_y[None, :] == years_idx[:, None]).astype(float) @ member[
             part_p
         ].astype(float)
         participants = np.bincount(part_y, minlength=ny).astype(float)
-        worked = np.unique(mp)
-        first_idx = np.unique(mp, return_index=True)[1]
+        worked, first_idx = np.unique(mp, return_index=True)
         new_participants = np.bincount(
             (ms[first_idx] // YEAR_DAYS).astype(np.int64), minlength=ny
         ).astype(float)
