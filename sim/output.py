@@ -171,7 +171,8 @@ def build_summary(
 
     Parameters
     ----------
-    extra : merged last into the top level (e.g. a ``bottleneck`` section or the overrides).
+    extra : merged last into the top level (e.g. a ``bottleneck`` section, worded in both
+        languages here, or the overrides).
     """
     hours = compute_hours(scenario) if hours is None else hours
     s = runs.summary()
@@ -197,6 +198,10 @@ def build_summary(
     out = {**head, **s}
     if extra:
         out.update(extra)
+    if isinstance(out.get("bottleneck"), Mapping) and "sentence_fr" not in out["bottleneck"]:
+        from .presentation.bottleneck import with_texts
+
+        out["bottleneck"] = with_texts(out["bottleneck"])  # its words, in both languages
     return out
 
 
@@ -259,9 +264,11 @@ def summary_text(
         if no_facilitator
         else t["busiest"].format(r=resource_label(res, lang), v=fmt.percent(share, 0, lang)),
     ]
-    diag = summary.get("bottleneck")
-    if isinstance(diag, Mapping) and diag.get(f"sentence_{lang}"):
-        lines += ["", str(diag[f"sentence_{lang}"])]
+    from .presentation.bottleneck import summary_sentence
+
+    said = summary_sentence(summary, lang)
+    if said:
+        lines += ["", said]
     return "\n".join(lines) + "\n"
 
 
@@ -641,7 +648,7 @@ def write_results(
                 ("observed", observed_title(lang), observed_html(summary["observed"], lang))
             )
         if isinstance(summary.get("bottleneck"), Mapping):
-            from .analysis.bottleneck import bottleneck_html, bottleneck_title
+            from .presentation.bottleneck import bottleneck_html, bottleneck_title
 
             sections.append(
                 (
