@@ -257,14 +257,21 @@ class Recorder:
             .astype(float)
         )
         # people accompanied in a year: in the caseload at some time during it
+        # (from the year of intake to the year of exit, or the last year): +1 and -1 at the ends
         taken = ~np.isnan(intake_t)
-        in_year = (
-            taken[None, :]
-            & (intake_t[None, :] < edges[1:, None])
-            & ~(exit_t[None, :] < edges[:-1, None])
-        )  # (years, people)
-        accompanied = in_year.sum(axis=1).astype(float)
-        acc_g = in_year.astype(float) @ member.astype(float)
+        first_y = np.searchsorted(edges, intake_t[taken], side="right") - 1
+        after_y = np.minimum(np.searchsorted(edges, exit_t[taken], side="right"), ny)
+        after_y[np.isnan(exit_t[taken])] = ny
+        mem_t = member[taken].astype(float)
+        change = np.zeros((ny + 1, len(PUBLIC_GROUPS) + 1))
+        for j in range(len(PUBLIC_GROUPS) + 1):
+            w = mem_t[:, j] if j < len(PUBLIC_GROUPS) else None  # last column: everyone
+            change[:, j] = np.bincount(first_y, weights=w, minlength=ny + 1) - np.bincount(
+                after_y, weights=w, minlength=ny + 1
+            )
+        in_years = np.cumsum(change[:ny], axis=0)
+        accompanied = in_years[:, -1]
+        acc_g = in_years[:, :-1]
         is_pos = np.isin(outcome, POS)
         is_worked_exit = np.isin(outcome, WORKED_OUT)
         pos_g = by_year(is_pos, exit_y)
