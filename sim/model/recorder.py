@@ -79,17 +79,21 @@ class Level:
         n = self.n_months
         if not self.t and self.start == 0.0:
             return np.zeros(n)
-        t = np.asarray(self.t, dtype=float)
+        t = np.asarray(self.t, dtype=float)  # in time order: changes come as time runs
         end = max(self.end, float(t[-1]) if t.size else 0.0)
         edges = np.arange(1, n) * MONTH_DAYS  # inner month edges (days)
         cut = edges[edges < end]
-        # month edges become zero changes, so that every constant piece lies in one month
-        tt = np.concatenate([t, cut])
-        dd = np.concatenate([np.asarray(self.d, dtype=float), np.zeros(cut.size)])
-        order = np.argsort(tt, kind="stable")
-        tt, dd = tt[order], dd[order]
-        values = np.cumsum(np.concatenate([[self.start], dd]))  # the level on each piece
-        bounds = np.concatenate([[0.0], tt, [end]])
+        # month edges become zero changes (after the changes of the same time), so that every
+        # constant piece lies in one month
+        at = np.searchsorted(t, cut, side="right")
+        m = t.size + cut.size
+        bounds = np.empty(m + 2)  # 0, every change, the end
+        bounds[0], bounds[-1] = 0.0, end
+        bounds[1:-1] = np.insert(t, at, cut)
+        values = np.empty(m + 1)  # the level on each piece: start, then a running sum
+        values[0] = self.start
+        values[1:] = np.insert(np.asarray(self.d, dtype=float), at, 0.0)
+        np.cumsum(values, out=values)
         month = np.searchsorted(edges, bounds[:-1], side="right")
         return np.bincount(month, weights=values * np.diff(bounds), minlength=n)
 
