@@ -112,26 +112,17 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.n_state[WAITING] = n
         self.init_recorder(n)
 
-        # arrivals and releases are fed one at a time (each schedules the next)
+        # arrivals and releases are fed one at a time: each schedules the next when it happens
+        self.n_people = n
         if n:
-            self.at(self.arrival[0], self.feed_arrival, 0)
+            self.at(self.arrival[0], self.arrive, 0)
         self.n_release = sum(1 for t in self.o_release if t < self.T)
         if self.n_release:
-            self.at(self.o_release[0], self.feed_release, 0)
+            self.at(self.o_release[0], self.release, 0)
         for y in range(1, ny):
             self.first_at(y * YEAR_DAYS, self.new_year, y)
         self.y = 0  # current year index, kept by new_year() (first on 1 January)
         self.new_year(0)
-
-    def feed_arrival(self, i: int) -> None:
-        if i + 1 < len(self.arrival):
-            self.at(self.arrival[i + 1], self.feed_arrival, i + 1)
-        self.arrive(i)
-
-    def feed_release(self, k: int) -> None:
-        if k + 1 < self.n_release:
-            self.at(self.o_release[k + 1], self.feed_release, k + 1)
-        self.release(k)
 
     def simulate(self) -> Any:
         """Simulate the horizon and run-out years; the replication's :class:`~sim.results.Run`."""

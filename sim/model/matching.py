@@ -69,6 +69,9 @@ class Matching:
         return -1
 
     def release(self, k: int) -> None:
+        """Offer ``k`` is released by the works (and the next release is scheduled)."""
+        if k + 1 < self.n_release:
+            self.at(self.o_release[k + 1], self.release, k + 1)
         now = self.now
         self.y_offered[self.y] += self.o_hours[k]
         if self.o_expiry[k] <= now:

@@ -98,6 +98,9 @@ class Referrals:
             )
 
     def arrive(self, i: int) -> None:
+        """Person ``i`` is referred (and the next referral is scheduled)."""
+        if i + 1 < self.n_people:
+            self.at(self.arrival[i + 1], self.arrive, i + 1)
         self.y_count["referrals"][self.y] += 1
         if self.lv_occ.value < self.capacity and self.waiting == 0:
             self.intake(i)
