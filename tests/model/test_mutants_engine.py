@@ -162,3 +162,45 @@ def test_a_fiche_replication_is_identical_on_simpy_and_the_own_loop():
             ), k
         for k in own.yearly:
             np.testing.assert_array_equal(own.yearly[k], ref.yearly[k], err_msg=k)
+
+
+class Spawner(OwnClock):
+    """Each call notes itself and schedules two more at drawn delays (some urgent)."""
+
+    __test__ = False
+
+    def setup(self, seed: int, n: int = 400) -> None:
+        rng = np.random.default_rng(seed)
+        self.delays = rng.choice([0.0, 0.0, 0.3, 0.999, 1.0, 2.5, 7.0], size=n)
+        self.urgent = rng.random(n) < 0.2
+        self.k = 0
+        self.n = n
+
+    def spawn(self, tag: int) -> None:
+        self.seen.append((self.now, f"{tag}"))
+        for _ in range(2):
+            if self.k >= self.n:
+                return
+            k = self.k
+            self.k += 1
+            t = self.now + float(self.delays[k])
+            (self.first_at if self.urgent[k] else self.at)(t, self.spawn, k)
+
+
+class SimPySpawner(SimPyEngine, Spawner):
+    __test__ = False
+
+
+def test_random_calls_across_day_buckets_keep_simpys_order():
+    """Calls scheduled from calls at random delays (often within the same day, often at equal
+    times, some urgent): the own loop runs them in exactly SimPy's order."""
+    for seed in range(5):
+        seen = []
+        for cls in (Spawner, SimPySpawner):
+            e = cls(1e9)
+            e.setup(seed)
+            e.at(0.5, e.spawn, -1)
+            e.run()
+            seen.append(e.seen)
+        assert len(seen[0]) == 401
+        assert seen[0] == seen[1]
