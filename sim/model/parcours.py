@@ -14,6 +14,10 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
+import numpy as np
+
 from ..scenario import OUTCOMES
 from .states import BARRIER_WAIT, GONE, MISSION, PREP_WAIT, READY
 
@@ -71,30 +75,42 @@ class Parcours:
         if self.state[i] in (PREP_WAIT, BARRIER_WAIT):
             self.exit(i)
 
-    def draw_outcome(self, probs: list[float], scale: float = 1.0) -> int:
-        """An outcome index from the probabilities of the drawn outcomes, each times ``scale``
-        (``other``: the rest)."""
-        u = next(self.u_outcome)
-        acc = 0.0
-        for k, q in zip(DRAWN, probs, strict=True):
-            acc += q * scale
-            if u < acc:
-                return k
-        return OTHER
-
-    def outcome_of(self, i: int, gave_up: bool) -> int:
-        p = self.public[i]
-        if self.missions_n[i] == 0:
-            if gave_up:
-                self.y_count["gave_up_before_placement"][self.y] += 1
-                return DROPPED
-            table = self.probs_without_work[p]
-            return self.draw_outcome(table) if table is not None else NO_MISSION
-        rise = self.route_factor[self.last_mode[i]] * (1.0 + self.uplift * self.hours[i] / 1000.0)
-        probs = self.probs[p]
-        s = sum(probs) * rise
-        scale = rise / s if s > 1.0 else rise
-        return self.draw_outcome(probs, scale)
+    def outcomes(self) -> np.ndarray:
+        """Every person's outcome index (-1: not exited), drawn once the run is over, in the
+        order people exited (one U(0, 1) draw each, from the ``outcomes`` stream, for those with
+        rates: the same draws as at each exit, nothing else depends on them)."""
+        out = np.full(len(self.public), -1, dtype=np.int64)
+        who = np.asarray(self.exit_order, dtype=np.int64)
+        if not who.size:
+            return out
+        gave_up = np.asarray(self.exit_gave_up, dtype=np.bool_)
+        public = np.asarray(self.public, dtype=np.int64)[who]
+        worked = np.asarray(self.missions_n, dtype=np.int64)[who] > 0
+        zero = [0.0, 0.0, 0.0]
+        has_table = np.array([t is not None for t in self.probs_without_work])[public]
+        without = np.array([t if t is not None else zero for t in self.probs_without_work])
+        probs = np.where(worked[:, None], np.array(self.probs)[public], without[public])
+        # rates rise with the last route and the hours worked, scaled down if above 1
+        rise = np.asarray(self.route_factor)[np.asarray(self.last_mode, dtype=np.int64)[who]] * (
+            1.0 + self.uplift * np.asarray(self.hours)[who] / 1000.0
+        )
+        s = (probs[:, 0] + probs[:, 1] + probs[:, 2]) * rise
+        scale = np.where(worked, np.where(s > 1.0, rise / np.where(s > 1.0, s, 1.0), rise), 1.0)
+        drawn = worked | (~gave_up & has_table)
+        u = np.full(who.size, np.inf)
+        u[drawn] = np.fromiter(islice(self.u_outcome, int(drawn.sum())), dtype=float)
+        res = np.full(who.size, OTHER, dtype=np.int64)
+        acc = np.zeros(who.size)
+        done = ~drawn
+        for k, q in zip(DRAWN, probs.T, strict=True):
+            acc = acc + q * scale
+            hit = ~done & (u < acc)
+            res[hit] = k
+            done |= hit
+        res[~worked & gave_up] = DROPPED
+        res[~worked & ~gave_up & ~has_table] = NO_MISSION
+        out[who] = res
+        return out
 
     def exit(self, i: int, gave_up: bool = False) -> None:
         now = self.now
@@ -102,7 +118,10 @@ class Parcours:
         self.lv_occ.add(now, -1)
         self.track_full()
         self.w_caseload.append(now - self.intake_t[i])
-        self.record_exit(i, self.outcome_of(i, gave_up))
+        self.exit_t[i] = now
+        self.exit_order.append(i)
+        self.exit_gave_up.append(gave_up)
+        self.y_count["exits"][self.y] += 1
         if self.capped_barriers:
             for b, held in enumerate(self.held):
                 if held[i]:

@@ -34,6 +34,7 @@ MONTH_DAYS = YEAR_DAYS / 12
 N_PUB = len(PUBLICS)
 N_OUT = len(OUTCOMES)
 POS = [OUTCOMES.index(o) for o in POSITIVE_OUTCOMES]
+DROPPED = OUTCOMES.index("dropped_out")
 DYN = [OUTCOMES.index(o) for o in DYNAMIC_OUTCOMES]
 WORKED_OUT = [OUTCOMES.index(o) for o in ("durable", "transition", "training", "other")]
 
@@ -165,7 +166,8 @@ class Recorder:
         self.y_lapsed = [0.0] * ny
         self.active_end = [0] * ny
         self.exit_t = [math.nan] * n_people
-        self.outcome = [-1] * n_people
+        self.exit_order: list[int] = []  # people in the order they exited
+        self.exit_gave_up: list[bool] = []  # whether each gave up waiting for a mission
         self.w_intake: list[list[float]] = [[] for _ in range(ny)]
         self.w_place: list[list[float]] = [[] for _ in range(ny)]
         self.w_gave_up: list[float] = []
@@ -183,11 +185,6 @@ class Recorder:
         self.m_hours.append(h)
         self.m_mode.append(m)
         self.m_person.append(i)
-
-    def record_exit(self, i: int, o: int) -> None:
-        self.exit_t[i] = self.now
-        self.outcome[i] = o
-        self.y_count["exits"][self.y] += 1
 
     # ---- results
 
@@ -218,12 +215,15 @@ class Recorder:
         # people: membership of each reporting public, cohorts, outcomes
         member = self.member
         cohort = np.asarray(self.cohort, dtype=np.int64)
-        outcome = np.asarray(self.outcome, dtype=np.int64)
+        outcome = self.outcomes()
         public = np.asarray(self.public, dtype=np.int64)
         exit_t = np.asarray(self.exit_t, dtype=float)
         intake_t = np.asarray(self.intake_t, dtype=np.float64)
         exited = outcome >= 0
         exit_y = np.where(exited, np.minimum((exit_t // YEAR_DAYS), ny - 1), -1).astype(np.int64)
+        self.y_count["gave_up_before_placement"] = np.bincount(
+            exit_y[outcome == DROPPED], minlength=ny
+        ).tolist()
         mc = cohort[mp] if mp.size else np.empty(0, dtype=np.int64)
         cohort_hours = np.bincount(mc, weights=per.sum(axis=1), minlength=ny)
         cohort_people = np.bincount(cohort[cohort >= 0], minlength=ny)
