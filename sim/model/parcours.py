@@ -98,7 +98,7 @@ class Parcours:
         scale = np.where(worked, np.where(s > 1.0, rise / np.where(s > 1.0, s, 1.0), rise), 1.0)
         drawn = worked | (~gave_up & has_table)
         u = np.full(who.size, np.inf)
-        u[drawn] = np.fromiter(islice(self.u_outcome, int(drawn.sum())), dtype=float)
+        u[drawn] = np.fromiter(islice(self.u_outcome, int(drawn.sum())), dtype=np.float64)
         res = np.full(who.size, OTHER, dtype=np.int64)
         acc = np.zeros(who.size)
         done = ~drawn
