@@ -102,6 +102,53 @@ def test_bad_uncertainty_tables_name_file_and_key(table, key, words):
     assert "\n" not in text
 
 
+BY_ROUTE = "flow.missions.weekly_hours_by_route.ai.high"
+
+
+def test_a_parameter_in_a_table_of_distributions_can_be_uncertain():
+    """weekly_hours_by_route.<route>.<parameter>: declared, drawn, reaching the model."""
+    sc = load(
+        FICHE, [*SMALL, f'uncertainty={{"{BY_ROUTE}" = {{dist = "uniform", low = 20, high = 30}}}}']
+    ).for_replications(8)
+    (p,) = sc.uncertainty
+    assert (p.key, p.central, p.integer) == (BY_ROUTE, 35.0, False)  # the fiche: ai 15-35 h
+    for i in range(8):
+        drawn = unc.parameter_set(sc, 3, i)[BY_ROUTE]
+        assert 20 <= drawn <= 30
+        ai = unc.resolve(sc, 3, i).flow.missions.weekly_hours_by_route["ai"]
+        assert (ai.kind, ai.params["low"], ai.params["high"]) == ("uniform", 15, drawn)
+        # the other routes are untouched
+        assert unc.resolve(sc, 3, i).flow.missions.weekly_hours_by_route["ei"].params["high"] == 35
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        # its lowest value, 10, falls below the route's own low of 15 h
+        ('{dist = "uniform", low = 10, high = 30}', "lowest value 10"),
+        ('{dist = "uniform", low = 20, high = 70}', "at most 60 h a week"),
+        ('{dist = "uniform", low = 30, high = 20}', "low <= high"),
+    ],
+)
+def test_bad_ranges_in_a_table_of_distributions_are_one_line(spec, words, capsys):
+    code = main(["hours", str(FICHE), "--set", f'uncertainty={{"{BY_ROUTE}" = {spec}}}'])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert str(FICHE) in err and f"uncertainty.{BY_ROUTE}" in err and words in err
+
+
+def test_set_reaches_a_parameter_in_a_table_of_distributions(capsys):
+    sc = load(FICHE, [*SMALL, f"{BY_ROUTE}=30"])
+    ai = sc.flow.missions.weekly_hours_by_route["ai"]
+    assert (ai.params["low"], ai.params["high"]) == (15, 30)
+    code = main(["hours", str(FICHE), "--set", f"{BY_ROUTE}.x=3"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and f"{BY_ROUTE} is a value, not a table" in err
+    code = main(["hours", str(FICHE), "--set", "flow.missions.weekly_hours_by_route.zz.high=3"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "unknown key" in err
+
+
 def test_a_list_of_yearly_values_cannot_be_uncertain(tmp_path):
     text = FICHE.read_text(encoding="utf-8")
     assert '"flow.referrals.per_year" = {' in text  # the fiche draws the referrals a year
