@@ -376,3 +376,33 @@ def test_calibration_workbook(fast):
     assert len(fit) == len(res.rows) + len(res.holdout)
     assert [r[4] for r in fit[: len(res.rows)]] == pytest.approx([r["mean"] for r in res.rows])
     assert {r[-1] for r in fit[: len(res.rows)]} == {"calé"}
+
+
+@pytest.mark.parametrize("address", ["not a url", "/etc/hostname", "tcp://", "http://x:1"])
+def test_bad_scheduler_is_one_line_before_any_folder(tmp_path, address):
+    """Checked up front, as sweep does: one line, exit 2, no folder created."""
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "calibrate",
+            str(ROOT / "scenarios" / "erbm-actual-2017.toml"),
+            "--observed",
+            str(ROOT / "scenarios" / "observed" / "erbm-2017-2023.csv"),
+            "--fit",
+            "clause.insertion_rate=0.04:0.12",
+            "--out",
+            str(out),
+            "--scheduler",
+            address,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("clause-sim: error: --scheduler"), lines
+    assert not out.exists()
