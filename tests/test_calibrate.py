@@ -423,8 +423,9 @@ def test_identifiability_sentence_in_both_languages():
         "hypercube of the --fit ranges)."
     )
     assert unidentified_sentence(key, "participants", -0.5, "fr") == (
-        f"Les chiffres observés ne fixent pas {key} ; des chiffres annuels de participants le "
-        "fixeraient (corrélation de rang -0,50 sur un hypercube latin des plages --fit)."
+        f"Les chiffres observés ne fixent pas {key} ; des chiffres annuels de l'indicateur "
+        "participants le fixeraient (corrélation de rang -0,50 sur un hypercube latin des plages "
+        "--fit)."
     )
     assert unidentified_sentence(key, None, None, "fr").startswith(
         "Aucun total annuel du modèle ne varie avec"

@@ -740,8 +740,8 @@ _CALIBRATION: Mapping[str, Mapping[str, str]] = {
         "unidentified_none": "Aucun total annuel du modèle ne varie avec {key} sur sa plage : les "
         "chiffres observés du suivi des clauses ne peuvent pas le fixer.",
         "unidentified_by": "Les chiffres observés ne fixent pas {key} ; des chiffres annuels de "
-        "{metric} le fixeraient (corrélation de rang {rho} sur un hypercube latin des plages "
-        "--fit).",
+        "l'indicateur {metric} le fixeraient (corrélation de rang {rho} sur un hypercube latin "
+        "des plages --fit).",
         "ratio": "{label} ({a} et {b})",
         "ratio_contracts_participants": "contrats par participant",
         "ratio_hours_realised_contracts": "heures par contrat",
