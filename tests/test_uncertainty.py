@@ -149,6 +149,31 @@ def test_set_reaches_a_parameter_in_a_table_of_distributions(capsys):
     assert code == 2 and err.count("\n") == 1 and "unknown key" in err
 
 
+def test_a_share_in_a_table_of_tables_can_be_uncertain(tmp_path):
+    """without_work.<public>.<outcome>: a table of share tables, declared and drawn like
+    weekly_hours_by_route.<route>.<parameter>."""
+    key = "flow.outcomes.without_work.rsa.durable"
+    text = FICHE.read_text(encoding="utf-8")
+    line = "# without_work = { rsa = { durable = 0.02, transition = 0.05, training = 0.05 } }"
+    assert line in text
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace(line, line[2:]), "utf-8")
+
+    def table(high: float) -> str:
+        return f'uncertainty={{"{key}" = {{dist = "uniform", low = 0.0, high = {high}}}}}'
+
+    sc = load(path, [*SMALL, table(0.1)]).for_replications(4)
+    (p,) = sc.uncertainty
+    assert (p.key, p.central, p.rescale) == (key, 0.02, False)
+    drawn = [unc.parameter_set(sc, 2, i)[key] for i in range(4)]
+    # each stratum of the Latin hypercube over 0-0.1 holds one draw
+    assert sorted(int(d / 0.025) for d in drawn) == [0, 1, 2, 3]
+    assert unc.resolve(sc, 2, 1).flow.outcomes_without_work["rsa"]["durable"] == drawn[1]
+    with pytest.raises(ScenarioError) as info:  # 0.95 + 0.05 + 0.05 > 1: one line
+        load(path, [*SMALL, table(0.95)])
+    assert f"uncertainty.{key}" in str(info.value) and "highest value 0.95" in str(info.value)
+
+
 def test_a_list_of_yearly_values_cannot_be_uncertain(tmp_path):
     text = FICHE.read_text(encoding="utf-8")
     assert '"flow.referrals.per_year" = {' in text  # the fiche draws the referrals a year
