@@ -14,7 +14,9 @@ both sides of a ratio alike::
 Figures:
 
 * **replication cost**: one fiche replication (``sim.simulate``) in events of a bare SimPy loop
-  (a process yielding unit timeouts) timed in the same round. Target: at most 20,000.
+  (a process yielding unit timeouts) timed in the same round. Target: at most 20,000. With
+  ``--baseline DIR``, the same cost measured for DIR's model too (each tree in a fresh process,
+  in turn) and the speed-up: the issue's "a replication at half its cost" is a 2x speed-up.
 * **M/M/c**: the flow model reduced to M/M/c (as in tests/test_validation.py: no clause hours,
   no preparation, exponential parcours, c = 10 slots, load 0.8) in customers per second, against
   a hand-written SimPy M/M/c and against Ciw (``pip install 'clause-sim[bench]'``) simulating
@@ -137,6 +139,63 @@ def bench_replication(rounds: int, per_round: int) -> None:
     ratio("replication cost (events)", reps, bare, "<= 20,000")
     if any(events):
         print(f"  ({statistics.mean(events):,.0f} model events a replication)")
+
+
+REPLICATION_CHILD = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import simpy, sim
+sc = sim.load_scenario(sys.argv[1] + "/scenarios/erbm-fiche-2023.toml")
+sim.simulate(sc, 1, 0)
+
+def bare(n):
+    env = simpy.Environment()
+    def ticker(env):
+        while True:
+            yield env.timeout(1)
+    env.process(ticker(env))
+    t0 = time.process_time()
+    env.run(until=n)
+    return (time.process_time() - t0) / n
+
+t_rep = t_bare = 0.0
+for i in range(int(sys.argv[2])):
+    t_bare += bare(20_000)
+    t0 = time.process_time()
+    sim.simulate(sc, 1, i)
+    t_rep += time.process_time() - t0
+print(t_rep / t_bare)
+"""
+
+
+def bench_replication_baseline(rounds: int, per_round: int, baseline: str) -> None:
+    """A fiche replication's cost in bare-loop events, this tree against ``baseline``, each
+    measured in its own fresh process (CPU time), the two in turn every round."""
+    here: list[float] = []
+    base: list[float] = []
+    for r in range(rounds):
+        for tree, acc in ((str(ROOT), here), (baseline, base)):
+            out = subprocess.run(
+                [sys.executable, "-c", REPLICATION_CHILD, tree, str(per_round)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            acc.append(float(out.stdout))
+        print(
+            f"    round {r + 1}: this tree {here[-1]:,.0f} events, baseline {base[-1]:,.0f}",
+            flush=True,
+        )
+    print("one fiche replication against the baseline, in bare-SimPy-loop events of time:")
+    summary("this tree (events)", here, "events", "min")
+    summary("baseline (events)", base, "events", "min")
+    summary(
+        "speed-up (baseline / this tree)",
+        [b / a for a, b in zip(here, base, strict=True)],
+        "x",
+        "max",
+        ">= 2x (a replication at half its cost)",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,7 +334,8 @@ def run_command(tmp: Path, pythonpath: str | None) -> float:
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    cmd = [sys.executable, "-m", "sim", "run", "-o", str(tmp / "out"), "--force", "-q"]
+    out = tmp / ("out-baseline" if pythonpath else "out")  # each tree its own results folder
+    cmd = [sys.executable, "-m", "sim", "run", "-o", str(out), "--force", "-q"]
     secs, _ = timed(
         lambda: subprocess.run(cmd, check=True, env=env, cwd=tmp, stdout=subprocess.DEVNULL)
     )
@@ -443,6 +503,8 @@ def main() -> None:
     )
     if "replication" not in args.skip:
         bench_replication(args.rounds, args.per_round)
+        if args.baseline:
+            bench_replication_baseline(args.rounds, args.per_round, args.baseline)
     if "mmc" not in args.skip:
         bench_mmc(args.rounds, args.mmc_years)
     if args.run:

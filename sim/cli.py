@@ -710,6 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-figures", action="store_true", help="write no figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _csv_arg(p)  # points.csv, table.csv, sensitivity.csv
     _max_work_arg(p)
     p.set_defaults(func=cmd_sweep)
 

@@ -147,16 +147,19 @@ def run(
         )
         check(cancel)
         more = dict(options.extra)
+        drawn = None
         if options.bottleneck_replications > 0:
-            from .analysis.bottleneck import diagnose
-
-            more["bottleneck"] = diagnose(
+            # the diagnosis runs on the executor's workers while this process draws the figures
+            more["bottleneck"], drawn = _diagnose_while(
+                lambda: output.write_figures(
+                    tmp, runs, scenario, lang=options.lang, observed=options.observed
+                ),
                 scenario,
                 runs,
-                options.seed,
-                options.bottleneck_replications,
-                progress=_stage(progress, cancel, "bottleneck"),
-                executor=executor,
+                options,
+                progress,
+                cancel,
+                executor,
             )
         check(cancel)
         if progress is not None:
@@ -168,10 +171,62 @@ def run(
             lang=options.lang,
             extra={"overrides": list(options.overrides), **more},
             observed=options.observed,
+            drawn=drawn,
         )
     if progress is not None:
         progress("writing", 1, 1)
     return summary
+
+
+class _Either:
+    """Set when either flag is set (the caller's cancel flag, or a local stop)."""
+
+    def __init__(self, *flags: CancelFlag | None) -> None:
+        self.flags = [f for f in flags if f is not None]
+
+    def is_set(self) -> bool:
+        return any(f.is_set() for f in self.flags)
+
+
+def _diagnose_while(
+    work: Callable[[], T],
+    scenario: Scenario,
+    runs: Any,
+    options: Options,
+    progress: Progress | None,
+    cancel: CancelFlag | None,
+    executor: Any,
+) -> tuple[dict[str, Any], T]:
+    """The bottleneck diagnosis, run from a helper thread (its replications go to ``executor``)
+    while ``work()`` runs here; both results. If either fails, the other is stopped."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .analysis.bottleneck import diagnose
+
+    stop = threading.Event()
+    either = _Either(cancel, stop)
+    with ThreadPoolExecutor(1, thread_name_prefix="clause-sim-diagnosis") as pool:
+        fut = pool.submit(
+            diagnose,
+            scenario,
+            runs,
+            options.seed,
+            options.bottleneck_replications,
+            progress=_stage(progress, either, "bottleneck"),
+            executor=executor,
+            cancel=either,
+        )
+        try:
+            done = work()
+        except BaseException:
+            stop.set()
+            raise
+        try:
+            return fut.result(), done
+        except BaseException:
+            stop.set()
+            raise
 
 
 def compare(

@@ -171,7 +171,8 @@ def build_summary(
 
     Parameters
     ----------
-    extra : merged last into the top level (e.g. a ``bottleneck`` section or the overrides).
+    extra : merged last into the top level (e.g. a ``bottleneck`` section, worded in both
+        languages here, or the overrides).
     """
     hours = compute_hours(scenario) if hours is None else hours
     s = runs.summary()
@@ -197,6 +198,10 @@ def build_summary(
     out = {**head, **s}
     if extra:
         out.update(extra)
+    if isinstance(out.get("bottleneck"), Mapping) and "sentence_fr" not in out["bottleneck"]:
+        from .presentation.bottleneck import with_texts
+
+        out["bottleneck"] = with_texts(out["bottleneck"])  # its words, in both languages
     return out
 
 
@@ -259,9 +264,11 @@ def summary_text(
         if no_facilitator
         else t["busiest"].format(r=resource_label(res, lang), v=fmt.percent(share, 0, lang)),
     ]
-    diag = summary.get("bottleneck")
-    if isinstance(diag, Mapping) and diag.get(f"sentence_{lang}"):
-        lines += ["", str(diag[f"sentence_{lang}"])]
+    from .presentation.bottleneck import summary_sentence
+
+    said = summary_sentence(summary, lang)
+    if said:
+        lines += ["", said]
     return "\n".join(lines) + "\n"
 
 
@@ -560,6 +567,34 @@ def write_tables(
     return summary
 
 
+def write_figures(
+    folder: Path,
+    runs: Runs,
+    scenario: Scenario,
+    *,
+    lang: str = "fr",
+    observed: Sequence[Any] = (),
+) -> tuple[dict[str, Path], dict[str, str]]:
+    """Draw the run's figures into ``folder/figures`` (PNG and SVG); return the SVG paths and
+    the titles by file stem. They need the replications only, not the diagnosis."""
+    from .presentation import plots
+
+    hours = compute_hours(scenario)
+    svgs: dict[str, Path] = {}
+    titles: dict[str, str] = {}
+    fig_dir = folder / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    shown = dataclasses.replace(runs, scenario=scenario.title(lang))  # name as run
+    for name, (fig, _data) in plots.run_figures(shown, hours, lang).items():
+        if observed:
+            from .presentation.uncertainty import overlay_observed
+
+            overlay_observed(fig, name, observed, lang)
+        _png, svgs[name] = plots.save(fig, fig_dir / name)
+        titles[name] = plots.figure_title(fig)
+    return svgs, titles
+
+
 def write_results(
     folder: Path,
     runs: Runs,
@@ -570,12 +605,13 @@ def write_results(
     figures: bool = True,
     report: bool = True,
     observed: Sequence[Any] = (),
+    drawn: tuple[dict[str, Path], dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Write everything but ``scenario.toml`` into ``folder``; return the summary.
 
     ``observed``: rows of an observed-data file (:mod:`sim.observed`), drawn on the yearly
-    figures and compared with the simulation in ``summary.json`` and the report."""
-    from .presentation import plots
+    figures and compared with the simulation in ``summary.json`` and the report. ``drawn``:
+    what :func:`write_figures` returned if the figures are already in ``folder``."""
     from .presentation import report as report_mod
 
     hours = compute_hours(scenario)
@@ -593,17 +629,10 @@ def write_results(
     summary = write_tables(folder, runs, scenario, hours, extra)
     svgs: dict[str, Path] = {}
     titles: dict[str, str] = {}
-    if figures or report:
-        fig_dir = folder / "figures"
-        fig_dir.mkdir(exist_ok=True)
-        shown = dataclasses.replace(runs, scenario=scenario.title(lang))  # name as run
-        for name, (fig, _data) in plots.run_figures(shown, hours, lang).items():
-            if observed:
-                from .presentation.uncertainty import overlay_observed
-
-                overlay_observed(fig, name, observed, lang)
-            _png, svgs[name] = plots.save(fig, fig_dir / name)
-            titles[name] = plots.figure_title(fig)
+    if drawn is not None:
+        svgs, titles = drawn
+    elif figures or report:
+        svgs, titles = write_figures(folder, runs, scenario, lang=lang, observed=observed)
     if report:
         sections: list[tuple[str, str, str]] = []
         if isinstance(summary.get("uncertainty"), Mapping):
@@ -619,7 +648,7 @@ def write_results(
                 ("observed", observed_title(lang), observed_html(summary["observed"], lang))
             )
         if isinstance(summary.get("bottleneck"), Mapping):
-            from .analysis.bottleneck import bottleneck_html, bottleneck_title
+            from .presentation.bottleneck import bottleneck_html, bottleneck_title
 
             sections.append(
                 (

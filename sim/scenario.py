@@ -716,14 +716,17 @@ class Bound:
 YEAR_DAYS = 36_525
 _PEOPLE = 100_000
 _NATIONAL_EUR = 1e11
-_NATIONAL_DWELLINGS = 1_000_000
+_NATIONAL_DWELLINGS = 10_000_000
 _DAYS = Bound(None, YEAR_DAYS, "days", "a hundred years at most")
 _HOURLY = Bound(5.0, 500.0, "EUR an hour", "an hourly labour cost: a few EUR to a few hundred")
 _H_PER_EUR = Bound(None, 0.2, "h/EUR", "one hour per 5 EUR of works at most")
 _H_PER_DWELLING = Bound(None, 5_000.0, "h", "about three full-time years a dwelling at most")
 _EUR = Bound(None, _NATIONAL_EUR, "EUR", "100 billion EUR, above any national programme")
 _DWELLINGS = Bound(
-    None, _NATIONAL_DWELLINGS, "dwellings", "a million, above any national programme"
+    None,
+    _NATIONAL_DWELLINGS,
+    "dwellings",
+    "ten million, above France's whole social housing stock (about 5.5 million)",
 )
 _PLACES = Bound(None, _PEOPLE, "places", "a national-programme ceiling")
 

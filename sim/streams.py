@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -62,40 +63,13 @@ def sample(gen: np.random.Generator, dist: Dist, size: int) -> np.ndarray:
     raise ValueError(f"unknown distribution {kind!r}")
 
 
-class Draws:
-    """Serves draws of one distribution one at a time, drawing them in batches."""
-
-    __slots__ = ("_buf", "_dist", "_gen", "_i")
-
-    def __init__(self, gen: np.random.Generator, dist: Dist) -> None:
-        self._gen = gen
-        self._dist = dist
-        self._buf: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf = sample(self._gen, self._dist, BATCH).tolist()
-            self._i = 0
-        x = self._buf[self._i]
-        self._i += 1
-        return x
+def draws(gen: np.random.Generator, dist: Dist) -> Iterator[float]:
+    """Draws of one distribution served one at a time (``next()``), drawn in batches."""
+    while True:
+        yield from sample(gen, dist, BATCH).tolist()
 
 
-class Uniforms:
-    """Serves U(0, 1) draws one at a time, drawn in batches."""
-
-    __slots__ = ("_buf", "_gen", "_i")
-
-    def __init__(self, gen: np.random.Generator) -> None:
-        self._gen = gen
-        self._buf: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf = self._gen.random(BATCH).tolist()
-            self._i = 0
-        x = self._buf[self._i]
-        self._i += 1
-        return x
+def uniforms(gen: np.random.Generator) -> Iterator[float]:
+    """U(0, 1) draws served one at a time (``next()``), drawn in batches."""
+    while True:
+        yield from gen.random(BATCH).tolist()

@@ -34,10 +34,12 @@ do not afford it, whereas rank correlations are stable at that size (95 % interv
 
 from __future__ import annotations
 
+import copy
 import math
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -53,6 +55,7 @@ from .scenario import (
     TableArray,
     _check_table,
     _dist,
+    _set_path,
     _thaw,
     _Where,
     apply_overrides,
@@ -276,9 +279,21 @@ def parameter_set(scenario: Scenario, seed: int, replication: int) -> dict[str, 
     if not 0 <= replication < n:
         raise ValueError(f"replication {replication} outside the {n} the draws span")
     out: dict[str, float | int] = {}
-    for p in scenario.uncertainty:
-        v = float(p.ppf(unit_draws(p.key, seed, n)[replication : replication + 1])[0])
+    u = _unit_matrix(tuple(p.key for p in scenario.uncertainty), int(seed), n)
+    for j, p in enumerate(scenario.uncertainty):
+        v = float(p.ppf(u[replication : replication + 1, j])[0])
         out[p.key] = int(v) if p.integer else v
+    return out
+
+
+@lru_cache(maxsize=2)
+def _unit_matrix(keys: tuple[str, ...], seed: int, n: int) -> np.ndarray:
+    """The Latin hypercube quantiles of every key over ``n`` replications, (n, keys), read-only:
+    drawn once a process, not once a replication."""
+    out = np.empty((n, len(keys)))
+    for j, key in enumerate(keys):
+        out[:, j] = unit_draws(key, seed, n)
+    out.setflags(write=False)
     return out
 
 
@@ -299,7 +314,9 @@ def _with_values(
     """``raw`` with the keys set to ``values``; the other shares of a sums-to-one table whose
     share is uncertain are scaled so that the table still sums to 1."""
     before = raw
-    raw = apply_overrides(raw, [f"{k}={toml_value(v)}" for k, v in values.items()], file)
+    raw = copy.deepcopy(raw)
+    for k, v in values.items():  # numbers set as they are (no round trip through TOML text)
+        _set_path(raw, k, v, file)
     for p in params:
         if not p.rescale or p.key not in values:
             continue
@@ -309,8 +326,8 @@ def _with_values(
         others = {k: float(v) for k, v in table.items() if k != name}
         rest, left = sum(others.values()), 1.0 - float(values[p.key])
         if rest > 0 and left >= 0:
-            scaled = [f"{parent}.{k}={toml_value(v * left / rest)}" for k, v in others.items()]
-            raw = apply_overrides(raw, scaled, file)
+            for k, v in others.items():
+                _set_path(raw, f"{parent}.{k}", v * left / rest, file)
     return raw
 
 

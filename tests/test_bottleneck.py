@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 import math
+import string
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import sim.runner
 from sim.analysis import bottleneck as bn
+from sim.presentation import bottleneck as pb
+from sim.presentation import i18n
 from sim.results import LAPSE_CAUSES
 from sim.runner import replicate, run_replications
 from sim.scenario import load
@@ -32,7 +37,7 @@ def small():
 @pytest.fixture(scope="module")
 def diag(small):
     runs = replicate(small, 8, seed=4, jobs=1)
-    return bn.diagnose(small, runs, replications=6, jobs=1), runs
+    return pb.with_texts(bn.diagnose(small, runs, replications=6, jobs=1)), runs
 
 
 def test_levers_on_the_fiche():
@@ -88,9 +93,10 @@ def test_diagnose_measures(diag, small):
     assert by["referrals"]["time_at_capacity"] is None
     assert by["works_timing"]["time_at_capacity"] is None
     assert (
-        by["preparation"]["hours_gained"] is None
-        and "not applicable" in by["preparation"]["note_en"]
+        by["preparation"]["hours_gained"] is None and by["preparation"]["note"] == "na_preparation"
     )
+    assert "not applicable" in by["preparation"]["note_en"]
+    assert by["preparation"]["note_fr"] == "non applicable : places non plafonnées"
     assert d["method"]["replications"] == 6 and d["method"]["replications_run"] == 8
 
 
@@ -139,8 +145,8 @@ def test_never_at_capacity_is_not_simulated(small, monkeypatch):
     by = {e["constraint"]: e for e in d["constraints"]}
     fac = by["facilitators"]
     assert fac["hours_gained"]["mean"] == 0.0
-    assert "never at capacity" in fac["note_en"]
-    simulated = [c for c, e in by.items() if e["hours_gained"] is not None and e["note_en"] is None]
+    assert fac["note"] == "never_full" and "sentence_en" not in d  # keys, no words
+    simulated = [c for c, e in by.items() if e["hours_gained"] is not None and e["note"] is None]
     assert "facilitators" not in simulated and "siae_ai" not in simulated
     assert calls["n"] == 3 * len(simulated)
 
@@ -159,18 +165,15 @@ def test_other_seed_reruns_the_base(small):
     assert math.isclose(by["siae_etti"]["hours_gained"]["mean"], float(np.mean(diff)))
 
 
-def _fake(binding: str | None, label: str = "postes <ETTI>") -> dict:
+def _fake(binding: str | None) -> dict:
     entry = {
         "constraint": "siae_etti",
-        "label_fr": label,
-        "label_en": label,
         "time_at_capacity": {"mean": 0.8},
         "hours_lapsed": {"mean": 1000.0},
         "share_of_lapsed": 0.5,
-        "lever": {"fr": "+1 poste", "en": "+1 post", "overrides": []},
+        "lever": {"kind": "siae", "values": {"n": 1, "type": "ETTI"}, "overrides": []},
         "hours_gained": {"mean": 200.0, "ci_low": 150.0, "ci_high": 250.0},
-        "note_fr": None,
-        "note_en": None,
+        "note": None,
     }
     d = {
         "method": {"replications": 5, "replications_run": 10},
@@ -179,27 +182,95 @@ def _fake(binding: str | None, label: str = "postes <ETTI>") -> dict:
         "binding": binding,
         "best_lever": None,
     }
-    d["sentence_fr"] = bn.sentence(d, "fr")
-    d["sentence_en"] = bn.sentence(d, "en")
-    return d
+    return pb.with_texts(d)
 
 
 def test_sentence_when_nothing_binds():
     d = _fake(None)
-    assert d["sentence_fr"].startswith("Aucune contrainte ne limite nettement")
-    assert d["sentence_en"].startswith("No constraint binds materially")
-    assert "0.4%" in d["sentence_en"]
+    assert d["sentence_fr"] == (
+        "Aucune contrainte ne limite nettement : 0,4\u202f% des heures offertes sont perdues."
+    )
+    assert d["sentence_en"] == "No constraint binds materially: 0.4% of the offered hours lapse."
 
 
-def test_html_fragment_is_escaped(diag):
-    d = _fake("siae_etti", label='postes <script>alert("x")</script>')
-    frag = bn.bottleneck_html(d, "fr")
+def test_sentences_in_both_languages_written_by_hand():
+    d = _fake("siae_etti")
+    nb = "\u202f"  # French thousands and percent separator
+    assert d["sentence_fr"] == (
+        f"Contrainte limitante : postes ETTI. 1{nb}000 h perdues lui sont imputées (50{nb}% des "
+        f"heures perdues) ; à pleine capacité 80{nb}% du temps. Avec +1 poste ETTI : 200 h "
+        f"(IC 95 % : 150 à 250 h) réalisées en plus."
+    )
+    assert d["sentence_en"] == (
+        "Binding constraint: ETTI posts. 1,000 h lapsed are attributed to it (50% of the lapsed "
+        "hours); at capacity 80% of the time. With +1 ETTI post: 200 h (95% CI 150 to 250 h) "
+        "more realised."
+    )
+    e = d["constraints"][0]
+    assert (e["label_fr"], e["label_en"]) == ("postes ETTI", "ETTI posts")
+    assert (e["lever"]["fr"], e["lever"]["en"]) == ("+1 poste ETTI", "+1 ETTI post")
+
+
+def test_french_diagnosis_has_no_english_words(diag):
+    real, _ = diag
+    fr = pb.bottleneck_text(real, "fr") + pb.bottleneck_html(real, "fr")
+    for word in (
+        "posts",
+        "referrals",
+        "lapsed",
+        "not applicable",
+        "never",
+        "95% CI",
+        "longer",
+        "timing",
+        "caseload",
+        "places a year",
+        "Binding",
+        "realised",
+    ):
+        assert word not in fr, word
+    levers = [pb.lever_text(e["lever"], "fr") for e in real["constraints"]]
+    assert "+10 % d'orientations par an" in levers
+    assert "des opérations plus longues de 30 jours" in levers
+
+
+def test_table_texts_match_in_both_languages():
+    t = i18n.section("diagnosis")
+    assert set(t["fr"]) == set(t["en"])
+    for key in t["fr"]:
+        fields = [
+            {f for _l, f, _s, _c in string.Formatter().parse(t[lg][key]) if f}
+            for lg in ("fr", "en")
+        ]
+        assert fields[0] == fields[1], key
+    kinds = {
+        f"lever_{k}" for k in ("referrals", "facilitators", "preparation", "siae", "works_timing")
+    }
+    assert kinds <= set(t["fr"])
+
+
+def test_analysis_does_not_import_the_presentation():
+    code = (
+        "import sys, sim.analysis.bottleneck; "
+        "print(sorted(m for m in sys.modules if m.startswith('sim.presentation')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_html_fragment_is_escaped(diag, monkeypatch):
+    d = _fake("siae_etti")
+    table = {lg: dict(i18n.section("diagnosis")[lg]) for lg in ("fr", "en")}
+    table["fr"]["label_siae"] = 'postes <script>alert("x")</script> {type}'
+    monkeypatch.setattr(pb, "_t", lambda lang: table[i18n.norm(lang)])
+    frag = pb.bottleneck_html(d, "fr")
     assert "<script>" not in frag and "&lt;script&gt;" in frag
     assert frag.startswith('<section class="bottleneck" lang="fr">')
     assert '<tr class="binding">' in frag
+    monkeypatch.undo()
     real, _ = diag
-    en = bn.bottleneck_html(real, "en")
+    en = pb.bottleneck_html(real, "en")
     assert "Binding constraint: ETTI posts." in en and "<table" in en
     assert en.count("<tr") == 1 + len(bn.CONSTRAINTS)
-    text = bn.bottleneck_text(real, "fr")
+    text = pb.bottleneck_text(real, "fr")
     assert "Contrainte limitante" in text and "postes ETTI" in text

@@ -72,6 +72,54 @@ def test_a_cancelled_job_keeps_the_previous_results(tmp_path, small):
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failure_drawing_figures_stops_the_diagnosis_running_alongside(
+    tmp_path, small, monkeypatch, workers
+):
+    from sim import output
+
+    def broken(*_a, **_k):
+        time.sleep(0.3)  # the diagnosis has started meanwhile
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(output, "write_figures", broken)
+    options = jobs.Options(replications=4, seed=1, jobs=workers, bottleneck_replications=4)
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError, match="disk full"):
+        jobs.run(small, tmp_path / "r", options)
+    names = [t.name for t in threading.enumerate()]
+    assert not [n for n in names if n.startswith("clause-sim-diagnosis")], names  # ended
+    assert list(tmp_path.iterdir()) == []
+    assert time.monotonic() - t0 < 60
+
+
+def test_figures_are_drawn_while_the_diagnosis_runs(tmp_path, small, monkeypatch):
+    """The figures are drawn before the diagnosis ends: they overlap in time."""
+    from sim import output
+    from sim.analysis import bottleneck
+
+    marks: dict[str, float] = {}
+    real_diag, real_fig = bottleneck.diagnose, output.write_figures
+
+    def diag(*a, **k):
+        out = real_diag(*a, **k)
+        marks["diagnosis_end"] = time.monotonic()
+        return out
+
+    def figs(*a, **k):
+        marks["figures_start"] = time.monotonic()
+        return real_fig(*a, **k)
+
+    monkeypatch.setattr(bottleneck, "diagnose", diag)
+    monkeypatch.setattr(output, "write_figures", figs)
+    options = jobs.Options(replications=4, seed=1, jobs=2, bottleneck_replications=4)
+    summary = jobs.run(small, tmp_path / "r", options)
+    assert marks["figures_start"] < marks["diagnosis_end"]
+    assert "bottleneck" in summary and (tmp_path / "r" / "figures" / "1-hours.svg").is_file()
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in html  # the report inlines the figures drawn alongside
+
+
 def test_compare_reports_each_scenario_by_label(tmp_path, small):
     calls: list[str] = []
     other = small.with_overrides(["flow.facilitators.fte=4"])

@@ -169,3 +169,40 @@ def test_overlay_figures(fiche):
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "a" in legend and "b" in legend
     assert "graine 1" in " ".join(_texts(fig))
+
+
+LONG_NAME = (
+    "ERBM, fiche action 1 (2023): 23 000 logements à 80 000 EUR HT (--set "
+    "works[0].dwellings=30000, flow.facilitators.fte=4, flow.siae.posts.etti=25)"
+)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_source_line_fits_inside_the_figure(fiche, lang):
+    # a long name with its --set overrides: the French line is about 1,250 px at 7.5 pt on a
+    # 1,000 px wide figure
+    runs = make_runs(4, scenario=LONG_NAME, seed=20230612)
+    figs = plots.run_figures(runs, compute(fiche), lang)
+    for name, (fig, _data) in figs.items():
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        (source,) = [t for t in fig.texts if t.get_text().startswith("Source")]
+        box, page = source.get_window_extent(r), fig.bbox
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, (name, box, page)
+        assert page.y0 <= box.y0 and box.y1 <= page.y1, (name, box, page)
+        # and below every panel (axis labels included)
+        assert all(box.y1 <= ax.get_tightbbox(r).y0 + 0.5 for ax in fig.axes), name
+        assert "graine 20230612" in source.get_text() or "seed 20230612" in source.get_text()
+
+
+def test_a_short_source_line_keeps_its_size():
+    fig = plots.new_figure()
+    plots.footer(fig, "Source : clause-sim, scénario « court », graine 1.")
+    (t,) = fig.texts
+    assert t.get_fontsize() == plots.FOOTER_SIZE and "\n" not in t.get_text()
+    fig = plots.new_figure((6.0, 4.0))  # narrower: shrunk, then wrapped
+    plots.footer(fig, " ".join(["réplications"] * 30))
+    (t,) = fig.texts
+    fig.canvas.draw()
+    assert t.get_window_extent(fig.canvas.get_renderer()).x1 <= fig.bbox.x1
+    assert t.get_fontsize() == plots.FOOTER_MIN_SIZE and "\n" in t.get_text()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.scenario import Dist
-from sim.streams import Draws, replication_seed, sample, stream
+from sim.streams import draws, replication_seed, sample, stream, uniforms
 
 
 def test_replication_seed_is_the_spawned_child():
@@ -60,10 +60,18 @@ def test_none_is_never():
 
 def test_draws_serve_the_batched_sequence():
     d = Dist("exponential", {"mean": 5})
-    served = [Draws(np.random.default_rng(3), d)() for _ in range(1)]
-    draws = Draws(np.random.default_rng(3), d)
-    first = [draws() for _ in range(600)]
+    served = [next(draws(np.random.default_rng(3), d)) for _ in range(1)]
+    it = draws(np.random.default_rng(3), d)
+    first = [next(it) for _ in range(600)]
     g = np.random.default_rng(3)
     expected = np.concatenate([sample(g, d, 512), sample(g, d, 512)])[:600]
-    np.testing.assert_allclose(first, expected)
+    np.testing.assert_array_equal(first, expected)
     assert served[0] == first[0]
+
+
+def test_uniforms_serve_the_batched_sequence():
+    it = uniforms(np.random.default_rng(4))
+    first = [next(it) for _ in range(1030)]
+    g = np.random.default_rng(4)
+    expected = np.concatenate([g.random(512), g.random(512), g.random(512)])[:1030]
+    np.testing.assert_array_equal(first, expected)

@@ -515,3 +515,57 @@ def test_example_sweep_file_is_valid():
     p = sw.plan(SCENARIOS / "sweeps" / "fiche-sensitivity.toml")
     assert len(p.points) == p.sweep.samples
     assert p.sweep.design == "lhs"
+
+
+def test_excel_fr_dialect_for_every_csv_and_resume(tmp_path, reference):
+    from sim.cli import main
+
+    _, ref = reference
+    s = grid(tmp_path, batch=3)
+    out = tmp_path / "fr"
+    assert (
+        main(
+            [
+                "sweep",
+                str(s),
+                "--out",
+                str(out),
+                "-j",
+                "1",
+                "--no-figures",
+                "-q",
+                "--csv-dialect",
+                "excel-fr",
+            ]
+        )
+        == 0
+    )
+    for name in ("points.csv", "table.csv", "sensitivity.csv"):
+        raw = (out / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name  # UTF-8 with BOM, for French Excel
+        head = raw[3:].decode("utf-8").splitlines()[0]
+        assert ";" in head and "," not in head, name
+    table_fr = (out / "table.csv").read_text(encoding="utf-8-sig").splitlines()
+    ref_rows = [line.split(",") for line in ref.splitlines()]
+    assert table_fr[0].split(";")[:4] == [
+        "point",
+        "flow.facilitators.fte",
+        "flow.siae.posts.etti",
+        "Heures réalisées – moyenne",
+    ]
+    # the same figures as the machine dialect's, every digit, with a decimal comma
+    fr_rows = [line.split(";") for line in table_fr[1:]]
+    assert fr_rows == [[c.replace(".", ",") for c in r] for r in ref_rows[1:]]
+    assert "0,5" in fr_rows[0] and any("," in c for c in fr_rows[0][3:])
+    # resume a killed French sweep: the rows it kept are read back, the table is the same
+    lines = (out / "points.csv").read_text(encoding="utf-8-sig").splitlines()
+    (out / "points.csv").write_text("\ufeff" + "\n".join(lines[:3]) + "\n", encoding="utf-8")
+    again = sw.run_sweep(s, out, jobs=1, resume=True, figures=False, csv_dialect="excel-fr")
+    assert (again.resumed, again.ran) == (2, 4)
+    assert (out / "table.csv").read_text(encoding="utf-8-sig").splitlines() == table_fr
+    assert sw.read_table(out / "table.csv")[1:] == ref_rows[1:]
+    # resuming in the other dialect is refused in one line, the folder untouched
+    before = (out / "points.csv").read_bytes()
+    with pytest.raises(sw.SweepError, match="excel-fr CSV dialect; resume with --csv-dialect"):
+        sw.run_sweep(s, out, jobs=1, resume=True, figures=False)
+    assert (out / "points.csv").read_bytes() == before

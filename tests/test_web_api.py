@@ -127,6 +127,42 @@ def test_the_pages_form_errors_name_their_field(server, capsys):
     assert data["error"].split(": ", 2)[2] in cli_msg
 
 
+def test_errors_in_the_pages_language(server, capsys):
+    body = json.dumps({"base": "erbm-fiche-2023", "set": {"clause.insertion_rate": "2"}})
+    head = {"Content-Type": "application/json"}
+    cli_msg = _cli_error(["hours", "--set", "clause.insertion_rate=2"], capsys)
+    words = cli_msg.split("clause.insertion_rate: ", 1)[1]  # the command line's own words...
+    words = words.removesuffix(" (from --set clause.insertion_rate)")  # ...about its --set
+    _s, fr = server.json("POST", "/api/check?lang=fr", body, headers=head)
+    assert fr["message"] == f"erbm-fiche-2023.toml, clé clause.insertion_rate : {words}"
+    assert fr["error"] == f"erbm-fiche-2023.toml: clause.insertion_rate: {words}"
+    _s, en = server.json("POST", "/api/check?lang=en", body, headers=head)
+    assert en["message"] == en["error"] == fr["error"]
+    # the page's cookie gives the language when the query does not
+    _s, by_cookie = server.json("POST", "/api/check", body, headers={**head, "Cookie": "lang=en"})
+    assert by_cookie["message"] == en["message"]
+    # the server's own checks are worded in full in either language
+    status, bad = server.json("POST", "/api/runs?replications=0&lang=fr", body, headers=head)
+    assert status == 400 and bad["key"] == "replications"
+    assert bad["message"] == "replications : doit être entre 1 et 10000, reçu 0"
+    assert bad["error"] == "replications: must be between 1 and 10000, got 0"
+    status, bad = server.json("POST", "/api/runs?lang=fr", "{", headers=head)
+    assert (status, bad["message"]) == (400, "requête : JSON invalide")
+
+
+def test_the_form_is_filled_from_an_uploaded_scenario(server, small_toml):
+    text = small_toml.replace("dwellings = 2000", "dwellings = 2000  # our own count")
+    assert text != small_toml
+    status, f = server.json("POST", "/api/form", text, headers={"Content-Type": TOML})
+    assert status == 200 and f["file"] == "scenario.toml"
+    fields = {x["key"]: x for g in f["groups"] for x in g["fields"]}
+    assert fields["works[0].dwellings"]["value"] == "2000"  # SMALL, not the fiche's 23000
+    assert fields["works[0].dwellings"]["source"] == "our own count"
+    assert fields["scenario.horizon_years"]["value"] == "3"
+    status, bad = server.json("POST", "/api/form?lang=fr", "x = [", headers={"Content-Type": TOML})
+    assert status == 400 and bad["message"].startswith("scenario.toml : not valid TOML")
+
+
 @pytest.mark.parametrize(
     "query",
     ["?replications=0", "?replications=10001", "?replications=abc", "?seed=-1", "?lang=de"],

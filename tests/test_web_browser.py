@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from webserver import ROOT, running
 
+from sim.scenario import load
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("/usr/bin/chromium") or shutil.which("chromium")
@@ -129,11 +131,12 @@ def test_planner_page_in_chromium(tmp_path):
                 "() => document.querySelectorAll('#hours-years tbody tr').length === 3"
             )
             assert re.sub(r"\D", "", _hours(page)) == str(11_500 * 57)
-            # a bad value is shown beside its field, in the CLI's words
+            # a bad value is shown beside its field, in the CLI's words framed in French
             page.fill('[data-key="clause.insertion_rate"]', "7")
             error = page.locator('[data-error-for="clause.insertion_rate"]')
             error.wait_for(state="visible")
-            assert "clause.insertion_rate" in error.inner_text()
+            said = error.inner_text()
+            assert said.startswith("erbm-fiche-2023.toml, clé clause.insertion_rate : "), said
             page.fill('[data-key="clause.insertion_rate"]', "0.05")
             error.wait_for(state="hidden")
             page.fill("#replications", "4")
@@ -183,6 +186,30 @@ def test_planner_page_in_chromium(tmp_path):
             page.wait_for_function(
                 "() => document.querySelector('#hours-total').textContent.includes('h')"
             )
+            page.fill('[data-key="clause.insertion_rate"]', "7")
+            error = page.locator('[data-error-for="clause.insertion_rate"]')
+            error.wait_for(state="visible")
+            said = error.inner_text()
+            assert said.startswith("erbm-fiche-2023.toml: clause.insertion_rate: "), said
+            page.fill('[data-key="clause.insertion_rate"]', "0.05")
+            error.wait_for(state="hidden")
+
+            # --- an uploaded scenario fills the form (values and sources)
+            text = load(None, ["works[0].dwellings=4000", "scenario.horizon_years=4"]).to_toml()
+            text = text.replace("dwellings = 4000", "dwellings = 4000  # our own count", 1)
+            assert "# our own count" in text
+            page.set_input_files(
+                "#upload",
+                files=[{"name": "mine.toml", "mimeType": "text/plain", "buffer": text.encode()}],
+            )
+            dwellings = page.locator('[data-key="works[0].dwellings"]')
+            page.wait_for_function(
+                "() => document.querySelector('[data-key=\"works[0].dwellings\"]').value === '4000'"
+            )
+            assert page.input_value('[data-key="scenario.horizon_years"]') == "4"
+            note = dwellings.locator("xpath=..").locator("small.source")
+            assert note.inner_text() == "Source: our own count"
+            _wait_hours(page, 4000 * 57)  # the file's dwellings x 57 h
         finally:
             browser.close()
     assert console == [], console

@@ -27,13 +27,13 @@ For each constraint of the flow model, :func:`diagnose` gives three measures:
   (the model only checks it when it is full): its gain is exactly 0 h and is not simulated.
 
 The **binding constraint** is the one to which the most lapsed hours are attributed; none binds
-when less than :data:`MIN_LAPSED_SHARE` of the offered hours lapse. Plain sentences in French and
-English name it with its figures, and the best marginal lever when it is another one.
+when less than :data:`MIN_LAPSED_SHARE` of the offered hours lapse. The diagnosis holds figures
+and keys only (a lever's ``kind`` and ``values``, a ``note`` key);
+:mod:`sim.presentation.bottleneck` words it in French or English (the translation table).
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,9 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import fmt
 from ..parallel import CancelFlag, Executor, batches, executor
-from ..presentation import i18n
 from ..results import Runs, describe
 from ..runner import Progress, run_batch, run_replications
 from ..scenario import SIAE_TYPES, Dist, Scenario, toml_value
@@ -72,23 +70,20 @@ REFERRALS_FACTOR = 1.10
 PREPARATION_EXTRA = 5
 """Places a year added for the preparation lever."""
 
-LABELS: Mapping[str, tuple[str, str]] = {
-    "referrals": ("orientations", "referrals"),
-    "facilitators": ("portefeuille des facilitateurs", "facilitators' caseload"),
-    "preparation": ("préparation et levée des freins", "preparation and barriers"),
-    **{f"siae_{t}": (f"postes {t.upper()}", f"{t.upper()} posts") for t in SIAE_TYPES},
-    "works_timing": ("calendrier des travaux", "timing of the works"),
-}
-"""French and English names of the constraints."""
-
 
 @dataclass(frozen=True)
 class Lever:
-    """One more unit of a constraint: the overrides that add it, and how to say it."""
+    """One more unit of a constraint: the overrides that add it, and what it is (``kind``, one
+    of ``referrals``, ``facilitators``, ``preparation``, ``siae``, ``works_timing``, with the
+    figures of its wording in ``values``; texts are the presentation layer's)."""
 
     overrides: tuple[str, ...]
-    fr: str
-    en: str
+    kind: str
+    values: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"kind", "values", "overrides"}``."""
+        return {"kind": self.kind, "values": dict(self.values), "overrides": list(self.overrides)}
 
 
 def _toml(value: Any) -> str:
@@ -129,13 +124,13 @@ def levers(scenario: Scenario) -> dict[str, Lever | None]:
     out: dict[str, Lever | None] = {
         "referrals": Lever(
             (f"flow.referrals.per_year={_per_year(f.referrals_per_year, REFERRALS_FACTOR)}",),
-            "+10 % d'orientations par an",
-            "+10% referrals a year",
+            "referrals",
+            {"pct": round((REFERRALS_FACTOR - 1.0) * 100)},
         ),
         "facilitators": Lever(
             (f"flow.facilitators.fte={_per_year(f.facilitators.fte, add=1.0)}",),
-            "+1 ETP de facilitateur",
-            "+1 facilitator FTE",
+            "facilitators",
+            {"n": 1},
         ),
     }
     places = f.preparation.places_per_year
@@ -144,8 +139,8 @@ def levers(scenario: Scenario) -> dict[str, Lever | None]:
         if places is None
         else Lever(
             (f"flow.preparation.places_per_year={places + PREPARATION_EXTRA}",),
-            f"+{PREPARATION_EXTRA} places de préparation par an",
-            f"+{PREPARATION_EXTRA} preparation places a year",
+            "preparation",
+            {"n": PREPARATION_EXTRA},
         )
     )
     for t in SIAE_TYPES:
@@ -154,23 +149,18 @@ def levers(scenario: Scenario) -> dict[str, Lever | None]:
             if f.missions.mode_shares[t] <= 0
             else Lever(
                 (f"flow.siae.posts.{t}={f.siae_posts[t] + 1}",),
-                f"+1 poste {t.upper()}",
-                f"+1 {t.upper()} post",
+                "siae",
+                {"n": 1, "type": t.upper()},
             )
         )
     dur = _shifted(f.operations.duration_days, WORKS_EXTRA_DAYS)
     out["works_timing"] = Lever(
         (f"flow.operations.duration_days={_toml(dur)}",),
-        "des opérations plus longues de 30 jours",
-        "operations 30 days longer",
+        "works_timing",
+        {"days": round(WORKS_EXTRA_DAYS)},
     )
     return out
 
-
-_NOT_APPLICABLE = {
-    "preparation": ("places non plafonnées", "places are not capped"),
-    "siae": ("aucune offre ne passe par ce type de SIAE", "no offer goes through this SIAE type"),
-}
 
 _TIME_FULL = {
     "facilitators": "time_full_facilitators",
@@ -218,7 +208,8 @@ def diagnose(
     dict
         JSON-ready: ``constraints`` (one entry per constraint, see the module docstring; hours in
         h, times as shares of the run), ``binding`` (a constraint name or None),
-        ``sentence_fr``, ``sentence_en`` and the method's parameters.
+        ``best_lever`` and the method's parameters; no text (see
+        :func:`sim.presentation.bottleneck.with_texts`).
     """
     seed = runs.seed if seed is None else int(seed)
     m = max(1, min(int(replications), runs.n))
@@ -255,8 +246,6 @@ def diagnose(
         lever = lv[c]
         entry: dict[str, Any] = {
             "constraint": c,
-            "label_fr": LABELS[c][0],
-            "label_en": LABELS[c][1],
             "time_at_capacity": (
                 None
                 if cap is None or (c == "preparation" and lever is None)
@@ -266,26 +255,15 @@ def diagnose(
             "share_of_lapsed": (
                 _clean(float(lapsed.mean()) / lapsed_total) if lapsed_total > 0 else None
             ),
-            "lever": None
-            if lever is None
-            else {"fr": lever.fr, "en": lever.en, "overrides": list(lever.overrides)},
+            "lever": None if lever is None else lever.to_dict(),
             "hours_gained": None,
-            "note_fr": None,
-            "note_en": None,
+            "note": None,
         }
         if lever is None:
-            fr, en = _NOT_APPLICABLE["siae" if c.startswith("siae_") else c]
-            entry["note_fr"], entry["note_en"] = f"non applicable : {fr}", f"not applicable: {en}"
+            entry["note"] = "na_siae" if c.startswith("siae_") else f"na_{c}"
         elif c not in to_run:
             entry["hours_gained"] = _stat(np.zeros(m))
-            entry["note_fr"] = (
-                "jamais à pleine capacité dans ces réplications : une unité de "
-                "plus ne change rien (0 h, non simulé)"
-            )
-            entry["note_en"] = (
-                "never at capacity in these replications: one more unit changes "
-                "nothing (0 h, not simulated)"
-            )
+            entry["note"] = "never_full"
         else:
             entry["hours_gained"] = _stat(gained[c] - base)
         entries.append(entry)
@@ -313,8 +291,6 @@ def diagnose(
         "binding": binding,
         "best_lever": best,
     }
-    diag["sentence_fr"] = sentence(diag, "fr")
-    diag["sentence_en"] = sentence(diag, "en")
     return diag
 
 
@@ -382,162 +358,3 @@ def _best_lever(entries: Sequence[Mapping[str, Any]]) -> str | None:
     if not cands:
         return None
     return str(max(cands, key=lambda e: e["hours_gained"]["mean"])["constraint"])
-
-
-def _entry(diag: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    return next(e for e in diag["constraints"] if e["constraint"] == name)
-
-
-def _gain_text(e: Mapping[str, Any], lang: str) -> str:
-    g = e["hours_gained"]
-    n = fmt.number
-    if g["ci_low"] is None or g["ci_high"] is None:
-        return f"{n(g['mean'], 0, lang)} h"
-    if lang == "fr":
-        return (
-            f"{n(g['mean'], 0, lang)} h (IC 95 % : {n(g['ci_low'], 0, lang)} à "
-            f"{n(g['ci_high'], 0, lang)} h)"
-        )
-    return (
-        f"{n(g['mean'], 0, lang)} h (95% CI {n(g['ci_low'], 0, lang)} to "
-        f"{n(g['ci_high'], 0, lang)} h)"
-    )
-
-
-def sentence(diag: Mapping[str, Any], lang: str = "fr") -> str:
-    """A plain sentence naming the binding constraint with its figures (``fr`` or ``en``)."""
-    fr = lang == "fr"
-    n, pct = fmt.number, fmt.percent
-    name = diag["binding"]
-    if name is None:
-        share = diag["lapsed_share"]
-        return (
-            f"Aucune contrainte ne limite nettement : {pct(share, 1, lang)} des heures "
-            f"offertes sont perdues."
-            if fr
-            else f"No constraint binds materially: {pct(share, 1, lang)} of the offered hours "
-            f"lapse."
-        )
-    e = _entry(diag, name)
-    label = e["label_fr"] if fr else e["label_en"]
-    h = n(e["hours_lapsed"]["mean"], 0, lang)
-    share = pct(e["share_of_lapsed"], 0, lang)
-    cap = e["time_at_capacity"]
-    if fr:
-        text = (
-            f"Contrainte limitante : {label}. {h} h perdues lui sont imputées ({share} des "
-            f"heures perdues)"
-        )
-        if cap is not None:
-            text += f" ; à pleine capacité {pct(cap['mean'], 0, lang)} du temps"
-        text += "."
-        if e["hours_gained"] is not None:
-            text += f" Avec {e['lever']['fr']} : {_gain_text(e, lang)} réalisées en plus."
-    else:
-        text = (
-            f"Binding constraint: {label}. {h} h lapsed are attributed to it ({share} of "
-            f"the lapsed hours)"
-        )
-        if cap is not None:
-            text += f"; at capacity {pct(cap['mean'], 0, lang)} of the time"
-        text += "."
-        if e["hours_gained"] is not None:
-            text += f" With {e['lever']['en']}: {_gain_text(e, lang)} more realised."
-    best = diag.get("best_lever")
-    if best is not None and best != name:
-        b = _entry(diag, best)
-        text += (
-            f" Meilleur levier marginal : {b['lever']['fr']}, {_gain_text(b, lang)} "
-            f"réalisées en plus."
-            if fr
-            else f" Best marginal lever: {b['lever']['en']}, {_gain_text(b, lang)} more realised."
-        )
-    return text
-
-
-_HEAD: Mapping[str, Any] = i18n.section("bottleneck")
-
-
-def _cells(e: Mapping[str, Any], lang: str) -> list[str]:
-    fr = lang == "fr"
-    n, pct = fmt.number, fmt.percent
-    cap = e["time_at_capacity"]
-    if e["hours_gained"] is not None:
-        gain = _gain_text(e, lang)
-    else:
-        gain = e["note_fr"] if fr else e["note_en"]
-    lever = e["lever"]["fr" if fr else "en"] if e["lever"] else "–"
-    return [
-        e["label_fr"] if fr else e["label_en"],
-        "–" if cap is None else pct(cap["mean"], 0, lang),
-        f"{n(e['hours_lapsed']['mean'], 0, lang)} h",
-        pct(e["share_of_lapsed"], 0, lang),
-        lever,
-        gain,
-    ]
-
-
-def bottleneck_text(diag: Mapping[str, Any], lang: str = "fr") -> str:
-    """The diagnosis as plain text: the sentence, then one line per constraint."""
-    title, cols, note = _HEAD["en" if lang == "en" else "fr"]
-    rows = [_cells(e, lang) for e in diag["constraints"]]
-    widths = [max(len(r[i]) for r in [list(cols), *rows]) for i in range(len(cols))]
-
-    def line(r: Sequence[str]) -> str:
-        return "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-
-    m = diag["method"]
-    return (
-        "\n".join(
-            [
-                title,
-                diag["sentence_fr" if lang == "fr" else "sentence_en"],
-                "",
-                line(cols),
-                line(["-" * w for w in widths]),
-                *[line(r) for r in rows],
-                "",
-                note.format(m=m["replications"], n=m["replications_run"]),
-            ]
-        )
-        + "\n"
-    )
-
-
-def bottleneck_title(lang: str = "fr") -> str:
-    """The diagnosis's title in a language."""
-    return _HEAD["en" if lang == "en" else "fr"][0]
-
-
-def bottleneck_html(diag: Mapping[str, Any], lang: str = "fr", heading: bool = True) -> str:
-    """The diagnosis as an HTML fragment (a ``<section>``; every text escaped).
-
-    With ``heading=False`` the ``<h2>`` title is left to the page that includes it.
-    """
-    title, cols, note = _HEAD["en" if lang == "en" else "fr"]
-    esc = html.escape
-    binding = diag["binding"]
-    out = [
-        f'<section class="bottleneck" lang="{"en" if lang == "en" else "fr"}">',
-        f"<h2>{esc(title)}</h2>" if heading else "",
-        f'<p class="sentence">{esc(diag["sentence_fr" if lang == "fr" else "sentence_en"])}</p>',
-        '<table class="bottleneck-table">',
-        "<thead><tr>" + "".join(f'<th scope="col">{esc(c)}</th>' for c in cols) + "</tr></thead>",
-        "<tbody>",
-    ]
-    for e in diag["constraints"]:
-        cells = _cells(e, lang)
-        cls = ' class="binding"' if e["constraint"] == binding else ""
-        out.append(
-            f'<tr{cls}><th scope="row">{esc(cells[0])}</th>'
-            + "".join(f"<td>{esc(c)}</td>" for c in cells[1:])
-            + "</tr>"
-        )
-    m = diag["method"]
-    out += [
-        "</tbody>",
-        "</table>",
-        f'<p class="note">{esc(note.format(m=m["replications"], n=m["replications_run"]))}</p>',
-        "</section>",
-    ]
-    return "\n".join(out) + "\n"

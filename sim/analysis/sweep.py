@@ -41,6 +41,10 @@ Results folder::
     sensitivity.csv   indices with 95 % intervals (also sensitivity.json)
     figures/          sensitivity_<output>.png|svg (tornado or bars), scatter_<output>.png|svg
 
+The three CSV files are in the ``--csv-dialect`` asked (``excel-fr``: UTF-8 with BOM, ``;``,
+decimal commas with every digit kept, French column heads); a resumed sweep keeps the dialect its
+points.csv was begun in.
+
 Sensitivity: Sobol (first-order S1 and total ST) and Morris (mu*, sigma) indices come from SALib
 (optional extra ``clause-sim[sensitivity]``). For grid and LHS designs, Spearman rank
 correlations and standardised regression coefficients (SRC) of the point means on the
@@ -60,6 +64,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 import time
 import warnings
@@ -73,7 +78,14 @@ import numpy as np
 from .. import __version__, fmt, parallel
 from ..errors import ClauseSimError, ScenarioError, escape
 from ..limits import MAX_REPLICATIONS
-from ..output import OutputError, add_to_manifest, check_out, refuse_foreign, safe_cell
+from ..output import (
+    CSV_DIALECTS,
+    OutputError,
+    add_to_manifest,
+    check_out,
+    refuse_foreign,
+    safe_cell,
+)
 from ..parallel import Executor, ExecutorError, InProcess, LocalPool
 from ..presentation import i18n
 from ..results import METRICS, TOTAL_METRICS, describe
@@ -763,8 +775,9 @@ def read_points(path: Path, p: Plan, *, repair: bool = False) -> dict[int, list[
                 f.truncate(cut)
     if not data:
         return {}
+    dialect = points_dialect(path)
     try:
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+        rows = _parse(data.decode("utf-8-sig"), dialect)
     except UnicodeDecodeError as exc:
         raise SweepError(
             f"{path}: not UTF-8 text (byte {exc.start}); not a file this sweep wrote: "
@@ -772,7 +785,7 @@ def read_points(path: Path, p: Plan, *, repair: bool = False) -> dict[int, list[
         ) from None
     except csv.Error as exc:
         raise SweepError(f"{path}: not a CSV file this sweep wrote ({exc})") from None
-    if not rows or rows[0] != p.header:
+    if not rows or rows[0] != _head(p.header, dialect):
         raise SweepError(
             f"{path}: columns differ from this sweep's; use a new --out, or --force to start over"
         )
@@ -796,10 +809,43 @@ def _row(p: Plan, pid: int, values: np.ndarray) -> list[str]:
     return row
 
 
-def _line(row: Sequence[str]) -> str:
+_POINT_NUMBER = re.compile(r"-?\d+\.\d+(e[-+]?\d+)?")
+_COMMA_NUMBER = re.compile(r"-?\d+,\d+(e[-+]?\d+)?")
+BOM = "\ufeff"
+
+
+def _head(header: Sequence[str], dialect: str) -> list[str]:
+    """Column heads in ``dialect`` (``excel-fr``: French labels where known)."""
+    if dialect != "excel-fr":
+        return list(header)
+    return [i18n.column_label(h, "fr") for h in header]
+
+
+def _line(row: Sequence[str], dialect: str = "machine") -> str:
+    """One CSV line of cells as :func:`cell` writes them, in ``dialect`` (``excel-fr``:
+    semicolons and decimal commas, every digit kept, so it reads back exactly)."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(row)
+    if dialect == "excel-fr":
+        row = [c.replace(".", ",") if _POINT_NUMBER.fullmatch(c) else c for c in row]
+        csv.writer(buf, delimiter=";", lineterminator="\n").writerow(row)
+    else:
+        csv.writer(buf, lineterminator="\n").writerow(row)
     return buf.getvalue()
+
+
+def _parse(text: str, dialect: str) -> list[list[str]]:
+    """Rows of a CSV in ``dialect``, cells back as :func:`cell` writes them."""
+    if dialect != "excel-fr":
+        return list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    return [[c.replace(",", ".") if _COMMA_NUMBER.fullmatch(c) else c for c in r] for r in rows]
+
+
+def points_dialect(path: Path) -> str:
+    """The CSV dialect a sweep's CSV file was written in (``excel-fr`` files start with a
+    byte-order mark)."""
+    with open(path, "rb") as f:
+        return "excel-fr" if f.read(3) == BOM.encode("utf-8") else "machine"
 
 
 # --------------------------------------------------------------------------------------------
@@ -831,6 +877,7 @@ class SweepResult:
     retries: int = 0
     sensitivity: list[dict[str, Any]] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    csv_dialect: str = "machine"
 
     @property
     def throughput(self) -> float:
@@ -883,6 +930,7 @@ def run_sweep(
     lang: str = "fr",
     figures: bool = True,
     worker_timeout: float | None = None,
+    csv_dialect: str = "machine",
 ) -> SweepResult:
     """Run a sweep into folder ``out`` (see the module docstring for its files).
 
@@ -896,8 +944,21 @@ def run_sweep(
     progress : ``progress(points_done, points_total)`` after each point
     figures : write the figures (PNG and SVG)
     worker_timeout : seconds a Dask cluster may have no worker before the sweep stops
+    csv_dialect : of points.csv, table.csv and sensitivity.csv (``machine`` or ``excel-fr``,
+        as ``--csv-dialect``); a resumed sweep keeps the dialect its points.csv was begun in
     """
+    if csv_dialect not in CSV_DIALECTS:
+        raise SweepError(
+            f"--csv-dialect: unknown {csv_dialect!r}; expected {', '.join(CSV_DIALECTS)}"
+        )
     p = sweep if isinstance(sweep, Plan) else plan(sweep)
+    begun = Path(out) / POINTS_FILE
+    if resume and begun.is_file() and not begun.is_symlink() and begun.stat().st_size:
+        was = points_dialect(begun)
+        if was != csv_dialect:
+            raise SweepError(
+                f"{begun}: written in the {was} CSV dialect; resume with --csv-dialect {was}"
+            )
     # a cluster is reached before any folder is made: a bad --scheduler leaves nothing behind
     cluster = executor(None, scheduler, worker_timeout) if scheduler else None
     try:
@@ -926,13 +987,14 @@ def run_sweep(
         ok = False
         with open(points_path, "a", newline="", encoding="utf-8") as f:
             if new:
-                f.write(_line(p.header))
+                bom = BOM if csv_dialect == "excel-fr" else ""
+                f.write(bom + _line(_head(p.header, csv_dialect), csv_dialect))
                 f.flush()
                 os.fsync(f.fileno())
 
             def on_point(pid: int, values: np.ndarray) -> None:
                 nonlocal ran
-                f.write(_line(_row(p, pid, values)))
+                f.write(_line(_row(p, pid, values), csv_dialect))
                 f.flush()
                 os.fsync(f.fileno())
                 ran += 1
@@ -956,6 +1018,7 @@ def run_sweep(
         executor=label,
         executor_fr=label_fr,
         retries=retries,
+        csv_dialect=csv_dialect,
     )
     finish(result, lang=lang, figures=figures)
     return result
@@ -968,7 +1031,9 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
     missing = [pt.id for pt in p.points if pt.id not in rows]
     if missing:  # pragma: no cover - execute() finishes every point or raises
         raise SweepError(f"{folder}: points {missing[:5]} are missing; rerun with --resume")
-    text = _line(p.header) + "".join(_line(rows[i]) for i in sorted(rows))
+    d = result.csv_dialect
+    bom = BOM if d == "excel-fr" else ""
+    text = bom + _line(_head(p.header, d), d) + "".join(_line(rows[i], d) for i in sorted(rows))
     _fsync_write(folder / TABLE_FILE, text)
     means = means_from_rows(p, rows)
     sens = sensitivity(p, means)
@@ -976,9 +1041,12 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
     cols = ["output", "parameter", "method", "index", "value", "ci_low", "ci_high"]
     _fsync_write(
         folder / "sensitivity.csv",
-        _line(cols)
+        bom
+        + _line(_head(cols, d), d)
         + "".join(
-            _line([cell(r[c]) if isinstance(r[c], float) else safe_cell(str(r[c])) for c in cols])
+            _line(
+                [cell(r[c]) if isinstance(r[c], float) else safe_cell(str(r[c])) for c in cols], d
+            )
             for r in sens
         ),
     )
@@ -1144,9 +1212,10 @@ def means_from_rows(p: Plan, rows: Mapping[int, Sequence[str]]) -> np.ndarray:
 
 
 def read_table(path: str | Path) -> list[list[str]]:
-    """table.csv (or points.csv) as rows of cells, header first."""
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.reader(f))
+    """table.csv (or points.csv) as rows of cells, header first (as written), in either
+    dialect."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return _parse(f.read(), points_dialect(Path(path)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1603,6 +1672,7 @@ def command(args: Any) -> int:
             lang=args.lang,
             figures=not args.no_figures,
             worker_timeout=getattr(args, "worker_timeout", None),
+            csv_dialect=getattr(args, "csv_dialect", "machine"),
         )
 
     result = jobs.in_terminal(

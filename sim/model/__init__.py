@@ -23,6 +23,7 @@ from __future__ import annotations
 from ..results import Run
 from ..scenario import Scenario
 from ..streams import DEFAULT_SEED, replication_seed
+from .engine import collector_paused
 from .flow import FlowModel
 
 
@@ -40,7 +41,8 @@ def simulate(scenario: Scenario, seed: int = DEFAULT_SEED, replication: int = 0)
     Run
         Yearly metrics, totals, cohorts and waits (days) of the replication.
     """
-    return FlowModel(scenario, replication_seed(seed, replication)).simulate()
+    with collector_paused():  # set-up, run and results: no cycle needs collecting
+        return FlowModel(scenario, replication_seed(seed, replication)).simulate()
 
 
 __all__ = ["FlowModel", "simulate"]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..scenario import MODES, PUBLICS, SIAE_TYPES, Scenario
 from ..schedule import YEAR_DAYS, offers
-from ..streams import Draws, Uniforms, stream
+from ..streams import draws, stream, uniforms
 from .engine import Engine
 from .intake import Caseload, caseload_slots
 from .matching import Matching
@@ -31,7 +31,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.h = h = scenario.horizon_years
         self.n_years = ny = h + f.run_out_years
         self.T = ny * YEAR_DAYS
-        Engine.__init__(self, self.T)
+        self.init_engine(self.T)
         self.sc = scenario
         self.flow = f
         self.g = g = partial(stream, rep_seed)
@@ -49,6 +49,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.o_share = (of.weekly_hours / self.post_hours).tolist()
         self.o_mode = of.mode.tolist()
         self.o_open = [False] * len(of)
+        self.n_open = 0  # offers open (released, not yet filled or lapsed)
         self.o_cause = ["works_timing"] * len(of)
         self.open: list[deque[int]] = [deque() for _ in MODES]
         self.route_weekly = [mis.weekly(m).mean for m in MODES]
@@ -62,9 +63,9 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         # people
         self.draw_people(factors)
         n = len(self.arrival)
-        self.place_patience = Draws(g("placement_patience"), f.placement_patience_days)
-        self.u_next = Uniforms(g("next_mission"))
-        self.u_outcome = Uniforms(g("outcomes"))
+        self.place_patience = draws(g("placement_patience"), f.placement_patience_days)
+        self.u_next = uniforms(g("next_mission"))
+        self.u_outcome = uniforms(g("outcomes"))
         self.p_next = mis.next_mission_probability
         drawn = ("durable", "transition", "training")
         self.probs = [[float(f.outcomes[p][o]) for o in drawn] for p in PUBLICS]
@@ -86,7 +87,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.last_mode = [0] * n
         self.held_share = [0.0] * n
         self.deadline_t = [math.inf] * n  # end of the parcours (days), set at intake
-        self.held = [[False, False] for _ in range(n)]  # barrier places held
+        self.held = [[False] * n, [False] * n]  # barrier places held, by barrier then person
 
         # resources
         fac = f.facilitators
@@ -101,6 +102,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
         self.prep_queue: deque[int] = deque()
         self.barrier_free: list[Any] = [b[2] for b in self.barriers]  # free places, None: no cap
+        self.capped_barriers = any(b is not None for b in self.barrier_free)
         self.barrier_queue: list[deque[int]] = [deque(), deque()]
         self.ready: deque[tuple[int, int]] = deque()
         self.posts = [0.0] + [float(f.siae_posts[t]) for t in SIAE_TYPES]
@@ -110,26 +112,17 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.n_state[WAITING] = n
         self.init_recorder(n)
 
-        # arrivals and releases are fed one at a time (each schedules the next)
+        # arrivals and releases are fed one at a time: each schedules the next when it happens
+        self.n_people = n
         if n:
-            self.at(self.arrival[0], self.feed_arrival, 0)
+            self.at(self.arrival[0], self.arrive, 0)
         self.n_release = sum(1 for t in self.o_release if t < self.T)
         if self.n_release:
-            self.at(self.o_release[0], self.feed_release, 0)
+            self.at(self.o_release[0], self.release, 0)
         for y in range(1, ny):
             self.first_at(y * YEAR_DAYS, self.new_year, y)
         self.y = 0  # current year index, kept by new_year() (first on 1 January)
         self.new_year(0)
-
-    def feed_arrival(self, i: int) -> None:
-        if i + 1 < len(self.arrival):
-            self.at(self.arrival[i + 1], self.feed_arrival, i + 1)
-        self.arrive(i)
-
-    def feed_release(self, k: int) -> None:
-        if k + 1 < self.n_release:
-            self.at(self.o_release[k + 1], self.feed_release, k + 1)
-        self.release(k)
 
     def simulate(self) -> Any:
         """Simulate the horizon and run-out years; the replication's :class:`~sim.results.Run`."""

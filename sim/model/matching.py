@@ -37,7 +37,7 @@ class Matching:
             return
         self.ready.append((i, self.spell[i]))
         # one timer: giving up or the end of the parcours, whichever comes first
-        give_up = now + self.place_patience()
+        give_up = now + next(self.place_patience)
         deadline = self.deadline_t[i]
         if give_up < deadline:
             self.at(give_up, self.ready_timeout, i, self.spell[i], True)
@@ -46,6 +46,8 @@ class Matching:
 
     def best_offer(self) -> int:
         """The oldest open offer that can start now, over all routes (removed), or -1."""
+        if not self.n_open:
+            return -1
         best, best_t = -1, math.inf
         o_open, o_mode = self.o_open, self.o_mode
         for m, q in enumerate(self.open):
@@ -67,12 +69,16 @@ class Matching:
         return -1
 
     def release(self, k: int) -> None:
+        """Offer ``k`` is released by the works (and the next release is scheduled)."""
+        if k + 1 < self.n_release:
+            self.at(self.o_release[k + 1], self.release, k + 1)
         now = self.now
         self.y_offered[self.y] += self.o_hours[k]
         if self.o_expiry[k] <= now:
             self.lapse(k, "works_timing")
             return
         self.o_open[k] = True
+        self.n_open += 1
         m = self.o_mode[k]
         if m and self.fallback_idx and not self.room(m, k):
             if self.fallback_after > 0:
@@ -137,7 +143,9 @@ class Matching:
             self.lapse(k, self.lapse_cause(k))
 
     def lapse(self, k: int, cause: str) -> None:
-        self.o_open[k] = False
+        if self.o_open[k]:
+            self.o_open[k] = False
+            self.n_open -= 1
         self.y_lapsed[self.y] += self.o_hours[k]
         self.lapsed_by[cause][self.y] += self.o_hours[k]
 

@@ -30,6 +30,7 @@ class Parcours:
         now = self.now
         y = self.y
         self.o_open[k] = False
+        self.n_open -= 1
         weekly = self.o_weekly[k]
         fit = (self.o_end[k] - now) / 7.0 * weekly
         h = self.o_hours[k]
@@ -54,7 +55,7 @@ class Parcours:
     def end_mission(self, i: int, m: int) -> None:
         if m:
             self.free_post(m, self.held_share[i])
-        if self.now >= self.deadline_t[i] or self.u_next() >= self.p_next:
+        if self.now >= self.deadline_t[i] or next(self.u_next) >= self.p_next:
             self.exit(i)
         else:
             self.job_ready(i)
@@ -70,12 +71,13 @@ class Parcours:
         if self.state[i] in (PREP_WAIT, BARRIER_WAIT):
             self.exit(i)
 
-    def draw_outcome(self, probs: list[float]) -> int:
-        """An outcome index from the probabilities of the drawn outcomes (``other``: the rest)."""
-        u = self.u_outcome()
+    def draw_outcome(self, probs: list[float], scale: float = 1.0) -> int:
+        """An outcome index from the probabilities of the drawn outcomes, each times ``scale``
+        (``other``: the rest)."""
+        u = next(self.u_outcome)
         acc = 0.0
         for k, q in zip(DRAWN, probs, strict=True):
-            acc += q
+            acc += q * scale
             if u < acc:
                 return k
         return OTHER
@@ -92,7 +94,7 @@ class Parcours:
         probs = self.probs[p]
         s = sum(probs) * rise
         scale = rise / s if s > 1.0 else rise
-        return self.draw_outcome([q * scale for q in probs])
+        return self.draw_outcome(probs, scale)
 
     def exit(self, i: int, gave_up: bool = False) -> None:
         now = self.now
@@ -101,9 +103,10 @@ class Parcours:
         self.track_full()
         self.w_caseload.append(now - self.intake_t[i])
         self.record_exit(i, self.outcome_of(i, gave_up))
-        held = self.held[i]
-        for b in (0, 1):
-            if held[b]:
-                held[b] = False
-                self.free_barrier_place(b)
-        self.admit()
+        if self.capped_barriers:
+            for b, held in enumerate(self.held):
+                if held[i]:
+                    held[i] = False
+                    self.free_barrier_place(b)
+        if self.waiting:
+            self.admit()

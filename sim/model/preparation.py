@@ -19,10 +19,13 @@ class Preparation:
         """Change a person's state, keeping the count of people in each state and the indicator
         of people waiting for a preparation place."""
         n = self.n_state
-        n[self.state[i]] -= 1
+        old = self.state[i]
+        n[old] -= 1
         n[state] += 1
         self.state[i] = state
-        if (n[PREP_WAIT] > 0) != (self.lv_prep_full.value > 0):
+        if (state == PREP_WAIT or old == PREP_WAIT) and (n[PREP_WAIT] > 0) != (
+            self.lv_prep_full.value > 0
+        ):
             self.lv_prep_full.add(self.now, 1 if n[PREP_WAIT] > 0 else -1)
 
     def start_prep(self) -> None:
@@ -56,7 +59,7 @@ class Preparation:
                 self.at(self.deadline_t[i], self.end_parcours, i)
                 return
             self.barrier_free[b] -= 1
-            self.held[i][b] = True
+            self.held[b][i] = True
         self.set_state(i, BARRIER)
         self.at(self.now + self.barriers[b][1][i], self.barrier, i, b + 1)
 

@@ -11,6 +11,8 @@ by public). Conservation of people and hours is checked at the end of every repl
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -37,38 +39,67 @@ WORKED_OUT = [OUTCOMES.index(o) for o in ("durable", "transition", "training", "
 
 
 class Level:
-    """A piecewise-constant level (people, posts) integrated over monthly bins (level x days)."""
+    """A piecewise-constant level (people, posts) integrated over monthly bins (level x days).
 
-    __slots__ = ("area", "last", "value")
+    Changes are logged as they happen (times non-decreasing) and integrated once, with numpy,
+    when the results are built: a change costs two list appends during the run."""
+
+    __slots__ = ("_area", "_at", "d", "end", "n_months", "start", "t", "value")
 
     def __init__(self, n_months: int, value: float = 0.0) -> None:
-        self.area = [0.0] * n_months
-        self.last = 0.0
+        self.n_months = n_months
+        self.start = value
         self.value = value
-
-    def advance(self, t: float) -> None:
-        """Integrate the level up to time ``t`` (days)."""
-        v, last = self.value, self.last
-        if v and t > last:
-            area = self.area
-            b = int(last / MONTH_DAYS)
-            n = len(area)
-            while last < t:
-                edge = (b + 1) * MONTH_DAYS
-                step = (edge if edge < t else t) - last
-                area[b if b < n else n - 1] += v * step
-                last += step
-                b += 1
-        self.last = t
+        self.t: list[float] = []
+        self.d: list[float] = []
+        self.end = 0.0
+        self._area: np.ndarray | None = None
+        self._at = (-1, 0.0)  # (changes, end) the cached area covers
 
     def add(self, t: float, delta: float) -> None:
         """Change the level by ``delta`` at time ``t`` (days)."""
-        self.advance(t)
+        self.t.append(t)
+        self.d.append(delta)
         self.value += delta
+
+    def advance(self, t: float) -> None:
+        """Integrate the level up to time ``t`` (days) at least."""
+        if t > self.end:
+            self.end = t
+
+    @property
+    def area(self) -> np.ndarray:
+        """Level x days in each month; time past the last month counts in the last month."""
+        key = (len(self.t), self.end)
+        if self._area is None or self._at != key:
+            self._area, self._at = self._integrate(), key
+        return self._area
+
+    def _integrate(self) -> np.ndarray:
+        n = self.n_months
+        if not self.t and self.start == 0.0:
+            return np.zeros(n)
+        t = np.asarray(self.t, dtype=float)  # in time order: changes come as time runs
+        end = max(self.end, float(t[-1]) if t.size else 0.0)
+        edges = np.arange(1, n) * MONTH_DAYS  # inner month edges (days)
+        cut = edges[edges < end]
+        # month edges become zero changes (after the changes of the same time), so that every
+        # constant piece lies in one month
+        at = np.searchsorted(t, cut, side="right")
+        m = t.size + cut.size
+        bounds = np.empty(m + 2)  # 0, every change, the end
+        bounds[0], bounds[-1] = 0.0, end
+        bounds[1:-1] = np.insert(t, at, cut)
+        values = np.empty(m + 1)  # the level on each piece: start, then a running sum
+        values[0] = self.start
+        values[1:] = np.insert(np.asarray(self.d, dtype=float), at, 0.0)
+        np.cumsum(values, out=values)
+        month = np.searchsorted(edges, bounds[:-1], side="right")
+        return np.bincount(month, weights=values * np.diff(bounds), minlength=n)
 
     def yearly(self) -> np.ndarray:
         """Level x days per calendar year."""
-        return np.asarray(self.area).reshape(-1, 12).sum(axis=1)
+        return self.area.reshape(-1, 12).sum(axis=1)
 
 
 def _ratio(a: Any, b: Any) -> Any:
@@ -77,11 +108,30 @@ def _ratio(a: Any, b: Any) -> Any:
         return np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
 
 
-def _mean_p90(waits: list[float]) -> tuple[float, float]:
-    if not waits:
-        return math.nan, math.nan
-    a = np.asarray(waits, dtype=float)
-    return float(a.mean()), float(np.percentile(a, 90))
+def group_mean_p90(groups: Sequence[Sequence[float] | np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and 90th percentile (numpy's linear rule) of each group of waits (days), in one
+    pass; NaN for an empty group."""
+    k = len(groups)
+    sizes = np.fromiter(map(len, groups), dtype=np.int64, count=k)
+    mean, p90 = np.full(k, np.nan), np.full(k, np.nan)
+    total = int(sizes.sum())
+    if total == 0:
+        return mean, p90
+    flat = np.fromiter(chain.from_iterable(groups), dtype=float, count=total)
+    gid = np.repeat(np.arange(k), sizes)
+    s = flat[np.lexsort((flat, gid))]  # sorted within each group
+    has = sizes > 0
+    n = sizes[has]
+    start = (np.cumsum(sizes) - sizes)[has]
+    mean[has] = np.add.reduceat(s, start) / n
+    v = (n - 1) * 0.9  # virtual index of the 90th percentile
+    lo = np.floor(v)
+    g = v - lo
+    a = s[start + lo.astype(np.int64)]
+    b = s[np.minimum(start + lo.astype(np.int64) + 1, start + n - 1)]
+    d = b - a
+    p90[has] = np.where(g >= 0.5, b - d * (1 - g), a + d * g)
+    return mean, p90
 
 
 class Recorder:
@@ -166,8 +216,7 @@ class Recorder:
         lapsed = np.asarray(self.y_lapsed)
 
         # people: membership of each reporting public, cohorts, outcomes
-        n = len(self.public)
-        member = np.asarray(self.member, dtype=np.bool_).reshape(n, len(PUBLIC_GROUPS))
+        member = self.member
         cohort = np.asarray(self.cohort, dtype=np.int64)
         outcome = np.asarray(self.outcome, dtype=np.int64)
         public = np.asarray(self.public, dtype=np.int64)
@@ -178,39 +227,55 @@ class Recorder:
         mc = cohort[mp] if mp.size else np.empty(0, dtype=np.int64)
         cohort_hours = np.bincount(mc, weights=per.sum(axis=1), minlength=ny)
         cohort_people = np.bincount(cohort[cohort >= 0], minlength=ny)
-        cohort_out = np.zeros((ny, N_OUT), dtype=np.int64)
-        np.add.at(cohort_out, (cohort[exited], outcome[exited]), 1)
-        exits_by = np.zeros((ny, N_OUT, N_PUB), dtype=np.int64)
-        np.add.at(exits_by, (exit_y[exited], outcome[exited], public[exited]), 1)
+        cohort_out = np.bincount(
+            cohort[exited] * N_OUT + outcome[exited], minlength=ny * N_OUT
+        ).reshape(ny, N_OUT)
+        exits_by = np.bincount(
+            (exit_y[exited] * N_OUT + outcome[exited]) * N_PUB + public[exited],
+            minlength=ny * N_OUT * N_PUB,
+        ).reshape(ny, N_OUT, N_PUB)
+        years_idx = np.arange(ny)
 
         def by_year(mask: np.ndarray, years: np.ndarray) -> np.ndarray:
             """(ny, groups): people of each public among ``mask``, by ``years``."""
-            out = np.zeros((ny, len(PUBLIC_GROUPS)))
-            np.add.at(out, years[mask], member[mask])
-            return out
+            onehot = (years[mask][None, :] == years_idx[:, None]).astype(float)
+            return onehot @ member[mask].astype(float)
 
         # participants: distinct people who worked (a mission overlapping the year)
-        pid_year = np.unique((mp[:, None] * ny + np.arange(ny)[None, :])[overlap > 0])
+        worked_in = np.zeros(len(self.public) * ny, dtype=np.bool_)  # (person, year) flags
+        worked_in[(mp[:, None] * ny + years_idx[None, :])[overlap > 0]] = True
+        pid_year = np.flatnonzero(worked_in)
         part_p, part_y = pid_year // ny, pid_year % ny
-        participants_g = np.zeros((ny, len(PUBLIC_GROUPS)))
-        np.add.at(participants_g, part_y, member[part_p])
+        participants_g = (part_y[None, :] == years_idx[:, None]).astype(float) @ member[
+            part_p
+        ].astype(float)
         participants = np.bincount(part_y, minlength=ny).astype(float)
-        worked = np.unique(mp)
-        first_idx = np.unique(mp, return_index=True)[1]
+        worked, first_idx = np.unique(mp, return_index=True)
         new_participants = np.bincount(
             (ms[first_idx] // YEAR_DAYS).astype(np.int64), minlength=ny
         ).astype(float)
         start_y = (ms // YEAR_DAYS).astype(np.int64)
-        contracts = np.zeros((len(MODES), ny))
-        np.add.at(contracts, (mm, start_y), 1)
+        contracts = (
+            np.bincount(mm * ny + start_y, minlength=len(MODES) * ny)
+            .reshape(len(MODES), ny)
+            .astype(float)
+        )
         # people accompanied in a year: in the caseload at some time during it
+        # (from the year of intake to the year of exit, or the last year): +1 and -1 at the ends
         taken = ~np.isnan(intake_t)
-        acc_g = np.zeros((ny, len(PUBLIC_GROUPS)))
-        accompanied = np.zeros(ny)
-        for y in range(ny):
-            mask = taken & (intake_t < edges[y + 1]) & ~(exit_t < edges[y])
-            accompanied[y] = mask.sum()
-            acc_g[y] = member[mask].sum(axis=0)
+        first_y = np.searchsorted(edges, intake_t[taken], side="right") - 1
+        after_y = np.minimum(np.searchsorted(edges, exit_t[taken], side="right"), ny)
+        after_y[np.isnan(exit_t[taken])] = ny
+        mem_t = member[taken].astype(float)
+        change = np.zeros((ny + 1, len(PUBLIC_GROUPS) + 1))
+        for j in range(len(PUBLIC_GROUPS) + 1):
+            w = mem_t[:, j] if j < len(PUBLIC_GROUPS) else None  # last column: everyone
+            change[:, j] = np.bincount(first_y, weights=w, minlength=ny + 1) - np.bincount(
+                after_y, weights=w, minlength=ny + 1
+            )
+        in_years = np.cumsum(change[:ny], axis=0)
+        accompanied = in_years[:, -1]
+        acc_g = in_years[:, :-1]
         is_pos = np.isin(outcome, POS)
         is_worked_exit = np.isin(outcome, WORKED_OUT)
         pos_g = by_year(is_pos, exit_y)
@@ -224,10 +289,9 @@ class Recorder:
         busy = [lv.yearly() for lv in self.lv_posts]
         posts = np.asarray(self.posts[1:], dtype=np.float64)
         busy_siae = np.sum(busy[1:], axis=0)
-        wi = [_mean_p90(w) for w in self.w_intake]
-        wp = [_mean_p90(w) for w in self.w_place]
-        all_i = [x for w in self.w_intake for x in w]
-        all_p = [x for w in self.w_place for x in w]
+        all_i = np.fromiter(chain.from_iterable(self.w_intake), dtype=float)
+        all_p = np.fromiter(chain.from_iterable(self.w_place), dtype=float)
+        w_mean, w_p90 = group_mean_p90([*self.w_intake, all_i, *self.w_place, all_p])
 
         yearly: dict[str, Any] = {
             "hours_offered": offered,
@@ -254,10 +318,10 @@ class Recorder:
             "hours_per_participant": _ratio(realised, participants),
             "people_accompanied": accompanied,
             "fallbacks": c["fallbacks"],
-            "mean_intake_wait_days": [w[0] for w in wi],
-            "p90_intake_wait_days": [w[1] for w in wi],
-            "mean_placement_wait_days": [w[0] for w in wp],
-            "p90_placement_wait_days": [w[1] for w in wp],
+            "mean_intake_wait_days": w_mean[:ny],
+            "p90_intake_wait_days": w_p90[:ny],
+            "mean_placement_wait_days": w_mean[ny + 1 : 2 * ny + 1],
+            "p90_placement_wait_days": w_p90[ny + 1 : 2 * ny + 1],
             "facilitator_utilisation": _ratio(occ, cap),
             "siae_occupancy": _ratio(busy_siae, posts.sum() * YEAR_DAYS),
         }
@@ -273,10 +337,11 @@ class Recorder:
         for j, t in enumerate(SIAE_TYPES, start=1):
             yearly[f"siae_occupancy_{t}"] = _ratio(busy[j], posts[j - 1] * YEAR_DAYS)
 
-        totals = {k: float(np.nansum(v)) for k, v in yearly.items()}
+        sums = np.nansum(np.array([np.asarray(v, dtype=float) for v in yearly.values()]), axis=1)
+        totals = dict(zip(yearly, sums.tolist(), strict=True))
         n_worked = float(worked.size)
-        mi, pi = _mean_p90(all_i)
-        mp_, pp = _mean_p90(all_p)
+        mi, pi = float(w_mean[ny]), float(w_p90[ny])
+        mp_, pp = float(w_mean[-1]), float(w_p90[-1])
         totals.update(
             {
                 "active_end": float(self.lv_occ.value),
@@ -335,8 +400,8 @@ class Recorder:
             cohort_outcomes=cohort_out,
             monthly=monthly,
             waits={
-                "intake": np.asarray(all_i),
-                "placement": np.asarray(all_p),
+                "intake": all_i,
+                "placement": all_p,
                 "intake_gave_up": self.w_gave_up,
                 "caseload": self.w_caseload,
             },

@@ -81,7 +81,7 @@ class Referrals:
         self.arrival = arrival.tolist()
         main, member = publics(sc, n, g)
         self.public = main.tolist()
-        self.member = member.ravel().tolist()
+        self.member = member  # (people, groups) bool, read when the results are built
         fac = f.facilitators
         self.patience = sample(g("intake_patience"), fac.patience_days, n).tolist()
         self.parcours = sample(g("parcours"), fac.max_parcours_days, n).tolist()
@@ -98,6 +98,9 @@ class Referrals:
             )
 
     def arrive(self, i: int) -> None:
+        """Person ``i`` is referred (and the next referral is scheduled)."""
+        if i + 1 < self.n_people:
+            self.at(self.arrival[i + 1], self.arrive, i + 1)
         self.y_count["referrals"][self.y] += 1
         if self.lv_occ.value < self.capacity and self.waiting == 0:
             self.intake(i)

@@ -117,9 +117,42 @@ def _source(fig: Figure, runs: Runs, lang: str) -> None:
     footer(fig, text)
 
 
+FOOTER_SIZE, FOOTER_MIN_SIZE = 7.5, 6.0
+"""Font size of a figure's source line (points), and the smallest it is shrunk to before it is
+wrapped onto more lines."""
+
+
 def footer(fig: Any, text: str) -> None:
-    """The source line at the bottom left of a figure (version, scenario, seed, replications)."""
-    fig.text(0.01, 0.012, text, fontsize=7.5, color="#444444", ha="left", va="bottom")
+    """The source line at the bottom left of a figure (version, scenario, seed, replications),
+    kept inside the figure: shrunk down to :data:`FOOTER_MIN_SIZE` points if it is too long,
+    then wrapped at spaces, the layout leaving room for its lines."""
+    margin = 0.01
+    t = fig.text(margin, 0.012, text, fontsize=FOOTER_SIZE, color="#444444", va="bottom")
+    if getattr(fig.canvas, "get_renderer", None) is None:
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    room = fig.bbox.width * (1 - 2 * margin)
+
+    def width() -> float:
+        return float(t.get_window_extent(renderer).width)
+
+    if width() > room:
+        t.set_fontsize(max(FOOTER_MIN_SIZE, FOOTER_SIZE * room / width() * 0.99))
+    if width() > room:
+        lines: list[str] = []
+        for word in text.split(" "):
+            t.set_text(" ".join([lines[-1], word]) if lines else word)
+            if lines and width() <= room:
+                lines[-1] = t.get_text()
+            else:
+                lines.append(word)
+        t.set_text("\n".join(lines))
+    top = t.get_window_extent(renderer).y1 / fig.bbox.height + margin / 2
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        left, bottom, w, h = engine.get()["rect"]
+        if top > bottom:
+            engine.set(rect=(left, top, w, h - (top - bottom)))
 
 
 def _number_axis(ax: Axes, lang: str, decimals: int = 0) -> None:
@@ -602,9 +635,8 @@ def overlay_figure(
     )
     ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
     first = runs_list[0]
-    fig.text(
-        0.01,
-        0.012,
+    footer(
+        fig,
         t["source_cmp"].format(
             v=__version__,
             k=len(runs_list),
@@ -612,10 +644,6 @@ def overlay_figure(
             n=replications_text(first.n, lang),
             band=t["band"],
         ),
-        fontsize=7.5,
-        color="#444444",
-        ha="left",
-        va="bottom",
     )
     return fig, data
 
@@ -646,6 +674,7 @@ def save(fig: Figure, base: Path) -> tuple[Path, Path]:
     png, svg = base.with_suffix(".png"), base.with_suffix(".svg")
     FigureCanvasAgg(fig)
     fig.savefig(png, dpi=DPI, format="png", metadata={"Software": f"clause-sim {__version__}"})
+    fig.set_layout_engine("none")  # laid out for the PNG: the SVG keeps that layout
     rc: Any = dict(SVG_RC)
     with mpl.rc_context(rc):
         fig.savefig(

@@ -21,6 +21,7 @@ from ..provenance import MISSING, lookup, source_notes  # noqa: F401  (source_no
 from ..results import METRICS, PUBLIC_TABLE_METRICS, TOTAL_METRICS, YEAR_TABLE_METRICS
 from ..scenario import SCHEMA, Key, Scenario, Table, TableArray, toml_value
 from . import i18n
+from .bottleneck import constraint_label, lever_text, summary_sentence
 from .tables import busiest_resource, replications_text, resource_label
 
 esc = html.escape
@@ -375,7 +376,7 @@ def _binding_card(summary: Mapping[str, Any], lang: str) -> str:
     if not isinstance(diag, Mapping):
         return ""
     if not diag.get("binding"):
-        sentence = str(diag.get(f"sentence_{'en' if lang == 'en' else 'fr'}") or "")
+        sentence = summary_sentence(summary, lang)
         return _card(esc(t["binding"]), esc(t["binding_none"]), esc(sentence)).replace(
             'class="card"', 'class="card binding"', 1
         )
@@ -383,9 +384,9 @@ def _binding_card(summary: Mapping[str, Any], lang: str) -> str:
     c = by.get(diag["binding"])
     if c is None:
         return ""
-    label = c.get(f"label_{'en' if lang == 'en' else 'fr'}") or diag["binding"]
+    label = constraint_label(diag["binding"], lang)
     gain = (c.get("hours_gained") or {}).get("mean")
-    lever = (c.get("lever") or {}).get("en" if lang == "en" else "fr", "")
+    lever = lever_text(c.get("lever"), lang)
     share = c.get("share_of_lapsed")
     detail = t["binding_detail"].format(
         share=num(share, "share", lang), lever=lever, gain=num(gain, "h", lang)

@@ -17,6 +17,7 @@ from ..hours import HoursResult
 from ..results import Runs
 from ..scenario import Scenario
 from . import i18n
+from .bottleneck import summary_sentence
 from .tables import replications_text, yearly_columns
 
 A4_INCHES = (8.27, 11.69)
@@ -119,10 +120,7 @@ def summary_figure(
         ax.xaxis.set_major_formatter(lambda v, _p: f"{round(v)}")
         ax.grid(True, color="#dddddd", lw=0.5)
         ax.legend(fontsize=7, frameon=False, loc="lower center", ncol=2)
-    diag = summary.get("bottleneck")
-    sentence = (
-        str(diag.get(f"sentence_{i18n.norm(lang)}") or "") if isinstance(diag, Mapping) else ""
-    )
+    sentence = summary_sentence(summary, lang)
     if sentence:
         fig.text(0.07, 0.14, rt["binding"], fontsize=11, weight="bold", va="top")
         wrapped = "\n".join(textwrap.wrap(plain(sentence, 600), 105))

@@ -34,33 +34,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import fmt, limits
 from ..errors import ClauseSimError, ScenarioError
 from ..jobs import MAX_REPLICATIONS
+from ..presentation import i18n
+from ..presentation.bottleneck import summary_sentence
 from ..streams import DEFAULT_SEED
-from . import labels
-from .scenarios import MAX_BODY, form, from_request, scenario_from_text
+from .scenarios import MAX_BODY, form, form_of_text, from_request, scenario_from_text
 from .store import Job, Store, safe_file
 
 HERE = Path(__file__).resolve().parent
 TOKEN_COOKIE = "clause_sim_token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
-FIGURE_NAMES = {
-    "fr": {
-        "hours": "Heures par année",
-        "fte": "ETP par année",
-        "people": "Personnes accompagnées",
-        "positive-exits": "Sorties positives",
-        "utilisation": "Occupation des ressources",
-        "waits": "Attentes",
-    },
-    "en": {
-        "hours": "Hours a year",
-        "fte": "FTE a year",
-        "people": "People accompanied",
-        "positive-exits": "Positive exits",
-        "utilisation": "Use of resources",
-        "waits": "Waits",
-    },
-}
+WEB = i18n.section("web")
+"""The page's words (the translation table's ``web`` section), by language."""
 
 YEARLY_COLUMNS = (
     "hours_offered",
@@ -85,11 +70,18 @@ DOWNLOADS = (
 
 
 class BadRequest(Exception):
-    """400 with a one-line message (and the scenario key it concerns, if any)."""
+    """400 (or ``status``) with a one-line message: the ``err_<code>`` text of the translation
+    table filled with ``values`` (English in ``message``, any language from :meth:`text`), and
+    the scenario key it concerns, if any."""
 
-    def __init__(self, message: str, key: str = "", status: int = 400) -> None:
-        super().__init__(message)
-        self.message, self.key, self.status = message, key, status
+    def __init__(self, code: str, key: str = "", status: int = 400, **values: Any) -> None:
+        self.code, self.values, self.key, self.status = code, values, key, status
+        self.message = self.text("en")
+        super().__init__(self.message)
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang``."""
+        return WEB[i18n.norm(lang)][f"err_{self.code}"].format(**self.values)
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,12 +177,12 @@ async def read_body(request: Request) -> bytes:
     """The request body, refused (413) beyond :data:`MAX_BODY` before reading it all."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
-        raise BadRequest(f"request body over {MAX_BODY} bytes (1 MiB)", status=413)
+        raise BadRequest("body", status=413, n=MAX_BODY)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
-            raise BadRequest(f"request body over {MAX_BODY} bytes (1 MiB)", status=413)
+            raise BadRequest("body", status=413, n=MAX_BODY)
     return bytes(body)
 
 
@@ -201,15 +193,15 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     try:
         value = int(text)
     except ValueError:
-        raise BadRequest(f"{name}: expected a whole number, got {text!r}") from None
+        raise BadRequest("whole", key=name, name=name, value=repr(text)) from None
     if not low <= value <= high:
-        raise BadRequest(f"{name}: must be between {low} and {high}, got {value}")
+        raise BadRequest("range", key=name, name=name, low=low, high=high, value=value)
     return value
 
 
 def _lang(request: Request) -> str:
     q = request.query_params.get("lang")
-    return labels.lang_of(q if q is not None else request.cookies.get("lang"))
+    return i18n.norm(q if q is not None else request.cookies.get("lang"))
 
 
 async def _scenario_request(request: Request) -> tuple[Any, str, str]:
@@ -218,22 +210,19 @@ async def _scenario_request(request: Request) -> tuple[Any, str, str]:
     Other content types (those a form on another site can send) are refused with 415."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype not in ("application/toml", "application/json"):
-        raise BadRequest(
-            "Content-Type: send the scenario as application/toml (or the page's JSON)",
-            status=415,
-        )
+        raise BadRequest("ctype", status=415)
     body = await read_body(request)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequest("scenario.toml: not UTF-8 text") from None
+        raise BadRequest("utf8") from None
     if ctype == "application/json":
         try:
             data = json.loads(text)
         except ValueError:
-            raise BadRequest("request: not valid JSON") from None
+            raise BadRequest("json") from None
         if not isinstance(data, Mapping):
-            raise BadRequest("request: expected a JSON object")
+            raise BadRequest("object")
         return from_request(data)
     return scenario_from_text(text, "scenario.toml"), text, "scenario.toml"
 
@@ -260,22 +249,32 @@ def _stat(s: Mapping[str, Any] | None, dec: int, lang: str, unit: str = "") -> s
     u = f"{fmt.THIN_SPACE if lang == 'fr' else ' '}{unit}" if unit else ""
     text = f"{fmt.number(s.get('mean'), dec, lang)}{u}"
     if s.get("ci_low") is not None and s.get("ci_high") is not None:
-        ci = labels.TEXT[lang]["ci"]
+        ci = WEB[lang]["ci"]
         text += (
             f" ({ci} {fmt.number(s['ci_low'], dec, lang)} – {fmt.number(s['ci_high'], dec, lang)})"
         )
     return text
 
 
+def error_text(exc: ClauseSimError, lang: str) -> str:
+    """A command-line error for the page in ``lang``: the command line's words (English), a
+    scenario error framed in ``lang`` ("<file>, clé <key> : ..." in French)."""
+    if not isinstance(exc, ScenarioError):
+        return str(exc)
+    t = WEB[i18n.norm(lang)]
+    if exc.key:
+        return t["err_where"].format(file=exc.file, key=exc.key, message=exc.message)
+    return t["err_file"].format(file=exc.file, message=exc.message)
+
+
 def key_figures(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
     """The results page's key figures (label, formatted value)."""
     from ..presentation.tables import busiest_resource, resource_label
 
-    t = labels.TEXT[lang]
+    t = WEB[lang]
     horizon = int(summary.get("horizon_years") or 1)
     fte_per_year = (summary["fte_realised"]["mean"] or 0) / horizon
     res, share = busiest_resource(summary)
-    fte_word = "ETP/an" if lang == "fr" else "FTE a year"
     return [
         (
             t["clause_hours"],
@@ -286,7 +285,7 @@ def key_figures(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
         (
             t["fte_realised"],
             f"{_stat(summary['fte_realised'], 1, lang)}; "
-            f"{fmt.number(fte_per_year, 1, lang)} {fte_word}",
+            f"{fmt.number(fte_per_year, 1, lang)} {t['fte_per_year']}",
         ),
         (t["positive_exits"], _stat(summary["positive_exits"], 0, lang)),
         (t["lapsed_share"], fmt.percent(summary["lapsed_share"]["mean"], 1, lang)),
@@ -298,7 +297,7 @@ def yearly_table(summary: Mapping[str, Any], lang: str) -> tuple[list[str], list
     """Head and rows of the results page's yearly table (means)."""
     from ..results import METRICS
 
-    t = labels.TEXT[lang]
+    t = WEB[lang]
     cols = [c for c in YEARLY_COLUMNS if c in METRICS]
     head = [t["year"], t["clause_hours"]]
     head += [METRICS[c].label_fr if lang == "fr" else METRICS[c].label_en for c in cols]
@@ -318,7 +317,7 @@ def compare_table(data: Mapping[str, Any], lang: str) -> tuple[list[str], list[l
     from ..presentation.report import num
     from ..results import KEY_COMPARE_METRICS, METRICS
 
-    t = labels.TEXT[lang]
+    t = WEB[lang]
     names = [s["label"] for s in data["scenarios"]]
     head = [t["scenario"], *names, *[f"{t['difference']} {b} − {names[0]}" for b in names[1:]]]
     by = {r["metric"]: r for r in data["metrics"]}
@@ -340,7 +339,7 @@ def compare_table(data: Mapping[str, Any], lang: str) -> tuple[list[str], list[l
 
 def _figure_label(stem: str, lang: str) -> str:
     name = stem.split("-", 1)[1] if stem[:1].isdigit() and "-" in stem else stem
-    return FIGURE_NAMES[lang].get(name, name.replace("-", " "))
+    return WEB[lang].get(f"fig_{name}", name.replace("-", " "))
 
 
 def _zip(folder: Path) -> bytes:
@@ -380,25 +379,27 @@ def create_app(
     def page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         lang = _lang(request)
         html = env.get_template(name).render(
-            t=labels.TEXT[lang],
+            t=WEB[lang],
             lang=lang,
             other="en" if lang == "fr" else "fr",
             path=request.url.path,
             **ctx,
         )
         response = HTMLResponse(html, status_code=status)
-        if request.query_params.get("lang") in labels.LANGS:
+        if request.query_params.get("lang") in i18n.LANGS:
             response.set_cookie("lang", lang, samesite="strict", httponly=True)
         return response
 
-    def problem(exc: BadRequest | ClauseSimError) -> tuple[dict[str, Any], int]:
+    def problem(exc: BadRequest | ClauseSimError, lang: str) -> tuple[dict[str, Any], int]:
+        """``{"error": the command line's words, "message": the same in lang, "key"}``."""
         if isinstance(exc, BadRequest):
-            return {"error": exc.message, "key": exc.key or None}, exc.status
+            body = {"error": exc.message, "message": exc.text(lang), "key": exc.key or None}
+            return body, exc.status
         key = exc.key if isinstance(exc, ScenarioError) else None
-        return {"error": str(exc), "key": key or None}, 400
+        return {"error": str(exc), "message": error_text(exc, lang), "key": key or None}, 400
 
-    def error(exc: BadRequest | ClauseSimError) -> JSONResponse:
-        body, status = problem(exc)
+    def error(exc: BadRequest | ClauseSimError, request: Request) -> JSONResponse:
+        body, status = problem(exc, _lang(request))
         return JSONResponse(body, status_code=status)
 
     # ---- pages
@@ -425,7 +426,7 @@ def create_app(
             figures = sorted(p for p in (out / "figures").glob("*.svg"))
             ctx["figures"] = [(f"figures/{p.name}", _figure_label(p.stem, lang)) for p in figures]
             ctx["downloads"] = [
-                (name, labels.TEXT[lang].get(key, name) if key else name)
+                (name, WEB[lang].get(key, name) if key else name)
                 for name, key in DOWNLOADS
                 if (out / name).is_file()
             ]
@@ -435,10 +436,7 @@ def create_app(
             else:
                 summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
                 ctx["figures_key"] = key_figures(summary, lang)
-                diag = summary.get("bottleneck")
-                ctx["constraint"] = (
-                    diag.get(f"sentence_{lang}") if isinstance(diag, Mapping) else None
-                )
+                ctx["constraint"] = summary_sentence(summary, lang) or None
                 ctx["table"] = yearly_table(summary, lang)
         return page(request, "run.html", **ctx)
 
@@ -450,6 +448,14 @@ def create_app(
     async def api_form(request: Request) -> Response:
         return JSONResponse(form(request.query_params.get("base")))
 
+    async def api_form_of(request: Request) -> Response:
+        """The form filled from an uploaded scenario (TOML, or the page's JSON with ``toml``)."""
+        try:
+            _scenario, text, name = await _scenario_request(request)
+            return JSONResponse(form_of_text(text, name))
+        except (BadRequest, ClauseSimError) as exc:
+            return error(exc, request)
+
     async def api_hours(request: Request) -> Response:
         from ..hours import compute
 
@@ -457,7 +463,7 @@ def create_app(
             scenario, _text, _name = await _scenario_request(request)
             return JSONResponse(compute(scenario).to_dict())
         except (BadRequest, ClauseSimError) as exc:
-            return error(exc)
+            return error(exc, request)
 
     async def api_check(request: Request) -> Response:
         """The page's instant check: always 200, ``{"hours"}`` or ``{"error", "key"}`` (so a
@@ -468,7 +474,7 @@ def create_app(
             scenario, _text, _name = await _scenario_request(request)
             return JSONResponse({"hours": compute(scenario).to_dict()})
         except (BadRequest, ClauseSimError) as exc:
-            return JSONResponse({"hours": None, **problem(exc)[0]})
+            return JSONResponse({"hours": None, **problem(exc, _lang(request))[0]})
 
     async def api_submit(request: Request) -> Response:
         try:
@@ -476,8 +482,8 @@ def create_app(
             seed = _int_param(request, "seed", DEFAULT_SEED, 0, 2**63 - 1)
             bottleneck = _int_param(request, "bottleneck", 20, 0, MAX_REPLICATIONS)
             lang_q = request.query_params.get("lang", "fr")
-            if lang_q not in labels.LANGS:
-                raise BadRequest(f"lang: expected fr or en, got {lang_q!r}")
+            if lang_q not in i18n.LANGS:
+                raise BadRequest("lang", value=repr(lang_q))
             scenario, text, name = await _scenario_request(request)
             from ..analysis.bottleneck import CONSTRAINTS
 
@@ -486,7 +492,7 @@ def create_app(
                 limits.units_per_replication(scenario), replications + m * len(CONSTRAINTS)
             )
         except (BadRequest, ClauseSimError) as exc:
-            return error(exc)
+            return error(exc, request)
         job = store.submit(
             "run",
             [text],
@@ -503,24 +509,24 @@ def create_app(
         try:
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json":
-                raise BadRequest("Content-Type: send application/json", status=415)
+                raise BadRequest("ctype_json", status=415)
             body = await read_body(request)
             try:
                 data = json.loads(body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
-                raise BadRequest("request: not valid JSON") from None
+                raise BadRequest("json") from None
             ids = data.get("runs") if isinstance(data, Mapping) else None
             if not isinstance(ids, list) or len(ids) < 2 or len(ids) > 6:
-                raise BadRequest("runs: give two to six run ids")
+                raise BadRequest("runs")
             jobs_ = [store.get(str(i)) for i in ids]
             if any(j is None for j in jobs_):
                 return JSONResponse({"error": "no such run"}, status_code=404)
             chosen = [j for j in jobs_ if j is not None]
             if any(j.kind != "run" or j.status != "done" for j in chosen):
-                raise BadRequest("runs: only finished simulations can be compared")
-            lang_q = labels.lang_of(request.query_params.get("lang"))
+                raise BadRequest("finished")
+            lang_q = i18n.norm(request.query_params.get("lang"))
         except BadRequest as exc:
-            return error(exc)
+            return error(exc, request)
         from ..analysis.compare import labels_for
 
         texts = [store.inputs(j.id)[0] for j in chosen]
@@ -593,6 +599,7 @@ def create_app(
         Route("/docs", docs),
         Route("/favicon.ico", favicon),
         Route("/api/form", api_form),
+        Route("/api/form", api_form_of, methods=["POST"]),
         Route("/api/hours", api_hours, methods=["POST"]),
         Route("/api/check", api_check, methods=["POST"]),
         Route("/api/runs", api_submit, methods=["POST"]),

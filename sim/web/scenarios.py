@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
+from ..presentation.i18n import FORM_FIELDS, FORM_GROUPS
 from ..scenario import Scenario, apply_overrides, default_scenario_path, from_dict, toml_value
 
 MAX_BODY = 1 << 20
@@ -64,7 +65,7 @@ def from_request(data: Mapping[str, Any]) -> tuple[Scenario, str, str]:
     changes = data.get("set") or {}
     if not isinstance(changes, Mapping):
         raise ScenarioError(name, "", "set: expected an object of KEY: VALUE")
-    strings = {f.key for _g, _fr, _en, fields in GROUPS for f in fields if f.kind != "number"}
+    strings = {f.key for _g, fields in GROUPS for f in fields if f.kind != "number"}
     overrides = []
     for key, value in changes.items():
         v = str(value).strip()
@@ -83,38 +84,27 @@ def from_request(data: Mapping[str, Any]) -> tuple[Scenario, str, str]:
 
 @dataclass(frozen=True)
 class Field:
-    """One input of the form: the scenario key it sets, its labels and unit."""
+    """One input of the form: the scenario key it sets and how it is typed (its label and unit
+    are in the translation table, :data:`sim.presentation.i18n.FORM_FIELDS`)."""
 
     key: str
-    fr: str
-    en: str
-    unit: str = ""
     kind: str = "number"  # number | text | choice
     choices: tuple[str, ...] = ()
     step: str = "any"
 
 
-GROUPS: tuple[tuple[str, str, str, tuple[Field, ...]], ...] = (
+GROUPS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     (
         "programme",
-        "Programme de travaux",
-        "Works programme",
         (
-            Field("scenario.name", "Nom du scénario", "Scenario name", kind="text"),
-            Field("scenario.start_year", "Première année", "First year", step="1"),
-            Field("scenario.horizon_years", "Durée", "Length", "ans|years", step="1"),
-            Field("works[0].dwellings", "Logements", "Dwellings", step="1"),
-            Field(
-                "works[0].cost_per_dwelling_eur",
-                "Coût par logement",
-                "Cost per dwelling",
-                "EUR HT|EUR excl. VAT",
-            ),
-            Field("works[0].labour_share", "Part main-d'œuvre", "Labour share", "0–1"),
+            Field("scenario.name", kind="text"),
+            Field("scenario.start_year", step="1"),
+            Field("scenario.horizon_years", step="1"),
+            Field("works[0].dwellings", step="1"),
+            Field("works[0].cost_per_dwelling_eur"),
+            Field("works[0].labour_share"),
             Field(
                 "works[0].profile",
-                "Profil annuel",
-                "Yearly profile",
                 kind="choice",
                 choices=("uniform", "ramp"),
             ),
@@ -122,79 +112,41 @@ GROUPS: tuple[tuple[str, str, str, tuple[Field, ...]], ...] = (
     ),
     (
         "clause",
-        "Clause d'insertion",
-        "Insertion clause",
         (
-            Field("clause.insertion_rate", "Taux d'insertion", "Insertion rate", "0–1"),
-            Field("clause.hourly_cost_eur", "Coût horaire chargé", "Loaded hourly cost", "EUR/h"),
+            Field("clause.insertion_rate"),
+            Field("clause.hourly_cost_eur"),
             Field(
                 "clause.rounding",
-                "Arrondi",
-                "Rounding",
                 kind="choice",
                 choices=("none", "floor_per_dwelling", "round_per_dwelling", "round_total"),
             ),
-            Field("clause.fte_hours", "Base ETP", "FTE base", "h"),
+            Field("clause.fte_hours"),
         ),
     ),
     (
         "capacity",
-        "Capacités",
-        "Capacity",
         (
-            Field(
-                "flow.facilitators.fte",
-                "Facilitateurs (un nombre ou [par année])",
-                "Facilitators (one figure or [per year])",
-                "ETP|FTE",
-                kind="text",
-            ),
-            Field(
-                "flow.referrals.per_year",
-                "Orientations par an",
-                "Referrals a year",
-                "pers./an|people/year",
-                kind="text",
-            ),
-            Field("flow.siae.posts.etti", "Postes SIAE : ETTI", "SIAE posts: ETTI", step="1"),
-            Field("flow.siae.posts.ai", "Postes SIAE : AI", "SIAE posts: AI", step="1"),
-            Field("flow.siae.posts.geiq", "Postes SIAE : GEIQ", "SIAE posts: GEIQ", step="1"),
-            Field("flow.siae.posts.ei", "Postes SIAE : EI", "SIAE posts: EI", step="1"),
-            Field("flow.siae.posts.aci", "Postes SIAE : ACI", "SIAE posts: ACI", step="1"),
+            Field("flow.facilitators.fte", kind="text"),
+            Field("flow.referrals.per_year", kind="text"),
+            Field("flow.siae.posts.etti", step="1"),
+            Field("flow.siae.posts.ai", step="1"),
+            Field("flow.siae.posts.geiq", step="1"),
+            Field("flow.siae.posts.ei", step="1"),
+            Field("flow.siae.posts.aci", step="1"),
         ),
     ),
     (
         "advanced",
-        "Avancé",
-        "Advanced",
         (
-            Field(
-                "flow.facilitators.caseload_per_fte",
-                "Suivis par ETP facilitateur",
-                "Caseload per facilitator FTE",
-                "pers.|people",
-            ),
-            Field(
-                "flow.missions.next_mission_probability",
-                "Probabilité d'une nouvelle mission",
-                "Probability of another mission",
-                "0–1",
-            ),
-            Field(
-                "flow.operations.dwellings_per_operation",
-                "Logements par opération",
-                "Dwellings per operation",
-                step="1",
-            ),
-            Field(
-                "flow.run_out_years",
-                "Années simulées après l'horizon",
-                "Run-out years",
-                "ans|years",
-            ),
+            Field("flow.facilitators.caseload_per_fte"),
+            Field("flow.missions.next_mission_probability"),
+            Field("flow.operations.dwellings_per_operation", step="1"),
+            Field("flow.run_out_years"),
         ),
     ),
 )
+"""The form's groups and fields (their words: :data:`sim.presentation.i18n.FORM_GROUPS`,
+:data:`sim.presentation.i18n.FORM_FIELDS`)."""
 
 
 def _lookup(raw: Mapping[str, Any], key: str) -> Any:
@@ -268,24 +220,35 @@ def form(base: str | None = None) -> dict[str, Any]:
     stems = shipped()
     stem = base if base in stems else default_scenario_path().stem
     text = stems[stem].read_text(encoding="utf-8")
-    raw = tomllib.loads(text)
+    return {"base": stem, "bases": list(stems), "groups": _groups(tomllib.loads(text), text)}
+
+
+def form_of_text(text: str, name: str = "scenario.toml") -> dict[str, Any]:
+    """The form filled from an uploaded scenario file (validated first: a bad file raises the
+    command line's :class:`ScenarioError` about ``name``); keys the file leaves out show
+    their defaults."""
+    full = tomllib.loads(scenario_from_text(text, name).to_toml())
+    return {"file": name, "groups": _groups(full, text)}
+
+
+def _groups(raw: Mapping[str, Any], text: str) -> list[dict[str, Any]]:
     notes = comments(text)
     groups = []
-    for gid, fr, en, fields in GROUPS:
+    for gid, fields in GROUPS:
         items = []
         previous = ""
         for f in fields:
             value = _lookup(raw, f.key)
             source = notes.get(f.key, "")
             source, previous = ("" if source == previous else source), source
-            units = f.unit.split("|")
+            fr, en, unit_fr, unit_en = FORM_FIELDS[f.key]
             items.append(
                 {
                     "key": f.key,
-                    "fr": f.fr,
-                    "en": f.en,
-                    "unit_fr": units[0],
-                    "unit_en": units[-1],
+                    "fr": fr,
+                    "en": en,
+                    "unit_fr": unit_fr,
+                    "unit_en": unit_en,
                     "kind": f.kind,
                     "choices": list(f.choices),
                     "step": f.step,
@@ -293,5 +256,6 @@ def form(base: str | None = None) -> dict[str, Any]:
                     "source": source,
                 }
             )
-        groups.append({"id": gid, "fr": fr, "en": en, "fields": items})
-    return {"base": stem, "bases": list(stems), "groups": groups}
+        title_fr, title_en = FORM_GROUPS[gid]
+        groups.append({"id": gid, "fr": title_fr, "en": title_en, "fields": items})
+    return groups

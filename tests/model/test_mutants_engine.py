@@ -1,17 +1,25 @@
 """The event engine's contract: calls at their time with the clock set, urgent calls first,
-nothing scheduled at or past the end, the collector paused during a run and restored."""
+nothing scheduled at or past the end, the collector paused during a run and restored. Every
+contract test runs on the own heap loop and on SimPy's loop, and a fiche replication gives
+identical results on both."""
 
 from __future__ import annotations
 
 import gc
 
+import numpy as np
 import pytest
 
-from sim.model.engine import Engine
+import sim
+from sim.model import FlowModel
+from sim.model.engine import Engine, SimPyEngine
+from sim.streams import replication_seed
 
 
-class Clock(Engine):
+class OwnClock(Engine):
     """An engine whose handlers note (time, tag) when called."""
+
+    __test__ = False
 
     def __init__(self, t_end: float) -> None:
         super().__init__(t_end)
@@ -33,7 +41,18 @@ class Clock(Engine):
         raise RuntimeError("boom")
 
 
-def test_calls_run_in_time_order_with_their_arguments_and_clock():
+class SimPyClock(SimPyEngine, OwnClock):
+    """The same clock on SimPy's loop."""
+
+    __test__ = False
+
+
+@pytest.fixture(params=[OwnClock, SimPyClock], ids=["own-heap", "simpy"])
+def Clock(request):
+    return request.param
+
+
+def test_calls_run_in_time_order_with_their_arguments_and_clock(Clock):
     e = Clock(8.0)
     assert e.now == 0.0
     e.at(5.0, e.note, "b", 2)
@@ -43,7 +62,7 @@ def test_calls_run_in_time_order_with_their_arguments_and_clock():
     assert e.seen == [(1.5, "a1"), (5.0, "b2"), (7.5, "c3")]
 
 
-def test_nothing_is_scheduled_at_or_past_the_end():
+def test_nothing_is_scheduled_at_or_past_the_end(Clock):
     e = Clock(10.0)
     e.at(10.0, e.note, "at the end")
     e.at(12.0, e.note, "past the end")
@@ -53,7 +72,7 @@ def test_nothing_is_scheduled_at_or_past_the_end():
     assert e.seen == [(9.5, "in time")]
 
 
-def test_first_at_runs_before_ordinary_calls_of_the_same_time():
+def test_first_at_runs_before_ordinary_calls_of_the_same_time(Clock):
     e = Clock(4.0)
     e.at(3.0, e.note, "ordinary", 1)
     e.at(3.0, e.note, "ordinary", 2)
@@ -64,7 +83,7 @@ def test_first_at_runs_before_ordinary_calls_of_the_same_time():
     assert [t for t, _ in e.seen] == [2.0, 3.0, 3.0, 3.0]
 
 
-def test_calls_scheduled_from_a_call_and_the_event_count():
+def test_calls_scheduled_from_a_call_and_the_event_count(Clock):
     e = Clock(100.0)
     e.at(1.0, e.tick, 3)
     e.first_at(50.0, e.note, "urgent")
@@ -80,7 +99,7 @@ def test_calls_scheduled_from_a_call_and_the_event_count():
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_collector_paused_during_the_run_and_restored(enabled):
+def test_collector_paused_during_the_run_and_restored(Clock, enabled):
     was = gc.isenabled()
     try:
         if enabled:
@@ -99,7 +118,7 @@ def test_collector_paused_during_the_run_and_restored(enabled):
             gc.disable()
 
 
-def test_collector_restored_when_a_call_raises():
+def test_collector_restored_when_a_call_raises(Clock):
     was = gc.isenabled()
     gc.enable()
     try:
@@ -111,3 +130,35 @@ def test_collector_restored_when_a_call_raises():
     finally:
         if not was:
             gc.disable()
+
+
+def test_same_calls_in_the_same_order_on_both_loops():
+    """Many calls at equal times, urgent and ordinary, scheduled from calls: same order."""
+
+    def script(e):
+        for k in range(30):
+            e.at(float(k % 4), e.tick, k % 3)
+            if k % 7 == 0:
+                e.first_at(float(k % 4), e.note, "u", k)
+        e.run()
+        return e.seen
+
+    assert script(OwnClock(50.0)) == script(SimPyClock(50.0))
+
+
+class SimPyFlow(SimPyEngine, FlowModel):
+    """The flow model on SimPy's loop."""
+
+
+def test_a_fiche_replication_is_identical_on_simpy_and_the_own_loop():
+    sc = sim.load_scenario(overrides=["uncertainty={}"])
+    for rep in range(2):
+        own = FlowModel(sc, replication_seed(3, rep)).simulate()
+        ref = SimPyFlow(sc, replication_seed(3, rep)).simulate()
+        assert own.totals.keys() == ref.totals.keys()
+        for k in own.totals:
+            assert own.totals[k] == ref.totals[k] or (
+                np.isnan(own.totals[k]) and np.isnan(ref.totals[k])
+            ), k
+        for k in own.yearly:
+            np.testing.assert_array_equal(own.yearly[k], ref.yearly[k], err_msg=k)

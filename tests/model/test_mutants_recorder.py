@@ -367,3 +367,21 @@ def test_yearly_waits_are_the_years_share_of_the_waits():
             else:
                 assert math.isnan(y[f"mean_{kind}_wait_days"][k])
         assert run.totals[f"p90_{kind}_wait_days"] == pytest.approx(np.percentile(waits, 90))
+
+
+def test_group_mean_p90_equals_numpy_group_by_group():
+    from sim.model.recorder import group_mean_p90
+
+    rng = np.random.default_rng(5)
+    groups = [list(rng.exponential(40.0, n)) for n in (0, 1, 2, 7, 10, 11, 64, 0, 301)]
+    mean, p90 = group_mean_p90(groups)
+    for g, m, p in zip(groups, mean, p90, strict=True):
+        if not g:
+            assert math.isnan(m) and math.isnan(p)
+            continue
+        assert p == np.percentile(g, 90)  # the same linear rule, bit for bit
+        assert m == pytest.approx(np.mean(g), rel=1e-12)
+    assert [x for x in group_mean_p90([[], []])[0]] != [0.0, 0.0]
+    # a hand computation: 10 values 1..10, index 8.1 -> 9 + 0.1 x (10 - 9)
+    m, p = group_mean_p90([[float(x) for x in range(10, 0, -1)]])
+    assert m[0] == 5.5 and p[0] == pytest.approx(9.1)

@@ -4,6 +4,7 @@
 (function () {
   const T = JSON.parse(document.getElementById("i18n").textContent);
   const lang = document.documentElement.lang === "en" ? "en" : "fr";
+  const colon = lang === "fr" ? " : " : ": ";
 
   function fmt(x, dec) {
     if (x === null || x === undefined || Number.isNaN(x)) return "–";
@@ -40,7 +41,7 @@
         if (details) details.open = true;
       }
     } else if (general) {
-      general.textContent = `${T.error} : ${error}`;
+      general.textContent = `${T.error}${colon}${error}`;
     }
   }
 
@@ -89,12 +90,12 @@
     let seq = 0;
     async function updateHours() {
       const mine = ++seq;
-      const answer = await post("/api/check", request());
+      const answer = await post(`/api/check?lang=${lang}`, request());
       if (mine !== seq) return; // a newer request is on its way
       const panel = document.getElementById("hours-panel");
       const data = answer.data.hours;
       if (answer.status !== 200 || !data) {
-        showErrors(answer.data.error, answer.data.key);
+        showErrors(answer.data.message || answer.data.error, answer.data.key);
         panel.classList.add("stale");
         return false;
       }
@@ -127,13 +128,39 @@
     document.getElementById("base").addEventListener("change", (e) => {
       window.location.search = `?base=${encodeURIComponent(e.target.value)}`;
     });
+    // the fields take the uploaded file's values (and sources); only later edits are changes
+    function fill(data) {
+      for (const g of data.groups) {
+        for (const f of g.fields) {
+          const el = form.querySelector(`[data-key="${CSS.escape(f.key)}"]`);
+          if (!el) continue;
+          el.value = f.value;
+          el.dataset.initial = el.value;
+          const field = el.closest(".field");
+          let note = field.querySelector("small.source");
+          if (f.source) {
+            if (!note) {
+              note = document.createElement("small");
+              note.className = "source";
+              el.insertAdjacentElement("afterend", note);
+            }
+            note.textContent = `${T.source} ${f.source}`;
+          } else if (note) {
+            note.remove();
+          }
+        }
+      }
+    }
+
     document.getElementById("upload").addEventListener("change", (e) => {
       const file = e.target.files[0];
       if (!file) return;
-      file.text().then((text) => {
+      file.text().then(async (text) => {
         uploaded = text;
         uploadedName = file.name;
-        schedule();
+        const answer = await post(`/api/form?lang=${lang}`, { toml: text, filename: file.name });
+        if (answer.status === 200) fill(answer.data);
+        schedule(); // a bad file: its error is shown by the check
       });
     });
 
@@ -156,7 +183,7 @@
       }
       let key = data.key;
       if (!key && /^(replications|seed)\b/.test(data.error || "")) key = data.error.split(":")[0];
-      showErrors(data.error, key);
+      showErrors(data.message || data.error, key);
     });
 
     updateHours();
@@ -189,7 +216,7 @@
       });
       const data = await r.json();
       if (r.status === 202) window.location.href = `/runs/${encodeURIComponent(data.id)}`;
-      else out.textContent = `${T.error} : ${data.error}`;
+      else out.textContent = `${T.error}${colon}${data.message || data.error}`;
     });
   }
 
