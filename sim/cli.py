@@ -418,6 +418,10 @@ def cmd_size(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from .analysis import calibrate
 
+    if args.scheduler:  # before anything is read or written, as sweep does
+        from .parallel import check_scheduler
+
+        check_scheduler(args.scheduler)
     # calibration runs at the central values: no note on uncertain keys set with --set
     scenario = load(args.scenario, args.overrides)
     n = limits.check_replications(args.replications)

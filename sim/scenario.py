@@ -1426,12 +1426,28 @@ def _set_path(raw: dict[str, Any], path: str, value: Any, file: str) -> None:
             node[name] = value
             return
         if not isinstance(child.check, Table):
-            # a table of named values (shares, posts, a distribution): set one of its entries
+            # a table of named values (shares, posts, a distribution) or of such tables (a
+            # distribution by route): set one of its entries, e.g. weekly_hours_by_route.ai.high
             current = node.get(name)
             if current is None and child.default is not None and isinstance(child.default, dict):
                 current = node[name] = copy.deepcopy(child.default)
-            if not isinstance(current, dict) or n != len(parts) - 2:
+            if not isinstance(current, dict):
                 raise ScenarioError("--set", path, f"{walked} is a value, not a table")
+            check: Any = child.check
+            for inner in parts[n + 1 : -1]:
+                entries = getattr(check, "entries", None)
+                item = entries[1] if entries is not None else None
+                if item is None or not (hasattr(item, "entries") or hasattr(item, "is_dist")):
+                    raise ScenarioError("--set", path, f"{walked}.{inner} is a value, not a table")
+                if not _PATH_PART.fullmatch(inner) or "[" in inner:
+                    raise ScenarioError("--set", path, f"cannot read key {inner!r}")
+                walked += f".{inner}"
+                if current.get(inner) is None:
+                    current[inner] = {}
+                current = current[inner]
+                if not isinstance(current, dict):
+                    raise ScenarioError("--set", path, f"{walked} is a value, not a table")
+                check = item
             current[parts[-1]] = value
             return
         if not isinstance(node.get(name), dict):

@@ -176,6 +176,9 @@ def _leaf(key: str, file: str) -> tuple[str | None, bool]:
         entries = getattr(check, "entries", None)
         if entries is not None and n == len(parts) - 1:
             return getattr(entries[1], "kind", None), bool(getattr(check, "sums_to_one", 0))
+        if entries is not None:  # a table of tables (a distribution by route): one level down
+            node = entries[1]
+            continue
         if getattr(check, "is_dist", False) and n == len(parts) - 1:
             return ("float" if name != "values" else None), False
         return None, False

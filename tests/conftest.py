@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +169,18 @@ def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any
     diag = diagnose(scenario, runs, replications=1)  # the real section's shape and texts
     output.write_run(d / "out", runs, scenario, overrides=overrides, extra={"bottleneck": diag})
     return d / "out", scenario, runs
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Any]:
+    """A real local Dask cluster (scheduler and two workers on 127.0.0.1), stopped after the
+    test; see tests/dask_cluster.py."""
+    from dask_cluster import Cluster, need_distributed
+
+    need_distributed()
+    c = Cluster(tmp_path)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()

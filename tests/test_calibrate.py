@@ -61,7 +61,12 @@ def check_recovery(res: cal.Calibration) -> None:
         assert abs(p["estimate"] - true) <= 0.15 * true, (key, p)
     nothing = res.parameters["flow.operations.amount_per_operation_eur"]
     assert nothing["identifiable"] is False
-    assert "cannot identify" in nothing["note"]
+    assert nothing["identified_by"] is None
+    # the fit ran in French (the default): the sentence is French, and English on asking
+    assert "ne peuvent pas le fixer" in nothing["note"]
+    assert "cannot identify" in cal._sentence(
+        "flow.operations.amount_per_operation_eur", None, 0.0, "en"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -376,3 +381,70 @@ def test_calibration_workbook(fast):
     assert len(fit) == len(res.rows) + len(res.holdout)
     assert [r[4] for r in fit[: len(res.rows)]] == pytest.approx([r["mean"] for r in res.rows])
     assert {r[-1] for r in fit[: len(res.rows)]} == {"calé"}
+
+
+@pytest.mark.parametrize("address", ["not a url", "/etc/hostname", "tcp://", "http://x:1"])
+def test_bad_scheduler_is_one_line_before_any_folder(tmp_path, address):
+    """Checked up front, as sweep does: one line, exit 2, no folder created."""
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "calibrate",
+            str(ROOT / "scenarios" / "erbm-actual-2017.toml"),
+            "--observed",
+            str(ROOT / "scenarios" / "observed" / "erbm-2017-2023.csv"),
+            "--fit",
+            "clause.insertion_rate=0.04:0.12",
+            "--out",
+            str(out),
+            "--scheduler",
+            address,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("clause-sim: error: --scheduler"), lines
+    assert not out.exists()
+
+
+def test_identifiability_sentence_in_both_languages():
+    from sim.presentation.i18n import unidentified_sentence
+
+    key = "flow.missions.next_mission_probability"
+    assert unidentified_sentence(key, "contracts/participants", 0.8123, "en") == (
+        f"The observed figures do not pin down {key}; yearly figures of contracts per "
+        "participant (contracts and participants) would (rank correlation +0.81 over a Latin "
+        "hypercube of the --fit ranges)."
+    )
+    assert unidentified_sentence(key, "participants", -0.5, "fr") == (
+        f"Les chiffres observés ne fixent pas {key} ; des chiffres annuels de l'indicateur "
+        "participants le fixeraient (corrélation de rang -0,50 sur un hypercube latin des plages "
+        "--fit)."
+    )
+    assert unidentified_sentence(key, None, None, "fr").startswith(
+        "Aucun total annuel du modèle ne varie avec"
+    )
+
+
+def test_calibration_texts_follow_the_language(fast):
+    res, out, _sc = fast
+    fr = cal.calibration_text(res, "fr")
+    en = cal.calibration_text(res, "en")
+    assert "(non identifiable)" in fr and "ne peuvent pas le fixer" in fr
+    assert "observé" in fr and "simulé" in fr
+    for word in ("observed", "simulated", "cannot", "holdout", "would"):
+        assert word not in fr, word
+    assert "(not identifiable)" in en and "cannot identify it" in en and "observed" in en
+    assert "ne peuvent" not in en and "observé" not in en
+    # the report of a French run (the default) reads French
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "ne peuvent pas le fixer" in report and "réplications par point" in report
+    assert "Échantillonnage d'importance" in report or "Échantillonnage d&#x27;importance" in report
+    for word in ("cannot identify", "replications", "Sequential importance"):
+        assert word not in report, word

@@ -3,7 +3,6 @@ worker is killed midway, the sweep finishes, and its table equals the local exec
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -11,142 +10,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dask_cluster import Cluster, need_distributed
 
 import sim.analysis.sweep as sw
 
 pytestmark = pytest.mark.dask
-
-DASK = Path(sys.executable).parent / "dask"
-START_TIMEOUT = 45.0
-
-
-def _need_distributed() -> None:
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "dask.distributed is not installed but CI is set: install 'clause-sim[dask]'"
-            )
-        pytest.skip("dask.distributed is not installed (pip install 'clause-sim[dask]')")
-    if not DASK.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"no dask console script at {DASK}")
-        pytest.skip(f"no dask console script at {DASK}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a process and its group (the worker's nanny and worker): TERM, then KILL."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-
-class Cluster:
-    """A local Dask cluster: ``scheduler_file``, ``address`` and the worker processes."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
-        self.scheduler_file = tmp / "scheduler.json"
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.workers: list[subprocess.Popen[bytes]] = []
-        self.address = ""
-
-    def _spawn(self, args: list[str], log: str) -> subprocess.Popen[bytes]:
-        out = open(self.tmp / log, "wb")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            [str(DASK), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=self.tmp,
-        )
-        out.close()
-        self.procs.append(proc)
-        return proc
-
-    def start(self) -> None:
-        self._spawn(
-            [
-                "scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--no-dashboard",
-                "--scheduler-file",
-                str(self.scheduler_file),
-            ],
-            "scheduler.log",
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self.scheduler_file.exists():
-            if time.monotonic() > deadline or self.procs[0].poll() is not None:
-                raise RuntimeError(
-                    "the Dask scheduler did not start:\n"
-                    + (self.tmp / "scheduler.log").read_text()[-2000:]
-                )
-            time.sleep(0.1)
-        for i in range(2):
-            self.workers.append(
-                self._spawn(
-                    [
-                        "worker",
-                        "--nthreads",
-                        "1",
-                        "--nworkers",
-                        "1",
-                        "--no-dashboard",
-                        "--host",
-                        "127.0.0.1",
-                        "--scheduler-file",
-                        str(self.scheduler_file),
-                    ],
-                    f"worker{i}.log",
-                )
-            )
-        from distributed import Client
-
-        with Client(
-            scheduler_file=str(self.scheduler_file), timeout="30s", set_as_default=False
-        ) as client:
-            client.wait_for_workers(2, timeout=START_TIMEOUT)
-            self.address = client.scheduler.address
-        assert self.address.startswith("tcp://127.0.0.1:")
-
-    def kill_worker(self, i: int) -> None:
-        """Kill worker ``i`` and its nanny at once (SIGKILL: a lost worker, no goodbye)."""
-        os.killpg(self.workers[i].pid, signal.SIGKILL)
-        self.workers[i].wait(timeout=10)
-
-    def stop(self) -> None:
-        for proc in reversed(self.procs):
-            _stop(proc)
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    _need_distributed()
-    c = Cluster(tmp_path)
-    try:
-        c.start()
-        yield c
-    finally:
-        c.stop()
-
 
 SWEEP = """
 [sweep]
@@ -205,7 +76,7 @@ def test_sweep_on_dask_survives_a_lost_worker(cluster: Cluster, tmp_path: Path) 
 
 
 def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
-    _need_distributed()
+    need_distributed()
     s = tmp_path / "sweep.toml"
     s.write_text(SWEEP, encoding="utf-8")
     import socket

@@ -102,6 +102,78 @@ def test_bad_uncertainty_tables_name_file_and_key(table, key, words):
     assert "\n" not in text
 
 
+BY_ROUTE = "flow.missions.weekly_hours_by_route.ai.high"
+
+
+def test_a_parameter_in_a_table_of_distributions_can_be_uncertain():
+    """weekly_hours_by_route.<route>.<parameter>: declared, drawn, reaching the model."""
+    sc = load(
+        FICHE, [*SMALL, f'uncertainty={{"{BY_ROUTE}" = {{dist = "uniform", low = 20, high = 30}}}}']
+    ).for_replications(8)
+    (p,) = sc.uncertainty
+    assert (p.key, p.central, p.integer) == (BY_ROUTE, 35.0, False)  # the fiche: ai 15-35 h
+    for i in range(8):
+        drawn = unc.parameter_set(sc, 3, i)[BY_ROUTE]
+        assert 20 <= drawn <= 30
+        ai = unc.resolve(sc, 3, i).flow.missions.weekly_hours_by_route["ai"]
+        assert (ai.kind, ai.params["low"], ai.params["high"]) == ("uniform", 15, drawn)
+        # the other routes are untouched
+        assert unc.resolve(sc, 3, i).flow.missions.weekly_hours_by_route["ei"].params["high"] == 35
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        # its lowest value, 10, falls below the route's own low of 15 h
+        ('{dist = "uniform", low = 10, high = 30}', "lowest value 10"),
+        ('{dist = "uniform", low = 20, high = 70}', "at most 60 h a week"),
+        ('{dist = "uniform", low = 30, high = 20}', "low <= high"),
+    ],
+)
+def test_bad_ranges_in_a_table_of_distributions_are_one_line(spec, words, capsys):
+    code = main(["hours", str(FICHE), "--set", f'uncertainty={{"{BY_ROUTE}" = {spec}}}'])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert str(FICHE) in err and f"uncertainty.{BY_ROUTE}" in err and words in err
+
+
+def test_set_reaches_a_parameter_in_a_table_of_distributions(capsys):
+    sc = load(FICHE, [*SMALL, f"{BY_ROUTE}=30"])
+    ai = sc.flow.missions.weekly_hours_by_route["ai"]
+    assert (ai.params["low"], ai.params["high"]) == (15, 30)
+    code = main(["hours", str(FICHE), "--set", f"{BY_ROUTE}.x=3"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and f"{BY_ROUTE} is a value, not a table" in err
+    code = main(["hours", str(FICHE), "--set", "flow.missions.weekly_hours_by_route.zz.high=3"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "unknown key" in err
+
+
+def test_a_share_in_a_table_of_tables_can_be_uncertain(tmp_path):
+    """without_work.<public>.<outcome>: a table of share tables, declared and drawn like
+    weekly_hours_by_route.<route>.<parameter>."""
+    key = "flow.outcomes.without_work.rsa.durable"
+    text = FICHE.read_text(encoding="utf-8")
+    line = "# without_work = { rsa = { durable = 0.02, transition = 0.05, training = 0.05 } }"
+    assert line in text
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace(line, line[2:]), "utf-8")
+
+    def table(high: float) -> str:
+        return f'uncertainty={{"{key}" = {{dist = "uniform", low = 0.0, high = {high}}}}}'
+
+    sc = load(path, [*SMALL, table(0.1)]).for_replications(4)
+    (p,) = sc.uncertainty
+    assert (p.key, p.central, p.rescale) == (key, 0.02, False)
+    drawn = [unc.parameter_set(sc, 2, i)[key] for i in range(4)]
+    # each stratum of the Latin hypercube over 0-0.1 holds one draw
+    assert sorted(int(d / 0.025) for d in drawn) == [0, 1, 2, 3]
+    assert unc.resolve(sc, 2, 1).flow.outcomes_without_work["rsa"]["durable"] == drawn[1]
+    with pytest.raises(ScenarioError) as info:  # 0.95 + 0.05 + 0.05 > 1: one line
+        load(path, [*SMALL, table(0.95)])
+    assert f"uncertainty.{key}" in str(info.value) and "highest value 0.95" in str(info.value)
+
+
 def test_a_list_of_yearly_values_cannot_be_uncertain(tmp_path):
     text = FICHE.read_text(encoding="utf-8")
     assert '"flow.referrals.per_year" = {' in text  # the fiche draws the referrals a year
@@ -228,17 +300,44 @@ def test_rank_r2_is_zero_for_noise_and_one_for_a_monotone_function():
 def test_fiche_band_is_wider_with_its_uncertainty_table():
     """The fiche's uncertain assumptions widen the band of total hours realised, and the
     contribution table names a routing assumption (SIAE posts or direct hire) as the driver.
-    (With the SIAE fallback to direct hire the fiche now realises ~99.9 % of its hours, so the
-    band stays narrow in absolute terms.)"""
+    (With the SIAE fallback to direct hire the fiche realises ~99.6 % of its hours, so the band
+    stays narrow in absolute terms; the slow test below checks the 5x of issue 12.)"""
     fiche = load(FICHE)
     assert len(fiche.uncertainty) >= 10
-    n = 40
-    runs = replicate(fiche, n, seed=7, jobs=1)
+    n = 80  # over the fiche's 35 uncertain keys, 40 replications leave the shares to noise
+    runs = replicate(fiche, n, seed=7, jobs=2)
     wide = runs.total_stat("hours_realised")
-    narrow = replicate(fiche.without_uncertainty(), n, seed=7, jobs=1).total_stat("hours_realised")
+    narrow = replicate(fiche.without_uncertainty(), n, seed=7, jobs=2).total_stat("hours_realised")
     assert (wide.p95 - wide.p05) > 1.3 * (narrow.p95 - narrow.p05)
     sec = unc.section(fiche, 7, runs.totals)
     assert unc.driver(sec) in ("flow.siae.posts.etti", "flow.missions.mode_shares.direct")
+
+
+@pytest.mark.slow
+def test_fiche_band_is_five_times_wider_with_its_uncertainty_table():
+    """Issue 12: the fiche's [uncertainty] table makes the p05-p95 band of total hours realised
+    at least 5 times as wide as at the central values, from real runs (300 replications each
+    way, same seed; scripts/bench_uncertainty_band.py prints the same figures: 5.4x to 6.2x
+    over seeds 1, 2, 3, 5), and the contribution table names the driver: the ETTI posts (few
+    posts send offers on to part-time AI lending). ~40 s on 2 cores."""
+    fiche = load(FICHE)
+    n, seed = 300, 1
+    runs = replicate(fiche, n, seed=seed, jobs=2)
+    y = np.asarray(runs.totals["hours_realised"], dtype=float)
+    central = replicate(fiche.without_uncertainty(), n, seed=seed, jobs=2)
+    x = np.asarray(central.totals["hours_realised"], dtype=float)
+    wide = np.percentile(y, 95) - np.percentile(y, 5)
+    narrow = np.percentile(x, 95) - np.percentile(x, 5)
+    assert wide >= 5 * narrow, (wide, narrow, wide / narrow)
+    sec = unc.section(fiche.for_replications(n), seed, runs.totals)
+    assert unc.driver(sec) == "flow.siae.posts.etti"
+    # the driver read off the draws directly: replications in the lowest third of ETTI posts
+    # realise fewer hours than those in the highest third
+    etti = unc.draws(fiche.for_replications(n).uncertainty, seed, n)[
+        :, [p.key for p in fiche.uncertainty].index("flow.siae.posts.etti")
+    ]
+    low, high = np.percentile(etti, [33, 67])
+    assert y[etti <= low].mean() < y[etti >= high].mean() - 1000
 
 
 def test_run_writes_uncertainty_section_band_and_report(tmp_path, capsys):

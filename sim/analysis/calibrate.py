@@ -42,7 +42,9 @@ simulation at the estimate.
 
 Folder::
 
-    calibration.json   parameters {KEY: {estimate, ci_low, ci_high, identifiable, best, note}},
+    calibration.json   parameters {KEY: {estimate, ci_low, ci_high, identifiable, best, note,
+                       identified_by}} (note in the run's --lang; identified_by: a metric or
+                       NUM/DEN ratio that would identify a non-identified key),
                        objective, each observed row with its simulated mean and intervals
     calibrated.toml    the scenario with the estimates, each commented with the fit
     points.csv         every point evaluated (appended as they finish): --resume skips them
@@ -96,11 +98,12 @@ REPORTED: tuple[str, ...] = tuple(
     if m in TOTAL_METRICS
 )
 """Totals that clause reporting publishes: the candidates to name as identifying a parameter."""
-RATIOS: tuple[tuple[str, str, str], ...] = (
-    ("contracts per participant", "contracts", "participants"),
-    ("hours per contract", "hours_realised", "contracts"),
+RATIOS: tuple[tuple[str, str], ...] = (
+    ("contracts", "participants"),
+    ("hours_realised", "contracts"),
 )
-"""Ratios of reported totals that identify a parameter when both are observed."""
+"""Ratios of reported totals (numerator, denominator) that identify a parameter when both are
+observed; named ``NUM/DEN`` in ``identified_by``."""
 TARGET_ESS = 40.0
 """The search stops once the weighted points amount to this many independent ones."""
 FLAT_SHARE = 0.5
@@ -375,16 +378,17 @@ def _key(theta: Sequence[float | int]) -> str:
     return "|".join(toml_value(v) for v in theta)
 
 
-def _sentence(key: str, metric: str | None, rho: float, lang: str = "en") -> str:
-    if metric is None:
-        return (
-            f"No yearly total of the model moves with {key} over its range: observed figures "
-            "of clause reporting cannot identify it."
-        )
-    return (
-        f"The observed figures do not pin down {key}; yearly figures of {metric} would "
-        f"(rank correlation {rho:+.2f} over a Latin hypercube of the --fit ranges)."
-    )
+def _t(lang: str) -> Any:
+    from ..presentation import i18n
+
+    return i18n.section("calibration")[i18n.norm(lang)]
+
+
+def _sentence(key: str, metric: str | None, rho: float | None, lang: str = "fr") -> str:
+    """Why a parameter is not identified, and which observed figure would identify it."""
+    from ..presentation.i18n import unidentified_sentence
+
+    return unidentified_sentence(key, metric, rho, lang)
 
 
 def calibrate(
@@ -575,8 +579,9 @@ def calibrate(
                 metric, rho = _identifying_metric(
                     theta_all[:first, j], means[:first, nr:], [r.metric for r in fit_rows]
                 )
-                entry["note"] = _sentence(fi.key, metric, rho)
+                entry["note"] = _sentence(fi.key, metric, rho, lang)
                 entry["identified_by"] = metric
+                entry["identified_rank_correlation"] = rho if metric is not None else None
             params[fi.key] = entry
             estimate_theta.append(est)
         # the simulation at the estimate: every row (fitted and held out) with its intervals
@@ -656,11 +661,11 @@ def _identifying_metric(
     candidates: list[tuple[str, np.ndarray]] = [
         (m, means[:, k]) for k, m in enumerate(REPORTED) if m not in observed
     ]
-    for label, num, den in RATIOS:
+    for num, den in RATIOS:
         if num in REPORTED and den in REPORTED and not (num in observed and den in observed):
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = means[:, REPORTED.index(num)] / means[:, REPORTED.index(den)]
-            candidates.append((f"{label} ({num} and {den})", ratio))
+            candidates.append((f"{num}/{den}", ratio))
     best, best_rho = None, 0.0
     for label, y in candidates:
         ok = np.isfinite(y)
@@ -785,33 +790,39 @@ def _jsonable(x: Any) -> Any:
 def calibration_text(result: Calibration, lang: str = "fr") -> str:
     """The short summary printed at the end."""
     n = fmt.number
+    t = _t(lang)
     out = []
     for k, v in result.parameters.items():
         dec = 0 if isinstance(v["estimate"], int) else 4
-        tag = (
-            ""
-            if v["identifiable"]
-            else ("  (non identifiable)" if lang == "fr" else "  (not identifiable)")
-        )
+        tag = "" if v["identifiable"] else f"  ({t['not_identifiable']})"
         out.append(
             f"{k} = {n(v['estimate'], dec, lang)} [{n(v['ci_low'], dec, lang)} – "
             f"{n(v['ci_high'], dec, lang)}]{tag}"
         )
-        if v.get("note"):
-            out.append(f"  {v['note']}")
+        if not v["identifiable"]:
+            out.append(
+                "  "
+                + _sentence(k, v.get("identified_by"), v.get("identified_rank_correlation"), lang)
+            )
     for r in result.rows + result.holdout:
         years = (
             f"{r['from_year']}-{r['to_year']}"
             if r["from_year"] != r["to_year"]
             else str(r["from_year"])
         )
-        kind = "" if r["fitted"] else " (holdout)"
+        kind = "" if r["fitted"] else f" ({t['held_out']})"
         out.append(
-            f"{r['metric']} {years}{kind}: observed {n(r['value'], 0, lang)}, simulated "
-            f"{n(r['mean'], 0, lang)} (p5–p95 {n(r['p05'], 0, lang)} – {n(r['p95'], 0, lang)})"
+            f"{r['metric']} {years}{kind}: {t['observed']} {n(r['value'], 0, lang)}, "
+            f"{t['simulated']} {n(r['mean'], 0, lang)} (p5–p95 {n(r['p05'], 0, lang)} – "
+            f"{n(r['p95'], 0, lang)})"
         )
     out.append(
-        f"{result.points} points, {result.seconds:.0f} s, {result.executor} -> {result.folder}"
+        t["summary"].format(
+            points=result.points,
+            s=f"{result.seconds:.0f}",
+            executor=result.executor,
+            folder=result.folder,
+        )
     )
     return "\n".join(out) + "\n"
 

@@ -86,7 +86,14 @@ def report_html(result: Any, lang: str, svg: str = "") -> str:
     prow = []
     for k, v in result.parameters.items():
         dec = 0 if isinstance(v["estimate"], int) else 4
-        ident = t["yes"] if v["identifiable"] else f"{t['no']}: {v.get('note', '')}"
+        ident = (
+            t["yes"]
+            if v["identifiable"]
+            else f"{t['no']}: "
+            + i18n.unidentified_sentence(
+                k, v.get("identified_by"), v.get("identified_rank_correlation"), lang
+            )
+        )
         prow.append(
             [
                 f"<span class=mono>{esc(k)}</span>",
@@ -100,8 +107,13 @@ def report_html(result: Any, lang: str, svg: str = "") -> str:
         )
     body = [
         f"<header><h1>{esc(t['title'])}{esc(': ' + str(d['scenario']))}</h1>",
-        f"<p class=meta>clause-sim {esc(__version__)}, {esc(str(d['observed_file']))}, "
-        f"{d['replications']} réplications / replications, seed {d['seed']}</p></header>",
+        "<p class=meta>"
+        + esc(
+            t["meta"].format(
+                v=__version__, file=d["observed_file"], n=d["replications"], seed=d["seed"]
+            )
+        )
+        + "</p></header>",
         f"<section><h2>{esc(t['params'])}</h2>"
         + _table(
             [t["param"], t["range"], t["est"], t["ci"], t["ident"]],
@@ -119,5 +131,5 @@ def report_html(result: Any, lang: str, svg: str = "") -> str:
         )
     if svg:
         body.append(f"<section><figure>{inline_svg(svg, 'fit-', t['title'])}</figure></section>")
-    body.append(f"<section><h2>{esc(t['method'])}</h2><p>{esc(d['method'])}</p></section>")
+    body.append(f"<section><h2>{esc(t['method'])}</h2><p>{esc(t['method_text'])}</p></section>")
     return _page(t["title"], lang, "\n".join(body))

@@ -787,6 +787,24 @@ _CALIBRATION: Mapping[str, Mapping[str, str]] = {
         "period": "Période",
         "method": "Méthode",
         "objective": "Objectif (somme des carrés des écarts relatifs) à l'estimation : {v}.",
+        "meta": "clause-sim {v}, {file}, {n} réplications par point, graine {seed}",
+        "method_text": "Échantillonnage d'importance séquentiel sur des pavés d'hypercube latin "
+        "qui se resserrent, mêmes nombres aléatoires en chaque point ; estimation = médiane "
+        "pondérée, intervalle = quantiles pondérés 2,5-97,5 % (loi a priori uniforme sur les "
+        "plages --fit).",
+        "unidentified_none": "Aucun total annuel du modèle ne varie avec {key} sur sa plage : les "
+        "chiffres observés du suivi des clauses ne peuvent pas le fixer.",
+        "unidentified_by": "Les chiffres observés ne fixent pas {key} ; des chiffres annuels de "
+        "l'indicateur {metric} le fixeraient (corrélation de rang {rho} sur un hypercube latin "
+        "des plages --fit).",
+        "ratio": "{label} ({a} et {b})",
+        "ratio_contracts_participants": "contrats par participant",
+        "ratio_hours_realised_contracts": "heures par contrat",
+        "not_identifiable": "non identifiable",
+        "observed": "observé",
+        "simulated": "simulé",
+        "held_out": "hors calage",
+        "summary": "{points} points, {s} s, {executor} -> {folder}",
     },
     "en": {
         "title": "Fit to the observed figures",
@@ -812,8 +830,43 @@ _CALIBRATION: Mapping[str, Mapping[str, str]] = {
         "period": "Period",
         "method": "Method",
         "objective": "Objective (sum of squared relative gaps) at the estimate: {v}.",
+        "meta": "clause-sim {v}, {file}, {n} replications a point, seed {seed}",
+        "method_text": "Sequential importance sampling over shrinking Latin-hypercube boxes, "
+        "common random numbers across points; estimate = weighted median, interval = weighted "
+        "2.5-97.5 % quantiles (uniform prior over the --fit ranges).",
+        "unidentified_none": "No yearly total of the model moves with {key} over its range: "
+        "observed figures of clause reporting cannot identify it.",
+        "unidentified_by": "The observed figures do not pin down {key}; yearly figures of "
+        "{metric} would (rank correlation {rho} over a Latin hypercube of the --fit ranges).",
+        "ratio": "{label} ({a} and {b})",
+        "ratio_contracts_participants": "contracts per participant",
+        "ratio_hours_realised_contracts": "hours per contract",
+        "not_identifiable": "not identifiable",
+        "observed": "observed",
+        "simulated": "simulated",
+        "held_out": "held out",
+        "summary": "{points} points, {s} s, {executor} -> {folder}",
     },
 }
+
+
+def unidentified_sentence(key: str, metric: str | None, rho: float | None, lang: str) -> str:
+    """Why a calibrated key is not identified and which observed figure would identify it:
+    ``metric`` a yearly total (``participants``) or a ratio ``NUM/DEN``, ``rho`` its rank
+    correlation with the key (None: no total moves with it)."""
+    from ..fmt import number
+
+    t = _CALIBRATION[norm(lang)]
+    if metric is None or rho is None:
+        return t["unidentified_none"].format(key=key)
+    phrase = metric
+    if "/" in metric:
+        num, den = metric.split("/", 1)
+        label = t.get(f"ratio_{num}_{den}", metric)
+        phrase = t["ratio"].format(label=label, a=num, b=den)
+    signed = ("+" if rho >= 0 else "-") + number(abs(rho), 2, norm(lang))
+    return t["unidentified_by"].format(key=key, metric=phrase, rho=signed)
+
 
 _WEB: Mapping[str, Mapping[str, str]] = {
     "fr": {
