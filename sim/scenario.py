@@ -9,6 +9,7 @@ Units: amounts in EUR excluding VAT, hours in hours, times in days unless a key 
 from __future__ import annotations
 
 import copy
+import copyreg
 import dataclasses
 import difflib
 import functools
@@ -235,12 +236,6 @@ class Scenario:
         """The scenario as TOML text, overrides applied, so that a run can be redone."""
         return tomli_w.dumps(_thaw(self.raw))
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Mapping proxies do not pickle: rebuild from the raw data (worker processes, Dask).
-        p = self.provenance
-        state = (p.file, p.header, dict(p.notes), dict(p.origins), p.overrides)
-        return (_rebuild, (_thaw(self.raw), self.source, state, self.pinned, self.draws))
-
     def with_overrides(self, overrides: Sequence[str]) -> Scenario:
         """A new scenario with ``KEY=VALUE`` overrides applied (see :func:`apply_overrides`).
 
@@ -300,18 +295,15 @@ def _with_provenance(scenario: Scenario, provenance: Provenance) -> Scenario:
     return dataclasses.replace(scenario, provenance=provenance)
 
 
-def _rebuild(
-    raw: dict[str, Any],
-    source: str,
-    state: tuple[Any, ...],
-    pinned: tuple[str, ...],
-    draws: int | None,
-) -> Scenario:
-    file, header, notes, origins, overrides = state
-    prov = Provenance(
-        file, header, MappingProxyType(notes), MappingProxyType(origins), tuple(overrides)
-    )
-    return dataclasses.replace(from_dict(raw, source), pinned=pinned, draws=draws, provenance=prov)
+def _proxy(d: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """A read-only mapping again, when a pickled scenario is loaded."""
+    return MappingProxyType(d)
+
+
+# A scenario and its parts are frozen dataclasses holding read-only mappings, which pickle does
+# not know: pickle them as dicts that become read-only mappings again when loaded. Loading a
+# scenario (each task a worker receives) then costs microseconds, not a validation.
+copyreg.pickle(MappingProxyType, lambda m: (_proxy, (dict(m),)))
 
 
 def _pin(raw: dict[str, Any], overrides: Sequence[str]) -> tuple[str, ...]:

@@ -407,6 +407,13 @@ def test_pickle_round_trip():
     again = pickle.loads(pickle.dumps(s))
     assert again == s
     assert again.works[0].dwellings == 30000
+    # read-only mappings stay read-only; what a run needs travels with it
+    with pytest.raises(TypeError):
+        again.flow.missions.mode_shares["direct"] = 1.0  # type: ignore[index]
+    drawn = s.with_overrides(["flow.siae.posts.etti=21"]).for_replications(7)
+    back = pickle.loads(pickle.dumps(drawn))
+    assert back == drawn and back.draws == 7 and back.pinned == drawn.pinned
+    assert back.provenance == drawn.provenance and back.uncertainty == drawn.uncertainty
 
 
 def test_dist_means():
