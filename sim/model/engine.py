@@ -84,7 +84,7 @@ class Engine:
                 else:
                     heappush(b, (t, next(seq), fn, args))
 
-        self.at = at  # type: ignore[method-assign]  # a closure: no look-ups on the hot path
+        self.at = at
 
     def _push(self, entry: Entry) -> None:
         k = int(entry[0] * PER_DAY)
@@ -95,10 +95,9 @@ class Engine:
         else:
             heappush(b, entry)
 
-    def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
-        """Call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or past the end."""
-        if t < self.t_end:
-            self._push((t, next(self._seq), fn, args))
+    at: Callable[..., None]
+    """``at(t, fn, *args)``: call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or
+    past the end. A closure made by :meth:`init_engine` (no look-ups on the hot path)."""
 
     def first_at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at time ``t``, before any ordinary call of that time."""

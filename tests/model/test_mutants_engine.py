@@ -66,10 +66,12 @@ def test_nothing_is_scheduled_at_or_past_the_end(Clock):
     e = Clock(10.0)
     e.at(10.0, e.note, "at the end")
     e.at(12.0, e.note, "past the end")
+    e.first_at(10.0, e.note, "urgent at the end")
     assert e.events() == 0  # no event id was used
     e.at(9.5, e.note, "in time")
     e.run()
     assert e.seen == [(9.5, "in time")]
+    assert e.now == 10.0  # the clock ends at the end, not at the last call
 
 
 def test_first_at_runs_before_ordinary_calls_of_the_same_time(Clock):
