@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import simulate
+from sim.model import FlowModel, simulate
 from sim.scenario import OUTCOMES, load
 from sim.schedule import offers
 from sim.streams import replication_seed, stream
@@ -230,3 +230,62 @@ def test_the_uplift_counts_all_the_hours_worked():
     worked = run.exits_by.sum(axis=(0, 2))[WORKED]
     assert worked.sum() > 400
     assert worked[-1] == 0
+
+
+def test_outcomes_follow_the_rule_at_each_threshold_by_hand():
+    """Outcomes drawn after the run, checked person by person against a hand computation: the
+    rates of the public times the last route's factor times 1 + uplift x hours / 1000, scaled
+    down when they sum above 1; a uniform just below / above each cumulative threshold."""
+    from sim.model.parcours import DROPPED, NO_MISSION, OTHER
+    from sim.scenario import MODES, PUBLICS
+
+    sc = load(
+        None,
+        [
+            "flow.outcomes.hours_uplift_per_1000h=0.5",
+            "flow.outcomes.route_factor={direct=1.0, etti=1.0, ai=1.0, geiq=2.0, ei=1.0, aci=1.0}",
+            "flow.outcomes.rsa={durable=0.2, transition=0.1, training=0.1}",
+            "flow.outcomes.without_work={other={durable=0.05, transition=0.0, training=0.0}}",
+        ],
+    )
+    m = FlowModel(sc, replication_seed(1, 0))
+    rsa, other = PUBLICS.index("rsa"), PUBLICS.index("other")
+    geiq = MODES.index("geiq")
+    durable, transition, training = (
+        OUTCOMES.index(o) for o in ("durable", "transition", "training")
+    )
+    # rsa, 1,000 h direct: rise 1.5 -> durable < 0.3, transition < 0.45, training < 0.6
+    # rsa, 1,000 h, last mission GEIQ: rise 3.0, sum 0.4 x 3 = 1.2 > 1 -> scaled to 2.5:
+    #   durable < 0.5, transition < 0.75, training < 1.0
+    # other without work, not given up: its table (durable < 0.05); rsa without work: no_mission
+    # rsa without work who gave up: dropped_out (no draw)
+    people = [
+        # (public, missions, hours, last route, gave up, uniform or None, expected)
+        (rsa, 1, 1000.0, 0, False, 0.2999, durable),
+        (rsa, 1, 1000.0, 0, False, 0.3001, transition),
+        (rsa, 1, 1000.0, 0, False, 0.4499, transition),
+        (rsa, 1, 1000.0, 0, False, 0.4501, training),
+        (rsa, 1, 1000.0, 0, False, 0.5999, training),
+        (rsa, 1, 1000.0, 0, False, 0.6001, OTHER),
+        (rsa, 2, 1000.0, geiq, False, 0.4999, durable),
+        (rsa, 2, 1000.0, geiq, False, 0.55, transition),  # unscaled (x 3.0): still durable
+        (rsa, 2, 1000.0, geiq, False, 0.7499, transition),
+        (rsa, 2, 1000.0, geiq, False, 0.8, training),  # unscaled: transition
+        (rsa, 2, 1000.0, geiq, False, 0.9999, training),
+        (other, 0, 0.0, 0, False, 0.0499, durable),
+        (other, 0, 0.0, 0, False, 0.0501, OTHER),
+        (rsa, 0, 0.0, 0, False, None, NO_MISSION),
+        (rsa, 0, 0.0, 0, True, None, DROPPED),
+    ]
+    n = len(people)
+    m.public = [p[0] for p in people]
+    m.missions_n = [p[1] for p in people]
+    m.hours = [p[2] for p in people]
+    m.last_mode = [p[3] for p in people]
+    order = list(reversed(range(n)))  # exit order differs from person order
+    m.exit_order = order
+    m.exit_gave_up = [people[i][4] for i in order]
+    m.u_outcome = iter([people[i][5] for i in order if people[i][5] is not None])
+    got = m.outcomes()
+    assert got.tolist() == [p[6] for p in people]
+    assert next(m.u_outcome, "none left") == "none left"  # one draw for each person with rates
