@@ -385,3 +385,20 @@ def test_group_mean_p90_equals_numpy_group_by_group():
     # a hand computation: 10 values 1..10, index 8.1 -> 9 + 0.1 x (10 - 9)
     m, p = group_mean_p90([[float(x) for x in range(10, 0, -1)]])
     assert m[0] == 5.5 and p[0] == pytest.approx(9.1)
+
+
+def test_group_mean_p90_edge_groups_and_the_upper_half_rule():
+    """One value in all; a one-value group last; values where numpy's two interpolation forms
+    differ in the last bit (index fraction 0.9 with 2 values, exactly 0.5 with 6): the result
+    still equals np.percentile bit for bit."""
+    from sim.model.recorder import group_mean_p90
+
+    m, p = group_mean_p90([[5.0]])
+    assert m.tolist() == [5.0] and p.tolist() == [5.0]
+    two = [42.921, 12.338]  # 12.338 + 0.9 x d != 42.921 - 0.1 x d in floating point
+    six = [15.74, 116.28, 11.915, 10.667, 10.549, 5.134]  # fraction exactly 0.5
+    groups = [two, six, [3.0, 1.0], [7.5]]
+    m, p = group_mean_p90(groups)
+    assert p.tolist() == [np.percentile(g, 90) for g in groups]
+    assert p[0] == 39.862700000000004 and p[1] == 66.00999999999999
+    assert m[3] == 7.5 and m[2] == 2.0
