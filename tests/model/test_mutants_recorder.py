@@ -402,3 +402,13 @@ def test_group_mean_p90_edge_groups_and_the_upper_half_rule():
     assert p.tolist() == [np.percentile(g, 90) for g in groups]
     assert p[0] == 39.862700000000004 and p[1] == 66.00999999999999
     assert m[3] == 7.5 and m[2] == 2.0
+
+
+def test_level_without_advance_integrates_to_its_last_change_only():
+    lv = Level(12, 2.0)
+    assert lv.area.sum() == 0.0  # 2 from day 0, but no time has passed
+    lv.add(10.0, 1.0)  # 3 from day 10: integrated up to day 10 only
+    assert lv.area.sum() == pytest.approx(20.0)
+    lv.add(40.0, -3.0)  # 0 from day 40
+    np.testing.assert_allclose(lv.area[:2], [2 * 10 + 3 * (MONTH - 10), 3 * (40 - MONTH)])
+    assert lv.area[2:].sum() == 0.0
