@@ -11,7 +11,7 @@ One module per mechanism, each stating its rule and units:
 * :mod:`~sim.model.posts`: SIAE posts, held in FTE by missions;
 * :mod:`~sim.model.parcours`: missions, next mission or exit, outcomes;
 * :mod:`~sim.model.recorder`: what is counted and the :class:`~sim.results.Run` built from it;
-* :mod:`~sim.model.engine`: the event loop (the only module using SimPy's internals);
+* :mod:`~sim.model.engine`: the event loop (its own heaps; a SimPy twin for the tests);
 * :mod:`~sim.model.flow`: the components put together.
 
 The works schedule (operations and their offers) is :mod:`sim.schedule`. Conservation of people
