@@ -274,3 +274,24 @@ def test_html_fragment_is_escaped(diag, monkeypatch):
     assert en.count("<tr") == 1 + len(bn.CONSTRAINTS)
     text = pb.bottleneck_text(real, "fr")
     assert "Contrainte limitante" in text and "postes ETTI" in text
+
+
+def test_a_lever_on_an_uncertain_key_adds_one_unit_to_each_replications_draw():
+    """With ETTI posts drawn between 2 and 20, "+1 ETTI post" gives replication i its own draw
+    plus one post, not the central value plus one in place of the draw."""
+    from sim.model import simulate
+    from sim.uncertainty import parameter_set
+
+    base = [o for o in SMALL if not o.startswith("flow.siae.posts.etti")]  # a set key is pinned
+    sc = load(
+        None,
+        [*base, 'uncertainty={"flow.siae.posts.etti"={dist="uniform", low=2, high=20}}'],
+    ).for_replications(6)
+    seed = 4
+    got = bn.lever_batch(sc, "siae_etti", seed, [0, 1, 2])
+    for i, hours in zip([0, 1, 2], got, strict=True):
+        drawn = parameter_set(sc, seed, i)["flow.siae.posts.etti"]
+        by_hand = load(None, [*base, "uncertainty={}", f"flow.siae.posts.etti={int(drawn) + 1}"])
+        assert hours == simulate(by_hand, seed, replication=i).totals["hours_realised"]
+    draws = [parameter_set(sc, seed, i)["flow.siae.posts.etti"] for i in range(3)]
+    assert len(set(draws)) > 1  # the replications did draw different posts

@@ -43,8 +43,9 @@ import numpy as np
 
 from ..parallel import CancelFlag, Executor, batches, executor
 from ..results import Runs, describe
-from ..runner import Progress, run_batch, run_replications
+from ..runner import Progress, run_one, run_replications
 from ..scenario import SIAE_TYPES, Dist, Scenario, toml_value
+from ..uncertainty import resolve
 
 CONSTRAINTS: tuple[str, ...] = (
     "referrals",
@@ -231,7 +232,8 @@ def diagnose(
         if lv[c] is not None and not (c in base_full and not np.any(base_full[c] > 0))
     ]
     gained = _run_levers(
-        {c: scenario.with_overrides(list(lv[c].overrides)) for c in to_run},  # type: ignore[union-attr]
+        scenario,
+        to_run,
         seed,
         m,
         jobs,
@@ -294,17 +296,27 @@ def diagnose(
     return diag
 
 
-def lever_batch(scenario: Scenario, seed: int, indices: list[int]) -> list[float]:
-    """Hours realised (h) in replications ``indices`` of a lever's scenario (a task)."""
-    return [r.totals["hours_realised"] for r in run_batch(scenario, seed, indices)]
+def lever_batch(scenario: Scenario, constraint: str, seed: int, indices: list[int]) -> list[float]:
+    """Hours realised (h) in replications ``indices`` with one more unit of ``constraint`` (a
+    task). The unit is added to each replication's own values: with uncertain parameters, to
+    that replication's draws (``+1 post`` to the posts it drew), never in place of them."""
+    out = []
+    for i in indices:
+        drawn = resolve(scenario, seed, i)
+        lever = levers(drawn)[constraint]
+        if lever is not None:
+            drawn = drawn.with_overrides(list(lever.overrides))
+        out.append(run_one(drawn, seed, i).totals["hours_realised"])
+    return out
 
 
-def _lever_task(task: tuple[Scenario, int, list[int]]) -> list[float]:
+def _lever_task(task: tuple[Scenario, str, int, list[int]]) -> list[float]:
     return lever_batch(*task)
 
 
 def _run_levers(
-    scenarios: Mapping[str, Scenario],
+    scenario: Scenario,
+    names: Sequence[str],
     seed: int,
     m: int,
     jobs: int,
@@ -312,16 +324,15 @@ def _run_levers(
     ex: Executor | None,
     cancel: CancelFlag | None = None,
 ) -> dict[str, np.ndarray]:
-    """Hours realised in replications ``0..m-1`` of each lever's scenario, all levers submitted
-    to one executor at once; ``progress(levers done, levers)``."""
-    if not scenarios:
+    """Hours realised in replications ``0..m-1`` with one more unit of each constraint in
+    ``names``, all levers submitted to one executor at once; ``progress(levers done, levers)``."""
+    if not names:
         return {}
     if ex is None:
-        with executor(jobs, tasks=m * len(scenarios)) as own:
-            return _run_levers(scenarios, seed, m, jobs, progress, own, cancel)
+        with executor(jobs, tasks=m * len(names)) as own:
+            return _run_levers(scenario, names, seed, m, jobs, progress, own, cancel)
     parts = batches(range(m), ex.workers)
-    names = list(scenarios)
-    tasks = [(scenarios[c], seed, b) for c in names for b in parts]
+    tasks = [(scenario, c, seed, b) for c in names for b in parts]
     values: dict[int, list[float]] = {}
     left = {c: len(parts) for c in names}
     done = 0
