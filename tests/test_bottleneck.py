@@ -112,7 +112,9 @@ def test_diagnose_binding_and_sentences(diag):
 def test_gain_is_a_paired_difference_with_common_random_numbers(diag, small):
     d, runs = diag
     by = {e["constraint"]: e for e in d["constraints"]}
-    more = small.with_overrides(["flow.siae.posts.etti=3"])
+    # the same replications (the fiche's uncertain parameters drawn as in the run's 8), one more
+    # ETTI post
+    more = small.with_overrides(["flow.siae.posts.etti=3"]).for_replications(runs.n)
     new = np.array([r.totals["hours_realised"] for r in run_replications(more, 4, range(6))])
     diff = new - runs.totals["hours_realised"][:6]
     g = by["siae_etti"]["hours_gained"]
@@ -156,8 +158,10 @@ def test_other_seed_reruns_the_base(small):
     d = bn.diagnose(small, runs, seed=9, replications=3, jobs=1)
     assert d["method"]["seed"] == 9
     by = {e["constraint"]: e for e in d["constraints"]}
-    base = run_replications(small, 9, range(3))
-    more = run_replications(small.with_overrides(["flow.siae.posts.etti=3"]), 9, range(3))
+    base = run_replications(small.for_replications(3), 9, range(3))
+    more = run_replications(
+        small.with_overrides(["flow.siae.posts.etti=3"]).for_replications(3), 9, range(3)
+    )
     diff = [
         b.totals["hours_realised"] - a.totals["hours_realised"]
         for a, b in zip(base, more, strict=True)
@@ -295,3 +299,31 @@ def test_a_lever_on_an_uncertain_key_adds_one_unit_to_each_replications_draw():
         assert hours == simulate(by_hand, seed, replication=i).totals["hours_realised"]
     draws = [parameter_set(sc, seed, i)["flow.siae.posts.etti"] for i in range(3)]
     assert len(set(draws)) > 1  # the replications did draw different posts
+
+
+def test_under_uncertainty_the_diagnosis_compares_each_replication_with_its_own_draws():
+    """People never short (hours do not depend on them) and ETTI posts uncertain: one more
+    referral rate or FTE changes nothing in any replication, so it gains exactly 0 h. Levers
+    run at the central posts instead of each replication's draw would show a gain."""
+    people = [
+        "flow.referrals.per_year=3000",
+        "flow.facilitators.fte=200",
+        'flow.facilitators.patience_days="none"',
+        'flow.placement.patience_days="none"',
+        'flow.facilitators.max_parcours_days={dist="fixed", value=5000}',
+        "flow.missions.next_mission_probability=1",
+        "flow.preparation.share={rsa=0, under_26=0, ase=0, other=0}",
+        "flow.barriers.mobility.share={rsa=0, under_26=0, ase=0, other=0}",
+        "flow.barriers.childcare.share={rsa=0, under_26=0, ase=0, other=0}",
+    ]
+    base = [o for o in SMALL if not o.startswith("flow.siae.posts.etti")]
+    sc = load(
+        None,
+        [*base, *people, 'uncertainty={"flow.siae.posts.etti"={dist="uniform", low=1, high=6}}'],
+    )
+    runs = replicate(sc, 4, seed=2, jobs=1)
+    assert np.ptp(runs.totals["hours_realised"]) > 0  # the draws do move the hours
+    diag = bn.diagnose(sc, runs, replications=4)
+    gained = {c["constraint"]: c["hours_gained"] for c in diag["constraints"]}
+    assert gained["referrals"]["mean"] == 0.0
+    assert gained["facilitators"]["mean"] == 0.0

@@ -214,6 +214,8 @@ def diagnose(
     """
     seed = runs.seed if seed is None else int(seed)
     m = max(1, min(int(replications), runs.n))
+    if scenario.uncertainty and scenario.draws is None:
+        scenario = scenario.for_replications(runs.n)  # replication i draws as in ``runs``
     if seed == runs.seed:
         base = np.asarray(runs.totals["hours_realised"][:m], dtype=float)
         base_full = {k: np.asarray(runs.totals[v][:m]) for k, v in _TIME_FULL.items()}
