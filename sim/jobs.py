@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from .parallel import CancelFlag, Cancelled  # one cancellation, whoever notices it
 from .streams import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -42,16 +43,6 @@ Progress = Callable[[str, int, int], None]
 
 MAX_REPLICATIONS = 10_000
 """Most replications a job may ask for (the web API refuses more)."""
-
-
-class CancelFlag(Protocol):
-    """What :func:`run` checks between batches (a threading or multiprocessing Event)."""
-
-    def is_set(self) -> bool: ...
-
-
-class Cancelled(Exception):
-    """The job was cancelled; its results folder was not written."""
 
 
 class Terminated(BaseException):

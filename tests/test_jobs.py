@@ -120,6 +120,25 @@ def test_figures_are_drawn_while_the_diagnosis_runs(tmp_path, small, monkeypatch
     assert "<svg" in html  # the report inlines the figures drawn alongside
 
 
+def test_cancel_during_the_diagnosis_is_the_jobs_cancellation(tmp_path, small, monkeypatch):
+    """Noticed by the executor inside the diagnosis or by the jobs layer, a cancellation is the
+    one exception callers (the web store) catch."""
+    from sim.analysis import bottleneck
+
+    cancel = threading.Event()
+    real = bottleneck.diagnose
+
+    def cancelled_meanwhile(*a, **k):
+        cancel.set()
+        return real(*a, **k)
+
+    monkeypatch.setattr(bottleneck, "diagnose", cancelled_meanwhile)
+    options = jobs.Options(replications=4, seed=1, jobs=1, bottleneck_replications=4)
+    with pytest.raises(jobs.Cancelled):
+        jobs.run(small, tmp_path / "r", options, cancel=cancel)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_compare_reports_each_scenario_by_label(tmp_path, small):
     calls: list[str] = []
     other = small.with_overrides(["flow.facilitators.fte=4"])
