@@ -13,7 +13,7 @@ from functools import partial
 
 from . import parallel
 from .model import simulate
-from .parallel import CancelFlag, Executor, batches, default_jobs, die_with_parent
+from .parallel import CancelFlag, Executor, batches
 from .results import Run, Runs
 from .scenario import Scenario
 from .streams import DEFAULT_SEED
@@ -24,8 +24,6 @@ Progress = Callable[[int, int], None]
 
 __all__ = [
     "Progress",
-    "default_jobs",
-    "die_with_parent",
     "replicate",
     "run_batch",
     "run_one",
@@ -49,7 +47,7 @@ def run_replications(
     scenario: Scenario,
     seed: int,
     indices: Sequence[int],
-    jobs: int = 1,
+    jobs: int | None = 1,
     progress: Progress | None = None,
     *,
     executor: Executor | None = None,
@@ -79,7 +77,7 @@ def run_replications(
 
 
 def _own_executor(jobs: int | None, tasks: int) -> Executor:
-    return parallel.executor(default_jobs() if jobs is None else max(1, int(jobs)), tasks=tasks)
+    return parallel.executor(jobs, tasks=tasks)
 
 
 def replicate(
@@ -103,7 +101,6 @@ def replicate(
         raise ValueError("n must be at least 1")
     if scenario.uncertainty:
         scenario = scenario.for_replications(n)
-    jobs = default_jobs() if jobs is None else max(1, int(jobs))
     runs = run_replications(
         scenario, seed, range(n), jobs, progress, executor=executor, cancel=cancel
     )

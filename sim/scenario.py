@@ -291,10 +291,6 @@ def localised(value: Any, lang: str = "fr") -> str:
     return "" if value is None else str(value)
 
 
-def _with_provenance(scenario: Scenario, provenance: Provenance) -> Scenario:
-    return dataclasses.replace(scenario, provenance=provenance)
-
-
 def _proxy(d: dict[str, Any]) -> MappingProxyType[str, Any]:
     """A read-only mapping again, when a pickled scenario is loaded."""
     return MappingProxyType(d)

@@ -265,9 +265,10 @@ def unit_draws(key: str, seed: int, n: int) -> np.ndarray:
 
 def draws(params: Sequence[Uncertain], seed: int, n: int) -> np.ndarray:
     """Every replication's parameter values, shape (n, len(params))."""
+    u = _unit_matrix(tuple(p.key for p in params), int(seed), n)
     out = np.empty((n, len(params)))
     for j, p in enumerate(params):
-        out[:, j] = p.ppf(unit_draws(p.key, seed, n))
+        out[:, j] = p.ppf(u[:, j])
     return out
 
 
@@ -317,11 +318,12 @@ def _with_values(
     raw = copy.deepcopy(raw)
     for k, v in values.items():  # numbers set as they are (no round trip through TOML text)
         _set_path(raw, k, v, file)
-    for p in params:
-        if not p.rescale or p.key not in values:
-            continue
+    rescaled = [p for p in params if p.rescale and p.key in values]
+    if not rescaled:
+        return raw
+    full = _check_table(SCHEMA, _thaw({**before, "uncertainty": {}}), _Where(file, ""))
+    for p in rescaled:
         parent, name = p.key.rsplit(".", 1)
-        full = _check_table(SCHEMA, _thaw({**before, "uncertainty": {}}), _Where(file, ""))
         table = dict(_get(full, parent) or {})
         others = {k: float(v) for k, v in table.items() if k != name}
         rest, left = sum(others.values()), 1.0 - float(values[p.key])

@@ -39,10 +39,7 @@ class Matching:
         # one timer: giving up or the end of the parcours, whichever comes first
         give_up = now + next(self.place_patience)
         deadline = self.deadline_t[i]
-        if give_up < deadline:
-            self.at(give_up, self.ready_timeout, i, self.spell[i], True)
-        else:
-            self.at(deadline, self.ready_timeout, i, self.spell[i], False)
+        self.at(min(give_up, deadline), self.ready_timeout, i, self.spell[i], give_up < deadline)
 
     def best_offer(self) -> int:
         """The oldest open offer that can start now, over all routes (removed), or -1."""

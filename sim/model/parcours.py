@@ -95,7 +95,7 @@ class Parcours:
             1.0 + self.uplift * np.asarray(self.hours)[who] / 1000.0
         )
         s = (probs[:, 0] + probs[:, 1] + probs[:, 2]) * rise
-        scale = np.where(worked, np.where(s > 1.0, rise / np.where(s > 1.0, s, 1.0), rise), 1.0)
+        scale = np.where(worked, rise / np.maximum(s, 1.0), 1.0)
         drawn = worked | (~gave_up & has_table)
         u = np.full(who.size, np.inf)
         u[drawn] = np.fromiter(islice(self.u_outcome, int(drawn.sum())), dtype=np.float64)

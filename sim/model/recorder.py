@@ -157,7 +157,6 @@ class Recorder:
                 "referrals",
                 "intakes",
                 "gave_up_before_intake",
-                "gave_up_before_placement",
                 "exits",
                 "fallbacks",
             )
@@ -221,9 +220,6 @@ class Recorder:
         intake_t = np.asarray(self.intake_t, dtype=np.float64)
         exited = outcome >= 0
         exit_y = np.where(exited, np.minimum((exit_t // YEAR_DAYS), ny - 1), -1).astype(np.int64)
-        self.y_count["gave_up_before_placement"] = np.bincount(
-            exit_y[outcome == DROPPED], minlength=ny
-        ).tolist()
         mc = cohort[mp] if mp.size else np.empty(0, dtype=np.int64)
         cohort_hours = np.bincount(mc, weights=per.sum(axis=1), minlength=ny)
         cohort_people = np.bincount(cohort[cohort >= 0], minlength=ny)
@@ -285,6 +281,10 @@ class Recorder:
         dynamic = np.bincount(exit_y[np.isin(outcome, DYN)], minlength=ny).astype(float)
 
         c = {k: np.asarray(v, dtype=float) for k, v in self.y_count.items()}
+        # people who never worked and gave up waiting for a mission (outcome drawn after the run)
+        c["gave_up_before_placement"] = np.bincount(
+            exit_y[outcome == DROPPED], minlength=ny
+        ).astype(float)
         occ, cap, wait = self.lv_occ.yearly(), self.lv_cap.yearly(), self.lv_wait.yearly()
         busy = [lv.yearly() for lv in self.lv_posts]
         posts = np.asarray(self.posts[1:], dtype=np.float64)
