@@ -542,6 +542,17 @@ def write_scenario(
     return path
 
 
+def write_text_durably(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all, flushed to disk (a state file a
+    resumed sweep or calibration reads back after a crash)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write JSON (UTF-8, indented, NaN refused: use None)."""
     path.write_text(

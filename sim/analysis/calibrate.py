@@ -75,10 +75,12 @@ from ..errors import ClauseSimError, ScenarioError
 from ..hours import compute as compute_hours
 from ..observed import Observed, check_years, row_dict
 from ..observed import read as read_observed
+from ..output import write_text_durably
 from ..results import TOTAL_METRICS
 from ..runner import run_batch
 from ..scenario import Scenario, _thaw, toml_value
 from ..streams import DEFAULT_SEED
+from .sweep import _line  # one CSV line as sweep's points.csv writes it
 
 REPORTED: tuple[str, ...] = tuple(
     m
@@ -268,15 +270,6 @@ def _lhs(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
 # The folder
 
 
-def _fsync_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def prepare_folder(
     out: Path, fingerprint: str, *, resume: bool, force: bool
 ) -> dict[str, list[float]]:
@@ -325,7 +318,9 @@ def prepare_folder(
             )
     out.mkdir(parents=True, exist_ok=True)
     add_to_manifest(out, list(_OWN), kind="calibration")
-    _fsync_write(state, json.dumps({"version": __version__, "fingerprint": fingerprint}) + "\n")
+    write_text_durably(
+        state, json.dumps({"version": __version__, "fingerprint": fingerprint}) + "\n"
+    )
     return cached
 
 
@@ -679,12 +674,6 @@ def _identifying_metric(
     return best, best_rho
 
 
-def _line(row: Sequence[str]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(row)
-    return buf.getvalue()
-
-
 # --------------------------------------------------------------------------------------------
 # Outputs
 
@@ -751,11 +740,11 @@ def _key_line(lines: list[str], key: str) -> int | None:
 
 def _finish(result: Calibration, scenario: Scenario, lang: str, figures: bool) -> None:
     folder = result.folder
-    _fsync_write(
+    write_text_durably(
         folder / "calibration.json",
         json.dumps(_jsonable(result.data), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
     )
-    _fsync_write(folder / "calibrated.toml", calibrated_toml(scenario, result))
+    write_text_durably(folder / "calibrated.toml", calibrated_toml(scenario, result))
     svg = ""
     if figures:
         from ..presentation.calibration import fit_figure
@@ -767,7 +756,7 @@ def _finish(result: Calibration, scenario: Scenario, lang: str, figures: bool) -
         svg = svg_path.read_text(encoding="utf-8")
     from ..presentation.calibration import report_html
 
-    _fsync_write(folder / "report.html", report_html(result, lang, svg))
+    write_text_durably(folder / "report.html", report_html(result, lang, svg))
     from ..presentation.workbook import calibration_workbook
 
     calibration_workbook(

@@ -85,6 +85,7 @@ from ..output import (
     check_out,
     refuse_foreign,
     safe_cell,
+    write_text_durably,
 )
 from ..parallel import Executor, ExecutorError, InProcess, LocalPool
 from ..presentation import i18n
@@ -663,15 +664,6 @@ _OWN_FILES = (
 )
 
 
-def _fsync_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def _state(p: Plan) -> dict[str, Any]:
     sw = p.sweep
     return {
@@ -746,10 +738,10 @@ def prepare_folder(out: str | Path, p: Plan, *, resume: bool = False, force: boo
     add_to_manifest(folder, [STATE_FILE, "sweep.toml", "scenario.toml", POINTS_FILE], kind="sweep")
     sw = p.sweep
     if not state_path.is_file():
-        _fsync_write(state_path, json.dumps(_state(p), ensure_ascii=False, indent=2) + "\n")
+        write_text_durably(state_path, json.dumps(_state(p), ensure_ascii=False, indent=2) + "\n")
     head = f"# Sweep file as run by clause-sim {__version__}, from {os.path.abspath(sw.file)}\n"
-    _fsync_write(folder / "sweep.toml", head + sw.text)
-    _fsync_write(
+    write_text_durably(folder / "sweep.toml", head + sw.text)
+    write_text_durably(
         folder / "scenario.toml",
         f"# Base scenario of sweep {escape(sw.name)!r}, from {escape(p.base.source)}"
         + (f", with set {escape(list(sw.overrides))}" if sw.overrides else "")
@@ -1034,12 +1026,12 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
     d = result.csv_dialect
     bom = BOM if d == "excel-fr" else ""
     text = bom + _line(_head(p.header, d), d) + "".join(_line(rows[i], d) for i in sorted(rows))
-    _fsync_write(folder / TABLE_FILE, text)
+    write_text_durably(folder / TABLE_FILE, text)
     means = means_from_rows(p, rows)
     sens = sensitivity(p, means)
     result.sensitivity = sens
     cols = ["output", "parameter", "method", "index", "value", "ci_low", "ci_high"]
-    _fsync_write(
+    write_text_durably(
         folder / "sensitivity.csv",
         bom
         + _line(_head(cols, d), d)
@@ -1050,7 +1042,7 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
             for r in sens
         ),
     )
-    _fsync_write(
+    write_text_durably(
         folder / "sensitivity.json",
         json.dumps(
             {
@@ -1140,7 +1132,9 @@ def write_report(folder: Path, p: Plan, sens: Sequence[Mapping[str, Any]], lang:
         + "</section>",
     ]
     path = folder / "report.html"
-    _fsync_write(path, report._page(st["report_title"].format(name=sw.name), lang, "\n".join(body)))
+    write_text_durably(
+        path, report._page(st["report_title"].format(name=sw.name), lang, "\n".join(body))
+    )
     return path
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import ScenarioError
 from ..presentation.i18n import FORM_FIELDS, FORM_GROUPS
+from ..provenance import MISSING, lookup
 from ..scenario import Scenario, apply_overrides, default_scenario_path, from_dict, toml_value
 
 MAX_BODY = 1 << 20
@@ -150,18 +151,8 @@ GROUPS: tuple[tuple[str, tuple[Field, ...]], ...] = (
 
 
 def _lookup(raw: Mapping[str, Any], key: str) -> Any:
-    node: Any = raw
-    for part in key.split("."):
-        m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?", part)
-        if m is None or not isinstance(node, Mapping) or m.group(1) not in node:
-            return None
-        node = node[m.group(1)]
-        if m.group(2) is not None:
-            i = int(m.group(2))
-            if not isinstance(node, list) or i >= len(node):
-                return None
-            node = node[i]
-    return node
+    value = lookup(raw, key)
+    return None if value is MISSING else value
 
 
 def _value_text(value: Any) -> str:

@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..parallel import default_jobs
+
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
 ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 INTERRUPTED = "interrupted: the server stopped during the run"
@@ -119,8 +121,7 @@ class Store:
         self.root = Path(data) / "runs"
         self.root.mkdir(parents=True, exist_ok=True)
         self.workers = max(1, int(workers))
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-        self.jobs_per_run = jobs_per_run or max(1, cores // self.workers)
+        self.jobs_per_run = jobs_per_run or max(1, default_jobs() // self.workers)
         self.lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
         self.cancels: dict[str, Any] = {}
