@@ -142,7 +142,7 @@ def cmd_hours(args: argparse.Namespace) -> int:
     scenario = _load(args)
     result = compute(scenario)
     if args.json:
-        data = {"scenario_file": str(find_scenario(args.scenario)), **result.to_dict()}
+        data = {"scenario_file": scenario.source, **result.to_dict()}
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -254,21 +254,18 @@ def _options(args: argparse.Namespace) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from . import jobs, output
-    from .analysis.bottleneck import CONSTRAINTS
 
     scenario = _load(args)
     n = limits.check_replications(args.replications)
-    m = min(limits.check_replications(args.bottleneck_replications, "--bottleneck-replications"), n)
-    limits.check_work(
-        limits.units_per_replication(scenario), n + m * len(CONSTRAINTS), args.max_work
-    )
+    m = limits.check_replications(args.bottleneck_replications, "--bottleneck-replications")
+    jobs.check_size(scenario, n, m, args.max_work)
     observed: tuple[Any, ...] = ()
     if args.observed:
         from . import observed as observed_mod
 
         observed = observed_mod.read(args.observed)
         observed_mod.check_years(observed, _simulated_years(scenario), args.observed)
-    out = Path(args.out) if args.out else Path("results") / find_scenario(args.scenario).stem
+    out = Path(args.out) if args.out else Path("results") / Path(scenario.source).stem
     options = replace(_options(args), observed=observed)
     output.check_target(out, args.force)  # before spending minutes on replications
     summary = jobs.in_terminal(

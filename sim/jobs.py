@@ -88,6 +88,20 @@ class Options:
     observed: tuple[Any, ...] = ()
 
 
+def check_size(
+    scenario: Scenario, replications: int, bottleneck: int, max_work: float | None = None
+) -> None:
+    """Refuse a run too large for the work ceiling (:mod:`sim.limits`) before any work: its
+    replications and the diagnosis's (``bottleneck`` a lever, at most ``replications``)."""
+    from . import limits
+    from .analysis.bottleneck import CONSTRAINTS
+
+    m = min(bottleneck, replications)
+    limits.check_work(
+        limits.units_per_replication(scenario), replications + m * len(CONSTRAINTS), max_work
+    )
+
+
 def _stage(progress: Progress | None, cancel: CancelFlag | None, stage: str) -> Any:
     """A runner-style ``progress(done, total)`` that checks ``cancel`` and reports ``stage``."""
 

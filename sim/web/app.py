@@ -31,7 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import fmt, limits
+from .. import fmt, jobs
 from ..errors import ClauseSimError, ScenarioError
 from ..jobs import MAX_REPLICATIONS
 from ..presentation import i18n
@@ -485,12 +485,7 @@ def create_app(
             if lang_q not in i18n.LANGS:
                 raise BadRequest("lang", value=repr(lang_q))
             scenario, text, name = await _scenario_request(request)
-            from ..analysis.bottleneck import CONSTRAINTS
-
-            m = min(bottleneck, replications)  # absurd sizes are refused before any work
-            limits.check_work(
-                limits.units_per_replication(scenario), replications + m * len(CONSTRAINTS)
-            )
+            jobs.check_size(scenario, replications, bottleneck)  # before any work
         except (BadRequest, ClauseSimError) as exc:
             return error(exc, request)
         job = store.submit(
