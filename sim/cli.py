@@ -267,7 +267,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         observed_mod.check_years(observed, _simulated_years(scenario), args.observed)
     out = Path(args.out) if args.out else Path("results") / Path(scenario.source).stem
     options = replace(_options(args), observed=observed)
-    output.check_target(out, args.force)  # before spending minutes on replications
     summary = jobs.in_terminal(
         lambda progress: jobs.run(scenario, out, options, progress=progress),
         quiet=args.quiet,
@@ -286,7 +285,7 @@ def _simulated_years(scenario: Scenario) -> list[int]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from . import jobs, output
+    from . import jobs
     from .analysis import compare
 
     if len(args.scenarios) < 2:
@@ -303,7 +302,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     labels = compare.labels_for(args.scenarios)
     out = Path(args.out) if args.out else compare.default_out(args.scenarios)
     options = _options(args)
-    output.check_target(out, args.force)
     rows = jobs.in_terminal(
         lambda progress: jobs.compare(scenarios, labels, out, options, progress=progress),
         quiet=args.quiet,

@@ -25,7 +25,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -138,10 +138,12 @@ def run(
     options = Options() if options is None else options
     check(cancel)
     output.check_target(Path(target), options.force)  # before any work
-    if executor is None:
-        with parallel.executor(options.jobs, options.scheduler) as ex:
-            return run(scenario, target, options, progress=progress, cancel=cancel, executor=ex)
-    with output.atomic_folder(target, options.force) as tmp:
+    with (
+        nullcontext(executor)
+        if executor is not None
+        else parallel.executor(options.jobs, options.scheduler) as executor,
+        output.atomic_folder(target, options.force) as tmp,
+    ):
         output.write_scenario(tmp, scenario, options.overrides, options.seed, options.replications)
         runs = replicate(
             scenario,
