@@ -56,11 +56,6 @@ def _dist_text(spec: Mapping[str, Any], lang: str) -> str:
     return f"{spec['dist']} ({params})"
 
 
-def _label(metric: str, lang: str) -> str:
-    m = METRICS[metric]
-    return m.label_en if lang == "en" else m.label_fr
-
-
 def uncertainty_html(summary: Mapping[str, Any], lang: str) -> str:
     """The two intervals in one sentence each, the parameters and the contribution table."""
     t = _t(lang)
@@ -84,7 +79,7 @@ def uncertainty_html(summary: Mapping[str, Any], lang: str) -> str:
         for key, v in shown:
             crow.append(
                 [
-                    esc(_label(metric, lang)),
+                    esc(i18n.metric_label(metric, lang)),
                     f"<span class=mono>{esc(key)}</span>",
                     esc(fmt.number(v["rank_correlation"], 2, lang)),
                     esc(fmt.percent(v["share"], 0, lang)),
@@ -94,14 +89,19 @@ def uncertainty_html(summary: Mapping[str, Any], lang: str) -> str:
         if rest:
             crow.append(
                 [
-                    esc(_label(metric, lang)),
+                    esc(i18n.metric_label(metric, lang)),
                     esc(t["rest"].format(k=len(rest))),
                     "",
                     esc(fmt.percent(sum(v["share"] for _k, v in rest), 0, lang)),
                 ]
             )
         crow.append(
-            [esc(_label(metric, lang)), esc(t["other"]), "", esc(fmt.percent(c["other"], 0, lang))]
+            [
+                esc(i18n.metric_label(metric, lang)),
+                esc(t["other"]),
+                "",
+                esc(fmt.percent(c["other"], 0, lang)),
+            ]
         )
     if crow:
         out.append(
@@ -135,7 +135,9 @@ def observed_html(rows: Sequence[Mapping[str, Any]], lang: str) -> str:
         body.append(
             [
                 esc(period),
-                esc(_label(r["metric"], lang) if r["metric"] in METRICS else r["metric"]),
+                esc(
+                    i18n.metric_label(r["metric"], lang) if r["metric"] in METRICS else r["metric"]
+                ),
                 esc(num(r["value"], unit, lang)),
                 esc(num(r["mean"], unit, lang)),
                 esc(f"{num(r['p05'], unit, lang)} – {num(r['p95'], unit, lang)}"),

@@ -300,7 +300,7 @@ def yearly_table(summary: Mapping[str, Any], lang: str) -> tuple[list[str], list
     t = WEB[lang]
     cols = [c for c in YEARLY_COLUMNS if c in METRICS]
     head = [t["year"], t["clause_hours"]]
-    head += [METRICS[c].label_fr if lang == "fr" else METRICS[c].label_en for c in cols]
+    head += [i18n.metric_label(c, lang) for c in cols]
     rows = []
     for y in summary.get("years", []):
         row = [str(y["year"]), fmt.number(y.get("clause_hours"), 0, lang)]
@@ -326,7 +326,7 @@ def compare_table(data: Mapping[str, Any], lang: str) -> tuple[list[str], list[l
         if m not in by or m not in METRICS:
             continue
         r, unit = by[m], METRICS[m].unit
-        cells = [METRICS[m].label_fr if lang == "fr" else METRICS[m].label_en]
+        cells = [i18n.metric_label(m, lang)]
         cells += [num(v, unit, lang) for v in r["means"]]
         for d in r["diffs"]:
             cells.append(
