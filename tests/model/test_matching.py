@@ -142,3 +142,19 @@ def test_each_siae_type_has_its_own_posts(siae):
     )
     assert run.totals[f"contracts_{siae}"] == run.totals["contracts"] > 0
     assert np.nanmax(run.monthly[f"siae_occupancy_{siae}"]) <= 1.0 + 1e-9
+
+
+def test_a_timer_of_an_earlier_ready_spell_does_not_end_the_next_one():
+    from sim.model.states import GONE, MISSION, READY
+
+    sc = small("flow.missions.mode_shares={direct=1.0}", *NO_STEPS)
+    m = FlowModel(sc, replication_seed(1, 0))
+    m.intake(0)  # job-ready with no offer yet: waits, its give-up timer set
+    first = m.spell[0]
+    m.release(0)  # placed at once
+    assert m.state[0] == MISSION
+    m.job_ready(0)  # job-ready again after the mission: a new spell
+    m.ready_timeout(0, first, True)  # the first spell's timer fires late
+    assert m.state[0] == READY
+    m.ready_timeout(0, m.spell[0], True)  # its own timer does end it
+    assert m.state[0] == GONE
