@@ -6,6 +6,7 @@ run-out years); totals are floats. Arrays are read-only. Units: hours, FTE, peop
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -643,24 +644,41 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
+@functools.lru_cache(maxsize=1024)
+def _t_quantile(q: float, df: int) -> float:
+    """Student-t quantile ``q`` with ``df`` degrees of freedom (cached: a run asks for the same
+    few many times)."""
+    from scipy import stats  # here, not at start-up: 0.4 s to import
+
+    return float(stats.t.ppf(q, df))
+
+
 def describe(samples: Any, axis: int = 0, confidence: float = 0.95) -> Stat:
     """Mean, Student-t interval and 5/95 percentiles of ``samples`` along ``axis``.
 
     NaN values (e.g. a wait in a year with no intake) are left out; with fewer than two values
     the interval is NaN.
     """
-    from scipy import stats as _stats  # here, not at start-up: 0.4 s to import
-
     a = np.asarray(samples, dtype=float)
-    n = np.sum(~np.isnan(a), axis=axis)
+    nan = np.isnan(a)
+    n = np.sum(~nan, axis=axis)
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(a, axis=axis)
         sem = np.nanstd(a, axis=axis, ddof=1) / np.sqrt(n)
-        half = _stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sem
-        half = np.where(n >= 2, half, np.nan)
+        q = 0.5 + confidence / 2
+        df = np.maximum(n - 1, 1)
+        t: Any
+        if np.ndim(df) == 0:
+            t = _t_quantile(q, int(df))
+        else:  # one quantile per distinct count
+            counts, where = np.unique(df, return_inverse=True)
+            t = np.array([_t_quantile(q, int(c)) for c in counts])[where.reshape(df.shape)]
+        half = np.where(n >= 2, t * sem, np.nan)
         lo, hi = mean - half, mean + half
-        p05, p95 = np.nanpercentile(a, [5, 95], axis=axis)
+        # numpy's linear rule either way; without NaN, without nanpercentile's per-column loop
+        pct = np.nanpercentile if nan.any() else np.percentile
+        p05, p95 = pct(a, [5, 95], axis=axis)
     if np.ndim(mean) == 0:
         return Stat(float(mean), float(lo), float(hi), float(p05), float(p95))
     return Stat(mean, lo, hi, p05, p95)

@@ -29,6 +29,26 @@ def test_describe_per_year_ignores_nan_and_flags_single_value():
     assert s.to_dict()["ci_low"][1] is None
 
 
+def test_describe_columns_with_and_without_nan_match_each_column_alone():
+    # per column, by hand: the values left without NaN, their mean, t(0.975, n - 1) and
+    # numpy's linear percentiles; column 2 has one NaN, column 3 two, others none
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    a = rng.normal(10.0, 3.0, size=(9, 5))
+    a[4, 2] = np.nan
+    a[[0, 8], 3] = np.nan
+    s = describe(a)
+    for j in range(5):
+        x = a[:, j][~np.isnan(a[:, j])]
+        half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+        assert s.mean[j] == pytest.approx(x.mean(), rel=1e-12)
+        assert s.ci_low[j] == pytest.approx(x.mean() - half, rel=1e-12)
+        assert s.ci_high[j] == pytest.approx(x.mean() + half, rel=1e-12)
+        assert s.p05[j] == pytest.approx(np.percentile(x, 5), rel=1e-12)
+        assert s.p95[j] == pytest.approx(np.percentile(x, 95), rel=1e-12)
+
+
 def test_run_is_immutable_and_pickles():
     run = simulate(load(None, ["scenario.horizon_years=2", "works[0].dwellings=400"]), 1)
     with pytest.raises(ValueError):
