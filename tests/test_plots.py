@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -206,3 +207,27 @@ def test_a_short_source_line_keeps_its_size():
     fig.canvas.draw()
     assert t.get_window_extent(fig.canvas.get_renderer()).x1 <= fig.bbox.x1
     assert t.get_fontsize() == plots.FOOTER_MIN_SIZE and "\n" in t.get_text()
+
+
+def test_a_wrapped_source_line_fills_each_line_and_is_reused():
+    # each line holds as many words as fit: with the next word it would not fit; a second
+    # figure of the same size gets the same lines and size (fitted once)
+    words = [w * k for k, w in enumerate("abcdefghijklmnopqrstuvwxyz", start=1)][:24]
+    text = " ".join(words)
+    fig = plots.new_figure((6.0, 4.0))
+    plots.footer(fig, text)
+    (t,) = fig.texts
+    r = fig.canvas.get_renderer()
+    room = fig.bbox.width * 0.98
+    lines = t.get_text().split("\n")
+    assert " ".join(lines) == text and len(lines) > 2
+    probe = fig.text(0, 0, "", fontsize=t.get_fontsize())
+    for line, after in itertools.pairwise(lines):
+        probe.set_text(line)
+        assert probe.get_window_extent(r).width <= room
+        probe.set_text(f"{line} {after.split(' ')[0]}")
+        assert probe.get_window_extent(r).width > room
+    again = plots.new_figure((6.0, 4.0))
+    plots.footer(again, text)
+    assert again.texts[0].get_text() == t.get_text()
+    assert again.texts[0].get_fontsize() == t.get_fontsize()

@@ -132,27 +132,59 @@ def footer(fig: Any, text: str) -> None:
         FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
     room = fig.bbox.width * (1 - 2 * margin)
-
-    def width() -> float:
-        return float(t.get_window_extent(renderer).width)
-
-    if width() > room:
-        t.set_fontsize(max(FOOTER_MIN_SIZE, FOOTER_SIZE * room / width() * 0.99))
-    if width() > room:
-        lines: list[str] = []
-        for word in text.split(" "):
-            t.set_text(" ".join([lines[-1], word]) if lines else word)
-            if lines and width() <= room:
-                lines[-1] = t.get_text()
-            else:
-                lines.append(word)
-        t.set_text("\n".join(lines))
+    key = (text, room, fig.dpi, repr(t.get_fontproperties()), mpl.rcParams["text.hinting"])
+    fitted = _FOOTERS.get(key)
+    if fitted is None:
+        fitted = _fit_footer(t, text, room, renderer)
+        if len(_FOOTERS) > 64:
+            _FOOTERS.clear()
+        _FOOTERS[key] = fitted
+    size, shown = fitted
+    t.set_fontsize(size)
+    t.set_text(shown)
     top = t.get_window_extent(renderer).y1 / fig.bbox.height + margin / 2
     engine = fig.get_layout_engine()
     if isinstance(engine, ConstrainedLayoutEngine):
         left, bottom, w, h = engine.get()["rect"]
         if top > bottom:
             engine.set(rect=(left, top, w, h - (top - bottom)))
+
+
+_FOOTERS: dict[tuple[Any, ...], tuple[float, str]] = {}
+"""Font size and line breaks of source lines already fitted (a run's figures share one)."""
+
+
+def _fit_footer(t: Any, text: str, room: float, renderer: Any) -> tuple[float, str]:
+    """The font size (points) and the text, wrapped at spaces, that fit ``room`` (pixels):
+    each line takes as many words as fit (at least one), found by bisection."""
+
+    def fits(s: str) -> bool:
+        t.set_text(s)
+        return float(t.get_window_extent(renderer).width) <= room
+
+    size = FOOTER_SIZE
+    t.set_text(text)
+    width = float(t.get_window_extent(renderer).width)
+    if width <= room:
+        return size, text
+    size = max(FOOTER_MIN_SIZE, FOOTER_SIZE * room / width * 0.99)
+    t.set_fontsize(size)
+    if fits(text):
+        return size, text
+    words = text.split(" ")
+    lines: list[str] = []
+    i = 0
+    while i < len(words):
+        lo, hi = i + 1, len(words)  # the line ends before word ``lo`` at least
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(" ".join(words[i:mid])):
+                lo = mid
+            else:
+                hi = mid - 1
+        lines.append(" ".join(words[i:lo]))
+        i = lo
+    return size, "\n".join(lines)
 
 
 def _number_axis(ax: Axes, lang: str, decimals: int = 0) -> None:
