@@ -97,7 +97,8 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         ]
         self.capacity = self.slots[0]
         order = {p: i for i, p in enumerate(fac.priority)}
-        self.klass = [order.get(PUBLICS[p], len(order)) for p in self.public]
+        klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)
+        self.klass = klass[np.asarray(self.public, dtype=np.int64)].tolist()
         self.queues: list[deque[int]] = [deque() for _ in range(len(order) + 1)]
         self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
         self.prep_queue: deque[int] = deque()
@@ -116,7 +117,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.n_people = n
         if n:
             self.at(self.arrival[0], self.arrive, 0)
-        self.n_release = sum(1 for t in self.o_release if t < self.T)
+        self.n_release = int(np.count_nonzero(of.release < self.T))  # released in time order
         if self.n_release:
             self.at(self.o_release[0], self.release, 0)
         for y in range(1, ny):

@@ -86,14 +86,20 @@ class Level:
         cut = edges[edges < end]
         # month edges become zero changes (after the changes of the same time), so that every
         # constant piece lies in one month
-        at = np.searchsorted(t, cut, side="right")
+        at = np.searchsorted(t, cut, side="right") + np.arange(cut.size)  # places once merged
         m = t.size + cut.size
+        change = np.ones(m, dtype=np.bool_)
+        change[at] = False
         bounds = np.empty(m + 2)  # 0, every change, the end
         bounds[0], bounds[-1] = 0.0, end
-        bounds[1:-1] = np.insert(t, at, cut)
+        inner = bounds[1:-1]
+        inner[at] = cut
+        inner[change] = t
         values = np.empty(m + 1)  # the level on each piece: start, then a running sum
         values[0] = self.start
-        values[1:] = np.insert(np.asarray(self.d, dtype=float), at, 0.0)
+        steps = values[1:]
+        steps[at] = 0.0
+        steps[change] = self.d
         np.cumsum(values, out=values)
         month = np.searchsorted(edges, bounds[:-1], side="right")
         return np.bincount(month, weights=values * np.diff(bounds), minlength=n)
@@ -118,9 +124,11 @@ def group_mean_p90(groups: Sequence[Sequence[float] | np.ndarray]) -> tuple[np.n
     total = int(sizes.sum())
     if total == 0:
         return mean, p90
-    flat = np.fromiter(chain.from_iterable(groups), dtype=float, count=total)
-    gid = np.repeat(np.arange(k), sizes)
-    s = flat[np.lexsort((flat, gid))]  # sorted within each group
+    s = np.fromiter(chain.from_iterable(groups), dtype=float, count=total)
+    ends = np.cumsum(sizes)
+    for a, b in zip((ends - sizes).tolist(), ends.tolist(), strict=True):
+        if b - a > 1:
+            s[a:b].sort()  # sorted within each group
     has = sizes > 0
     n = sizes[has]
     start = (np.cumsum(sizes) - sizes)[has]
