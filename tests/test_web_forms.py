@@ -106,3 +106,17 @@ def test_safe_file(tmp_path):
         "./summary.json",
     ):
         assert safe_file(root, bad) is None, bad
+
+
+def test_a_note_continued_below_its_key_is_shown_whole():
+    text = (
+        "[flow.facilitators]\n"
+        "fte = 3.0          # assumption: 131,100 h a\n"
+        "                   # year / 43,000 h a facilitator\n"
+        "caseload_per_fte = 72\n"
+    )
+    notes = comments(text)
+    assert notes["flow.facilitators.fte"] == "assumption: 131,100 h a year / 43,000 h a facilitator"
+    assert "flow.facilitators.caseload_per_fte" not in notes
+    shipped_form = {x["key"]: x["source"] for g in form()["groups"] for x in g["fields"]}
+    assert shipped_form["flow.facilitators.fte"].rstrip().endswith("test 2-6")

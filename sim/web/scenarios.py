@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import ScenarioError
 from ..presentation.i18n import FORM_FIELDS, FORM_GROUPS
-from ..provenance import MISSING, lookup
+from ..provenance import MISSING, lookup, source_notes
 from ..scenario import Scenario, apply_overrides, default_scenario_path, from_dict, toml_value
 
 MAX_BODY = 1 << 20
@@ -168,40 +168,19 @@ def _value_text(value: Any) -> str:
 
 
 def comments(text: str) -> dict[str, str]:
-    """The trailing comment of each key of a scenario file (the source of its default), by
-    dotted key (``works[0].dwellings``); inline tables give their comment to each entry."""
+    """The source of each key's default in a scenario file, by dotted key
+    (``works[0].dwellings``): its note as :func:`sim.provenance.source_notes` reads it (the
+    comment block above, the inline comment and its continuation lines). A list of choices
+    (``a | b``) is not a source; an inline table gives its note to each of its entries."""
     out: dict[str, str] = {}
-    table = ""
-    counts: dict[str, int] = {}
-    above: list[str] = []  # the comment lines just above the current line
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith("#"):
-            above.append(s.lstrip("#").strip())
+    for key, (value, note) in source_notes(text)[1].items():
+        if " | " in note:
             continue
-        block, above = " ".join(above), []
-        m = re.fullmatch(r"\[\[([A-Za-z0-9_.]+)\]\]\s*(#.*)?", s)
-        if m:
-            n = counts.get(m.group(1), -1) + 1
-            counts[m.group(1)] = n
-            table = f"{m.group(1)}[{n}]"
-            continue
-        m = re.fullmatch(r"\[([A-Za-z0-9_.]+)\]\s*(#.*)?", s)
-        if m:
-            table = m.group(1)
-            continue
-        m = re.match(r"([A-Za-z0-9_]+)\s*=\s*(.*?)(?:\s+#\s*(.+))?$", s)
-        if not m:
-            continue
-        note = m.group(3) or block
-        if not note or " | " in note:  # a list of choices is not a source
-            continue
-        key = f"{table}.{m.group(1)}" if table else m.group(1)
-        out[key] = note.strip()
-        inner = re.fullmatch(r"\{(.*)\}", m.group(2).strip())
+        out[key] = note
+        inner = re.fullmatch(r"\{(.*)\}", value.strip())
         if inner:
             for k in re.findall(r"([A-Za-z0-9_]+)\s*=", inner.group(1)):
-                out.setdefault(f"{key}.{k}", note.strip())
+                out.setdefault(f"{key}.{k}", note)
     return out
 
 
