@@ -231,3 +231,20 @@ def test_a_wrapped_source_line_fills_each_line_and_is_reused():
     plots.footer(again, text)
     assert again.texts[0].get_text() == t.get_text()
     assert again.texts[0].get_fontsize() == t.get_fontsize()
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_legends_at_the_top_leave_the_data_uncovered(runs, fiche, lang):
+    # once drawn (laid out as saved), everything plotted lies below a legend placed at the top
+    checked = 0
+    for name, (fig, _data) in plots.run_figures(runs, compute(fiche), lang).items():
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            legend = ax.get_legend()
+            if legend is None or legend._loc not in (1, 2, 9):  # upper right, left, center
+                continue
+            top = ax.transData.transform((0.0, ax.dataLim.y1))[1]  # pixels
+            assert top <= legend.get_window_extent(r).y0, (name, top)
+            checked += 1
+    assert checked >= 5

@@ -268,7 +268,22 @@ def _finish(
     ax.set_ylim(bottom=0)
     handles, _labels = ax.get_legend_handles_labels()
     handles += [h for h in extra if h is not None]
-    ax.legend(handles=handles, loc=legend_loc, fontsize=8.5, frameon=False, ncol=ncol)
+    legend = ax.legend(handles=handles, loc=legend_loc, fontsize=8.5, frameon=False, ncol=ncol)
+    if legend_loc in ("upper right", "upper left", "upper center"):
+        _room_above(ax, legend)
+
+
+def _room_above(ax: Axes, legend: Any) -> None:
+    """Raise the top of the y axis so that everything drawn (lines, bands, bars) stays below a
+    legend in the upper part of the axes."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    share = legend.get_window_extent(renderer).height / max(ax.bbox.height, 1.0)
+    free = 1.0 - share - 0.06  # the axes' share below the legend, with a margin
+    bottom, top = ax.get_ylim()
+    high = float(ax.dataLim.y1) if np.isfinite(ax.dataLim.y1) else top
+    if free > 0.3 and high > bottom:
+        ax.set_ylim(bottom, max(top, bottom + (high - bottom) / free))
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,7 +322,6 @@ def hours_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Fig
         legend_loc="upper right",
         extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
     )
-    ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
     _source(fig, runs, lang)
     return fig, data
 
@@ -344,7 +358,6 @@ def fte_figure(runs: Runs, hours: HoursResult | None, lang: str = "fr") -> Figur
         legend_loc="upper right",
         extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
     )
-    ax.set_ylim(top=max(ax.get_ylim()[1], float(np.nanmax(ref, initial=0)) * 1.25))
     _source(fig, runs, lang)
     return fig, data
 
@@ -368,7 +381,6 @@ def people_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
         legend_loc="upper right",
         extra=[*_band_legend(ax, lang), _mark_run_out(ax, cols, lang)],
     )
-    ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
     _source(fig, runs, lang)
     return fig, data
 
@@ -412,7 +424,6 @@ def positive_exits_figure(
         legend_loc="upper right",
         extra=[_mark_run_out(ax, cols, lang)],
     )
-    ax.set_ylim(top=ax.get_ylim()[1] * 1.12)
     _source(fig, runs, lang)
     return fig, data
 
@@ -509,7 +520,6 @@ def lapsed_figure(runs: Runs, hours: HoursResult | None = None, lang: str = "fr"
         legend_loc="upper left",
         extra=[_mark_run_out(ax, cols, lang)],
     )
-    ax.set_ylim(top=ax.get_ylim()[1] * 1.45)  # room for the legend above the bars
     _source(fig, runs, lang)
     return fig, data
 
@@ -665,7 +675,6 @@ def overlay_figure(
         legend_loc="best",
         extra=_band_legend(ax, lang),
     )
-    ax.set_ylim(top=ax.get_ylim()[1] * 1.15)
     first = runs_list[0]
     footer(
         fig,
