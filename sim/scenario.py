@@ -701,11 +701,11 @@ class Bound:
                 self.apply(v, where.sub(k), low and (not is_dist or k in _LOCATION))
 
 
-YEAR_DAYS = 36_525
+_CENTURY_DAYS = 36_525  # a bound on durations (days), not a year
 _PEOPLE = 100_000
 _NATIONAL_EUR = 1e11
 _NATIONAL_DWELLINGS = 10_000_000
-_DAYS = Bound(None, YEAR_DAYS, "days", "a hundred years at most")
+_DAYS = Bound(None, _CENTURY_DAYS, "days", "a hundred years at most")
 _HOURLY = Bound(5.0, 500.0, "EUR an hour", "an hourly labour cost: a few EUR to a few hundred")
 _H_PER_EUR = Bound(None, 0.2, "h/EUR", "one hour per 5 EUR of works at most")
 _H_PER_DWELLING = Bound(None, 5_000.0, "h", "about three full-time years a dwelling at most")
