@@ -212,6 +212,33 @@ class Executor:
             out[k] = value
         return out
 
+    def imap_groups(
+        self,
+        fn: Callable[[Any], Any],
+        groups: Sequence[Sequence[Any]],
+        *,
+        cancel: CancelFlag | None = None,
+    ) -> Iterator[tuple[int, list[Any]]]:
+        """Yield ``(g, [fn(task) for task in groups[g]])`` for every group, as soon as all its
+        tasks are done; every task of every group is submitted through one :meth:`imap` (a
+        group: the batches of replications of one scenario)."""
+        owner = [g for g, tasks in enumerate(groups) for _ in tasks]
+        flat = [task for tasks in groups for task in tasks]
+        first = [0]
+        for tasks in groups:
+            first.append(first[-1] + len(tasks))
+        got: dict[int, dict[int, Any]] = {}
+        for g, tasks in enumerate(groups):
+            if not tasks:
+                yield g, []
+        for k, value in self.imap(fn, flat, cancel=cancel):
+            g = owner[k]
+            part = got.setdefault(g, {})
+            part[k - first[g]] = value
+            if len(part) == len(groups[g]):
+                del got[g]
+                yield g, [part[j] for j in range(len(groups[g]))]
+
     retries = 0
     """Tasks resubmitted so far after a lost worker."""
 

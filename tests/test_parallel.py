@@ -72,6 +72,14 @@ def test_map_keeps_order_and_reports_progress(local):
     assert got == {0: 25, 1: 36, 2: 49}
 
 
+def test_groups_come_whole_in_task_order(local):
+    # groups of 3, 0, 5 and 1 tasks: each group once, its values in its own order
+    groups = [[1, 2, 3], [], [4, 5, 6, 7, 8], [9]]
+    got = list(local.imap_groups(_square, groups))
+    assert sorted(g for g, _ in got) == [0, 1, 2, 3]
+    assert dict(got) == {0: [1, 4, 9], 1: [], 2: [16, 25, 36, 49, 64], 3: [81]}
+
+
 def test_pool_is_kept_between_calls():
     with parallel.LocalPool(2) as ex:
         ex.map(_square, range(4))

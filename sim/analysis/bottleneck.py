@@ -334,22 +334,13 @@ def _run_levers(
         with executor(jobs, tasks=m * len(names)) as own:
             return _run_levers(scenario, names, seed, m, jobs, progress, own, cancel)
     parts = batches(range(m), ex.workers)
-    tasks = [(scenario, c, seed, b) for c in names for b in parts]
-    values: dict[int, list[float]] = {}
-    left = {c: len(parts) for c in names}
-    done = 0
-    for k, v in ex.imap(_lever_task, tasks, cancel=cancel):
-        values[k] = v
-        c = names[k // len(parts)]
-        left[c] -= 1
-        if left[c] == 0:
-            done += 1
-            if progress:
-                progress(done, len(names))
-    return {
-        c: np.array([x for j in range(len(parts)) for x in values[i * len(parts) + j]], dtype=float)
-        for i, c in enumerate(names)
-    }
+    groups = [[(scenario, c, seed, b) for b in parts] for c in names]
+    out: dict[str, np.ndarray] = {}
+    for g, values in ex.imap_groups(_lever_task, groups, cancel=cancel):
+        out[names[g]] = np.array([x for v in values for x in v], dtype=float)
+        if progress:
+            progress(len(out), len(names))
+    return {c: out[c] for c in names}
 
 
 def _binding(entries: Sequence[Mapping[str, Any]], lapsed: float, offered: float) -> str | None:

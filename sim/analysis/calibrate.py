@@ -490,24 +490,19 @@ def calibrate(
                     todo.append(i)
             if todo and ex is None:
                 ex = executor(jobs, scheduler)
-            parts: dict[int, dict[int, np.ndarray]] = {}
-            tasks = [(i, b) for i in todo for b in range(len(batches))]
             scen = {i: scenario_at(scenario, fits, thetas[i]) for i in todo}
-            work = [(scen[i], seed, batches[b], rows_all) for i, b in tasks]
-            for k, value in ex.imap(_point_task, work) if ex is not None else ():
-                i, b = tasks[k]
-                got = parts.setdefault(i, {})
-                got[b] = np.asarray(value, dtype=float)
-                if len(got) == len(batches):
-                    arr = np.concatenate([got[j] for j in range(len(batches))], axis=0)
-                    results[i] = arr
-                    cached[_key(thetas[i])] = arr.ravel().tolist()
-                    f.write(_line([_key(thetas[i]), *[repr(float(x)) for x in arr.ravel()]]))
-                    f.flush()
-                    os.fsync(f.fileno())
-                    done += 1
-                    if progress:
-                        progress(min(done, total), total)
+            groups = [[(scen[i], seed, b, rows_all) for b in batches] for i in todo]
+            for g, values in ex.imap_groups(_point_task, groups) if ex is not None else ():
+                i = todo[g]
+                arr = np.concatenate([np.asarray(v, dtype=float) for v in values], axis=0)
+                results[i] = arr
+                cached[_key(thetas[i])] = arr.ravel().tolist()
+                f.write(_line([_key(thetas[i]), *[repr(float(x)) for x in arr.ravel()]]))
+                f.flush()
+                os.fsync(f.fileno())
+                done += 1
+                if progress:
+                    progress(min(done, total), total)
             return [
                 results[i] if i in results else results[first[_key(th)]]
                 for i, th in enumerate(thetas)

@@ -889,20 +889,14 @@ def execute(
     batches = p.batches
     nb = len(batches)
     sw = p.sweep
-    tasks = [(pid, b) for pid in todo for b in range(nb)]
-    parts: dict[int, dict[int, np.ndarray]] = {}
+    groups = [
+        [(p.points[pid].scenario, sw.seed, batches[b], list(sw.outputs)) for b in range(nb)]
+        for pid in todo
+    ]
     before = ex.retries
     try:
-        for k, values in ex.imap(
-            _point_task,
-            [(p.points[pid].scenario, sw.seed, batches[b], list(sw.outputs)) for pid, b in tasks],
-        ):
-            pid, b = tasks[k]
-            got = parts.setdefault(pid, {})
-            got[b] = np.asarray(values, dtype=float)
-            if len(got) == nb:
-                del parts[pid]
-                on_point(pid, np.concatenate([got[j] for j in range(nb)], axis=0))
+        for g, values in ex.imap_groups(_point_task, groups):
+            on_point(todo[g], np.concatenate([np.asarray(v, dtype=float) for v in values], axis=0))
     except ExecutorError as exc:
         raise SweepError(
             f"{exc}; finished points are in {POINTS_FILE}: rerun with --resume"
