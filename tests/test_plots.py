@@ -209,28 +209,60 @@ def test_a_short_source_line_keeps_its_size():
     assert t.get_fontsize() == plots.FOOTER_MIN_SIZE and "\n" in t.get_text()
 
 
-def test_a_wrapped_source_line_fills_each_line_and_is_reused():
-    # each line holds as many words as fit: with the next word it would not fit; a second
-    # figure of the same size gets the same lines and size (fitted once)
-    words = [w * k for k, w in enumerate("abcdefghijklmnopqrstuvwxyz", start=1)][:24]
-    text = " ".join(words)
+def _widths(fig, size):
+    probe = fig.text(0, 0, "", fontsize=size)
+    r = fig.canvas.get_renderer()
+
+    def width(s: str) -> float:
+        probe.set_text(s)
+        return float(probe.get_window_extent(r).width)
+
+    return width
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " ".join(w * k for k, w in enumerate("abcdefghijklmnopqrstuvwx", start=1)),
+        " ".join(["réplications"] * 25 + ["a", "bb"] * 20),
+        "graine  1, " + " ".join(f"x{k * 7919 % 1000}" for k in range(120)),  # two spaces
+        "W" * 40 + " " + "court " * 30 + "W" * 200 + " fin",  # a word wider than the line
+    ],
+)
+def test_a_wrapped_source_line_fills_each_line_and_is_reused(text):
+    # each line holds as many words as fit (a word wider than a line stands alone): with the
+    # next word it would not fit; the words and spaces are kept; a second figure of the same
+    # size gets the same lines and size (fitted once)
     fig = plots.new_figure((6.0, 4.0))
     plots.footer(fig, text)
     (t,) = fig.texts
-    r = fig.canvas.get_renderer()
     room = fig.bbox.width * 0.98
+    width = _widths(fig, t.get_fontsize())
     lines = t.get_text().split("\n")
     assert " ".join(lines) == text and len(lines) > 2
-    probe = fig.text(0, 0, "", fontsize=t.get_fontsize())
     for line, after in itertools.pairwise(lines):
-        probe.set_text(line)
-        assert probe.get_window_extent(r).width <= room
-        probe.set_text(f"{line} {after.split(' ')[0]}")
-        assert probe.get_window_extent(r).width > room
+        assert width(line) <= room or " " not in line
+        assert width(f"{line} {after.split(' ')[0]}") > room
+    assert width(lines[-1]) <= room or " " not in lines[-1]
     again = plots.new_figure((6.0, 4.0))
     plots.footer(again, text)
     assert again.texts[0].get_text() == t.get_text()
     assert again.texts[0].get_fontsize() == t.get_fontsize()
+
+
+def test_a_source_line_a_little_too_long_is_shrunk_not_wrapped():
+    fig = plots.new_figure()
+    room = fig.bbox.width * 0.98
+    width = _widths(plots.new_figure(), plots.FOOTER_SIZE)
+    text = "Source :" + " réplications" * 12
+    while width(text) <= room:  # just too long at the normal size
+        text += " a"
+    assert width(text) < room * 1.08
+    plots.footer(fig, text)
+    (t,) = fig.texts
+    assert plots.FOOTER_MIN_SIZE < t.get_fontsize() < plots.FOOTER_SIZE
+    assert t.get_text() == text
+    assert _widths(plots.new_figure(), t.get_fontsize())(text) <= room
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

@@ -39,6 +39,7 @@ def test_sources_come_from_the_comment_beside_or_above_a_key():
     assert notes["works[0].dwellings"] == "first line"
     assert notes["works[1].dwellings"] == "second line"
     assert notes["flow.siae.posts.etti"] == notes["flow.siae.posts.ai"]
+    assert notes["flow.siae.posts.etti"] == "Posts held at once: assumption"
     assert notes["flow.siae.posts"] == "Posts held at once: assumption"
 
 

@@ -164,13 +164,17 @@ def _fit_footer(t: Any, text: str, room: float, renderer: Any) -> tuple[float, s
 
     size = FOOTER_SIZE
     t.set_text(text)
-    width = float(t.get_window_extent(renderer).width)
-    if width <= room:
-        return size, text
-    size = max(FOOTER_MIN_SIZE, FOOTER_SIZE * room / width * 0.99)
+    while True:  # shrink: to the width's ratio, by a quarter point at least (glyphs snap to
+        # whole pixels, so a text's width moves in steps with its size)
+        t.set_fontsize(size)
+        width = float(t.get_window_extent(renderer).width)
+        if width <= room:
+            return size, text
+        if size <= FOOTER_MIN_SIZE:
+            break
+        size = max(FOOTER_MIN_SIZE, min(size - 0.25, size * room / width * 0.99))
+    size = FOOTER_MIN_SIZE
     t.set_fontsize(size)
-    if fits(text):
-        return size, text
     words = text.split(" ")
     lines: list[str] = []
     i = 0
