@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.model import simulate
-from sim.results import TOTAL_METRICS, Runs, describe
+from sim.results import TOTAL_METRICS, Runs, Stat, describe
 from sim.scenario import load
 
 
@@ -29,17 +29,40 @@ def test_describe_per_year_ignores_nan_and_flags_single_value():
     assert s.to_dict()["ci_low"][1] is None
 
 
+def test_describe_two_values_by_hand():
+    # 1 and 3: mean 2, sd sqrt(2), sem 1, t(0.975, 1) = 12.7062 -> 2 +/- 12.7062
+    s = describe([1.0, 3.0])
+    assert s.mean == 2.0
+    assert s.ci_low == pytest.approx(2.0 - 12.706205, abs=1e-5)
+    assert s.ci_high == pytest.approx(2.0 + 12.706205, abs=1e-5)
+    assert s.p05 == pytest.approx(1.1) and s.p95 == pytest.approx(2.9)
+
+
 def test_describe_columns_with_and_without_nan_match_each_column_alone():
     # per column, by hand: the values left without NaN, their mean, t(0.975, n - 1) and
     # numpy's linear percentiles; column 2 has one NaN, column 3 two, others none
-    from scipy import stats
-
     rng = np.random.default_rng(7)
     a = rng.normal(10.0, 3.0, size=(9, 5))
     a[4, 2] = np.nan
     a[[0, 8], 3] = np.nan
-    s = describe(a)
-    for j in range(5):
+    _check_columns(a, describe(a), range(5))
+    # per year and public (replications x years x publics): counts differ by cell
+    b = rng.normal(10.0, 3.0, size=(6, 2, 3))
+    b[0, 1, 2] = np.nan
+    b[[1, 2, 3], 0, 0] = np.nan
+    sb = describe(b)
+    assert sb.mean.shape == (2, 3)
+    flat = Stat(*(np.asarray(getattr(sb, k)).reshape(-1) for k in STAT_FIELDS))
+    _check_columns(b.reshape(6, -1), flat, range(6))
+
+
+STAT_FIELDS = ("mean", "ci_low", "ci_high", "p05", "p95")
+
+
+def _check_columns(a, s, columns):
+    from scipy import stats
+
+    for j in columns:
         x = a[:, j][~np.isnan(a[:, j])]
         half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
         assert s.mean[j] == pytest.approx(x.mean(), rel=1e-12)
