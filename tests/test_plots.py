@@ -263,6 +263,8 @@ def test_a_source_line_a_little_too_long_is_shrunk_not_wrapped():
     assert plots.FOOTER_MIN_SIZE < t.get_fontsize() < plots.FOOTER_SIZE
     assert t.get_text() == text
     assert _widths(plots.new_figure(), t.get_fontsize())(text) <= room
+    # shrunk by quarter points: a quarter point larger would not fit
+    assert _widths(plots.new_figure(), t.get_fontsize() + 0.25)(text) > room
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
