@@ -58,6 +58,7 @@ from .presentation.tables import (
     wait_columns,
     yearly_columns,
 )
+from .provenance import annotate
 from .results import (
     METRICS,
     TOTAL_METRICS,
@@ -525,8 +526,8 @@ def scenario_toml(
     s = "SEED" if seed is None else str(seed)
     n = "N (see summary.json)" if replications is None else str(replications)
     head.append(f"# Re-run: clause-sim run scenario.toml --seed {s} --replications {n}")
-    text = "\n".join(h.replace("\n", " ") for h in head) + "\n\n" + scenario.to_toml()
-    return text
+    body = annotate(scenario.to_toml(), scenario.provenance)  # each value with its source
+    return "\n".join(h.replace("\n", " ") for h in head) + "\n\n" + body
 
 
 def write_scenario(

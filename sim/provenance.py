@@ -137,6 +137,56 @@ def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
     return head, {k: v for k, v in notes.items() if v[1]}
 
 
+def annotate(text: str, provenance: Provenance, width: int = 94) -> str:
+    """TOML text (one ``[table]`` header per table, as ``tomli_w`` writes it) with each key's
+    source note from ``provenance`` as comment lines just above the key or table that it
+    describes; a key set with ``--set`` says so. The data are unchanged."""
+    import textwrap
+
+    out: list[str] = []
+    section = ""
+    arrays: dict[str, int] = {}
+    done: set[str] = set()
+
+    def note_lines(key: str) -> list[str]:
+        value, note = provenance.notes.get(key, ("", ""))
+        if provenance.origin(key) == "set":
+            was = f"; the file had {value}" if value else ""
+            note = f"set with --set{was}{': ' + note if was and note else ''}"
+        if not note or key in done:
+            return []
+        done.add(key)
+        return textwrap.wrap(note, width, initial_indent="# ", subsequent_indent="# ")
+
+    for line in text.splitlines():
+        s = line.strip()
+        m = _ARRAY.match(s) or _TABLE.match(s)
+        if m:
+            name = m.group(1).strip()
+            if s.startswith("[["):
+                arrays[name] = arrays.get(name, -1) + 1
+                section = f"{name}[{arrays[name]}]"
+            else:
+                section = re.sub(
+                    r"^([^.]+)",
+                    lambda k: (
+                        f"{k.group(1)}[{arrays[k.group(1)]}]"
+                        if k.group(1) in arrays
+                        else k.group(1)
+                    ),
+                    name,
+                )
+            out += note_lines(section)
+            out.append(line)
+            continue
+        m = _KEYLINE.match(s) if s and not s.startswith("#") and line == line.lstrip() else None
+        if m:
+            key = m.group(1).strip().strip("\"'")
+            out += note_lines(f"{section}.{key}" if section else key)
+        out.append(line)
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 _MISSING = object()
 
 

@@ -246,3 +246,36 @@ def test_packaged_default_is_not_silent(tmp_path, monkeypatch, capsys):
     assert code == 0
     assert out.splitlines()[0] == f"Scénario lu : {Path('scenarios') / 'erbm-fiche-2023.toml'}"
     assert "570\u202f000 heures" in out
+
+
+def test_the_scenario_as_run_keeps_each_source_and_runs_again(tmp_path, capsys):
+    # results/<x>/scenario.toml: the same data, each value with its source note above it,
+    # a --set key saying so with the file's value; rerun from it, its notes are read back
+    code, _out, _err = run(
+        [
+            "run",
+            str(FICHE),
+            "-n",
+            "2",
+            "--bottleneck-replications",
+            "0",
+            "-o",
+            str(tmp_path / "r"),
+            "--set",
+            "flow.facilitators.fte=4",
+        ],
+        capsys,
+    )
+    assert code == 0
+    text = (tmp_path / "r" / "scenario.toml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[lines.index("dwellings = 23000") - 1] == "# the fiche's hypothesis"
+    above = lines[: lines.index("fte = 4")]
+    start = max(i for i, x in enumerate(above) if not x.startswith("# ") or "--set" in x)
+    assert above[start].startswith("# set with --set; the file had 3.0: assumption: the")
+    assert "[flow.operations.duration_days]" in text
+    again = sc.load(tmp_path / "r" / "scenario.toml")
+    original = sc.load(FICHE, ["flow.facilitators.fte=4"])
+    assert tomllib.loads(again.to_toml()) == tomllib.loads(original.to_toml())
+    assert again.provenance.notes["works[0].dwellings"][1] == "the fiche's hypothesis"
+    assert "ANRU" in again.provenance.notes["clause.insertion_rate"][1]

@@ -76,6 +76,7 @@ from ..hours import compute as compute_hours
 from ..observed import Observed, check_years, row_dict
 from ..observed import read as read_observed
 from ..output import write_text_durably
+from ..provenance import annotate
 from ..results import TOTAL_METRICS
 from ..runner import run_batch
 from ..scenario import Scenario, _thaw, toml_value
@@ -687,7 +688,7 @@ def calibrated_toml(scenario: Scenario, result: Calibration) -> str:
         if not table:
             del raw["uncertainty"]
     raw = _raw_at(raw, result.fits, list(values.values()), scenario.source)
-    body = tomli_w.dumps(raw)
+    body = annotate(tomli_w.dumps(raw), scenario.provenance)  # each value with its source
     obs = result.data.get("observed_file", "")
     head = [
         f"# Calibrated by clause-sim {__version__} from {scenario.source}",
