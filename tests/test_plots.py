@@ -250,6 +250,25 @@ def test_a_wrapped_source_line_fills_each_line_and_is_reused(text):
     assert again.texts[0].get_fontsize() == t.get_fontsize()
 
 
+def test_a_source_line_is_fitted_once_per_font(monkeypatch):
+    import matplotlib as mpl
+
+    calls = []
+    fit = plots._fit_footer
+    monkeypatch.setattr(plots, "_fit_footer", lambda *a: calls.append(1) or fit(*a))
+    text = " ".join(["réplications"] * 40) + " cache-test"
+    for _ in range(3):  # three figures of a run: one fit
+        plots.footer(plots.new_figure(), text)
+    assert len(calls) == 1
+    with mpl.rc_context({"font.family": "DejaVu Sans Mono"}):  # wider glyphs: fitted anew
+        fig = plots.new_figure()
+        plots.footer(fig, text)
+        assert len(calls) == 2
+        fig.canvas.draw()
+        box = fig.texts[0].get_window_extent(fig.canvas.get_renderer())
+        assert box.x1 <= fig.bbox.x1
+
+
 def test_a_source_line_a_little_too_long_is_shrunk_not_wrapped():
     fig = plots.new_figure()
     room = fig.bbox.width * 0.98

@@ -132,7 +132,7 @@ def footer(fig: Any, text: str) -> None:
         FigureCanvasAgg(fig)
     renderer = fig.canvas.get_renderer()
     room = fig.bbox.width * (1 - 2 * margin)
-    key = (text, room, fig.dpi, repr(t.get_fontproperties()), mpl.rcParams["text.hinting"])
+    key = (text, room, fig.dpi, *_font_key(t.get_fontproperties()))
     fitted = _FOOTERS.get(key)
     if fitted is None:
         fitted = _fit_footer(t, text, room, renderer)
@@ -152,6 +152,26 @@ def footer(fig: Any, text: str) -> None:
 
 _FOOTERS: dict[tuple[Any, ...], tuple[float, str]] = {}
 """Font size and line breaks of source lines already fitted (a run's figures share one)."""
+
+
+def _font_key(fp: Any) -> tuple[Any, ...]:
+    """What a text's measured width depends on besides its text and size: the font file and
+    face, and the text settings."""
+    from matplotlib import font_manager
+
+    rc = mpl.rcParams
+    return (
+        font_manager.findfont(fp),
+        fp.get_size_in_points(),
+        fp.get_weight(),
+        fp.get_style(),
+        fp.get_stretch(),
+        fp.get_variant(),
+        rc["text.hinting"],
+        rc["text.hinting_factor"],
+        rc["text.kerning_factor"],
+        rc["text.usetex"],
+    )
 
 
 def _fit_footer(t: Any, text: str, room: float, renderer: Any) -> tuple[float, str]:
@@ -679,6 +699,7 @@ def overlay_figure(
         legend_loc="best",
         extra=_band_legend(ax, lang),
     )
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.15)  # room for the legend, placed where it fits best
     first = runs_list[0]
     footer(
         fig,
