@@ -69,7 +69,8 @@ def _split_comment(value_text: str) -> tuple[str, str]:
 
 _TABLE = re.compile(r"^\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _ARRAY = re.compile(r"^\[\[\s*([^\[\]]+?)\s*\]\]\s*(#.*)?$")
-_KEYLINE = re.compile(r"^([A-Za-z0-9_\-.\"' ]+?)\s*=\s*(.*)$")
+_KEY = r"""(?:[A-Za-z0-9_\-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_KEYLINE = re.compile(rf"^({_KEY}(?:\s*\.\s*{_KEY})*)\s*=\s*(.*)$")  # linear in the line
 
 
 def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
@@ -137,10 +138,16 @@ def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
     return head, {k: v for k, v in notes.items() if v[1]}
 
 
-def annotate(text: str, provenance: Provenance, width: int = 94) -> str:
+def annotate(
+    text: str,
+    provenance: Provenance,
+    width: int = 94,
+    replaced: Mapping[str, str] | None = None,
+) -> str:
     """TOML text (one ``[table]`` header per table, as ``tomli_w`` writes it) with each key's
     source note from ``provenance`` as comment lines just above the key or table that it
-    describes; a key set with ``--set`` says so. The data are unchanged."""
+    describes; a key set with ``--set`` says so; ``replaced`` gives other keys' notes (a
+    fitted value's). The data are unchanged."""
     import textwrap
 
     out: list[str] = []
@@ -150,7 +157,9 @@ def annotate(text: str, provenance: Provenance, width: int = 94) -> str:
 
     def note_lines(key: str) -> list[str]:
         value, note = provenance.notes.get(key, ("", ""))
-        if provenance.origin(key) == "set":
+        if replaced and key in replaced:
+            note = replaced[key]
+        elif provenance.origin(key) == "set":
             was = f"; the file had {value}" if value else ""
             note = f"set with --set{was}{': ' + note if was and note else ''}"
         if not note or key in done:
@@ -158,33 +167,34 @@ def annotate(text: str, provenance: Provenance, width: int = 94) -> str:
         done.add(key)
         return textwrap.wrap(note, width, initial_indent="# ", subsequent_indent="# ")
 
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): U+2028 and the like stay in strings
         s = line.strip()
         m = _ARRAY.match(s) or _TABLE.match(s)
         if m:
-            name = m.group(1).strip()
+            name = ".".join(p.strip().strip("\"'") for p in _dotted(m.group(1)))
             if s.startswith("[["):
                 arrays[name] = arrays.get(name, -1) + 1
                 section = f"{name}[{arrays[name]}]"
             else:
-                section = re.sub(
-                    r"^([^.]+)",
-                    lambda k: (
-                        f"{k.group(1)}[{arrays[k.group(1)]}]"
-                        if k.group(1) in arrays
-                        else k.group(1)
-                    ),
-                    name,
-                )
-            out += note_lines(section)
+                head, _, rest = name.partition(".")
+                section = f"{head}[{arrays[head]}].{rest}" if head in arrays and rest else name
+            # a value table written as sub-tables: its note above the first of them
+            parts = section.split(".")
+            for n in range(1, len(parts) + 1):
+                out += note_lines(".".join(parts[:n]))
             out.append(line)
             continue
         m = _KEYLINE.match(s) if s and not s.startswith("#") and line == line.lstrip() else None
         if m:
-            key = m.group(1).strip().strip("\"'")
+            key = ".".join(p.strip().strip("\"'") for p in _dotted(m.group(1)))
             out += note_lines(f"{section}.{key}" if section else key)
         out.append(line)
-    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+    return "\n".join(out)
+
+
+def _dotted(name: str) -> list[str]:
+    """The parts of a dotted TOML key, dots inside quotes kept (``uncertainty."a.b"``)."""
+    return re.findall(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|[^."\']+', name)
 
 
 _MISSING = object()

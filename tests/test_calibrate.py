@@ -154,6 +154,13 @@ def test_files_of_a_calibration(fast):
         "etti",
     ]
     tomllib.loads(text)
+    # above each fitted key, what it replaced instead of the old value's source
+    lines = text.split("\n")
+    for m in marked:
+        i = lines.index(m)
+        while lines[i - 1].startswith("# "):
+            i -= 1
+        assert lines[i].startswith("# fitted on synthetic.csv"), lines[i]
     assert (out / "fit.png").stat().st_size > 0 and (out / "fit.svg").is_file()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "flow.siae.posts.etti" in html and "<svg" in html

@@ -279,3 +279,51 @@ def test_the_scenario_as_run_keeps_each_source_and_runs_again(tmp_path, capsys):
     assert tomllib.loads(again.to_toml()) == tomllib.loads(original.to_toml())
     assert again.provenance.notes["works[0].dwellings"][1] == "the fiche's hypothesis"
     assert "ANRU" in again.provenance.notes["clause.insertion_rate"][1]
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        'works[0].name="Lot A\u2028Lot B"',  # a line separator for str.splitlines, not for TOML
+        'scenario.name="a\u2029b\u0085c # [x] = 1 [[works]]"',
+        "flow.siae.posts.etti=25",
+    ],
+)
+def test_annotated_scenario_has_the_same_data(override):
+    from sim.output import scenario_toml
+
+    s = sc.load(FICHE, [override])
+    text = scenario_toml(s)
+    assert tomllib.loads(text) == tomllib.loads(s.to_toml())
+
+
+def test_annotated_scenario_keeps_the_notes_of_value_tables_and_ranges():
+    from sim.provenance import annotate
+
+    s = sc.load(FICHE)
+    lines = annotate(s.to_toml(), s.provenance).split("\n")
+    # a range of [uncertainty] (a quoted table name), and a table of distributions written as
+    # sub-tables: each note above the first line of its table
+    i = lines.index('[uncertainty."flow.referrals.per_year"]')
+    assert lines[i - 1].startswith("# ") and "400" in " ".join(lines[i - 3 : i])
+    j = lines.index("[flow.missions.weekly_hours_by_route.direct]")
+    assert "Weekly hours by route" in " ".join(lines[j - 3 : j])
+
+
+def test_a_long_line_in_a_multiline_string_is_read_in_linear_time():
+    import signal
+
+    from sim.provenance import source_notes
+
+    text = 'x = """\na' + " " * 1_000_000 + 'b\n"""\ny = 1  # note\n'
+
+    def late(_signum, _frame):
+        raise TimeoutError("source_notes is not linear in the line length")
+
+    old = signal.signal(signal.SIGALRM, late)
+    signal.alarm(20)  # a hang check (quadratic: minutes), not a speed target
+    try:
+        assert source_notes(text)[1]["y"] == ("1", "note")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -688,8 +688,14 @@ def calibrated_toml(scenario: Scenario, result: Calibration) -> str:
         if not table:
             del raw["uncertainty"]
     raw = _raw_at(raw, result.fits, list(values.values()), scenario.source)
-    body = annotate(tomli_w.dumps(raw), scenario.provenance)  # each value with its source
     obs = result.data.get("observed_file", "")
+    obs_name = Path(obs).name if obs else "the observed file"
+    before: dict[str, str] = {}
+    for k in result.parameters:  # a fitted value's note: what it replaced, and from where
+        value, note = scenario.provenance.notes.get(k, ("", ""))
+        was = f"{value}: {note}" if value and note else value or note
+        before[k] = f"fitted on {obs_name}" + (f"; the scenario had {was}" if was else "")
+    body = annotate(tomli_w.dumps(raw), scenario.provenance, replaced=before)
     head = [
         f"# Calibrated by clause-sim {__version__} from {scenario.source}",
         f"# against {obs} ({len(result.rows)} observed rows, {result.data['replications']} "
@@ -702,8 +708,7 @@ def calibrated_toml(scenario: Scenario, result: Calibration) -> str:
             f"{toml_value(v['high'], 6)}], 95 % interval {toml_value(v['ci_low'], 6)} to "
             f"{toml_value(v['ci_high'], 6)}{ident}"
         )
-    lines = body.splitlines()
-    obs_name = Path(obs).name if obs else "the observed file"
+    lines = body.split("\n")  # not splitlines(): U+2028 and the like stay in strings
     for k, v in result.parameters.items():
         i = _key_line(lines, k)
         if i is not None:
