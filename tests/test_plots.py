@@ -256,6 +256,7 @@ def test_a_source_line_is_fitted_once_per_font(monkeypatch):
     calls = []
     fit = plots._fit_footer
     monkeypatch.setattr(plots, "_fit_footer", lambda *a: calls.append(1) or fit(*a))
+    monkeypatch.setattr(plots, "_FOOTERS", {})  # whatever ran before in this process
     text = " ".join(["réplications"] * 40) + " cache-test"
     for _ in range(3):  # three figures of a run: one fit
         plots.footer(plots.new_figure(), text)
