@@ -327,3 +327,38 @@ def test_a_long_line_in_a_multiline_string_is_read_in_linear_time():
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_annotate_by_hand():
+    # a note above its key or table, once; a table's note above its first sub-table; items of
+    # an array of tables counted; a --set key with and without the file's value; a replaced note
+    from types import MappingProxyType
+
+    from sim.provenance import Provenance, annotate
+
+    text = (
+        "top = 1\n\n[t]\na = 1\nb = 2\nc = 3\n\n[t.u.v]\nx = 1\n\n[t.u.w]\ny = 2\n\n"
+        "[[arr]]\nn = 1\n\n[[arr]]\nn = 2\n\n[arr.sub]\nz = 3\n"
+    )
+    notes = {
+        "top": ("1", "top note"),
+        "t": ("", "table note"),
+        "t.a": ("1", "a note"),
+        "t.b": ("5", ""),
+        "t.u": ("", "u note"),
+        "arr[1].n": ("2", "second n"),
+        "arr[1].sub": ("", "sub note"),
+        "arr[1].sub.z": ("3", "z note"),
+    }
+    prov = Provenance(
+        notes=MappingProxyType(notes), origins=MappingProxyType({"t.b": "set", "t.c": "set"})
+    )
+    got = annotate(text, prov, replaced={"t.a": "fitted"}).split("\n")
+    assert got == [
+        "# top note", "top = 1", "",
+        "# table note", "[t]", "# fitted", "a = 1",
+        "# set with --set; the file had 5", "b = 2", "# set with --set", "c = 3", "",
+        "# u note", "[t.u.v]", "x = 1", "", "[t.u.w]", "y = 2", "",
+        "[[arr]]", "n = 1", "", "[[arr]]", "# second n", "n = 2", "",
+        "# sub note", "[arr.sub]", "# z note", "z = 3", "",
+    ]  # fmt: skip
