@@ -251,21 +251,8 @@ def test_packaged_default_is_not_silent(tmp_path, monkeypatch, capsys):
 def test_the_scenario_as_run_keeps_each_source_and_runs_again(tmp_path, capsys):
     # results/<x>/scenario.toml: the same data, each value with its source note above it,
     # a --set key saying so with the file's value; rerun from it, its notes are read back
-    code, _out, _err = run(
-        [
-            "run",
-            str(FICHE),
-            "-n",
-            "2",
-            "--bottleneck-replications",
-            "0",
-            "-o",
-            str(tmp_path / "r"),
-            "--set",
-            "flow.facilitators.fte=4",
-        ],
-        capsys,
-    )
+    args = ["-n", "2", "--bottleneck-replications", "0", "--set", "flow.facilitators.fte=4"]
+    code, _out, _err = run(["run", str(FICHE), *args, "-o", str(tmp_path / "r")], capsys)
     assert code == 0
     text = (tmp_path / "r" / "scenario.toml").read_text(encoding="utf-8")
     lines = text.splitlines()
