@@ -121,3 +121,48 @@ def test_a_note_continued_below_its_key_is_shown_whole():
     assert "flow.facilitators.caseload_per_fte" not in notes
     shipped_form = {x["key"]: x["source"] for g in form()["groups"] for x in g["fields"]}
     assert shipped_form["flow.facilitators.fte"].rstrip().endswith("test 2-6")
+
+
+@pytest.mark.parametrize("ctype", ["application/toml", "application/json"])
+def test_a_scenario_is_validated_off_the_event_loop(monkeypatch, ctype):
+    # validating a scenario takes tens of ms (more for a large upload): a worker thread does
+    # it, so the server keeps answering other requests (progress polls) meanwhile
+    import asyncio
+    import json
+
+    from sim.web import app as web
+
+    seen: list[str] = []
+
+    def spy(real):
+        def call(*args):
+            try:
+                asyncio.get_running_loop()
+                seen.append("event loop")
+            except RuntimeError:
+                seen.append("worker thread")
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(web, "scenario_from_text", spy(web.scenario_from_text))
+    monkeypatch.setattr(web, "from_request", spy(web.from_request))
+    body = (
+        json.dumps({"base": "erbm-fiche-2023", "set": {}}).encode()
+        if ctype == "application/json"
+        else b'[scenario]\nname = "x"\nstart_year = 2020\nhorizon_years = 2\n'
+        b"[[works]]\ndwellings = 10\ncost_per_dwelling_eur = 1000\nlabour_share = 0.4\n"
+    )
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/hours",
+        "headers": [(b"content-type", ctype.encode())],
+        "query_string": b"",
+    }
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scenario, _text, _name = asyncio.run(web._scenario_request(web.Request(scope, receive)))
+    assert scenario.works and seen == ["worker thread"]

@@ -18,6 +18,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import (
@@ -223,8 +224,9 @@ async def _scenario_request(request: Request) -> tuple[Any, str, str]:
             raise BadRequest("json") from None
         if not isinstance(data, Mapping):
             raise BadRequest("object")
-        return from_request(data)
-    return scenario_from_text(text, "scenario.toml"), text, "scenario.toml"
+        return await run_in_threadpool(from_request, data)  # validation: off the event loop
+    scenario = await run_in_threadpool(scenario_from_text, text, "scenario.toml")
+    return scenario, text, "scenario.toml"
 
 
 def _job_json(job: Job) -> dict[str, Any]:
@@ -452,7 +454,7 @@ def create_app(
         """The form filled from an uploaded scenario (TOML, or the page's JSON with ``toml``)."""
         try:
             _scenario, text, name = await _scenario_request(request)
-            return JSONResponse(form_of_text(text, name))
+            return JSONResponse(await run_in_threadpool(form_of_text, text, name))
         except (BadRequest, ClauseSimError) as exc:
             return error(exc, request)
 
