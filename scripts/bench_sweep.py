@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +34,8 @@ import numpy as np
 
 import sim.analysis.sweep as sw
 
-DASK = Path(sys.executable).parent / "dask"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from dask_cluster import DASK, Cluster
 
 
 def sweep_file(folder: Path, points: int, replications: int, batch: int) -> Path:
@@ -58,68 +57,6 @@ def timed(plan: sw.Plan, ex: sw.Executor) -> tuple[float, dict[int, np.ndarray]]
     start = time.perf_counter()
     sw.execute(plan, [p.id for p in plan.points], ex, lambda pid, v: got.__setitem__(pid, v))
     return time.perf_counter() - start, got
-
-
-def start_cluster(tmp: Path) -> tuple[list[subprocess.Popen[bytes]], Path]:
-    """A scheduler and two single-threaded workers on 127.0.0.1 (Dask's default settings)."""
-    sched_file = tmp / "scheduler.json"
-    procs = []
-
-    def spawn(args: list[str], log: str) -> None:
-        with open(tmp / log, "wb") as out:
-            procs.append(
-                subprocess.Popen(
-                    [str(DASK), *args], stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-                )
-            )
-
-    spawn(
-        [
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            str(sched_file),
-        ],
-        "scheduler.log",
-    )
-    deadline = time.monotonic() + 60
-    while not sched_file.exists():
-        if time.monotonic() > deadline:
-            raise RuntimeError("the Dask scheduler did not start")
-        time.sleep(0.1)
-    for i in range(2):
-        spawn(
-            [
-                "worker",
-                "--nthreads",
-                "1",
-                "--nworkers",
-                "1",
-                "--no-dashboard",
-                "--host",
-                "127.0.0.1",
-                "--scheduler-file",
-                str(sched_file),
-            ],
-            f"worker{i}.log",
-        )
-    return procs, sched_file
-
-
-def stop_cluster(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in reversed(procs):
-        if proc.poll() is not None:
-            continue
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
 
 
 def main() -> int:
@@ -152,16 +89,15 @@ def main() -> int:
             times.setdefault(name, []).append(secs)
             values[name] = got
 
-        procs: list[subprocess.Popen[bytes]] = []
+        cluster = Cluster(tmp)
         dask_ex: sw.Executor | None = None
         try:
             if not DASK.exists():
                 print(f"(no {DASK}: install clause-sim[dask] for the Dask figure)")
             else:
-                procs, sched_file = start_cluster(tmp)
-                dask = sw.DaskCluster(str(sched_file))
+                cluster.start()  # a scheduler and two workers, both connected
+                dask = sw.DaskCluster(str(cluster.scheduler_file))
                 dask_ex = dask
-                dask.client.wait_for_workers(2, timeout=60)
                 dask.workers, dask.window = 2, 4  # as LocalPool(2)
                 # warm the imports (the scheduler unpickles tasks too), as on a cluster kept
                 # for several sweeps
@@ -178,7 +114,7 @@ def main() -> int:
         finally:
             if dask_ex is not None:
                 dask_ex.close()
-            stop_cluster(procs)
+            cluster.stop()
         print(f"\n{'executor':<22}{'best s':>9}{'reps/s':>9}   all rounds (s)")
         rate = {}
         for name, secs in times.items():

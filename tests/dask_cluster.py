@@ -1,6 +1,7 @@
 """A real local Dask cluster for tests: a scheduler and two single-threaded workers on
 127.0.0.1, started as processes from this environment's ``dask`` console script. In CI (env CI)
-a missing dask.distributed is a failure, not a skip."""
+a missing dask.distributed is a failure, not a skip. ``scripts/bench_sweep.py`` starts its
+cluster with :class:`Cluster` too."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 DASK = Path(sys.executable).parent / "dask"
 START_TIMEOUT = 45.0
 
 
 def need_distributed() -> None:
+    import pytest
+
     try:
         import distributed  # noqa: F401
     except ImportError:
