@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+from model.conftest import ABUNDANT_PEOPLE
 
 import sim.runner
 from sim.analysis import bottleneck as bn
@@ -305,21 +306,14 @@ def test_under_uncertainty_the_diagnosis_compares_each_replication_with_its_own_
     """People never short (hours do not depend on them) and ETTI posts uncertain: one more
     referral rate or FTE changes nothing in any replication, so it gains exactly 0 h. Levers
     run at the central posts instead of each replication's draw would show a gain."""
-    people = [
-        "flow.referrals.per_year=3000",
-        "flow.facilitators.fte=200",
-        'flow.facilitators.patience_days="none"',
-        'flow.placement.patience_days="none"',
-        'flow.facilitators.max_parcours_days={dist="fixed", value=5000}',
-        "flow.missions.next_mission_probability=1",
-        "flow.preparation.share={rsa=0, under_26=0, ase=0, other=0}",
-        "flow.barriers.mobility.share={rsa=0, under_26=0, ase=0, other=0}",
-        "flow.barriers.childcare.share={rsa=0, under_26=0, ase=0, other=0}",
-    ]
     base = [o for o in SMALL if not o.startswith("flow.siae.posts.etti")]
     sc = load(
         None,
-        [*base, *people, 'uncertainty={"flow.siae.posts.etti"={dist="uniform", low=1, high=6}}'],
+        [
+            *base,
+            *ABUNDANT_PEOPLE,
+            'uncertainty={"flow.siae.posts.etti"={dist="uniform", low=1, high=6}}',
+        ],
     )
     runs = replicate(sc, 4, seed=2, jobs=1)
     assert np.ptp(runs.totals["hours_realised"]) > 0  # the draws do move the hours
