@@ -222,22 +222,19 @@ class Executor:
         """Yield ``(g, [fn(task) for task in groups[g]])`` for every group, as soon as all its
         tasks are done; every task of every group is submitted through one :meth:`imap` (a
         group: the batches of replications of one scenario)."""
-        owner = [g for g, tasks in enumerate(groups) for _ in tasks]
-        flat = [task for tasks in groups for task in tasks]
-        first = [0]
-        for tasks in groups:
-            first.append(first[-1] + len(tasks))
-        got: dict[int, dict[int, Any]] = {}
-        for g, tasks in enumerate(groups):
-            if not tasks:
+        where = [(g, j) for g, tasks in enumerate(groups) for j in range(len(tasks))]
+        values: list[list[Any]] = [[None] * len(tasks) for tasks in groups]
+        left = [len(tasks) for tasks in groups]
+        for g, n in enumerate(left):
+            if not n:
                 yield g, []
-        for k, value in self.imap(fn, flat, cancel=cancel):
-            g = owner[k]
-            part = got.setdefault(g, {})
-            part[k - first[g]] = value
-            if len(part) == len(groups[g]):
-                del got[g]
-                yield g, [part[j] for j in range(len(groups[g]))]
+        for k, value in self.imap(fn, [t for tasks in groups for t in tasks], cancel=cancel):
+            g, j = where[k]
+            values[g][j] = value
+            left[g] -= 1
+            if not left[g]:
+                done, values[g] = values[g], []
+                yield g, done
 
     retries = 0
     """Tasks resubmitted so far after a lost worker."""

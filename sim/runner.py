@@ -60,7 +60,7 @@ def run_replications(
     """
     indices = list(indices)
     if executor is None:
-        with _own_executor(jobs, len(indices)) as ex:
+        with parallel.executor(jobs, tasks=len(indices)) as ex:
             return run_replications(
                 scenario, seed, indices, progress=progress, executor=ex, cancel=cancel
             )
@@ -74,10 +74,6 @@ def run_replications(
         if progress:
             progress(done, total)
     return [r for part in out for r in part]
-
-
-def _own_executor(jobs: int | None, tasks: int) -> Executor:
-    return parallel.executor(jobs, tasks=tasks)
 
 
 def replicate(
