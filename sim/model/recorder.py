@@ -29,12 +29,12 @@ from ..scenario import (
     SIAE_TYPES,
 )
 from ..schedule import YEAR_DAYS
+from .parcours import DROPPED
 
 MONTH_DAYS = YEAR_DAYS / 12
 N_PUB = len(PUBLICS)
 N_OUT = len(OUTCOMES)
 POS = [OUTCOMES.index(o) for o in POSITIVE_OUTCOMES]
-DROPPED = OUTCOMES.index("dropped_out")
 DYN = [OUTCOMES.index(o) for o in DYNAMIC_OUTCOMES]
 WORKED_OUT = [OUTCOMES.index(o) for o in ("durable", "transition", "training", "other")]
 
@@ -126,12 +126,13 @@ def group_mean_p90(groups: Sequence[Sequence[float] | np.ndarray]) -> tuple[np.n
         return mean, p90
     s = np.fromiter(chain.from_iterable(groups), dtype=float, count=total)
     ends = np.cumsum(sizes)
-    for a, b in zip((ends - sizes).tolist(), ends.tolist(), strict=True):
+    starts = ends - sizes
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         if b - a > 1:
             s[a:b].sort()  # sorted within each group
     has = sizes > 0
     n = sizes[has]
-    start = (np.cumsum(sizes) - sizes)[has]
+    start = starts[has]
     mean[has] = np.add.reduceat(s, start) / n
     v = (n - 1) * 0.9  # virtual index of the 90th percentile
     lo = np.floor(v)
