@@ -302,14 +302,18 @@ def lever_batch(scenario: Scenario, constraint: str, seed: int, indices: list[in
     """Hours realised (h) in replications ``indices`` with one more unit of ``constraint`` (a
     task). The unit is added to each replication's own values: with uncertain parameters, to
     that replication's draws (``+1 post`` to the posts it drew), never in place of them."""
+    same = None if scenario.uncertainty else _plus_one(scenario, constraint)  # nothing drawn
     out = []
     for i in indices:
-        drawn = resolve(scenario, seed, i)
-        lever = levers(drawn)[constraint]
-        if lever is not None:
-            drawn = drawn.with_overrides(list(lever.overrides))
-        out.append(run_one(drawn, seed, i).totals["hours_realised"])
+        plus = same if same is not None else _plus_one(resolve(scenario, seed, i), constraint)
+        out.append(run_one(plus, seed, i).totals["hours_realised"])
     return out
+
+
+def _plus_one(scenario: Scenario, constraint: str) -> Scenario:
+    """``scenario`` with one more unit of ``constraint`` (unchanged if it has no lever)."""
+    lever = levers(scenario)[constraint]
+    return scenario if lever is None else scenario.with_overrides(list(lever.overrides))
 
 
 def _lever_task(task: tuple[Scenario, str, int, list[int]]) -> list[float]:
