@@ -586,12 +586,13 @@ def write_figures(
     *,
     lang: str = "fr",
     observed: Sequence[Any] = (),
+    hours: HoursResult | None = None,
 ) -> tuple[dict[str, Path], dict[str, str]]:
     """Draw the run's figures into ``folder/figures`` (PNG and SVG); return the SVG paths and
     the titles by file stem. They need the replications only, not the diagnosis."""
     from .presentation import plots
 
-    hours = compute_hours(scenario)
+    hours = compute_hours(scenario) if hours is None else hours
     svgs: dict[str, Path] = {}
     titles: dict[str, str] = {}
     fig_dir = folder / "figures"
@@ -644,7 +645,9 @@ def write_results(
     if drawn is not None:
         svgs, titles = drawn
     elif figures or report:
-        svgs, titles = write_figures(folder, runs, scenario, lang=lang, observed=observed)
+        svgs, titles = write_figures(
+            folder, runs, scenario, lang=lang, observed=observed, hours=hours
+        )
     if report:
         sections: list[tuple[str, str, str]] = []
         if isinstance(summary.get("uncertainty"), Mapping):
