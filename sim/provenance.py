@@ -109,21 +109,14 @@ def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
             header.extend(pending)
             pending = []
             started = True
-        m = _ARRAY.match(line)
-        if m:
-            name = m.group(1).strip()
-            arrays[name] = arrays.get(name, -1) + 1
-            section = f"{name}[{arrays[name]}]"
-            pending, last = [], None
-            continue
-        m = _TABLE.match(line)
-        if m:
-            section = m.group(1).strip()
+        opened = _header(line, arrays)
+        if opened is not None:
+            section = opened
             pending, last = [], None
             continue
         m = _KEYLINE.match(line)
         if m:
-            key = ".".join(p.strip().strip("\"'") for p in m.group(1).split("."))
+            key = _dotted(m.group(1))
             full = f"{section}.{key}" if section else key
             value, comment = _split_comment(m.group(2))
             note = " — ".join(p for p in (" ".join(pending).strip(), comment) if p)
@@ -169,15 +162,9 @@ def annotate(
 
     for line in text.split("\n"):  # not splitlines(): U+2028 and the like stay in strings
         s = line.strip()
-        m = _ARRAY.match(s) or _TABLE.match(s)
-        if m:
-            name = ".".join(p.strip().strip("\"'") for p in _dotted(m.group(1)))
-            if s.startswith("[["):
-                arrays[name] = arrays.get(name, -1) + 1
-                section = f"{name}[{arrays[name]}]"
-            else:
-                head, _, rest = name.partition(".")
-                section = f"{head}[{arrays[head]}].{rest}" if head in arrays and rest else name
+        opened = _header(s, arrays)
+        if opened is not None:
+            section = opened
             # a value table written as sub-tables: its note above the first of them
             parts = section.split(".")
             for n in range(1, len(parts) + 1):
@@ -186,15 +173,30 @@ def annotate(
             continue
         m = _KEYLINE.match(s) if s and not s.startswith("#") and line == line.lstrip() else None
         if m:
-            key = ".".join(p.strip().strip("\"'") for p in _dotted(m.group(1)))
+            key = _dotted(m.group(1))
             out += note_lines(f"{section}.{key}" if section else key)
         out.append(line)
     return "\n".join(out)
 
 
-def _dotted(name: str) -> list[str]:
-    """The parts of a dotted TOML key, dots inside quotes kept (``uncertainty."a.b"``)."""
-    return re.findall(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|[^."\']+', name)
+def _dotted(name: str) -> str:
+    """A TOML key as dotted text, quotes off (``uncertainty."a.b"``: ``uncertainty.a.b``)."""
+    parts = re.findall(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'|[^."\']+', name)
+    return ".".join(p.strip().strip("\"'") for p in parts)
+
+
+def _header(line: str, arrays: dict[str, int]) -> str | None:
+    """The section a table header line opens (``clause``, ``works[1]``, ``works[1].sub``),
+    counting the items of arrays of tables in ``arrays``; None for any other line."""
+    m = _ARRAY.match(line) or _TABLE.match(line)
+    if m is None:
+        return None
+    name = _dotted(m.group(1))
+    if line.startswith("[["):
+        arrays[name] = arrays.get(name, -1) + 1
+        return f"{name}[{arrays[name]}]"
+    head, _, rest = name.partition(".")
+    return f"{head}[{arrays[head]}].{rest}" if head in arrays and rest else name
 
 
 _MISSING = object()
