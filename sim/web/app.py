@@ -38,7 +38,7 @@ from ..jobs import MAX_REPLICATIONS
 from ..presentation import i18n
 from ..presentation.bottleneck import summary_sentence
 from ..streams import DEFAULT_SEED
-from .scenarios import MAX_BODY, form, form_of_text, from_request, scenario_from_text
+from .scenarios import MAX_BODY, form, form_of_scenario, from_request, scenario_from_text
 from .store import Job, Store, safe_file
 
 HERE = Path(__file__).resolve().parent
@@ -453,8 +453,8 @@ def create_app(
     async def api_form_of(request: Request) -> Response:
         """The form filled from an uploaded scenario (TOML, or the page's JSON with ``toml``)."""
         try:
-            _scenario, text, name = await _scenario_request(request)
-            return JSONResponse(await run_in_threadpool(form_of_text, text, name))
+            scenario, text, name = await _scenario_request(request)  # validated once, here
+            return JSONResponse(await run_in_threadpool(form_of_scenario, scenario, text, name))
         except (BadRequest, ClauseSimError) as exc:
             return error(exc, request)
 

@@ -193,12 +193,10 @@ def form(base: str | None = None) -> dict[str, Any]:
     return {"base": stem, "bases": list(stems), "groups": _groups(tomllib.loads(text), text)}
 
 
-def form_of_text(text: str, name: str = "scenario.toml") -> dict[str, Any]:
-    """The form filled from an uploaded scenario file (validated first: a bad file raises the
-    command line's :class:`ScenarioError` about ``name``); keys the file leaves out show
-    their defaults."""
-    full = tomllib.loads(scenario_from_text(text, name).to_toml())
-    return {"file": name, "groups": _groups(full, text)}
+def form_of_scenario(scenario: Scenario, text: str, name: str = "scenario.toml") -> dict[str, Any]:
+    """The form filled from an uploaded scenario, already validated from its file ``text``
+    (:func:`scenario_from_text`); keys the file leaves out show their defaults."""
+    return {"file": name, "groups": _groups(tomllib.loads(scenario.to_toml()), text)}
 
 
 def _groups(raw: Mapping[str, Any], text: str) -> list[dict[str, Any]]:
