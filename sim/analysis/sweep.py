@@ -825,6 +825,12 @@ def _line(row: Sequence[str], dialect: str = "machine") -> str:
     return buf.getvalue()
 
 
+def _first_line(header: Sequence[str], dialect: str) -> str:
+    """A sweep CSV's first line in ``dialect``: the column heads, after a byte-order mark in
+    ``excel-fr`` (which is how :func:`points_dialect` knows it again)."""
+    return (BOM if dialect == "excel-fr" else "") + _line(_head(header, dialect), dialect)
+
+
 def _parse(text: str, dialect: str) -> list[list[str]]:
     """Rows of a CSV in ``dialect``, cells back as :func:`cell` writes them."""
     if dialect != "excel-fr":
@@ -973,8 +979,7 @@ def run_sweep(
         ok = False
         with open(points_path, "a", newline="", encoding="utf-8") as f:
             if new:
-                bom = BOM if csv_dialect == "excel-fr" else ""
-                f.write(bom + _line(_head(p.header, csv_dialect), csv_dialect))
+                f.write(_first_line(p.header, csv_dialect))
                 f.flush()
                 os.fsync(f.fileno())
 
@@ -1018,8 +1023,7 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
     if missing:  # pragma: no cover - execute() finishes every point or raises
         raise SweepError(f"{folder}: points {missing[:5]} are missing; rerun with --resume")
     d = result.csv_dialect
-    bom = BOM if d == "excel-fr" else ""
-    text = bom + _line(_head(p.header, d), d) + "".join(_line(rows[i], d) for i in sorted(rows))
+    text = _first_line(p.header, d) + "".join(_line(rows[i], d) for i in sorted(rows))
     write_text_durably(folder / TABLE_FILE, text)
     means = means_from_rows(p, rows)
     sens = sensitivity(p, means)
@@ -1027,8 +1031,7 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
     cols = ["output", "parameter", "method", "index", "value", "ci_low", "ci_high"]
     write_text_durably(
         folder / "sensitivity.csv",
-        bom
-        + _line(_head(cols, d), d)
+        _first_line(cols, d)
         + "".join(
             _line(
                 [cell(r[c]) if isinstance(r[c], float) else safe_cell(str(r[c])) for c in cols], d
