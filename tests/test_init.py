@@ -349,3 +349,15 @@ def test_annotate_by_hand():
         "[[arr]]", "n = 1", "", "[[arr]]", "# second n", "n = 2", "",
         "# sub note", "[arr.sub]", "# z note", "z = 3", "",
     ]  # fmt: skip
+
+
+def test_source_notes_read_quoted_keys_and_tables_of_array_items():
+    from sim.provenance import source_notes
+
+    text = (
+        '[uncertainty]\n"flow.a.b" = 1  # a range\n\n'
+        "[[works]]\nx = 1\n[[works]]\n[works.sub.deep]\ny = 2  # deep\n"
+    )
+    notes = source_notes(text)[1]
+    assert notes["uncertainty.flow.a.b"] == ("1", "a range")
+    assert notes["works[1].sub.deep.y"] == ("2", "deep")
