@@ -316,13 +316,26 @@ class LocalPool(Executor):
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        # take the workers before shutdown() forgets them, then stop them: nothing is left behind
+        # take the workers, the pool's manager thread and its result pipe before shutdown()
+        # forgets them, then stop the workers: nothing is left behind
         procs = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
+        results = getattr(pool, "_result_queue", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in procs:
             proc.terminate()
         for proc in procs:
             proc.join(timeout=5)
+        # A worker stopped halfway through sending a result leaves the manager thread waiting
+        # for the rest of it, and the interpreter would wait for that thread at exit. With
+        # every worker gone, closing this end of the pipe turns the wait into end-of-file; the
+        # thread then closes its wake-up pipe itself, before the interpreter's exit hook
+        # could write to it while it is being closed.
+        writer = getattr(results, "_writer", None)
+        if writer is not None and not any(proc.is_alive() for proc in procs):
+            writer.close()
+        if manager is not None:
+            manager.join(timeout=5)
 
     def close(self, error: bool = False) -> None:
         if error:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,11 @@ def _fail_on_three(x: int) -> int:
     if x == 3:
         raise ValueError("three")
     return x
+
+
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
 
 
 def _die_once(x: int) -> int:
@@ -137,6 +144,29 @@ def test_lost_worker_is_replaced(tmp_path, monkeypatch):
         assert ex.retries >= 1
     assert (tmp_path / "died").exists()
     assert out == [x + 100 for x in range(6)]
+
+
+def test_stop_leaves_no_thread_behind_after_a_half_sent_result():
+    # A worker stopped halfway through sending its result leaves, on the pool's result pipe, a
+    # length header and part of the bytes it announced. The pool's manager thread reads the
+    # header and waits for the rest; the interpreter would wait for that thread at exit (a
+    # run interrupted with Ctrl-C hung there). Stopping the pool must end that thread.
+    ex = parallel.LocalPool(2)
+    ex.submit(_sleep, 60.0)
+    pool = ex._pool
+    assert pool is not None
+    manager = pool._executor_manager_thread
+    writer = pool._result_queue._writer
+    os.write(writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    time.sleep(0.3)  # the thread is now inside the read of the 1,000 bytes
+    try:
+        assert manager.is_alive()
+        ex._stop()
+        assert not manager.is_alive()
+    finally:
+        if manager.is_alive():  # without the fix: end the thread, or pytest waits for it
+            writer.close()
+            manager.join(timeout=10)
 
 
 def test_batches_cover_indices_in_order():
