@@ -86,8 +86,13 @@ def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
     pending: list[str] = []
     last: str | None = None
     started = False
+    closing = ""  # the delimiter of the multi-line string being read, if any
     for raw in text.splitlines():
         line = raw.strip()
+        if closing:  # a string's lines are data, not keys or comments
+            if _closes(line, closing):
+                closing = ""
+            continue
         if not line:
             if not started and pending:
                 header.extend(pending)
@@ -123,12 +128,36 @@ def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
             notes[full] = (value, note)
             pending = []
             last = full
+            closing = _opens(m.group(2))
             continue
         pending, last = [], None
     if not started:
         header.extend(pending)
     head = "\n".join(header).strip()
     return head, {k: v for k, v in notes.items() if v[1]}
+
+
+def _opens(value_text: str) -> str:
+    """The delimiter (three double or three single quotes) of a multi-line string that a key's
+    value opens and leaves open on its line, else ``""``."""
+    for quote in ('"""', "'''"):
+        if value_text.startswith(quote):
+            return "" if _closes(value_text[3:], quote) else quote
+    return ""
+
+
+def _closes(text: str, quote: str) -> bool:
+    """Whether ``text`` holds the end ``quote`` of a multi-line string (in a basic string, one
+    not escaped by a backslash)."""
+    at = text.find(quote)
+    while at >= 0:
+        j = at
+        while j and text[j - 1] == "\\":
+            j -= 1
+        if quote == "'''" or (at - j) % 2 == 0:
+            return True
+        at = text.find(quote, at + 1)
+    return False
 
 
 def annotate(

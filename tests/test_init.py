@@ -361,3 +361,20 @@ def test_source_notes_read_quoted_keys_and_tables_of_array_items():
     notes = source_notes(text)[1]
     assert notes["uncertainty.flow.a.b"] == ("1", "a range")
     assert notes["works[1].sub.deep.y"] == ("2", "deep")
+
+
+def test_source_notes_skip_the_lines_of_multiline_strings():
+    from sim.provenance import source_notes
+
+    text = (
+        '[a]\ntext = """\nfake = 1  # not a key\n# not a note\n"""\n'
+        "b = 2  # b's note\n"
+        'esc = """x \\""" still open\nfake2 = 3  # no\n\\\\"""  # closed after two backslashes\n'
+        "lit = '''\nfake3 = 4  # no\n'''\n"
+        'one = """on one line"""  # one\n'
+        "c = 5  # c's note\n"
+    )
+    notes = source_notes(text)[1]
+    assert sorted(notes) == ["a.b", "a.c", "a.one"]
+    assert notes["a.b"] == ("2", "b's note")
+    assert notes["a.c"] == ("5", "c's note")
