@@ -4,6 +4,7 @@ absurd values of the fuzzing report are refused before any work."""
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from sim import scenario as sc
 from sim.errors import ScenarioError
+from sim.presentation import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,3 +152,19 @@ def test_bound_messages_are_finite_numbers():
     for path, bound in sc.BOUNDS.items():
         assert math.isfinite(bound.high), path
         assert bound.low is None or bound.low <= bound.high, path
+
+
+@pytest.mark.parametrize("path", sorted(sc.BOUNDS))
+def test_each_bound_reads_in_french(path):
+    # the French page shows the same refusal in French: limit, unit and reason included
+    target, value = _too_big(path)
+    with pytest.raises(ScenarioError) as info:
+        sc.load(None, [f"{target}={value}"])
+    bound = sc.BOUNDS[path]
+    fr = i18n.scenario_message(info.value.message, "fr")
+    assert fr.startswith("doit valoir au plus "), fr
+    assert fr.endswith(f" (depuis --set {target})"), fr
+    assert bound.why not in fr and "got" not in fr, fr
+    said = fr.rsplit(" (depuis --set", 1)[0]  # the key's name stays as it is
+    english = r"\b(days?|years?|people|dwellings?|posts?|week|hours?|most|least)\b"
+    assert not re.findall(english, said), fr

@@ -48,3 +48,63 @@ def test_the_form_takes_its_words_from_the_table():
     )
     for key, (fr, en, _ufr, _uen) in i18n.FORM_FIELDS.items():
         assert fr and en, key
+
+
+@pytest.mark.parametrize(
+    ("override", "french"),
+    [
+        ("scenario.horizon_years=2.5", "attendu : un nombre entier ; reçu : 2.5"),
+        ('scenario.horizon_years="x"', "attendu : un nombre ; reçu : un texte 'x'"),
+        ("scenario.name=3", "attendu : un texte ; reçu : un entier 3"),
+        ("flow.facilitators.fte=-1", "ne doit pas être négatif ; reçu : -1"),
+        ("clause.insertion_rate=2", "doit être une part entre 0 et 1 ; reçu : 2"),
+        (
+            "flow.referrals.per_year=1e9",
+            "doit valoir au plus 100\u202f000 personnes par an (un plafond d’orientations de "
+            "programme national) ; reçu : 1000000000.0",
+        ),
+        (
+            'works[0].profile="flatt"',
+            "valeur inconnue 'flatt' ; valeurs possibles : uniform, ramp, custom",
+        ),
+        ('flow.missions.hours={dist="uniform", low=5, high=1}', "uniform demande low <= high"),
+        (
+            "flow.missions.hours=3",
+            'attendu : une loi comme {dist = "exponential", mean = 90} ; reçu : 3',
+        ),
+        (
+            'flow.missions.hours={dist="uniform", low=1, hi=2}',
+            "paramètre inconnu pour uniform (vouliez-vous dire 'high' ?) ; attendus : low, high",
+        ),
+        (
+            "works[0].amount_eur=1e6",
+            "donnez dwellings (avec cost_per_dwelling_eur) ou amount_eur, pas les deux",
+        ),
+        (
+            "flow.siae.posts={ai=1, etti=2, foo=3}",
+            "clé inconnue ; clés connues : etti, ai, geiq, ei, aci",
+        ),
+    ],
+)
+def test_scenario_errors_read_in_french(override, french):
+    from sim.errors import ScenarioError
+    from sim.scenario import load
+
+    with pytest.raises(ScenarioError) as info:
+        load(None, [override])
+    key = override.split("=", 1)[0]
+    assert i18n.scenario_message(info.value.message, "fr") == f"{french} (depuis --set {key})"
+    assert i18n.scenario_message(info.value.message, "en") == info.value.message
+
+
+def test_scenario_errors_of_the_key_path_read_in_french():
+    from sim.errors import ScenarioError
+    from sim.scenario import load
+
+    with pytest.raises(ScenarioError) as info:
+        load(None, ["scenario.horizon_yeers=3"])
+    assert i18n.scenario_message(info.value.message, "fr") == (
+        "pas de clé 'scenario.horizon_yeers' dans un scénario (vouliez-vous dire 'horizon_years' ?)"
+    )
+    # a message the table does not know is shown as it is
+    assert i18n.scenario_message("a new check's words", "fr") == "a new check's words"

@@ -133,8 +133,13 @@ def test_errors_in_the_pages_language(server, capsys):
     cli_msg = _cli_error(["hours", "--set", "clause.insertion_rate=2"], capsys)
     words = cli_msg.split("clause.insertion_rate: ", 1)[1]  # the command line's own words...
     words = words.removesuffix(" (from --set clause.insertion_rate)")  # ...about its --set
+    assert words == "must be a share between 0 and 1, got 2"
     _s, fr = server.json("POST", "/api/check?lang=fr", body, headers=head)
-    assert fr["message"] == f"erbm-fiche-2023.toml, clé clause.insertion_rate : {words}"
+    # the French page words the validator's message in French, the English stays in "error"
+    assert fr["message"] == (
+        "erbm-fiche-2023.toml, clé clause.insertion_rate : "
+        "doit être une part entre 0 et 1 ; reçu : 2"
+    )
     assert fr["error"] == f"erbm-fiche-2023.toml: clause.insertion_rate: {words}"
     _s, en = server.json("POST", "/api/check?lang=en", body, headers=head)
     assert en["message"] == en["error"] == fr["error"]
@@ -160,7 +165,8 @@ def test_the_form_is_filled_from_an_uploaded_scenario(server, small_toml):
     assert fields["works[0].dwellings"]["source"] == "our own count"
     assert fields["scenario.horizon_years"]["value"] == "3"
     status, bad = server.json("POST", "/api/form?lang=fr", "x = [", headers={"Content-Type": TOML})
-    assert status == 400 and bad["message"].startswith("scenario.toml : not valid TOML")
+    assert status == 400 and bad["message"].startswith("scenario.toml : TOML invalide : ")
+    assert bad["error"].startswith("scenario.toml: not valid TOML: ")
 
 
 @pytest.mark.parametrize(

@@ -131,12 +131,15 @@ def test_planner_page_in_chromium(tmp_path):
                 "() => document.querySelectorAll('#hours-years tbody tr').length === 3"
             )
             assert re.sub(r"\D", "", _hours(page)) == str(11_500 * 57)
-            # a bad value is shown beside its field, in the CLI's words framed in French
+            # a bad value is shown beside its field, in French
             page.fill('[data-key="clause.insertion_rate"]', "7")
             error = page.locator('[data-error-for="clause.insertion_rate"]')
             error.wait_for(state="visible")
             said = error.inner_text()
-            assert said.startswith("erbm-fiche-2023.toml, clé clause.insertion_rate : "), said
+            assert said == (
+                "erbm-fiche-2023.toml, clé clause.insertion_rate : "
+                "doit être une part entre 0 et 1 ; reçu : 7"
+            ), said
             page.fill('[data-key="clause.insertion_rate"]', "0.05")
             error.wait_for(state="hidden")
             page.fill("#replications", "4")

@@ -1042,8 +1042,8 @@ _WEB: Mapping[str, Mapping[str, str]] = {
     },
 }
 """The web page (``clause-sim serve``): labels, figure names (``fig_<name>``) and the
-request errors the page shows (``err_*``; a scenario error keeps the command line's words
-inside a frame in the page's language, ``err_where`` / ``err_file``)."""
+request errors the page shows (``err_*``; a scenario error is framed in the page's language by
+``err_where`` / ``err_file``, its message put in French by :func:`scenario_message`)."""
 
 TEXT: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
     "cli": _CLI,
@@ -1349,3 +1349,316 @@ def column_label(name: str, lang: str | None) -> str:
             head = metric_label(base, lang) if base in METRICS else _COLUMNS[base][k]
             return f"{head} – {labels[k]}"
     return name
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario errors in French: the validator words its messages in English (the command line's
+# words); the French page shows them through this table. A message it does not know is shown
+# as it is.
+
+_TYPES_FR: Mapping[str, str] = {
+    "a boolean": "un booléen",
+    "an integer": "un entier",
+    "a number": "un nombre",
+    "a string": "un texte",
+    "a list": "une liste",
+    "a table": "une table",
+    "a whole number": "un nombre entier",
+    "a finite number": "un nombre fini",
+    "a table of distributions": "une table de lois",
+    "a list of tables ([[...]] lines)": "une liste de tables (lignes [[...]])",
+}
+"""Kinds of value in the validator's messages."""
+
+BOUND_WORDS_FR: Mapping[str, str] = {
+    # units
+    "days": "jours",
+    "EUR an hour": "EUR de l’heure",
+    "dwellings": "logements",
+    "years": "ans",
+    "people a year": "personnes par an",
+    "h a week": "h par semaine",
+    "posts": "postes",
+    "FTE": "ETP",
+    "people": "personnes",
+    "per 1,000 h": "pour 1 000 h",
+    # reasons
+    "a hundred years at most": "cent ans au plus",
+    "an hourly labour cost: a few EUR to a few hundred": (
+        "un coût horaire du travail : de quelques EUR à quelques centaines"
+    ),
+    "one hour per 5 EUR of works at most": "une heure pour 5 EUR de travaux au plus",
+    "about three full-time years a dwelling at most": (
+        "environ trois années à temps plein par logement au plus"
+    ),
+    "100 billion EUR, above any national programme": (
+        "100 milliards d’EUR, au-delà de tout programme national"
+    ),
+    "ten million, above France's whole social housing stock (about 5.5 million)": (
+        "dix millions, au-delà de tout le parc social français (environ 5,5 millions)"
+    ),
+    "a national-programme ceiling": "un plafond de programme national",
+    "a century of works at most": "un siècle de travaux au plus",
+    "hours of a full-time year: 1,607 legal, 1,820 paid in France": (
+        "heures d’une année à temps plein : 1 607 légales, 1 820 payées en France"
+    ),
+    "renovating a dwelling costs tens of thousands of EUR": (
+        "rénover un logement coûte des dizaines de milliers d’EUR"
+    ),
+    "horizon plus run-out is a century at most": (
+        "l’horizon et les années de fin de programme font un siècle au plus"
+    ),
+    "a national-programme ceiling of referrals": (
+        "un plafond d’orientations de programme national"
+    ),
+    "about ten full-time years": "environ dix années à temps plein",
+    "from an hour to a full-time year": "d’une heure à une année à temps plein",
+    "the legal maximum is 48 h a week": "le maximum légal est de 48 h par semaine",
+    "an hour a week at least": "une heure par semaine au moins",
+    "a factor on the chances of a positive exit": (
+        "un facteur sur les chances d’une sortie positive"
+    ),
+    "people followed by one full-time facilitator": (
+        "personnes suivies par un facilitateur à temps plein"
+    ),
+    "a relative rise of the exit rates per 1,000 hours worked": (
+        "une hausse relative des taux de sortie pour 1 000 heures travaillées"
+    ),
+    "a calendar year": "une année civile",
+    "weights are relative": "les poids sont relatifs",
+}
+"""Units and reasons of the domain bounds (:data:`sim.scenario.BOUNDS`), in French; a unit
+that reads the same in both languages (h, EUR, h/EUR, places) is left out."""
+
+_GOT = r"(?:, got|; got) (?P<value>.*)"
+_SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern + r"\Z", re.S), french)
+    for pattern, french in (
+        (r"expected a number, got nan", "attendu : un nombre ; reçu : nan"),
+        (
+            r"expected (?P<what>a list of tables \(\[\[\.\.\.\]\] lines\))",
+            "attendu : {what}",
+        ),
+        (
+            r"expected (?P<what>a (?:whole |finite )?number|a string|a list|a table"
+            r"(?: of distributions)?)" + _GOT,
+            "attendu : {what} ; reçu : {value}",
+        ),
+        (r"too large" + _GOT, "trop grand ; reçu : {value}"),
+        (
+            r"must be a share between 0 and 1" + _GOT,
+            "doit être une part entre 0 et 1 ; reçu : {value}",
+        ),
+        (r"must be positive" + _GOT, "doit être positif ; reçu : {value}"),
+        (r"must not be negative" + _GOT, "ne doit pas être négatif ; reçu : {value}"),
+        (
+            r"must be (?P<side>at most|at least) (?P<limit>[-+0-9.,e]+)(?P<rest>.*?)" + _GOT,
+            "doit valoir {side} {limit}{rest} ; reçu : {value}",
+        ),
+        (
+            r"horizon_years \+ run_out_years must be at most (?P<limit>\d+) years" + _GOT,
+            "horizon_years + run_out_years doit valoir au plus {limit} ans ; reçu : {value}",
+        ),
+        (
+            r"unknown value (?P<v>.*?); expected one of (?P<names>.*?)"
+            r"(?P<hint> \(did you mean .*\))?",
+            "valeur inconnue {v} ; valeurs possibles : {names}{hint}",
+        ),
+        (r"unknown language; expected fr or en", "langue inconnue ; fr ou en attendu"),
+        (r"give the text in fr, en or both", "donnez le texte sous fr, sous en, ou les deux"),
+        (r"expected at least (?P<n>\d+) item\(s\)", "au moins {n} élément(s) attendu(s)"),
+        (r"expected at least (?P<n>\d+) line\(s\)", "au moins {n} ligne(s) attendue(s)"),
+        (
+            r"expected a table like (?P<example>\{.*?\})" + _GOT,
+            "attendu : une table comme {example} ; reçu : {value}",
+        ),
+        (
+            r"expected a distribution like (?P<example>\{.*?\})(?P<none> or \"none\")?" + _GOT,
+            "attendu : une loi comme {example}{none} ; reçu : {value}",
+        ),
+        (r"missing required key", "clé obligatoire manquante"),
+        (r"missing: needed with dwellings", "manquant : nécessaire avec dwellings"),
+        (
+            r"missing: method (?P<method>\S+) needs it \(here or in \[clause\]\)",
+            "manquant : la méthode {method} en a besoin (ici ou dans [clause])",
+        ),
+        (r"missing (?P<names>.*)", "manquant : {names}"),
+        (
+            r"shares must sum to 1, they sum to (?P<t>.*)",
+            "les parts doivent faire 1 au total ; elles font {t}",
+        ),
+        (
+            r"shares must sum to at most 1, they sum to (?P<t>.*)",
+            "les parts doivent faire au plus 1 au total ; elles font {t}",
+        ),
+        (r"(?P<names>.*) given more than once", "{names} donné(s) plus d’une fois"),
+        (r"uniform needs low <= high", "uniform demande low <= high"),
+        (
+            r"triangular needs low <= mode <= high and low < high",
+            "triangular demande low <= mode <= high et low < high",
+        ),
+        (
+            r"(?P<kind>\w+) needs (?P<needed>.*); missing (?P<p>.*)",
+            "{kind} demande {needed} ; il manque {p}",
+        ),
+        (r"must not all be zero", "ne doivent pas tous être nuls"),
+        (
+            r"has (?P<n>\d+) items but values has (?P<m>\d+)",
+            "compte {n} éléments mais values en compte {m}",
+        ),
+        (
+            r"unknown parameter for (?P<kind>\w+)(?P<hint> \(did you mean .*?\))?; "
+            r"expected (?P<names>.*)",
+            "paramètre inconnu pour {kind}{hint} ; attendus : {names}",
+        ),
+        (
+            r"unknown key(?P<hint> \(did you mean .*?\))?; known: (?P<names>.*)",
+            "clé inconnue{hint} ; clés connues : {names}",
+        ),
+        (r"unknown key(?P<hint> \(did you mean .*\))?", "clé inconnue{hint}"),
+        (
+            r"mean of (?P<mean>\S+) h is below min_hours \((?P<min>\S+) h\); "
+            r"missions are at least min_hours long",
+            "la moyenne de {mean} h est sous min_hours ({min} h) ; une mission dure au moins "
+            "min_hours",
+        ),
+        (
+            r"give dwellings \(with cost_per_dwelling_eur\) or amount_eur, not both",
+            "donnez dwellings (avec cost_per_dwelling_eur) ou amount_eur, pas les deux",
+        ),
+        (
+            r"give dwellings \(with cost_per_dwelling_eur\) or amount_eur",
+            "donnez dwellings (avec cost_per_dwelling_eur) ou amount_eur",
+        ),
+        (r"profile is custom: give the list", "profile vaut custom : donnez la liste"),
+        (
+            r"has (?P<n>\d+) years but horizon_years is (?P<h>\d+)",
+            "compte {n} années alors que horizon_years vaut {h}",
+        ),
+        (
+            r"sums to (?P<total>\S+) but (?P<key>\w+) is (?P<given>\S+)",
+            "fait {total} au total alors que {key} vaut {given}",
+        ),
+        (
+            r"hours_per_dwelling needs dwellings, this line has an amount",
+            "hours_per_dwelling demande dwellings, cette ligne donne un montant",
+        ),
+        (r"cannot read key (?P<part>.*)", "clé illisible : {part}"),
+        (
+            r"not a numeric key: only a number can be uncertain",
+            "pas une clé numérique : seul un nombre peut être incertain",
+        ),
+        (
+            r"holds a list of yearly values: an uncertain key must be one number",
+            "contient une liste de valeurs annuelles : une clé incertaine doit être un seul nombre",
+        ),
+        (
+            r"has no value in the scenario to be the central value",
+            "n’a pas de valeur dans le scénario qui serve de valeur centrale",
+        ),
+        (
+            r"its (?P<which>lowest|highest) value (?P<v>\S+) is outside the key's domain "
+            r"\((?P<inner>.*)\)",
+            "sa valeur {which} {v} sort du domaine de la clé ({inner})",
+        ),
+        (
+            r"no such key (?P<key>'.*?') in a scenario(?P<hint> \(did you mean .*\))?",
+            "pas de clé {key} dans un scénario{hint}",
+        ),
+        (
+            r"(?P<name>\w+) is a list of tables: say (?P<example>\S+)",
+            "{name} est une liste de tables : écrivez {example}",
+        ),
+        (
+            r"no item (?P<i>\d+): (?P<name>\w+) has (?P<n>\d+)",
+            "pas d’élément {i} : {name} en compte {n}",
+        ),
+        (r"name a key inside the table", "nommez une clé de la table"),
+        (r"(?P<name>\w+) is not a list of tables", "{name} n’est pas une liste de tables"),
+        (r"(?P<name>\S+) is a value, not a table", "{name} est une valeur, pas une table"),
+        (r"expected KEY=VALUE", "CLÉ=VALEUR attendu"),
+        (
+            r"holds a line break; give one KEY=VALUE a --set, on one line",
+            "contient un saut de ligne ; une seule ligne CLÉ=VALEUR par --set",
+        ),
+        (
+            r"value nested more than (?P<n>\d+) levels deep",
+            "valeur imbriquée sur plus de {n} niveaux",
+        ),
+        (r"number too long to read", "nombre trop long pour être lu"),
+        (r"cannot read value (?P<v>.*) as TOML", "valeur {v} illisible en TOML"),
+        (r"not valid TOML: (?P<detail>.*)", "TOML invalide : {detail}"),
+        (r"no such shipped scenario", "pas de scénario livré de ce nom"),
+        (r"set: expected an object of KEY: VALUE", "set : un objet CLÉ: VALEUR attendu"),
+    )
+)
+"""The validator's messages (English pattern, French text); the first that matches wins."""
+
+_SIDES_FR = {"at most": "au plus", "at least": "au moins", "lowest": "basse", "highest": "haute"}
+
+
+def _value_fr(text: str) -> str:
+    """``a string 'x'`` -> ``un texte 'x'``: the kind of a value in French."""
+    for english, french in _TYPES_FR.items():
+        if text.startswith(english + " "):
+            return french + text[len(english) :]
+    return text
+
+
+def _hint_fr(text: str) -> str:
+    """`` (did you mean 'x'?)`` -> `` (vouliez-vous dire 'x' ?)``."""
+    m = re.fullmatch(r" \(did you mean (.*)\?\)", text, re.S)
+    return f" (vouliez-vous dire {m.group(1)} ?)" if m else text
+
+
+def _bound_fr(rest: str) -> str:
+    """`` days (a hundred years at most)`` -> `` jours (cent ans au plus)``."""
+    unit, _, why = rest.partition(" (")
+    unit = unit.strip()
+    out = f" {BOUND_WORDS_FR.get(unit, unit)}" if unit else ""
+    if why:
+        why = why[:-1] if why.endswith(")") else why
+        out += f" ({BOUND_WORDS_FR.get(why, why)})"
+    return out
+
+
+def scenario_message(message: str, lang: str | None) -> str:
+    """A scenario error's message (the validator's English words) in ``lang``; a message the
+    table does not know is returned as it is."""
+    if norm(lang) == "en":
+        return message
+    by_set = re.fullmatch(r"(.*) \(from --set ([^()]*)\)", message, re.S)
+    if by_set:
+        return f"{scenario_message(by_set.group(1), lang)} (depuis --set {by_set.group(2)})"
+    for pattern, french in _SCENARIO_FR:
+        m = pattern.match(message)
+        if m is None:
+            continue
+        parts = {k: v or "" for k, v in m.groupdict().items()}
+        if "value" in parts:
+            parts["value"] = _value_fr(parts["value"])
+        if "what" in parts:
+            parts["what"] = _TYPES_FR.get(parts["what"], parts["what"])
+        if "hint" in parts:
+            parts["hint"] = _hint_fr(parts["hint"])
+        if "side" in parts:
+            parts["side"] = _SIDES_FR[parts["side"]]
+        if "which" in parts:
+            parts["which"] = _SIDES_FR[parts["which"]]
+        if "limit" in parts:
+            parts["limit"] = _number_fr(parts["limit"])
+        if "rest" in parts:
+            parts["rest"] = _bound_fr(parts["rest"])
+        if "none" in parts:
+            parts["none"] = ' ou "none"' if parts["none"] else ""
+        if "inner" in parts:
+            parts["inner"] = scenario_message(parts["inner"], lang)
+        return french.format(**parts)
+    return message
+
+
+def _number_fr(text: str) -> str:
+    """``36,525`` -> ``36 525``; ``1e+06`` and ``0.5`` -> ``1e+06`` and ``0,5``."""
+    if "e" in text:
+        return text.replace(".", ",")
+    return text.replace(",", "\u202f").replace(".", ",")

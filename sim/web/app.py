@@ -260,13 +260,15 @@ def _stat(s: Mapping[str, Any] | None, dec: int, lang: str, unit: str = "") -> s
 
 def error_text(exc: ClauseSimError, lang: str) -> str:
     """A command-line error for the page in ``lang``: the command line's words (English), a
-    scenario error framed in ``lang`` ("<file>, clé <key> : ..." in French)."""
+    scenario error in ``lang`` ("<file>, clé <key> : ..." in French, the validator's message
+    through :func:`sim.presentation.i18n.scenario_message`)."""
     if not isinstance(exc, ScenarioError):
         return str(exc)
     t = WEB[i18n.norm(lang)]
+    message = i18n.scenario_message(exc.message, lang)
     if exc.key:
-        return t["err_where"].format(file=exc.file, key=exc.key, message=exc.message)
-    return t["err_file"].format(file=exc.file, message=exc.message)
+        return t["err_where"].format(file=exc.file, key=exc.key, message=message)
+    return t["err_file"].format(file=exc.file, message=message)
 
 
 def key_figures(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
