@@ -147,7 +147,8 @@ def test_files_of_a_calibration(fast):
         res.parameters["flow.missions.next_mission_probability"]["estimate"]
     )
     assert "synthetic.csv" in text
-    marked = [line for line in text.splitlines() if "# calibrated on synthetic.csv" in line]
+    # (the run is French, the default: its comments too)
+    marked = [line for line in text.splitlines() if "  # calé sur synthetic.csv : 95 %" in line]
     assert [m.split(" =")[0] for m in marked] == [
         "amount_per_operation_eur",
         "next_mission_probability",
@@ -160,7 +161,7 @@ def test_files_of_a_calibration(fast):
         i = lines.index(m)
         while lines[i - 1].startswith("# "):
             i -= 1
-        assert lines[i].startswith("# fitted on synthetic.csv"), lines[i]
+        assert lines[i].startswith("# calé sur synthetic.csv"), lines[i]
     assert (out / "fit.png").stat().st_size > 0 and (out / "fit.svg").is_file()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "flow.siae.posts.etti" in html and "<svg" in html
@@ -440,7 +441,7 @@ def test_identifiability_sentence_in_both_languages():
 
 
 def test_calibration_texts_follow_the_language(fast):
-    res, out, _sc = fast
+    res, out, sc = fast
     fr = cal.calibration_text(res, "fr")
     en = cal.calibration_text(res, "en")
     assert "(non identifiable)" in fr and "ne peuvent pas le fixer" in fr
@@ -455,3 +456,13 @@ def test_calibration_texts_follow_the_language(fast):
     assert "Échantillonnage d'importance" in report or "Échantillonnage d&#x27;importance" in report
     for word in ("cannot identify", "replications", "Sequential importance"):
         assert word not in report, word
+    # calibrated.toml's comments follow the language too; the data are the same
+    toml_fr, toml_en = cal.calibrated_toml(sc, res, "fr"), cal.calibrated_toml(sc, res, "en")
+    assert toml_fr == (out / "calibrated.toml").read_text(encoding="utf-8")
+    assert toml_fr.startswith("# Calé par clause-sim") and "lignes observées" in toml_fr
+    assert toml_en.startswith("# Calibrated by clause-sim") and "observed rows" in toml_en
+    for word in ("Calibrated", "fitted", "calibrated on", "IDENTIFIED", "observed rows"):
+        assert word not in toml_fr, word
+    for word in ("Calé", "calé", "IDENTIFIÉ", "lignes observées"):
+        assert word not in toml_en, word
+    assert tomllib.loads(toml_fr) == tomllib.loads(toml_en)

@@ -674,11 +674,12 @@ def _identifying_metric(
 # Outputs
 
 
-def calibrated_toml(scenario: Scenario, result: Calibration) -> str:
-    """The scenario with each fitted key set to its estimate and commented; its
-    ``[uncertainty]`` table keeps the keys that were not fitted."""
+def calibrated_toml(scenario: Scenario, result: Calibration, lang: str = "fr") -> str:
+    """The scenario with each fitted key set to its estimate and commented (comments in
+    ``lang``); its ``[uncertainty]`` table keeps the keys that were not fitted."""
     import tomli_w
 
+    t = _t(lang)
     values = {k: v["estimate"] for k, v in result.parameters.items()}
     raw = _thaw(scenario.raw)
     table = raw.get("uncertainty")
@@ -689,32 +690,45 @@ def calibrated_toml(scenario: Scenario, result: Calibration) -> str:
             del raw["uncertainty"]
     raw = _raw_at(raw, result.fits, list(values.values()), scenario.source)
     obs = result.data.get("observed_file", "")
-    obs_name = Path(obs).name if obs else "the observed file"
+    obs_name = Path(obs).name if obs else t["toml_observed_file"]
     before: dict[str, str] = {}
     for k in result.parameters:  # a fitted value's note: what it replaced, and from where
         value, note = scenario.provenance.notes.get(k, ("", ""))
         was = f"{value}: {note}" if value and note else value or note
-        before[k] = f"fitted on {obs_name}" + (f"; the scenario had {was}" if was else "")
+        before[k] = t["toml_fitted_on"].format(obs=obs_name) + (
+            t["toml_had"].format(was=was) if was else ""
+        )
     body = annotate(tomli_w.dumps(raw), scenario.provenance, replaced=before)
     head = [
-        f"# Calibrated by clause-sim {__version__} from {scenario.source}",
-        f"# against {obs} ({len(result.rows)} observed rows, {result.data['replications']} "
-        f"replications a point, seed {result.data['seed']})",
+        t["toml_head"].format(version=__version__, source=scenario.source),
+        t["toml_against"].format(
+            obs=obs,
+            rows=len(result.rows),
+            reps=result.data["replications"],
+            seed=result.data["seed"],
+        ),
     ]
     for k, v in result.parameters.items():
-        ident = "" if v["identifiable"] else " NOT IDENTIFIED by these figures"
         head.append(
-            f"#   {k} = {toml_value(v['estimate'], 6)}: fitted in [{toml_value(v['low'], 6)}, "
-            f"{toml_value(v['high'], 6)}], 95 % interval {toml_value(v['ci_low'], 6)} to "
-            f"{toml_value(v['ci_high'], 6)}{ident}"
+            t["toml_param"].format(
+                key=k,
+                estimate=toml_value(v["estimate"], 6),
+                low=toml_value(v["low"], 6),
+                high=toml_value(v["high"], 6),
+                ci_low=toml_value(v["ci_low"], 6),
+                ci_high=toml_value(v["ci_high"], 6),
+                ident="" if v["identifiable"] else t["toml_not_identified"],
+            )
         )
     lines = body.split("\n")  # not splitlines(): U+2028 and the like stay in strings
     for k, v in result.parameters.items():
         i = _key_line(lines, k)
         if i is not None:
-            lines[i] += (
-                f"  # calibrated on {obs_name}: 95 % {toml_value(v['ci_low'], 6)} to "
-                f"{toml_value(v['ci_high'], 6)}" + ("" if v["identifiable"] else ", NOT IDENTIFIED")
+            lines[i] += t["toml_inline"].format(
+                obs=obs_name,
+                ci_low=toml_value(v["ci_low"], 6),
+                ci_high=toml_value(v["ci_high"], 6),
+                ident="" if v["identifiable"] else t["toml_inline_not"],
             )
     return "\n".join(head) + "\n\n" + "\n".join(lines) + "\n"
 
@@ -745,7 +759,7 @@ def _finish(result: Calibration, scenario: Scenario, lang: str, figures: bool) -
         folder / "calibration.json",
         json.dumps(_jsonable(result.data), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
     )
-    write_text_durably(folder / "calibrated.toml", calibrated_toml(scenario, result))
+    write_text_durably(folder / "calibrated.toml", calibrated_toml(scenario, result, lang))
     svg = ""
     if figures:
         from ..presentation.calibration import fit_figure

@@ -805,6 +805,17 @@ _CALIBRATION: Mapping[str, Mapping[str, str]] = {
         "simulated": "simulé",
         "held_out": "hors calage",
         "summary": "{points} points, {s} s, {executor} -> {folder}",
+        "toml_head": "# Calé par clause-sim {version} à partir de {source}",
+        "toml_against": "# sur {obs} ({rows} lignes observées, {reps} réplications par point, "
+        "graine {seed})",
+        "toml_param": "#   {key} = {estimate} : calé dans [{low}, {high}], intervalle à 95 % "
+        "de {ci_low} à {ci_high}{ident}",
+        "toml_not_identified": " NON IDENTIFIÉ par ces chiffres",
+        "toml_inline": "  # calé sur {obs} : 95 % de {ci_low} à {ci_high}{ident}",
+        "toml_inline_not": ", NON IDENTIFIÉ",
+        "toml_fitted_on": "calé sur {obs}",
+        "toml_had": " ; le scénario avait {was}",
+        "toml_observed_file": "le fichier observé",
     },
     "en": {
         "title": "Fit to the observed figures",
@@ -846,6 +857,17 @@ _CALIBRATION: Mapping[str, Mapping[str, str]] = {
         "simulated": "simulated",
         "held_out": "held out",
         "summary": "{points} points, {s} s, {executor} -> {folder}",
+        "toml_head": "# Calibrated by clause-sim {version} from {source}",
+        "toml_against": "# against {obs} ({rows} observed rows, {reps} replications a point, "
+        "seed {seed})",
+        "toml_param": "#   {key} = {estimate}: fitted in [{low}, {high}], 95 % interval "
+        "{ci_low} to {ci_high}{ident}",
+        "toml_not_identified": " NOT IDENTIFIED by these figures",
+        "toml_inline": "  # calibrated on {obs}: 95 % {ci_low} to {ci_high}{ident}",
+        "toml_inline_not": ", NOT IDENTIFIED",
+        "toml_fitted_on": "fitted on {obs}",
+        "toml_had": "; the scenario had {was}",
+        "toml_observed_file": "the observed file",
     },
 }
 
