@@ -46,7 +46,7 @@ Folder::
                        identified_by}} (note in the run's --lang; identified_by: a metric or
                        NUM/DEN ratio that would identify a non-identified key),
                        objective, each observed row with its simulated mean and intervals
-    calibrated.toml    the scenario with the estimates, each commented with the fit
+    calibrated.toml    the scenario with the estimates, each commented with the fit (in --lang)
     points.csv         every point evaluated (appended as they finish): --resume skips them
     fit.png, fit.svg   observed against simulated (with 90 % bands), by row
     report.html        a short report
