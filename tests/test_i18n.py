@@ -108,3 +108,49 @@ def test_scenario_errors_of_the_key_path_read_in_french():
     )
     # a message the table does not know is shown as it is
     assert i18n.scenario_message("a new check's words", "fr") == "a new check's words"
+
+
+@pytest.mark.parametrize(
+    ("english", "french"),
+    [
+        # a limit with decimals or an exponent; no unit; a unit and no reason; words the table
+        # does not know stay as they are
+        (
+            "must be at most 0.2 h/EUR (one hour per 5 EUR of works at most), got 2",
+            "doit valoir au plus 0,2 h/EUR (une heure pour 5 EUR de travaux au plus) ; reçu : 2",
+        ),
+        (
+            "must be at most 1e+06 (weights are relative), got 2000000.0",
+            "doit valoir au plus 1e+06 (les poids sont relatifs) ; reçu : 2000000.0",
+        ),
+        ("must be at most 2.5e+06 EUR, got 3e6", "doit valoir au plus 2,5e+06 EUR ; reçu : 3e6"),
+        (
+            "must be at least 1,000 h (a new reason), got 1.5",
+            "doit valoir au moins 1\u202f000 h (a new reason) ; reçu : 1.5",
+        ),
+        (
+            "must be at most 12 furlongs, got 13",
+            "doit valoir au plus 12 furlongs ; reçu : 13",
+        ),
+        # an uncertain key's range outside the key's domain: the inner message too
+        (
+            "its highest value 2 is outside the key's domain "
+            "(must be a share between 0 and 1, got 2)",
+            "sa valeur haute 2 sort du domaine de la clé "
+            "(doit être une part entre 0 et 1 ; reçu : 2)",
+        ),
+        (
+            "its lowest value -5 is outside the key's domain (must not be negative, got -5)",
+            "sa valeur basse -5 sort du domaine de la clé (ne doit pas être négatif ; reçu : -5)",
+        ),
+        (
+            'expected a distribution like {dist = "exponential", mean = 90} or "none", got 3',
+            'attendu : une loi comme {dist = "exponential", mean = 90} ou "none" ; reçu : 3',
+        ),
+        ("expected a number, got a list [1]", "attendu : un nombre ; reçu : une liste [1]"),
+        ("expected a number, got datetime 2020", "attendu : un nombre ; reçu : datetime 2020"),
+    ],
+)
+def test_scenario_messages_in_french_by_hand(english, french):
+    assert i18n.scenario_message(english, "fr") == french
+    assert i18n.scenario_message(english, "en") == english

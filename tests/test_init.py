@@ -372,8 +372,16 @@ def test_source_notes_skip_the_lines_of_multiline_strings():
         'esc = """x \\""" still open\nfake2 = 3  # no\n\\\\"""  # closed after two backslashes\n'
         "lit = '''\nfake3 = 4  # no\n'''\n"
         'one = """on one line"""  # one\n'
+        # an escaped quote right before the end; a literal string ends even after a backslash;
+        # the end, then a comment that quotes an escaped end
+        'q = """\nx = 1  # no\n\\""""\n'
+        "lit2 = '''\nx = 2  # no\n\\'''\n"
+        'last = """\nx = 3  # no\nend"""  # see \\"""\n'
+        'r = """\nx = 4  # no\nx\\"""y"""  # z\\"""\n'
         "c = 5  # c's note\n"
     )
+    assert tomllib.loads(text)["a"]["q"] == 'x = 1  # no\n"'
+    assert tomllib.loads(text)["a"]["r"] == 'x = 4  # no\nx"""y'
     notes = source_notes(text)[1]
     assert sorted(notes) == ["a.b", "a.c", "a.one"]
     assert notes["a.b"] == ("2", "b's note")

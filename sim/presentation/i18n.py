@@ -1629,7 +1629,7 @@ def _value_fr(text: str) -> str:
 
 def _hint_fr(text: str) -> str:
     """`` (did you mean 'x'?)`` -> `` (vouliez-vous dire 'x' ?)``."""
-    m = re.fullmatch(r" \(did you mean (.*)\?\)", text, re.S)
+    m = re.fullmatch(r" \(did you mean (.*)\?\)", text)
     return f" (vouliez-vous dire {m.group(1)} ?)" if m else text
 
 
@@ -1639,7 +1639,7 @@ def _bound_fr(rest: str) -> str:
     unit = unit.strip()
     out = f" {BOUND_WORDS_FR.get(unit, unit)}" if unit else ""
     if why:
-        why = why[:-1] if why.endswith(")") else why
+        why = why.removesuffix(")")
         out += f" ({BOUND_WORDS_FR.get(why, why)})"
     return out
 
@@ -1649,7 +1649,7 @@ def scenario_message(message: str, lang: str | None) -> str:
     table does not know is returned as it is."""
     if norm(lang) == "en":
         return message
-    by_set = re.fullmatch(r"(.*) \(from --set ([^()]*)\)", message, re.S)
+    by_set = re.fullmatch(r"(.*) \(from --set ([^()]*)\)", message)  # one-line messages
     if by_set:
         return f"{scenario_message(by_set.group(1), lang)} (depuis --set {by_set.group(2)})"
     for pattern, french in _SCENARIO_FR:
@@ -1660,7 +1660,7 @@ def scenario_message(message: str, lang: str | None) -> str:
         if "value" in parts:
             parts["value"] = _value_fr(parts["value"])
         if "what" in parts:
-            parts["what"] = _TYPES_FR.get(parts["what"], parts["what"])
+            parts["what"] = _TYPES_FR[parts["what"]]
         if "hint" in parts:
             parts["hint"] = _hint_fr(parts["hint"])
         if "side" in parts:
