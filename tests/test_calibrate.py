@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -466,3 +467,77 @@ def test_calibration_texts_follow_the_language(fast):
     for word in ("Calé", "calé", "IDENTIFIÉ", "lignes observées"):
         assert word not in toml_en, word
     assert tomllib.loads(toml_fr) == tomllib.loads(toml_en)
+
+
+def test_calibrated_toml_by_hand():
+    # a calibration result written by hand: the header, the fitted values and their notes
+    # (what each replaced), the inline intervals, the [uncertainty] table without fitted keys
+    sc = load(FICHE)
+    etti, nmp = "flow.siae.posts.etti", "flow.missions.next_mission_probability"
+    res = cal.Calibration(
+        folder=Path("unused"),
+        fits=(cal.Fit(etti, 10, 30, integer=True), cal.Fit(nmp, 0.3, 0.7)),
+        parameters={
+            etti: {
+                "estimate": 17,
+                "low": 10,
+                "high": 30,
+                "ci_low": 12,
+                "ci_high": 24,
+                "identifiable": True,
+            },
+            nmp: {
+                "estimate": 0.45,
+                "low": 0.3,
+                "high": 0.7,
+                "ci_low": 0.31,
+                "ci_high": 0.69,
+                "identifiable": False,
+            },
+        },
+        objective={},
+        rows=[{}, {}, {}],
+        holdout=[],
+        points=0,
+        seconds=0.0,
+        executor="",
+        data={"observed_file": "/data/obs.csv", "replications": 20, "seed": 7},
+    )
+    text = cal.calibrated_toml(sc, res, "en")
+    lines = text.split("\n")
+    assert lines[:5] == [
+        f"# Calibrated by clause-sim {sim.__version__} from {sc.source}",
+        "# against /data/obs.csv (3 observed rows, 20 replications a point, seed 7)",
+        "#   flow.siae.posts.etti = 17: fitted in [10, 30], 95 % interval 12 to 24",
+        "#   flow.missions.next_mission_probability = 0.45: fitted in [0.3, 0.7], 95 % interval "
+        "0.31 to 0.69 NOT IDENTIFIED by these figures",
+        "",
+    ]
+    data = tomllib.loads(text)
+    assert data["flow"]["siae"]["posts"]["etti"] == 17
+    assert data["flow"]["missions"]["next_mission_probability"] == 0.45
+    assert etti not in data["uncertainty"] and nmp not in data["uncertainty"]
+    assert "flow.referrals.per_year" in data["uncertainty"]  # the others stay
+    i = lines.index("etti = 17  # calibrated on obs.csv: 95 % 12 to 24")
+    assert lines[i - 2 : i] == ["[flow.siae.posts]", "# fitted on obs.csv"]  # no note of its own
+    j = lines.index(
+        "next_mission_probability = 0.45  # calibrated on obs.csv: 95 % 0.31 to 0.69, "
+        "NOT IDENTIFIED"
+    )
+    assert lines[j - 2 : j] == [
+        "# fitted on obs.csv; the scenario had 0.5: after a mission, takes another rather than "
+        "exiting:",
+        "# assumption",
+    ]
+    # without the observed file's name; every fitted key out of [uncertainty]: no table left
+    bare = cal.Calibration(**{**res.__dict__, "data": {"replications": 20, "seed": 7}})
+    bare_lines = cal.calibrated_toml(sc, bare, "en").split("\n")
+    assert bare_lines[1] == (
+        "# against the observed file (3 observed rows, 20 replications a point, seed 7)"
+    )
+    assert "etti = 17  # calibrated on the observed file: 95 % 12 to 24" in bare_lines
+    ranges = 'uncertainty={"flow.siae.posts.etti" = {dist = "uniform", low = 5, high = 9}}'
+    only = load(None, [ranges])
+    assert "uncertainty" in only.raw
+    data = tomllib.loads(cal.calibrated_toml(only, res, "en"))
+    assert "uncertainty" not in data and data["flow"]["siae"]["posts"]["etti"] == 17

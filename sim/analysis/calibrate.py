@@ -702,7 +702,7 @@ def calibrated_toml(scenario: Scenario, result: Calibration, lang: str = "fr") -
     head = [
         t["toml_head"].format(version=__version__, source=scenario.source),
         t["toml_against"].format(
-            obs=obs,
+            obs=obs or obs_name,
             rows=len(result.rows),
             reps=result.data["replications"],
             seed=result.data["seed"],
