@@ -81,7 +81,7 @@ from ..results import TOTAL_METRICS
 from ..runner import run_batch
 from ..scenario import Scenario, _thaw, toml_value
 from ..streams import DEFAULT_SEED
-from .sweep import _line  # one CSV line as sweep's points.csv writes it
+from .sweep import csv_line  # one CSV line as sweep's points.csv writes it
 
 REPORTED: tuple[str, ...] = tuple(
     m
@@ -498,7 +498,7 @@ def calibrate(
                 arr = np.concatenate([np.asarray(v, dtype=float) for v in values], axis=0)
                 results[i] = arr
                 cached[_key(thetas[i])] = arr.ravel().tolist()
-                f.write(_line([_key(thetas[i]), *[repr(float(x)) for x in arr.ravel()]]))
+                f.write(csv_line([_key(thetas[i]), *[repr(float(x)) for x in arr.ravel()]]))
                 f.flush()
                 os.fsync(f.fileno())
                 done += 1

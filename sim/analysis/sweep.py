@@ -813,7 +813,7 @@ def _head(header: Sequence[str], dialect: str) -> list[str]:
     return [i18n.column_label(h, "fr") for h in header]
 
 
-def _line(row: Sequence[str], dialect: str = "machine") -> str:
+def csv_line(row: Sequence[str], dialect: str = "machine") -> str:
     """One CSV line of cells as :func:`cell` writes them, in ``dialect`` (``excel-fr``:
     semicolons and decimal commas, every digit kept, so it reads back exactly)."""
     buf = io.StringIO()
@@ -828,7 +828,7 @@ def _line(row: Sequence[str], dialect: str = "machine") -> str:
 def _first_line(header: Sequence[str], dialect: str) -> str:
     """A sweep CSV's first line in ``dialect``: the column heads, after a byte-order mark in
     ``excel-fr`` (which is how :func:`points_dialect` knows it again)."""
-    return (BOM if dialect == "excel-fr" else "") + _line(_head(header, dialect), dialect)
+    return (BOM if dialect == "excel-fr" else "") + csv_line(_head(header, dialect), dialect)
 
 
 def _parse(text: str, dialect: str) -> list[list[str]]:
@@ -985,7 +985,7 @@ def run_sweep(
 
             def on_point(pid: int, values: np.ndarray) -> None:
                 nonlocal ran
-                f.write(_line(_row(p, pid, values), csv_dialect))
+                f.write(csv_line(_row(p, pid, values), csv_dialect))
                 f.flush()
                 os.fsync(f.fileno())
                 ran += 1
@@ -1023,7 +1023,7 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
     if missing:  # pragma: no cover - execute() finishes every point or raises
         raise SweepError(f"{folder}: points {missing[:5]} are missing; rerun with --resume")
     d = result.csv_dialect
-    text = _first_line(p.header, d) + "".join(_line(rows[i], d) for i in sorted(rows))
+    text = _first_line(p.header, d) + "".join(csv_line(rows[i], d) for i in sorted(rows))
     write_text_durably(folder / TABLE_FILE, text)
     means = means_from_rows(p, rows)
     sens = sensitivity(p, means)
@@ -1033,7 +1033,7 @@ def finish(result: SweepResult, lang: str = "fr", figures: bool = True) -> None:
         folder / "sensitivity.csv",
         _first_line(cols, d)
         + "".join(
-            _line(
+            csv_line(
                 [cell(r[c]) if isinstance(r[c], float) else safe_cell(str(r[c])) for c in cols], d
             )
             for r in sens
