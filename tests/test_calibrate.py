@@ -486,12 +486,12 @@ def test_calibrated_toml_by_hand():
                 "ci_high": 24,
                 "identifiable": True,
             },
-            nmp: {
-                "estimate": 0.45,
-                "low": 0.3,
-                "high": 0.7,
-                "ci_low": 0.31,
-                "ci_high": 0.69,
+            nmp: {  # more digits than the comments keep (6 significant)
+                "estimate": 0.45123456,
+                "low": 0.2999996,
+                "high": 0.7000004,
+                "ci_low": 0.31234567,
+                "ci_high": 0.68765432,
                 "identifiable": False,
             },
         },
@@ -509,20 +509,20 @@ def test_calibrated_toml_by_hand():
         f"# Calibrated by clause-sim {sim.__version__} from {sc.source}",
         "# against /data/obs.csv (3 observed rows, 20 replications a point, seed 7)",
         "#   flow.siae.posts.etti = 17: fitted in [10, 30], 95 % interval 12 to 24",
-        "#   flow.missions.next_mission_probability = 0.45: fitted in [0.3, 0.7], 95 % interval "
-        "0.31 to 0.69 NOT IDENTIFIED by these figures",
+        "#   flow.missions.next_mission_probability = 0.451235: fitted in [0.3, 0.7], 95 % "
+        "interval 0.312346 to 0.687654 NOT IDENTIFIED by these figures",
         "",
     ]
     data = tomllib.loads(text)
     assert data["flow"]["siae"]["posts"]["etti"] == 17
-    assert data["flow"]["missions"]["next_mission_probability"] == 0.45
+    assert data["flow"]["missions"]["next_mission_probability"] == 0.45123456
     assert etti not in data["uncertainty"] and nmp not in data["uncertainty"]
     assert "flow.referrals.per_year" in data["uncertainty"]  # the others stay
     i = lines.index("etti = 17  # calibrated on obs.csv: 95 % 12 to 24")
     assert lines[i - 2 : i] == ["[flow.siae.posts]", "# fitted on obs.csv"]  # no note of its own
     j = lines.index(
-        "next_mission_probability = 0.45  # calibrated on obs.csv: 95 % 0.31 to 0.69, "
-        "NOT IDENTIFIED"
+        "next_mission_probability = 0.45123456  # calibrated on obs.csv: 95 % 0.312346 to "
+        "0.687654, NOT IDENTIFIED"
     )
     assert lines[j - 2 : j] == [
         "# fitted on obs.csv; the scenario had 0.5: after a mission, takes another rather than "

@@ -693,10 +693,9 @@ def calibrated_toml(scenario: Scenario, result: Calibration, lang: str = "fr") -
     obs_name = Path(obs).name if obs else t["toml_observed_file"]
     before: dict[str, str] = {}
     for k in result.parameters:  # a fitted value's note: what it replaced, and from where
-        value, note = scenario.provenance.notes.get(k, ("", ""))
-        was = f"{value}: {note}" if value and note else value or note
+        entry = scenario.provenance.notes.get(k)  # (the file's value, its note)
         before[k] = t["toml_fitted_on"].format(obs=obs_name) + (
-            t["toml_had"].format(was=was) if was else ""
+            t["toml_had"].format(was=f"{entry[0]}: {entry[1]}") if entry else ""
         )
     body = annotate(tomli_w.dumps(raw), scenario.provenance, replaced=before)
     head = [

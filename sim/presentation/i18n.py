@@ -1680,7 +1680,6 @@ def scenario_message(message: str, lang: str | None) -> str:
 
 
 def _number_fr(text: str) -> str:
-    """``36,525`` -> ``36 525``; ``1e+06`` and ``0.5`` -> ``1e+06`` and ``0,5``."""
-    if "e" in text:
-        return text.replace(".", ",")
+    """``36,525`` -> ``36 525`` (narrow no-break space); ``0.5`` and ``2.5e+06`` -> ``0,5`` and
+    ``2,5e+06``."""
     return text.replace(",", "\u202f").replace(".", ",")
