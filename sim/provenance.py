@@ -87,11 +87,11 @@ def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
     last: str | None = None
     started = False
     closing = ""  # the delimiter of the multi-line string being read, if any
-    for raw in text.splitlines():
+    # lines end at "\n" only: U+2028 and the like may stand inside a one-line string
+    for raw in text.split("\n"):
         line = raw.strip()
         if closing:  # a string's lines are data, not keys or comments
-            if _closes(line, closing):
-                closing = ""
+            closing = _string_left_open(line, closing)
             continue
         if not line:
             if not started and pending:
@@ -128,36 +128,50 @@ def source_notes(text: str) -> tuple[str, dict[str, tuple[str, str]]]:
             notes[full] = (value, note)
             pending = []
             last = full
-            closing = _opens(m.group(2))
+            closing = _string_left_open(m.group(2), "")
             continue
         pending, last = [], None
+        closing = _string_left_open(line, "")  # e.g. an array's line
     if not started:
         header.extend(pending)
     head = "\n".join(header).strip()
     return head, {k: v for k, v in notes.items() if v[1]}
 
 
-def _opens(value_text: str) -> str:
-    """The delimiter (three double or three single quotes) of a multi-line string that a key's
-    value opens and leaves open on its line, else ``""``."""
-    for quote in ('"""', "'''"):
-        if value_text.startswith(quote):
-            return "" if _closes(value_text[3:], quote) else quote
-    return ""
-
-
-def _closes(text: str, quote: str) -> bool:
-    """Whether ``text`` holds the end ``quote`` of a multi-line string (in a basic string, one
-    not escaped by a backslash)."""
-    at = text.find(quote)
-    while at >= 0:
-        j = at
-        while j and text[j - 1] == "\\":
-            j -= 1
-        if quote == "'''" or (at - j) % 2 == 0:
-            return True
-        at = text.find(quote, at + 1)
-    return False
+def _string_left_open(line: str, closing: str) -> str:
+    """The delimiter of the multi-line string still open at the end of ``line`` (three double
+    or three single quotes), ``""`` if none, given the one open at its start: a linear scan of
+    TOML's strings (one-line basic strings with escapes, literal strings, multi-line ones, which
+    end at their last run of quotes) and comments, wherever they stand (a value, an array, an
+    inline table)."""
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if closing:
+            if c == "\\" and closing == '"""':
+                i += 2
+            elif line.startswith(closing, i):
+                while i < n and line[i] == closing[0]:  # up to two quotes before the end
+                    i += 1
+                closing = ""
+            else:
+                i += 1
+        elif c == "#":
+            break
+        elif line.startswith('"""', i) or line.startswith("'''", i):
+            closing = line[i : i + 3]
+            i += 3
+        elif c == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+            i += 1
+        elif c == "'":
+            end = line.find("'", i + 1)
+            i = n if end < 0 else end + 1
+        else:
+            i += 1
+    return closing
 
 
 def annotate(

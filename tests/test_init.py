@@ -386,3 +386,30 @@ def test_source_notes_skip_the_lines_of_multiline_strings():
     assert sorted(notes) == ["a.b", "a.c", "a.one"]
     assert notes["a.b"] == ("2", "b's note")
     assert notes["a.c"] == ("5", "c's note")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a multi-line string in an array, in a multi-line array, in an inline table
+        'a = ["""\nb = 1  # inside\n"""]\nc = 2  # c\n',
+        'a = [\n  "x",\n  """\nb = 1  # inside\n""",\n]\nc = 2  # c\n',
+        '[scenario]\ndescription = { fr = """\nb = 1  # inside\n""" }\nc = 2  # c\n',
+        # a second one opened on the closing line of the first
+        'a = ["""\nx\n""", """\nb = 1  # inside\n"""]\nc = 2  # c\n',
+        # a line separator inside a one-line string, beside three quotes: not a new line
+        'a = \'x\u2028b = """\'\nc = 2  # c\n',
+        # a quote or a hash inside one-line strings, then a real multi-line string
+        'a = ["#", "\\"", \'"""\', """\nb = 1  # inside\n"""]\nc = 2  # c\n',
+    ],
+)
+def test_source_notes_skip_strings_wherever_they_stand(text):
+    import tomllib
+
+    from sim.provenance import source_notes
+
+    data = tomllib.loads(text)
+    assert "b" not in data and "b" not in data.get("scenario", {})
+    notes = source_notes(text)[1]
+    c = "scenario.c" if text.startswith("[scenario]") else "c"
+    assert notes == {c: ("2", "c")}
