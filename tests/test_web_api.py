@@ -167,6 +167,13 @@ def test_the_form_is_filled_from_an_uploaded_scenario(server, small_toml):
     status, bad = server.json("POST", "/api/form?lang=fr", "x = [", headers={"Content-Type": TOML})
     assert status == 400 and bad["message"].startswith("scenario.toml : TOML invalide : ")
     assert bad["error"].startswith("scenario.toml: not valid TOML: ")
+    # read as the command line reads a file: a huge number or deep nesting is a clear 400
+    for text, words in (
+        ("a = " + "1" * 5000, "scenario.toml : contient un nombre trop long pour être lu"),
+        ("a = " + "[" * 3000 + "]" * 3000, "scenario.toml : imbriqué sur plus de 24 niveaux"),
+    ):
+        status, bad = server.json("POST", "/api/form?lang=fr", text, headers={"Content-Type": TOML})
+        assert status == 400 and bad["message"].startswith(words), bad
 
 
 @pytest.mark.parametrize(

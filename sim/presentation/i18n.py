@@ -1610,6 +1610,11 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"number too long to read", "nombre trop long pour être lu"),
         (r"cannot read value (?P<v>.*) as TOML", "valeur {v} illisible en TOML"),
         (r"not valid TOML: (?P<detail>.*)", "TOML invalide : {detail}"),
+        (r"holds a number too long to read", "contient un nombre trop long pour être lu"),
+        (
+            r"nested more than (?P<n>\d+) levels deep \(tables, arrays or dotted keys\)",
+            "imbriqué sur plus de {n} niveaux (tables, listes ou clés pointées)",
+        ),
         (r"no such shipped scenario", "pas de scénario livré de ce nom"),
         (r"set: expected an object of KEY: VALUE", "set : un objet CLÉ: VALEUR attendu"),
     )

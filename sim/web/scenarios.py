@@ -13,7 +13,14 @@ from typing import Any
 from ..errors import ScenarioError
 from ..presentation.i18n import FORM_FIELDS, FORM_GROUPS
 from ..provenance import MISSING, lookup, source_notes
-from ..scenario import Scenario, apply_overrides, default_scenario_path, from_dict, toml_value
+from ..scenario import (
+    Scenario,
+    apply_overrides,
+    default_scenario_path,
+    from_dict,
+    parse_toml,
+    toml_value,
+)
 
 MAX_BODY = 1 << 20
 """Largest request body accepted (bytes): 1 MiB."""
@@ -27,10 +34,7 @@ def shipped() -> dict[str, Path]:
 
 def scenario_from_text(text: str, name: str = "scenario.toml", overrides: Any = ()) -> Scenario:
     """Validate TOML text as a scenario; errors are the CLI's one-line messages about ``name``."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(name, "", f"not valid TOML: {exc}") from None
+    raw = parse_toml(text, name)  # as the command line reads a file: depth, long numbers
     overrides = list(overrides)
     try:
         raw = apply_overrides(raw, overrides, name)
