@@ -273,6 +273,9 @@ class LocalPool(Executor):
     """Worker processes on this machine (fork on Linux), started at the first task and kept
     until :meth:`close`; restarted if one dies."""
 
+    stop_wait = 5.0
+    """Seconds a stop waits for each worker to end after SIGTERM, then after SIGKILL."""
+
     def __init__(self, jobs: int, start_method: str | None = None) -> None:
         self.workers = max(1, int(jobs))
         self.window = 2 * self.workers
@@ -325,7 +328,10 @@ class LocalPool(Executor):
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            proc.join(timeout=5)
+            proc.join(timeout=self.stop_wait)
+            if proc.is_alive():  # a task that holds off SIGTERM: SIGKILL cannot be
+                proc.kill()
+                proc.join(timeout=self.stop_wait)
         # A worker stopped halfway through sending a result leaves the manager thread waiting
         # for the rest of it, and the interpreter would wait for that thread at exit. With
         # every worker gone, closing this end of the pipe turns the wait into end-of-file; the
@@ -335,7 +341,7 @@ class LocalPool(Executor):
         if writer is not None and not any(proc.is_alive() for proc in procs):
             writer.close()
         if manager is not None:
-            manager.join(timeout=5)
+            manager.join(timeout=self.stop_wait)
 
     def close(self, error: bool = False) -> None:
         if error:

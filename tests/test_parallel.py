@@ -44,6 +44,14 @@ def _sleep(seconds: float) -> float:
     return seconds
 
 
+def _deaf_to_sigterm(seconds: float) -> float:
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(seconds)
+    return seconds
+
+
 def _die_once(x: int) -> int:
     """Kills its worker process the first time it is called anywhere (a lost worker)."""
     marker = Path(os.environ["CLAUSE_SIM_TEST_MARKER"])
@@ -167,6 +175,23 @@ def test_stop_leaves_no_thread_behind_after_a_half_sent_result():
         if manager.is_alive():  # without the fix: end the thread, or pytest waits for it
             writer.close()
             manager.join(timeout=10)
+
+
+def test_stop_kills_a_worker_that_ignores_sigterm(monkeypatch):
+    monkeypatch.setattr(parallel.LocalPool, "stop_wait", 0.5)
+    ex = parallel.LocalPool(1)
+    ex.submit(_deaf_to_sigterm, 60.0)
+    pool = ex._pool
+    assert pool is not None
+    deadline = time.monotonic() + 10
+    while not pool._processes and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the task has set its handler
+    procs = list(pool._processes.values())
+    manager = pool._executor_manager_thread
+    ex._stop()
+    assert procs and not any(p.is_alive() for p in procs)
+    assert not manager.is_alive()
 
 
 def test_batches_cover_indices_in_order():
