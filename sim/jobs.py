@@ -144,7 +144,9 @@ def run(
         else parallel.executor(options.jobs, options.scheduler) as executor,
         output.atomic_folder(target, options.force) as tmp,
     ):
-        output.write_scenario(tmp, scenario, options.overrides, options.seed, options.replications)
+        output.write_scenario(
+            tmp, scenario, options.overrides, options.seed, options.replications, options.lang
+        )
         runs = replicate(
             scenario,
             options.replications,

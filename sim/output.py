@@ -518,15 +518,20 @@ def scenario_toml(
     overrides: Sequence[str] = (),
     seed: int | None = None,
     replications: int | None = None,
+    lang: str = "fr",
 ) -> str:
-    """The scenario as run, with a header comment saying where it came from and how to rerun."""
-    head = [f"# Scenario as run by clause-sim {__version__}, from {scenario.source}"]
+    """The scenario as run, with a header comment (in ``lang``) saying where it came from and
+    how to rerun."""
+    from .presentation import i18n
+
+    t = i18n.section("scenario_file")[i18n.norm(lang)]
+    head = [t["as_run"].format(version=__version__, source=scenario.source)]
     if overrides:
-        head.append("# with --set " + " --set ".join(overrides))
+        head.append(t["with_set"].format(sets=" --set ".join(overrides)))
     s = "SEED" if seed is None else str(seed)
-    n = "N (see summary.json)" if replications is None else str(replications)
-    head.append(f"# Re-run: clause-sim run scenario.toml --seed {s} --replications {n}")
-    body = annotate(scenario.to_toml(), scenario.provenance)  # each value with its source
+    n = t["n_unknown"] if replications is None else str(replications)
+    head.append(t["rerun"].format(seed=s, n=n))
+    body = annotate(scenario.to_toml(), scenario.provenance, t)  # each value with its source
     return "\n".join(h.replace("\n", " ") for h in head) + "\n\n" + body
 
 
@@ -536,10 +541,12 @@ def write_scenario(
     overrides: Sequence[str] = (),
     seed: int | None = None,
     replications: int | None = None,
+    lang: str = "fr",
 ) -> Path:
-    """Write ``scenario.toml`` (the scenario exactly as run) into ``folder``."""
+    """Write ``scenario.toml`` (the scenario exactly as run, comments in ``lang``) into
+    ``folder``."""
     path = folder / "scenario.toml"
-    path.write_text(scenario_toml(scenario, overrides, seed, replications), encoding="utf-8")
+    path.write_text(scenario_toml(scenario, overrides, seed, replications, lang), encoding="utf-8")
     return path
 
 
@@ -738,7 +745,7 @@ def write_run(
     figures, report : write ``figures/`` and ``report.html`` (the report needs the figures).
     """
     with atomic_folder(target, force) as tmp:
-        write_scenario(tmp, scenario, overrides, runs.seed, runs.n)
+        write_scenario(tmp, scenario, overrides, runs.seed, runs.n, lang)
         return write_results(
             tmp,
             runs,

@@ -177,13 +177,15 @@ def _string_left_open(line: str, closing: str) -> str:
 def annotate(
     text: str,
     provenance: Provenance,
+    words: Mapping[str, str],
     width: int = 94,
     replaced: Mapping[str, str] | None = None,
 ) -> str:
     """TOML text (one ``[table]`` header per table, as ``tomli_w`` writes it) with each key's
     source note from ``provenance`` as comment lines just above the key or table that it
-    describes; a key set with ``--set`` says so; ``replaced`` gives other keys' notes (a
-    fitted value's). The data are unchanged."""
+    describes; a key set with ``--set`` says so in ``words`` (``set``, ``set_had`` and
+    ``set_had_note`` templates: the ``scenario_file`` section of the translation table);
+    ``replaced`` gives other keys' notes (a fitted value's). The data are unchanged."""
     import textwrap
 
     out: list[str] = []
@@ -196,8 +198,8 @@ def annotate(
         if replaced and key in replaced:
             note = replaced[key]
         elif provenance.origin(key) == "set":
-            was = f"; the file had {value}" if value else ""
-            note = f"set with --set{was}{': ' + note if was and note else ''}"
+            kind = "set_had_note" if value and note else "set_had" if value else "set"
+            note = words[kind].format(value=value, note=note)
         if not note or key in done:
             return []
         done.add(key)

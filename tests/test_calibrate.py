@@ -541,3 +541,43 @@ def test_calibrated_toml_by_hand():
     assert "uncertainty" in only.raw
     data = tomllib.loads(cal.calibrated_toml(only, res, "en"))
     assert "uncertainty" not in data and data["flow"]["siae"]["posts"]["etti"] == 17
+
+
+def test_calibrated_toml_in_french_with_set_keys():
+    # French words and typography; a fitted key also set with --set names the run's value
+    # (what the scenario had), not the file's; another --set key says so in French
+    sc = load(FICHE, ["flow.missions.next_mission_probability=0.6", "clause.insertion_rate=0.06"])
+    nmp = "flow.missions.next_mission_probability"
+    res = cal.Calibration(
+        folder=Path("unused"),
+        fits=(cal.Fit(nmp, 0.3, 0.7),),
+        parameters={
+            nmp: {
+                "estimate": 0.45,
+                "low": 0.3,
+                "high": 0.7,
+                "ci_low": 0.31,
+                "ci_high": 0.69,
+                "identifiable": True,
+            },
+        },
+        objective={},
+        rows=[{}],
+        holdout=[],
+        points=0,
+        seconds=0.0,
+        executor="",
+        data={"observed_file": "obs.csv", "replications": 20, "seed": 7},
+    )
+    lines = cal.calibrated_toml(sc, res, "fr").split("\n")
+    j = lines.index("next_mission_probability = 0.45  # calé sur obs.csv : 95 % de 0.31 à 0.69")
+    assert lines[j - 1] == "# calé sur obs.csv ; le scénario avait 0.6, défini par --set"
+    k = lines.index("insertion_rate = 0.06")
+    assert lines[k - 2].startswith("# défini par --set ; le fichier avait 0.05 : ANRU")
+    plain = load(FICHE)
+    lines = cal.calibrated_toml(plain, res, "fr").split("\n")
+    j = lines.index("next_mission_probability = 0.45  # calé sur obs.csv : 95 % de 0.31 à 0.69")
+    assert lines[j - 2 : j] == [
+        "# calé sur obs.csv ; le scénario avait 0.5 : after a mission, takes another rather than",
+        "# exiting: assumption",
+    ]

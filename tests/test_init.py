@@ -259,7 +259,8 @@ def test_the_scenario_as_run_keeps_each_source_and_runs_again(tmp_path, capsys):
     assert lines[lines.index("dwellings = 23000") - 1] == "# the fiche's hypothesis"
     above = lines[: lines.index("fte = 4")]
     start = max(i for i, x in enumerate(above) if not x.startswith("# ") or "--set" in x)
-    assert above[start].startswith("# set with --set; the file had 3.0: assumption: the")
+    # (the run is French, the default: so is the note of the --set key)
+    assert above[start].startswith("# défini par --set ; le fichier avait 3.0 : assumption: the")
     assert "[flow.operations.duration_days]" in text
     again = sc.load(tmp_path / "r" / "scenario.toml")
     original = sc.load(FICHE, ["flow.facilitators.fte=4"])
@@ -288,7 +289,7 @@ def test_annotated_scenario_keeps_the_notes_of_value_tables_and_ranges():
     from sim.provenance import annotate
 
     s = sc.load(FICHE)
-    lines = annotate(s.to_toml(), s.provenance).split("\n")
+    lines = annotate(s.to_toml(), s.provenance, i18n.section("scenario_file")["en"]).split("\n")
     # a range of [uncertainty] (a quoted table name), and a table of distributions written as
     # sub-tables: each note above the first line of its table
     i = lines.index('[uncertainty."flow.referrals.per_year"]')
@@ -340,7 +341,8 @@ def test_annotate_by_hand():
     prov = Provenance(
         notes=MappingProxyType(notes), origins=MappingProxyType({"t.b": "set", "t.c": "set"})
     )
-    got = annotate(text, prov, replaced={"t.a": "fitted"}).split("\n")
+    words = i18n.section("scenario_file")["en"]
+    got = annotate(text, prov, words, replaced={"t.a": "fitted"}).split("\n")
     assert got == [
         "# top note", "top = 1", "",
         "# table note", "[t]", "# fitted", "a = 1",

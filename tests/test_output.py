@@ -136,7 +136,14 @@ def test_scenario_toml_is_the_scenario_as_run(tmp_path, small):
     s = sc.load(FICHE, ["flow.referrals.per_year=40", "clause.insertion_rate=0.07"])
     output.write_run(tmp_path / "r", small, s, overrides=["flow.referrals.per_year=40"], **FAST)
     text = (tmp_path / "r" / "scenario.toml").read_text(encoding="utf-8")
-    assert text.startswith("# Scenario as run by clause-sim")
+    assert text.startswith("# Scénario tel que simulé par clause-sim")  # French, the default
+    assert "\n# Pour le relancer : clause-sim run scenario.toml --seed " in text
+    english = output.scenario_toml(s, ["flow.referrals.per_year=40"], 3, 5, lang="en")
+    assert english.split("\n")[1:3] == [
+        "# with --set flow.referrals.per_year=40",
+        "# Re-run: clause-sim run scenario.toml --seed 3 --replications 5",
+    ]
+    assert tomllib.loads(english) == tomllib.loads(text)
     again = sc.load(tmp_path / "r" / "scenario.toml")
     assert again.raw == s.raw
     assert tomllib.loads(text)["flow"]["referrals"]["per_year"] == 40

@@ -76,7 +76,7 @@ from ..hours import compute as compute_hours
 from ..observed import Observed, check_years, row_dict
 from ..observed import read as read_observed
 from ..output import write_text_durably
-from ..provenance import annotate
+from ..provenance import annotate, lookup
 from ..results import TOTAL_METRICS
 from ..runner import run_batch
 from ..scenario import Scenario, _thaw, toml_value
@@ -694,10 +694,17 @@ def calibrated_toml(scenario: Scenario, result: Calibration, lang: str = "fr") -
     before: dict[str, str] = {}
     for k in result.parameters:  # a fitted value's note: what it replaced, and from where
         entry = scenario.provenance.notes.get(k)  # (the file's value, its note)
-        before[k] = t["toml_fitted_on"].format(obs=obs_name) + (
-            t["toml_had"].format(was=f"{entry[0]}: {entry[1]}") if entry else ""
-        )
-    body = annotate(tomli_w.dumps(raw), scenario.provenance, replaced=before)
+        if scenario.provenance.origin(k) == "set":  # the run's value, not the file's
+            had = t["toml_had_set"].format(value=toml_value(lookup(scenario.raw, k), 6))
+        elif entry:
+            had = t["toml_had"].format(value=entry[0], note=entry[1])
+        else:
+            had = ""
+        before[k] = t["toml_fitted_on"].format(obs=obs_name) + had
+    from ..presentation import i18n
+
+    words = i18n.section("scenario_file")[i18n.norm(lang)]
+    body = annotate(tomli_w.dumps(raw), scenario.provenance, words, replaced=before)
     head = [
         t["toml_head"].format(version=__version__, source=scenario.source),
         t["toml_against"].format(

@@ -160,7 +160,7 @@ def write_comparison(
     for lab, sc, runs, hrs in zip(labels, scenarios, runs_list, hours_list, strict=True):
         sub = folder / lab
         sub.mkdir()
-        write_scenario(sub, sc, overrides, runs.seed, runs.n)
+        write_scenario(sub, sc, overrides, runs.seed, runs.n, lang)
         summaries.append(write_tables(sub, runs, sc, hrs, {"overrides": list(overrides)}))
         write_workbook(sub, summaries[-1], sc, lang)
     rows = comparison_rows(runs_list)

@@ -814,7 +814,8 @@ _CALIBRATION: Mapping[str, Mapping[str, str]] = {
         "toml_inline": "  # calé sur {obs} : 95 % de {ci_low} à {ci_high}{ident}",
         "toml_inline_not": ", NON IDENTIFIÉ",
         "toml_fitted_on": "calé sur {obs}",
-        "toml_had": " ; le scénario avait {was}",
+        "toml_had": " ; le scénario avait {value} : {note}",
+        "toml_had_set": " ; le scénario avait {value}, défini par --set",
         "toml_observed_file": "le fichier observé",
     },
     "en": {
@@ -866,7 +867,8 @@ _CALIBRATION: Mapping[str, Mapping[str, str]] = {
         "toml_inline": "  # calibrated on {obs}: 95 % {ci_low} to {ci_high}{ident}",
         "toml_inline_not": ", NOT IDENTIFIED",
         "toml_fitted_on": "fitted on {obs}",
-        "toml_had": "; the scenario had {was}",
+        "toml_had": "; the scenario had {value}: {note}",
+        "toml_had_set": "; the scenario had {value}, set with --set",
         "toml_observed_file": "the observed file",
     },
 }
@@ -1067,8 +1069,34 @@ _WEB: Mapping[str, Mapping[str, str]] = {
 request errors the page shows (``err_*``; a scenario error is framed in the page's language by
 ``err_where`` / ``err_file``, its message put in French by :func:`scenario_message`)."""
 
+_SCENARIO_FILE: Mapping[str, Mapping[str, str]] = {
+    "fr": {
+        "as_run": "# Scénario tel que simulé par clause-sim {version}, à partir de {source}",
+        "with_set": "# avec --set {sets}",
+        "rerun": "# Pour le relancer : clause-sim run scenario.toml --seed {seed} "
+        "--replications {n}",
+        "n_unknown": "N (voir summary.json)",
+        "set": "défini par --set",
+        "set_had": "défini par --set ; le fichier avait {value}",
+        "set_had_note": "défini par --set ; le fichier avait {value} : {note}",
+    },
+    "en": {
+        "as_run": "# Scenario as run by clause-sim {version}, from {source}",
+        "with_set": "# with --set {sets}",
+        "rerun": "# Re-run: clause-sim run scenario.toml --seed {seed} --replications {n}",
+        "n_unknown": "N (see summary.json)",
+        "set": "set with --set",
+        "set_had": "set with --set; the file had {value}",
+        "set_had_note": "set with --set; the file had {value}: {note}",
+    },
+}
+"""A results folder's ``scenario.toml`` (and ``calibrated.toml``): its header, and the note of
+a key set with ``--set`` (:func:`sim.provenance.annotate`); the source notes themselves are the
+scenario file's own words."""
+
 TEXT: Mapping[str, Mapping[str, Mapping[str, Any]]] = {
     "cli": _CLI,
+    "scenario_file": _SCENARIO_FILE,
     "calibration": _CALIBRATION,
     "uncertainty": _UNCERTAINTY,
     "bottleneck": _BOTTLENECK,
