@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import copyreg
 import dataclasses
+import datetime
 import difflib
 import functools
 import json
@@ -368,7 +369,17 @@ def _type_name(value: Any) -> str:
         str: "a string",
         list: "a list",
         dict: "a table",
+        datetime.datetime: "a date and time",
+        datetime.date: "a date",
+        datetime.time: "a time of day",
     }.get(type(value), type(value).__name__)
+
+
+def _got(value: Any) -> str:
+    """What was given, for an error line: its kind and value (a date as TOML writes it)."""
+    if isinstance(value, datetime.date | datetime.time):
+        return f"{_type_name(value)} {value.isoformat()}"
+    return f"{_type_name(value)} {value!r}"
 
 
 def number(
@@ -383,7 +394,7 @@ def number(
 
     def check(value: Any, where: _Where) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise where.fail(f"expected a number, got {_type_name(value)} {value!r}")
+            raise where.fail(f"expected a number, got {_got(value)}")
         if integer and not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
@@ -419,7 +430,7 @@ def string(choices: Sequence[str] | None = None) -> Check:
 
     def check(value: Any, where: _Where) -> Any:
         if not isinstance(value, str):
-            raise where.fail(f"expected a string, got {_type_name(value)} {value!r}")
+            raise where.fail(f"expected a string, got {_got(value)}")
         if choices is not None and value not in choices:
             hint = _suggest(value, choices)
             raise where.fail(f"unknown value {value!r}; expected one of {', '.join(choices)}{hint}")
@@ -437,7 +448,7 @@ def free_text() -> Check:
                 if k not in ("fr", "en"):
                     raise where.sub(k).fail("unknown language; expected fr or en")
                 if not isinstance(v, str):
-                    raise where.sub(k).fail(f"expected a string, got {_type_name(v)} {v!r}")
+                    raise where.sub(k).fail(f"expected a string, got {_got(v)}")
             if not value:
                 raise where.fail("give the text in fr, en or both")
             return value
@@ -449,7 +460,7 @@ def free_text() -> Check:
 def list_of(item: Check, *, min_len: int = 1) -> Check:
     def check(value: Any, where: _Where) -> Any:
         if not isinstance(value, list):
-            raise where.fail(f"expected a list, got {_type_name(value)} {value!r}")
+            raise where.fail(f"expected a list, got {_got(value)}")
         if len(value) < min_len:
             raise where.fail(f"expected at least {min_len} item(s)")
         return [item(v, where.sub(i)) for i, v in enumerate(value)]
@@ -600,7 +611,7 @@ def _suggest(name: str, known: Sequence[str]) -> str:
 
 def _check_table(table: Table, value: Any, where: _Where) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise where.fail(f"expected a table, got {_type_name(value)} {value!r}")
+        raise where.fail(f"expected a table, got {_got(value)}")
     for k in value:
         if k not in table.keys:
             raise where.sub(k).fail(f"unknown key{_suggest(k, list(table.keys))}")
@@ -648,6 +659,18 @@ MAX_WEIGHT = 1e6
 """Largest weight of an empirical distribution (weights are relative: 1e6 is plenty)."""
 
 
+_SINGULAR = {
+    "days": "day",
+    "years": "year",
+    "dwellings": "dwelling",
+    "people": "person",
+    "people a year": "person a year",
+    "posts": "post",
+    "places": "place",
+}
+"""Units of the bounds in the singular, after a limit of 0 or 1."""
+
+
 @dataclass(frozen=True)
 class Bound:
     """The domain of a numeric key: ``low <= value <= high`` (None: no such side), in ``unit``,
@@ -660,6 +683,8 @@ class Bound:
     why: str
     why_low: str | None = None
     """Reason of the low bound when it differs from ``why`` (empty: none given)."""
+    grouped: bool = True
+    """Whether the limits are written with thousands separators (not a year's)."""
 
     def _fail(self, where: _Where, value: Any) -> ScenarioError:
         limit: float | None
@@ -668,9 +693,11 @@ class Bound:
         else:
             side, limit = "at least", self.low
             why = self.why if self.why_low is None else self.why_low
-        unit = f" {self.unit}" if self.unit else ""
+        unit = _SINGULAR.get(self.unit, self.unit) if abs(limit or 0) < 2 else self.unit
+        unit = f" {unit}" if unit else ""
         reason = f" ({why})" if why else ""
-        return where.fail(f"must be {side} {limit:,g}{unit}{reason}, got {value!r}")
+        text = f"{limit:,g}" if self.grouped else f"{limit:g}"
+        return where.fail(f"must be {side} {text}{unit}{reason}, got {value!r}")
 
     def apply(self, value: Any, where: _Where, low: bool = True) -> None:
         if isinstance(value, bool) or value is None:
@@ -719,7 +746,7 @@ _DWELLINGS = Bound(
 _PLACES = Bound(None, _PEOPLE, "places", "a national-programme ceiling")
 
 BOUNDS: dict[str, Bound] = {
-    "scenario.start_year": Bound(1950, 2150, "", "a calendar year"),
+    "scenario.start_year": Bound(1950, 2150, "", "a calendar year", grouped=False),
     "scenario.horizon_years": Bound(1, 100, "years", "a century of works at most", ""),
     "clause.hourly_cost_eur": _HOURLY,
     "clause.fte_hours": Bound(
@@ -1058,7 +1085,7 @@ SCHEMA = Table(
 def _uncertainty_table(value: Any, where: _Where) -> dict[str, Any]:
     """``[uncertainty]``: ``"dotted.key" = {dist = ...}`` entries (a distribution each)."""
     if not isinstance(value, dict):
-        raise where.fail(f"expected a table of distributions, got {_type_name(value)} {value!r}")
+        raise where.fail(f"expected a table of distributions, got {_got(value)}")
     check = dist(positive=False)
     return {k: check(v, _Where(where.file, f"uncertainty.{k}")) for k, v in value.items()}
 

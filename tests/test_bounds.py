@@ -70,7 +70,8 @@ def test_each_bound_is_enforced_with_its_reason_in_both_languages(path):
     bound = sc.BOUNDS[path]
     msg = str(info.value)
     assert info.value.key.startswith(target.split(".")[0])
-    assert f"at most {bound.high:,g}" in msg and bound.why in msg, msg
+    limit = f"{bound.high:,g}" if bound.grouped else f"{bound.high:g}"  # not "2,150" for a year
+    assert f"at most {limit}" in msg and bound.why in msg, msg
     # the French page shows the same refusal in French: limit, unit and reason included
     fr = i18n.scenario_message(info.value.message, "fr")
     assert fr.startswith("doit valoir au plus "), fr
@@ -105,7 +106,7 @@ def test_each_bound_is_enforced_with_its_reason_in_both_languages(path):
             "weights are relative",
         ),
         ('flow.missions.weekly_hours={dist = "uniform", low = 0.01, high = 1}', "at least 1 h"),
-        ("scenario.start_year=10", "calendar year"),
+        ("scenario.start_year=10", "at least 1950 (a calendar year), got 10"),
     ],
 )
 def test_absurd_values_of_the_report_are_refused(override, words):

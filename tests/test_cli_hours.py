@@ -279,7 +279,7 @@ FILE_CASES = [
         "horizon_years = 10",
         "horizon_years = 0",
         "scenario.horizon_years",
-        "must be at least 1 years, got 0",
+        "must be at least 1 year, got 0",
     ),
     (
         'method = "labour_share"',

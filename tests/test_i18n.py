@@ -53,15 +53,15 @@ def test_the_form_takes_its_words_from_the_table():
 @pytest.mark.parametrize(
     ("override", "french"),
     [
-        ("scenario.horizon_years=2.5", "attendu : un nombre entier ; reçu : 2.5"),
+        ("scenario.horizon_years=2.5", "attendu : un nombre entier ; reçu : 2,5"),
         ('scenario.horizon_years="x"', "attendu : un nombre ; reçu : un texte 'x'"),
         ("scenario.name=3", "attendu : un texte ; reçu : un entier 3"),
-        ("flow.facilitators.fte=-1", "ne doit pas être négatif ; reçu : -1"),
+        ("flow.facilitators.fte=-1", "doit valoir au moins 0 ; reçu : -1"),
         ("clause.insertion_rate=2", "doit être une part entre 0 et 1 ; reçu : 2"),
         (
             "flow.referrals.per_year=1e9",
             "doit valoir au plus 100\u202f000 personnes par an (un plafond d’orientations de "
-            "programme national) ; reçu : 1000000000.0",
+            "programme national) ; reçu : 1000000000,0",
         ),
         (
             'works[0].profile="flatt"',
@@ -121,12 +121,12 @@ def test_scenario_errors_of_the_key_path_read_in_french():
         ),
         (
             "must be at most 1e+06 (weights are relative), got 2000000.0",
-            "doit valoir au plus 1e+06 (les poids sont relatifs) ; reçu : 2000000.0",
+            "doit valoir au plus 1e+06 (les poids sont relatifs) ; reçu : 2000000,0",
         ),
         ("must be at most 2.5e+06 EUR, got 3e6", "doit valoir au plus 2,5e+06 EUR ; reçu : 3e6"),
         (
             "must be at least 1,000 h (a new reason), got 1.5",
-            "doit valoir au moins 1\u202f000 h (a new reason) ; reçu : 1.5",
+            "doit valoir au moins 1\u202f000 h (a new reason) ; reçu : 1,5",
         ),
         (
             "must be at most 12 furlongs, got 13",
@@ -141,7 +141,7 @@ def test_scenario_errors_of_the_key_path_read_in_french():
         ),
         (
             "its lowest value -5 is outside the key's domain (must not be negative, got -5)",
-            "sa valeur basse -5 sort du domaine de la clé (ne doit pas être négatif ; reçu : -5)",
+            "sa valeur basse -5 sort du domaine de la clé (doit valoir au moins 0 ; reçu : -5)",
         ),
         (
             'expected a distribution like {dist = "exponential", mean = 90} or "none", got 3',
@@ -154,3 +154,59 @@ def test_scenario_errors_of_the_key_path_read_in_french():
 def test_scenario_messages_in_french_by_hand(english, french):
     assert i18n.scenario_message(english, "fr") == french
     assert i18n.scenario_message(english, "en") == english
+
+
+@pytest.mark.parametrize(
+    ("override", "english", "french"),
+    [
+        # a unit after a limit of 1 in the singular; a year without a thousands separator
+        (
+            "scenario.horizon_years=0",
+            "must be at least 1 year, got 0",
+            "doit valoir au moins 1 an ; reçu : 0",
+        ),
+        (
+            "scenario.start_year=10",
+            "must be at least 1950 (a calendar year), got 10",
+            "doit valoir au moins 1950 (une année civile) ; reçu : 10",
+        ),
+        # a value that holds the message's own words stays whole
+        (
+            'clause.method="x; expected one of y"',
+            "unknown value 'x; expected one of y'; expected one of labour_share, hours_per_eur, "
+            "hours_per_dwelling",
+            "valeur inconnue 'x; expected one of y' ; valeurs possibles : labour_share, "
+            "hours_per_eur, hours_per_dwelling",
+        ),
+        # a date as TOML writes it; a number cut to its first digits; shares with a comma
+        (
+            "clause.insertion_rate=2020-01-01",
+            "expected a number, got a date 2020-01-01",
+            "attendu : un nombre ; reçu : une date 2020-01-01",
+        ),
+        (
+            "clause.fte_hours=1" + "0" * 45,
+            "too large, got 10000000000000000000... (46 digits)",
+            "trop grand ; reçu : 10000000000000000000... (46 chiffres)",
+        ),
+        (
+            "flow.missions.mode_shares={direct=0.7, etti=0.5}",
+            "shares must sum to 1, they sum to 1.2",
+            "les parts doivent faire 1 au total ; elles font 1,2",
+        ),
+        (
+            "flow.facilitators.caseload_per_fte=0",
+            "must be positive, got 0",
+            "doit dépasser 0 ; reçu : 0",
+        ),
+    ],
+)
+def test_scenario_errors_worded_for_their_values(override, english, french):
+    from sim.errors import ScenarioError
+    from sim.scenario import load
+
+    with pytest.raises(ScenarioError) as info:
+        load(None, [override])
+    key = override.split("=", 1)[0]
+    assert info.value.message == f"{english} (from --set {key})"
+    assert i18n.scenario_message(info.value.message, "fr") == f"{french} (depuis --set {key})"

@@ -1417,6 +1417,9 @@ _TYPES_FR: Mapping[str, str] = {
     "a finite number": "un nombre fini",
     "a table of distributions": "une table de lois",
     "a list of tables ([[...]] lines)": "une liste de tables (lignes [[...]])",
+    "a date and time": "une date et heure",
+    "a date": "une date",
+    "a time of day": "une heure",
 }
 """Kinds of value in the validator's messages."""
 
@@ -1432,6 +1435,12 @@ BOUND_WORDS_FR: Mapping[str, str] = {
     "FTE": "ETP",
     "people": "personnes",
     "per 1,000 h": "pour 1 000 h",
+    "day": "jour",
+    "year": "an",
+    "dwelling": "logement",
+    "person": "personne",
+    "person a year": "personne par an",
+    "post": "poste",
     # reasons
     "a hundred years at most": "cent ans au plus",
     "an hourly labour cost: a few EUR to a few hundred": (
@@ -1499,8 +1508,8 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"must be a share between 0 and 1" + _GOT,
             "doit être une part entre 0 et 1 ; reçu : {value}",
         ),
-        (r"must be positive" + _GOT, "doit être positif ; reçu : {value}"),
-        (r"must not be negative" + _GOT, "ne doit pas être négatif ; reçu : {value}"),
+        (r"must be positive" + _GOT, "doit dépasser 0 ; reçu : {value}"),
+        (r"must not be negative" + _GOT, "doit valoir au moins 0 ; reçu : {value}"),
         (
             r"must be (?P<side>at most|at least) (?P<limit>[-+0-9.,e]+)(?P<rest>.*?)" + _GOT,
             "doit valoir {side} {limit}{rest} ; reçu : {value}",
@@ -1510,9 +1519,10 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "horizon_years + run_out_years doit valoir au plus {limit} ans ; reçu : {value}",
         ),
         (
-            r"unknown value (?P<v>.*?); expected one of (?P<names>.*?)"
+            r"unknown value (?P<word>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+?); "
+            r"expected one of (?P<names>.*?)"
             r"(?P<hint> \(did you mean .*\))?",
-            "valeur inconnue {v} ; valeurs possibles : {names}{hint}",
+            "valeur inconnue {word} ; valeurs possibles : {names}{hint}",
         ),
         (r"unknown language; expected fr or en", "langue inconnue ; fr ou en attendu"),
         (r"give the text in fr, en or both", "donnez le texte sous fr, sous en, ou les deux"),
@@ -1527,19 +1537,19 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "attendu : une loi comme {example}{none} ; reçu : {value}",
         ),
         (r"missing required key", "clé obligatoire manquante"),
-        (r"missing: needed with dwellings", "manquant : nécessaire avec dwellings"),
+        (r"missing: needed with dwellings", "il manque cette clé, nécessaire avec dwellings"),
         (
             r"missing: method (?P<method>\S+) needs it \(here or in \[clause\]\)",
-            "manquant : la méthode {method} en a besoin (ici ou dans [clause])",
+            "il manque cette clé : la méthode {method} en a besoin (ici ou dans [clause])",
         ),
-        (r"missing (?P<names>.*)", "manquant : {names}"),
+        (r"missing (?P<names>.*)", "il manque {names}"),
         (
-            r"shares must sum to 1, they sum to (?P<t>.*)",
-            "les parts doivent faire 1 au total ; elles font {t}",
+            r"shares must sum to 1, they sum to (?P<total>.*)",
+            "les parts doivent faire 1 au total ; elles font {total}",
         ),
         (
-            r"shares must sum to at most 1, they sum to (?P<t>.*)",
-            "les parts doivent faire au plus 1 au total ; elles font {t}",
+            r"shares must sum to at most 1, they sum to (?P<total>.*)",
+            "les parts doivent faire au plus 1 au total ; elles font {total}",
         ),
         (r"(?P<names>.*) given more than once", "{names} donné(s) plus d’une fois"),
         (r"uniform needs low <= high", "uniform demande low <= high"),
@@ -1554,7 +1564,7 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"must not all be zero", "ne doivent pas tous être nuls"),
         (
             r"has (?P<n>\d+) items but values has (?P<m>\d+)",
-            "compte {n} éléments mais values en compte {m}",
+            "compte {n} élément(s) mais values en compte {m}",
         ),
         (
             r"unknown parameter for (?P<kind>\w+)(?P<hint> \(did you mean .*?\))?; "
@@ -1583,7 +1593,7 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"profile is custom: give the list", "profile vaut custom : donnez la liste"),
         (
             r"has (?P<n>\d+) years but horizon_years is (?P<h>\d+)",
-            "compte {n} années alors que horizon_years vaut {h}",
+            "compte {n} année(s) alors que horizon_years vaut {h}",
         ),
         (
             r"sums to (?P<total>\S+) but (?P<key>\w+) is (?P<given>\S+)",
@@ -1652,12 +1662,25 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _SIDES_FR = {"at most": "au plus", "at least": "au moins", "lowest": "basse", "highest": "haute"}
 
 
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def _plain_fr(text: str) -> str:
+    """A number as Python writes it (``0.5``) with a decimal comma (``0,5``); other text as it
+    is."""
+    return text.replace(".", ",") if _NUMBER.fullmatch(text) else text
+
+
 def _value_fr(text: str) -> str:
-    """``a string 'x'`` -> ``un texte 'x'``: the kind of a value in French."""
+    """What was given in French: ``a string 'x'`` -> ``un texte 'x'``, ``0.5`` -> ``0,5``, a
+    cut number's ``(46 digits)`` -> ``(46 chiffres)``."""
     for english, french in _TYPES_FR.items():
         if text.startswith(english + " "):
-            return french + text[len(english) :]
-    return text
+            return french + " " + _plain_fr(text[len(english) + 1 :])
+    cut = re.fullmatch(r"(.*) \((\d+) digits\)", text)
+    if cut:
+        return f"{cut.group(1)} ({cut.group(2)} chiffres)"
+    return _plain_fr(text)
 
 
 def _hint_fr(text: str) -> str:
@@ -1669,8 +1692,8 @@ def _hint_fr(text: str) -> str:
 def _bound_fr(rest: str) -> str:
     """`` days (a hundred years at most)`` -> `` jours (cent ans au plus)``."""
     unit, _, why = rest.partition(" (")
-    unit = unit.strip()
-    out = f" {BOUND_WORDS_FR.get(unit, unit)}" if unit else ""
+    unit = BOUND_WORDS_FR.get(unit.strip(), unit.strip())
+    out = f" {unit}" if unit else ""
     if why:
         why = why.removesuffix(")")
         out += f" ({BOUND_WORDS_FR.get(why, why)})"
@@ -1700,10 +1723,13 @@ def scenario_message(message: str, lang: str | None) -> str:
             parts["side"] = _SIDES_FR[parts["side"]]
         if "which" in parts:
             parts["which"] = _SIDES_FR[parts["which"]]
-        if "limit" in parts:
-            parts["limit"] = _number_fr(parts["limit"])
         if "rest" in parts:
             parts["rest"] = _bound_fr(parts["rest"])
+        if "limit" in parts:
+            parts["limit"] = _number_fr(parts["limit"])
+        for name in ("total", "given", "v", "mean", "min"):  # numbers as Python writes them
+            if name in parts:
+                parts[name] = _plain_fr(parts[name])
         if "none" in parts:
             parts["none"] = ' ou "none"' if parts["none"] else ""
         if "inner" in parts:
