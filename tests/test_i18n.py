@@ -210,3 +210,42 @@ def test_scenario_errors_worded_for_their_values(override, english, french):
     key = override.split("=", 1)[0]
     assert info.value.message == f"{english} (from --set {key})"
     assert i18n.scenario_message(info.value.message, "fr") == f"{french} (depuis --set {key})"
+
+
+@pytest.mark.parametrize(
+    ("text", "french"),
+    [
+        ("a = \n", "TOML invalide : valeur invalide (ligne 1, colonne 5)"),
+        (
+            "a = 1\na = 2\n",
+            "TOML invalide : une valeur déjà donnée ne peut pas être remplacée "
+            "(ligne 2, colonne 6)",
+        ),
+        ("x = [1, 2\n", "TOML invalide : liste non fermée (en fin de document)"),
+        ("x = 'abc\n", 'TOML invalide : "\'" attendu (en fin de document)'),
+        (
+            "a = 1,5\n",
+            "TOML invalide : fin de ligne attendue après une instruction (ligne 1, colonne 6) ; "
+            "un nombre s’écrit avec un point décimal : 1.5, pas 1,5",
+        ),
+        (
+            "a = 1 000\n",
+            "TOML invalide : fin de ligne attendue après une instruction (ligne 1, colonne 7) ; "
+            "pas d’espace dans un nombre : écrivez 1000 (ou 1_000)",
+        ),
+        (
+            "[a\n",
+            "TOML invalide : « ] » attendu à la fin d’une déclaration de table "
+            "(ligne 1, colonne 3)",
+        ),
+    ],
+)
+def test_toml_errors_of_an_upload_read_in_french(text, french):
+    # what the page shows for an uploaded file that is not TOML: the reader's words in French
+    from sim.errors import ScenarioError
+    from sim.web.scenarios import scenario_from_text
+
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_text(text, "s.toml")
+    assert info.value.message.startswith("not valid TOML: ")
+    assert i18n.scenario_message(info.value.message, "fr") == french

@@ -1659,6 +1659,87 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 """The validator's messages (English pattern, French text); the first that matches wins."""
 
+_TOML_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern + r"\Z", re.S), french)
+    for pattern, french in (
+        (r"Cannot overwrite a value", "une valeur déjà donnée ne peut pas être remplacée"),
+        (r"Unescaped '\\' in a string", "« \\ » non échappé dans un texte"),
+        (
+            r"Cannot mutate immutable namespace (?P<a>.*)",
+            "l’espace de noms {a} est figé : impossible de le modifier",
+        ),
+        (r"Unterminated string", "texte non terminé"),
+        (r"Unclosed inline table", "table en ligne non fermée"),
+        (r"Unclosed array", "liste non fermée"),
+        (r"Invalid value", "valeur invalide"),
+        (r"Invalid statement", "instruction invalide"),
+        (r"Invalid initial character for a key part", "caractère initial invalide dans une clé"),
+        (r"Invalid hex value", "valeur hexadécimale invalide"),
+        (r"Invalid date or datetime", "date ou date et heure invalide"),
+        (r"Illegal character (?P<a>.*)", "caractère interdit {a}"),
+        (r"Found invalid character (?P<a>.*)", "caractère invalide {a}"),
+        (
+            r"Expected ']]' at the end of an array declaration",
+            "« ]] » attendu à la fin d’une déclaration de liste de tables",
+        ),
+        (
+            r"Expected ']' at the end of a table declaration",
+            "« ] » attendu à la fin d’une déclaration de table",
+        ),
+        (r"Expected '=' after a key in a key/value pair", "« = » attendu après une clé"),
+        (
+            r"Expected newline or end of document after a statement",
+            "fin de ligne attendue après une instruction",
+        ),
+        (r"Expected (?P<a>.*)", "{a} attendu"),
+        (
+            r"Escaped character is not a Unicode scalar value",
+            "le caractère échappé n’est pas une valeur scalaire Unicode",
+        ),
+        (r"Duplicate inline table key (?P<a>.*)", "clé {a} en double dans une table en ligne"),
+        (r"Cannot redefine namespace (?P<a>.*)", "l’espace de noms {a} ne peut pas être redéfini"),
+        (r"Cannot declare (?P<a>.*) twice", "{a} ne peut pas être déclaré deux fois"),
+    )
+)
+"""The messages of Python's TOML reader (``tomllib``), in French."""
+
+_TOML_HINTS_FR: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"; numbers take a decimal point: write (?P<a>.*), not (?P<b>.*)\Z"),
+        " ; un nombre s’écrit avec un point décimal : {a}, pas {b}",
+    ),
+    (
+        re.compile(r"; no spaces inside numbers: write (?P<a>\S*) \(or (?P<b>.*)\)\Z"),
+        " ; pas d’espace dans un nombre : écrivez {a} (ou {b})",
+    ),
+)
+"""The hints :func:`sim.scenario.parse_toml` adds to a TOML error, in French."""
+
+
+def _toml_fr(detail: str) -> str:
+    """A TOML reader's message, its place (``(at line 2, column 5)``) and its hint, in French;
+    a message it does not know stays as it is."""
+    place = r"\(at (?P<at>end of document|line \d+, column \d+)\)"
+    m = re.fullmatch(rf"(?P<msg>.*?) {place}(?P<hint>.*)", detail, re.S)
+    if m is None:
+        return detail
+    msg, at, hint = m.group("msg"), m.group("at"), m.group("hint")
+    for pattern, french in _TOML_FR:
+        found = pattern.match(msg)
+        if found:
+            msg = french.format(**found.groupdict())
+            break
+    where = at.replace("line", "ligne").replace("column", "colonne")
+    if at == "end of document":
+        where = "en fin de document"
+    for pattern, french in _TOML_HINTS_FR:
+        found = pattern.match(hint)
+        if found:
+            hint = french.format(**found.groupdict())
+            break
+    return f"{msg} ({where}){hint}"
+
+
 _SIDES_FR = {"at most": "au plus", "at least": "au moins", "lowest": "basse", "highest": "haute"}
 
 
@@ -1734,6 +1815,8 @@ def scenario_message(message: str, lang: str | None) -> str:
             parts["none"] = ' ou "none"' if parts["none"] else ""
         if "inner" in parts:
             parts["inner"] = scenario_message(parts["inner"], lang)
+        if "detail" in parts:
+            parts["detail"] = _toml_fr(parts["detail"])
         return french.format(**parts)
     return message
 
