@@ -124,10 +124,12 @@ def _uncertainty_options(scenario: Scenario, args: argparse.Namespace) -> Scenar
     return scenario
 
 
-def _pinned_notes(scenarios: Sequence[Scenario]) -> str:
+def _pinned_notes(scenarios: Sequence[Scenario], lang: str) -> str:
     """One line for each uncertain key that ``--set`` pinned, printed with the run's summary."""
+    from .presentation import i18n
+
     return "".join(
-        f"note: {key} is uncertain in the scenario but set with --set: it ran at its set value\n"
+        i18n.tr("cli", "pinned", lang).format(key=key) + "\n"
         for key in dict.fromkeys(k for sc in scenarios for k in sc.pinned)
     )
 
@@ -273,7 +275,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         left=f"{out} left as it was",
     )
     sys.stdout.write(output.summary_text(summary, scenario, args.lang, out))
-    sys.stdout.write(_pinned_notes([scenario]))
+    sys.stdout.write(_pinned_notes([scenario], args.lang))
     sys.stdout.write(_workbook_note(out, args.lang))
     return 0
 
@@ -308,7 +310,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         left=f"{out} left as it was",
     )
     sys.stdout.write(compare.comparison_text(rows, labels, args.lang))
-    sys.stdout.write(_pinned_notes(scenarios))
+    sys.stdout.write(_pinned_notes(scenarios, args.lang))
     sys.stdout.write(f"\n-> {out}\n")
     return 0
 

@@ -248,7 +248,13 @@ def test_set_pins_an_uncertain_key(tmp_path, capsys):
     args = ["run", str(FICHE), *sets, "-n", "2", "-j", "1", "-q", "--out", str(out)]
     assert main([*args, "--bottleneck-replications", "0"]) == 0
     out_text = capsys.readouterr().out
-    notes = [x for x in out_text.splitlines() if x.startswith("note: ")]
+    notes = [x for x in out_text.splitlines() if x.startswith("note")]
+    assert notes == [  # the run is French, the default
+        "note : flow.siae.posts.etti est incertaine dans le scénario mais fixée par --set : la "
+        "simulation a pris la valeur donnée"
+    ]
+    assert main([*args, "--bottleneck-replications", "0", "--lang", "en", "--force"]) == 0
+    notes = [x for x in capsys.readouterr().out.splitlines() if x.startswith("note")]
     assert notes == [
         "note: flow.siae.posts.etti is uncertain in the scenario but set with --set: "
         "it ran at its set value"

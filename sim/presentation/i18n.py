@@ -443,6 +443,8 @@ _CLI: Mapping[str, Mapping[str, str]] = {
         "xlsx_written": "Classeur : {path}",
         "xlsx_skipped": "results.xlsx non écrit : installez clause-sim[xlsx] (openpyxl)",
         "pdf_written": "Synthèse imprimable : {path}",
+        "pinned": "note : {key} est incertaine dans le scénario mais fixée par --set : la "
+        "simulation a pris la valeur donnée",
     },
     "en": {
         "scenario_read": "Scenario file read:",
@@ -459,6 +461,8 @@ _CLI: Mapping[str, Mapping[str, str]] = {
         "xlsx_written": "Workbook: {path}",
         "xlsx_skipped": "results.xlsx not written: install clause-sim[xlsx] (openpyxl)",
         "pdf_written": "Printable summary: {path}",
+        "pinned": "note: {key} is uncertain in the scenario but set with --set: it ran at its "
+        "set value",
     },
 }
 
@@ -805,7 +809,7 @@ _CALIBRATION: Mapping[str, Mapping[str, str]] = {
         "simulated": "simulé",
         "held_out": "hors calage",
         "summary": "{points} points, {s} s, {executor} -> {folder}",
-        "toml_head": "# Calé par clause-sim {version} à partir de {source}",
+        "toml_head": "# Calé par clause-sim {version} ; scénario : {source}",
         "toml_against": "# sur {obs} ({rows} lignes observées, {reps} réplications par point, "
         "graine {seed})",
         "toml_param": "#   {key} = {estimate} : calé dans [{low}, {high}], intervalle à 95 % "
@@ -1071,7 +1075,7 @@ request errors the page shows (``err_*``; a scenario error is framed in the page
 
 _SCENARIO_FILE: Mapping[str, Mapping[str, str]] = {
     "fr": {
-        "as_run": "# Scénario tel que simulé par clause-sim {version}, à partir de {source}",
+        "as_run": "# Scénario tel que simulé par clause-sim {version} ; fichier : {source}",
         "with_set": "# avec --set {sets}",
         "rerun": "# Pour le relancer : clause-sim run scenario.toml --seed {seed} "
         "--replications {n}",
