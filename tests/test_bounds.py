@@ -161,3 +161,19 @@ def test_bound_messages_are_finite_numbers():
     for path, bound in sc.BOUNDS.items():
         assert math.isfinite(bound.high), path
         assert bound.low is None or bound.low <= bound.high, path
+
+
+@pytest.mark.parametrize(
+    ("low", "given", "words"),
+    [
+        (1, 0, "must be at least 1 day (why), got 0"),
+        (0, -1, "must be at least 0 day (why), got -1"),
+        (2, 1, "must be at least 2 days (why), got 1"),
+        (3, 2, "must be at least 3 days (why), got 2"),
+    ],
+)
+def test_a_bound_names_its_unit_in_the_singular_after_0_or_1(low, given, words):
+    bound = sc.Bound(low, 1000, "days", "why")
+    with pytest.raises(ScenarioError) as info:
+        bound.apply(given, sc._Where("f.toml", "k"))
+    assert info.value.message == words

@@ -149,6 +149,21 @@ def test_scenario_errors_of_the_key_path_read_in_french():
         ),
         ("expected a number, got a list [1]", "attendu : un nombre ; reçu : une liste [1]"),
         ("expected a number, got datetime 2020", "attendu : un nombre ; reçu : datetime 2020"),
+        # numbers given in the message's other places take a decimal comma; text keeps its dots
+        ("expected a number, got a string 'a.b'", "attendu : un nombre ; reçu : un texte 'a.b'"),
+        (
+            "sums to 1500.5 but amount_eur is 2000.5",
+            "fait 1500,5 au total alors que amount_eur vaut 2000,5",
+        ),
+        (
+            "its lowest value 0.5 is outside the key's domain (must be at least 1 h, got 0.5)",
+            "sa valeur basse 0,5 sort du domaine de la clé (doit valoir au moins 1 h ; reçu : 0,5)",
+        ),
+        (
+            "mean of 50.5 h is below min_hours (70.5 h); missions are at least min_hours long",
+            "la moyenne de 50,5 h est sous min_hours (70,5 h) ; une mission dure au moins "
+            "min_hours",
+        ),
     ],
 )
 def test_scenario_messages_in_french_by_hand(english, french):

@@ -1724,7 +1724,7 @@ def _toml_fr(detail: str) -> str:
     """A TOML reader's message, its place (``(at line 2, column 5)``) and its hint, in French;
     a message it does not know stays as it is."""
     place = r"\(at (?P<at>end of document|line \d+, column \d+)\)"
-    m = re.fullmatch(rf"(?P<msg>.*?) {place}(?P<hint>.*)", detail, re.S)
+    m = re.fullmatch(rf"(?P<msg>.*?) {place}(?P<hint>.*)", detail)
     if m is None:
         return detail
     msg, at, hint = m.group("msg"), m.group("at"), m.group("hint")
