@@ -546,7 +546,8 @@ def test_calibrated_toml_by_hand():
 def test_calibrated_toml_in_french_with_set_keys():
     # French words and typography; a fitted key also set with --set names the run's value
     # (what the scenario had), not the file's; another --set key says so in French
-    sc = load(FICHE, ["flow.missions.next_mission_probability=0.6", "clause.insertion_rate=0.06"])
+    sets = ["flow.missions.next_mission_probability=0.61234567", "clause.insertion_rate=0.06"]
+    sc = load(FICHE, sets)
     nmp = "flow.missions.next_mission_probability"
     res = cal.Calibration(
         folder=Path("unused"),
@@ -571,9 +572,14 @@ def test_calibrated_toml_in_french_with_set_keys():
     )
     lines = cal.calibrated_toml(sc, res, "fr").split("\n")
     j = lines.index("next_mission_probability = 0.45  # calé sur obs.csv : 95 % de 0.31 à 0.69")
-    assert lines[j - 1] == "# calé sur obs.csv ; le scénario avait 0.6, défini par --set"
+    assert lines[j - 1] == "# calé sur obs.csv ; le scénario avait 0.612346, défini par --set"
     k = lines.index("insertion_rate = 0.06")
     assert lines[k - 2].startswith("# défini par --set ; le fichier avait 0.05 : ANRU")
+    lines = cal.calibrated_toml(sc, res, "en").split("\n")  # the same in English
+    j = lines.index("next_mission_probability = 0.45  # calibrated on obs.csv: 95 % 0.31 to 0.69")
+    assert lines[j - 1] == "# fitted on obs.csv; the scenario had 0.612346, set with --set"
+    k = lines.index("insertion_rate = 0.06")
+    assert lines[k - 2].startswith("# set with --set; the file had 0.05: ANRU")
     plain = load(FICHE)
     lines = cal.calibrated_toml(plain, res, "fr").split("\n")
     j = lines.index("next_mission_probability = 0.45  # calé sur obs.csv : 95 % de 0.31 à 0.69")
