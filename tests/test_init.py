@@ -415,3 +415,24 @@ def test_source_notes_skip_strings_wherever_they_stand(text):
     notes = source_notes(text)[1]
     c = "scenario.c" if text.startswith("[scenario]") else "c"
     assert notes == {c: ("2", "c")}
+
+
+def test_source_notes_by_hand():
+    # the file's header (comment blocks before the first table, blank lines dropped); a key's
+    # note: the block just above it, its inline comment, indented comment lines below it; a
+    # block cut off by a blank line belongs to nothing
+    from sim.provenance import source_notes
+
+    text = (
+        "\n# Title line\n# second\n\n# more header\n\n[scenario]\n# note of name\n"
+        'name = "x"  # inline\n  # continued\n# not a continuation\n\n# b note\n'
+        "horizon_years = 2\nc = 3\n   # indented under c\n"
+    )
+    head, notes = source_notes(text)
+    assert head == "Title line\nsecond\nmore header"
+    assert notes == {
+        "scenario.name": ('"x"', "note of name — inline continued"),
+        "scenario.horizon_years": ("2", "b note"),
+        "scenario.c": ("3", "indented under c"),
+    }
+    assert source_notes("\n\n# only a header\n") == ("only a header", {})
