@@ -398,3 +398,17 @@ def test_run_writes_uncertainty_section_band_and_report(tmp_path, capsys):
     )
     assert code == 0
     assert "uncertainty" not in json.loads((out2 / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_pinned_notes_one_line_a_key_once_in_the_runs_language():
+    from sim.cli import _pinned_notes
+
+    a = small("flow.siae.posts.etti=7", "flow.missions.next_mission_probability=0.4")
+    b = small("flow.siae.posts.etti=9")
+    assert _pinned_notes([a, b], "en") == (
+        "note: flow.siae.posts.etti is uncertain in the scenario but set with --set: it ran at "
+        "its set value\n"
+        "note: flow.missions.next_mission_probability is uncertain in the scenario but set with "
+        "--set: it ran at its set value\n"
+    )
+    assert _pinned_notes([small()], "fr") == ""
