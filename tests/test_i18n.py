@@ -136,12 +136,12 @@ def test_scenario_errors_of_the_key_path_read_in_french():
         (
             "its highest value 2 is outside the key's domain "
             "(must be a share between 0 and 1, got 2)",
-            "sa valeur haute 2 sort du domaine de la clé "
+            "sa borne haute 2 sort du domaine de la clé "
             "(doit être une part entre 0 et 1 ; reçu : 2)",
         ),
         (
             "its lowest value -5 is outside the key's domain (must not be negative, got -5)",
-            "sa valeur basse -5 sort du domaine de la clé (doit valoir au moins 0 ; reçu : -5)",
+            "sa borne basse -5 sort du domaine de la clé (doit valoir au moins 0 ; reçu : -5)",
         ),
         (
             'expected a distribution like {dist = "exponential", mean = 90} or "none", got 3',
@@ -157,7 +157,7 @@ def test_scenario_errors_of_the_key_path_read_in_french():
         ),
         (
             "its lowest value 0.5 is outside the key's domain (must be at least 1 h, got 0.5)",
-            "sa valeur basse 0,5 sort du domaine de la clé (doit valoir au moins 1 h ; reçu : 0,5)",
+            "sa borne basse 0,5 sort du domaine de la clé (doit valoir au moins 1 h ; reçu : 0,5)",
         ),
         (
             "mean of 50.5 h is below min_hours (70.5 h); missions are at least min_hours long",

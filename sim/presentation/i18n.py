@@ -1623,7 +1623,7 @@ _SCENARIO_FR: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"its (?P<which>lowest|highest) value (?P<v>\S+) is outside the key's domain "
             r"\((?P<inner>.*)\)",
-            "sa valeur {which} {v} sort du domaine de la clé ({inner})",
+            "sa borne {which} {v} sort du domaine de la clé ({inner})",
         ),
         (
             r"no such key (?P<key>'.*?') in a scenario(?P<hint> \(did you mean .*\))?",
