@@ -401,6 +401,8 @@ def test_source_notes_skip_the_lines_of_multiline_strings():
         'a = ["""\nx\n""", """\nb = 1  # inside\n"""]\nc = 2  # c\n',
         # a line separator inside a one-line string, beside three quotes: not a new line
         'a = \'x\u2028b = """\'\nc = 2  # c\n',
+        # a comment right after a string's end: what it quotes opens nothing
+        'a = """\nx"""#\'\'\'\nc = 2  # c\n',
         # a quote or a hash inside one-line strings, then a real multi-line string
         'a = ["#", "\\"", \'"""\', """\nb = 1  # inside\n"""]\nc = 2  # c\n',
     ],
@@ -425,14 +427,18 @@ def test_source_notes_by_hand():
 
     text = (
         "\n# Title line\n# second\n\n# more header\n\n[scenario]\n# note of name\n"
-        'name = "x"  # inline\n  # continued\n# not a continuation\n\n# b note\n'
-        "horizon_years = 2\nc = 3\n   # indented under c\n"
+        'name = "x"  # inline\n  # continued\n# not a continuation\n\n# b note,\n# two lines\n'
+        "horizon_years = 2\nc = 3\n # indented by one space\n"
     )
     head, notes = source_notes(text)
     assert head == "Title line\nsecond\nmore header"
     assert notes == {
         "scenario.name": ('"x"', "note of name — inline continued"),
-        "scenario.horizon_years": ("2", "b note"),
-        "scenario.c": ("3", "indented under c"),
+        "scenario.horizon_years": ("2", "b note, two lines"),
+        "scenario.c": ("3", "indented by one space"),
     }
     assert source_notes("\n\n# only a header\n") == ("only a header", {})
+    assert source_notes("# only a header, no last newline") == (
+        "only a header, no last newline",
+        {},
+    )

@@ -353,3 +353,28 @@ def test_busiest_resource_is_a_caseload_with_no_slot(fiche):
     assert tables.busiest_resource(s) == ("siae_etti", 0.2)
     no_caseload = fiche.with_overrides(["flow.facilitators.fte=0"])
     assert tables.busiest_resource(s, no_caseload) == ("facilitators", 1.0)
+
+
+def test_scenario_toml_header_by_hand():
+    # every line of the header, in both languages: the version and source, the --set list as
+    # given, placeholders when seed and replications are not known; a line break in the
+    # source's name cannot end the comment
+    import dataclasses
+
+    import sim
+
+    s = dataclasses.replace(sc.load(FICHE), source="dir\nname.toml")
+    sets = ["flow.referrals.per_year=40", "clause.insertion_rate=0.07"]
+    en = output.scenario_toml(s, sets, lang="en").split("\n")
+    assert en[:4] == [
+        f"# Scenario as run by clause-sim {sim.__version__}, from dir name.toml",
+        "# with --set flow.referrals.per_year=40 --set clause.insertion_rate=0.07",
+        "# Re-run: clause-sim run scenario.toml --seed SEED --replications N (see summary.json)",
+        "",
+    ]
+    fr = output.scenario_toml(s, [], 7, 20, lang="fr").split("\n")
+    assert fr[:3] == [
+        f"# Scénario tel que simulé par clause-sim {sim.__version__} ; fichier : dir name.toml",
+        "# Pour le relancer : clause-sim run scenario.toml --seed 7 --replications 20",
+        "",
+    ]
