@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from ..fmt import THIN_SPACE
 
 LANGS = ("fr", "en")
 ENV = "CLAUSE_SIM_LANG"
@@ -1797,30 +1799,7 @@ def scenario_message(message: str, lang: str | None) -> str:
         m = pattern.match(message)
         if m is None:
             continue
-        parts = {k: v or "" for k, v in m.groupdict().items()}
-        if "value" in parts:
-            parts["value"] = _value_fr(parts["value"])
-        if "what" in parts:
-            parts["what"] = _TYPES_FR[parts["what"]]
-        if "hint" in parts:
-            parts["hint"] = _hint_fr(parts["hint"])
-        if "side" in parts:
-            parts["side"] = _SIDES_FR[parts["side"]]
-        if "which" in parts:
-            parts["which"] = _SIDES_FR[parts["which"]]
-        if "rest" in parts:
-            parts["rest"] = _bound_fr(parts["rest"])
-        if "limit" in parts:
-            parts["limit"] = _number_fr(parts["limit"])
-        for name in ("total", "given", "v", "mean", "min"):  # numbers as Python writes them
-            if name in parts:
-                parts[name] = _plain_fr(parts[name])
-        if "none" in parts:
-            parts["none"] = ' ou "none"' if parts["none"] else ""
-        if "inner" in parts:
-            parts["inner"] = scenario_message(parts["inner"], lang)
-        if "detail" in parts:
-            parts["detail"] = _toml_fr(parts["detail"])
+        parts = {k: _PARTS_FR.get(k, str)(v or "") for k, v in m.groupdict().items()}
         return french.format(**parts)
     return message
 
@@ -1828,4 +1807,20 @@ def scenario_message(message: str, lang: str | None) -> str:
 def _number_fr(text: str) -> str:
     """``36,525`` -> ``36 525`` (narrow no-break space); ``0.5`` and ``2.5e+06`` -> ``0,5`` and
     ``2,5e+06``."""
-    return text.replace(",", "\u202f").replace(".", ",")
+    return text.replace(",", THIN_SPACE).replace(".", ",")
+
+
+_PARTS_FR: Mapping[str, Callable[[str], str]] = {
+    "value": _value_fr,
+    "what": _TYPES_FR.__getitem__,
+    "hint": _hint_fr,
+    "side": _SIDES_FR.__getitem__,
+    "which": _SIDES_FR.__getitem__,
+    "rest": _bound_fr,
+    "limit": _number_fr,
+    **dict.fromkeys(("total", "given", "v", "mean", "min"), _plain_fr),  # as Python writes them
+    "none": lambda text: ' ou "none"' if text else "",
+    "inner": lambda text: scenario_message(text, "fr"),
+    "detail": _toml_fr,
+}
+"""How each named part of a matched message is put in French (other parts stay as they are)."""
