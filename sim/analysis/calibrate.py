@@ -679,6 +679,8 @@ def calibrated_toml(scenario: Scenario, result: Calibration, lang: str = "fr") -
     ``lang``); its ``[uncertainty]`` table keeps the keys that were not fitted."""
     import tomli_w
 
+    from ..presentation import i18n
+
     t = _t(lang)
     values = {k: v["estimate"] for k, v in result.parameters.items()}
     raw = _thaw(scenario.raw)
@@ -701,8 +703,6 @@ def calibrated_toml(scenario: Scenario, result: Calibration, lang: str = "fr") -
         else:
             had = ""
         before[k] = t["toml_fitted_on"].format(obs=obs_name) + had
-    from ..presentation import i18n
-
     words = i18n.section("scenario_file")[i18n.norm(lang)]
     body = annotate(tomli_w.dumps(raw), scenario.provenance, words, replaced=before)
     head = [
