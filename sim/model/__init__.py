@@ -12,7 +12,8 @@ One module per mechanism, each stating its rule and units:
 * :mod:`~sim.model.parcours`: missions, next mission or exit, outcomes;
 * :mod:`~sim.model.recorder`: what is counted and the :class:`~sim.results.Run` built from it;
 * :mod:`~sim.model.engine`: the event loop (its own heaps; a SimPy twin for the tests);
-* :mod:`~sim.model.flow`: the components put together.
+* :mod:`~sim.model.flow`: the components put together;
+* :mod:`~sim.model.native`: the same model compiled to C, used when it is built (bit-identical).
 
 The works schedule (operations and their offers) is :mod:`sim.schedule`. Conservation of people
 and hours is checked at the end of every replication (:class:`sim.errors.ConservationError`).
@@ -25,6 +26,11 @@ from ..scenario import Scenario
 from ..streams import DEFAULT_SEED, replication_seed
 from .engine import collector_paused
 from .flow import FlowModel
+from .native import status
+
+COMPILED, MODEL_STATUS = status()
+"""The compiled ``FlowModel`` (``None``: not built, or built from other sources) and, in a few
+words, which model :func:`simulate` runs."""
 
 
 def simulate(scenario: Scenario, seed: int = DEFAULT_SEED, replication: int = 0) -> Run:
@@ -42,7 +48,8 @@ def simulate(scenario: Scenario, seed: int = DEFAULT_SEED, replication: int = 0)
         Yearly metrics, totals, cohorts and waits (days) of the replication.
     """
     with collector_paused():  # set-up, run and results: no cycle needs collecting
-        return FlowModel(scenario, replication_seed(seed, replication)).simulate()
+        model = COMPILED or FlowModel
+        return model(scenario, replication_seed(seed, replication)).simulate()
 
 
-__all__ = ["FlowModel", "simulate"]
+__all__ = ["MODEL_STATUS", "FlowModel", "simulate"]

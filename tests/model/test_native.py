@@ -1,0 +1,156 @@
+"""The compiled twin of the flow model (sim/model/native.py): merged as Python resolves the
+mixins, used only when built from the current sources, and bit-identical to the pure model."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim.model as model
+from sim.model import FlowModel, native
+from sim.model.engine import collector_paused
+from sim.scenario import load
+from sim.streams import replication_seed
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+def compiled_or_skip() -> type:
+    """The compiled class; in CI (env CI) its absence is a failure, elsewhere a skip."""
+    cls, why = native.status()
+    if cls is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the flow model runs as {why}")
+        pytest.skip(why)
+    return cls
+
+
+def merged_class(text: str) -> dict[str, str]:
+    """Method name -> dedented source of the merged module's one class ``FlowModel``."""
+    tree = ast.parse(text)
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    cls = next(c for c in classes if c.name == "FlowModel")
+    return {
+        f.name: textwrap.dedent(ast.get_source_segment(text, f, padded=True) or "")
+        for f in cls.body
+        if isinstance(f, ast.FunctionDef)
+    }
+
+
+def test_merge_takes_each_method_as_python_resolves_it() -> None:
+    methods = merged_class(native.merge())
+    expected = {
+        name: fn
+        for klass in reversed(FlowModel.__mro__[:-1])
+        for name, fn in vars(klass).items()
+        if inspect.isfunction(fn)
+    }  # later (nearer) classes overwrite: Python's resolution
+    assert set(methods) == set(expected)
+    for name, fn in expected.items():
+        assert methods[name].rstrip() == textwrap.dedent(inspect.getsource(fn)).rstrip(), name
+    # the MRO's first definition of __init__ is the model's, not the engine's
+    assert "self.init_engine(self.T)" in methods["__init__"]
+
+
+def test_merge_keeps_every_top_level_definition_once() -> None:
+    text = native.merge()
+    tree = ast.parse(text)
+    names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+    assert names.count("FlowModel") == 1
+    for name in ("Level", "group_mean_p90", "caseload_slots", "run_out_factors", "arrivals"):
+        assert names.count(name) == 1, name
+    assert "SimPyEngine" not in names  # the tests' SimPy twin stays out
+    assert "from .intake import" not in text and "from .engine import" not in text
+    assert text.rstrip().endswith(f'SOURCE_DIGEST = "{native.digest()}"')
+    compile(text, "merged", "exec")
+
+
+def copy_model(tmp_path: Path) -> Path:
+    folder = tmp_path / "model"
+    shutil.copytree(Path(native.__file__).parent, folder, ignore=shutil.ignore_patterns("*.so"))
+    return folder
+
+
+def test_merge_refuses_what_would_change_what_runs(tmp_path: Path) -> None:
+    folder = copy_model(tmp_path)
+    posts = folder / "posts.py"
+    text = posts.read_text()
+    posts.write_text(text + "\n\ndef caseload_slots() -> None:\n    pass\n")
+    with pytest.raises(ValueError, match="caseload_slots defined in (posts and intake|intake and posts)"):
+        native.merge(folder)
+    posts.write_text(text.replace("        self.busy[m] += share", "        super().x()", 1))
+    with pytest.raises(ValueError, match=r"Posts\.take_post calls super\(\)"):
+        native.merge(folder)
+
+
+def test_digest_covers_every_source_of_the_model(tmp_path: Path) -> None:
+    folder = copy_model(tmp_path)
+    before = native.digest(folder)
+    assert before == native.digest()
+    for name in native.DIGESTED:
+        f = folder / f"{name}.py"
+        text = f.read_text()
+        f.write_text(text + "\n")
+        assert native.digest(folder) != before, name
+        f.write_text(text)
+    assert native.digest(folder) == before
+
+
+def test_the_pure_model_runs_when_asked_or_when_sources_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled_or_skip()
+    folder = copy_model(tmp_path)
+    f = folder / "matching.py"
+    f.write_text(f.read_text() + "\n")
+    cls, why = native.status(folder)
+    assert cls is None and "changed" in why
+    monkeypatch.setenv(native.PURE_ENV, "1")
+    cls, why = native.status()
+    assert cls is None and native.PURE_ENV in why
+    monkeypatch.setenv(native.PURE_ENV, "0")
+    assert native.status()[1] == "compiled"
+
+
+def test_simulate_runs_the_compiled_model_when_built() -> None:
+    cls = compiled_or_skip()
+    assert model.COMPILED is cls and model.MODEL_STATUS == "compiled"
+    assert native.is_compiled(inspect.getmodule(cls))
+
+
+def fields(run: object) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for f in dataclasses.fields(run):  # type: ignore[arg-type]
+        v = getattr(run, f.name)
+        if hasattr(v, "items"):
+            out.update({f"{f.name}.{k}": x for k, x in v.items()})
+        else:
+            out[f.name] = v
+    return out
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_compiled_and_pure_models_are_bit_identical(path: Path) -> None:
+    cls = compiled_or_skip()
+    sc = load(path)
+    for seed in range(6):
+        with collector_paused():
+            pure = fields(FlowModel(sc, replication_seed(seed, 2)).simulate())
+            fast = fields(cls(sc, replication_seed(seed, 2)).simulate())
+        assert pure.keys() == fast.keys()
+        for k, a in pure.items():
+            b = fast[k]
+            if isinstance(a, np.ndarray | list | float | int):
+                x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+                assert x.shape == y.shape and np.array_equal(x, y, equal_nan=True), (seed, k)
+            else:
+                assert repr(a) == repr(b), (seed, k)
