@@ -67,6 +67,13 @@ def load_avg() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def model_status() -> str:
+    """Which flow model ``sim.simulate`` runs: compiled or pure Python (and why)."""
+    import sim.model
+
+    return str(getattr(sim.model, "MODEL_STATUS", "pure Python"))
+
+
 def bare_event_seconds(n: int = 100_000) -> float:
     """Seconds per event of a bare SimPy loop: one process yielding unit timeouts."""
     env = simpy.Environment()
@@ -499,7 +506,7 @@ def main() -> None:
     print(
         f"clause-sim {sim.__version__} benchmark, Python {platform.python_version()}, "
         f"SimPy {simpy.__version__}, {os.cpu_count()} CPU(s), {load_avg()}; "
-        f"best of {args.rounds} interleaved rounds"
+        f"best of {args.rounds} interleaved rounds; flow model: {model_status()}"
     )
     if "replication" not in args.skip:
         bench_replication(args.rounds, args.per_round)
