@@ -24,7 +24,6 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from heapq import heappop, heappush
-from itertools import count
 from typing import Any
 
 import simpy
@@ -39,9 +38,9 @@ PER_DAY = 1.0 / BUCKET_DAYS
 
 Entry = tuple[float, int, Callable[..., None], tuple[Any, ...]]
 
-ORDINARY = 1 << 62
+ORDINARY = 1 << 48
 """First sequence number of ordinary calls (urgent ones count from 0), so that urgent calls of
-the same time sort first."""
+the same time sort first (and a machine-word integer in the compiled model)."""
 
 
 @contextmanager
@@ -70,23 +69,10 @@ class Engine:
         """No call yet, the clock at 0 and the end ``t_end`` (days)."""
         self._buckets: dict[int, list[Entry]] = {}
         self._keys: list[int] = []  # heap of the buckets' numbers
-        self._seq = count(ORDINARY)
-        self._urgent = count()
+        self._seq = ORDINARY  # sequence number of the next ordinary call
+        self._urgent = 0  # of the next urgent call
         self.t_end = t_end
         self.now = 0.0
-        buckets, keys, seq = self._buckets, self._keys, self._seq
-
-        def at(t: float, fn: Callable[..., None], *args: Any) -> None:
-            if t < t_end:
-                k = int(t * PER_DAY)
-                b = buckets.get(k)
-                if b is None:
-                    buckets[k] = [(t, next(seq), fn, args)]
-                    heappush(keys, k)
-                else:
-                    heappush(b, (t, next(seq), fn, args))
-
-        self.at = at
 
     def _push(self, entry: Entry) -> None:
         k = int(entry[0] * PER_DAY)
@@ -97,14 +83,24 @@ class Engine:
         else:
             heappush(b, entry)
 
-    at: Callable[..., None]
-    """``at(t, fn, *args)``: call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or
-    past the end. A closure made by :meth:`init_engine` (no look-ups on the hot path)."""
+    def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
+        """Call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or past the end."""
+        if t < self.t_end:
+            seq = self._seq
+            self._seq = seq + 1
+            k = int(t * PER_DAY)
+            b = self._buckets.get(k)
+            if b is None:
+                self._buckets[k] = [(t, seq, fn, args)]
+                heappush(self._keys, k)
+            else:
+                heappush(b, (t, seq, fn, args))
 
     def first_at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at time ``t``, before any ordinary call of that time."""
         if t < self.t_end:
-            self._push((t, next(self._urgent), fn, args))
+            self._push((t, self._urgent, fn, args))
+            self._urgent += 1
 
     def run(self) -> None:
         """Process the calls up to the end (days), with the cyclic collector paused."""
@@ -122,7 +118,7 @@ class Engine:
 
     def events(self) -> int:
         """Calls scheduled so far."""
-        return int(next(self._seq)) - ORDINARY + int(next(self._urgent))
+        return self._seq - ORDINARY + self._urgent
 
 
 class _Call:

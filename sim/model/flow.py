@@ -39,23 +39,23 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
 
         # works and offers
         of = offers(scenario, g("operations"), g("offers"), g("modes"), g("weekly_hours"))
-        self.post_hours = f.post_hours_per_week
-        self.min_hours = mis.min_hours
-        self.o_release = of.release.tolist()
-        self.o_expiry = of.expiry.tolist()
-        self.o_end = of.op_end.tolist()
-        self.o_hours = of.hours.tolist()
-        self.o_weekly = of.weekly_hours.tolist()
-        self.o_share = (of.weekly_hours / self.post_hours).tolist()
-        self.o_mode = of.mode.tolist()
+        self.post_hours: float = f.post_hours_per_week
+        self.min_hours: float = mis.min_hours
+        self.o_release: list[float] = of.release.tolist()
+        self.o_expiry: list[float] = of.expiry.tolist()
+        self.o_end: list[float] = of.op_end.tolist()
+        self.o_hours: list[float] = of.hours.tolist()
+        self.o_weekly: list[float] = of.weekly_hours.tolist()
+        self.o_share: list[float] = (of.weekly_hours / self.post_hours).tolist()
+        self.o_mode: list[int] = of.mode.tolist()
         self.o_open = [False] * len(of)
         self.n_open = 0  # offers open (released, not yet filled or lapsed)
         self.o_cause = ["works_timing"] * len(of)
         self.open: list[deque[int]] = [deque() for _ in MODES]
-        self.route_weekly = [mis.weekly(m).mean for m in MODES]
+        self.route_weekly: list[float] = [mis.weekly(m).mean for m in MODES]
         self.full_share = [w / self.post_hours for w in self.route_weekly]
         self.fallback_idx = [MODES.index(r) for r in f.fallback_to]
-        self.fallback_after = f.fallback_after_days
+        self.fallback_after: float = f.fallback_after_days
         year = np.minimum((of.release // YEAR_DAYS).astype(np.int64), ny - 1)
         released = np.bincount(year, weights=of.hours, minlength=ny).tolist()
         factors = run_out_factors(scenario, released)
@@ -66,7 +66,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.place_patience = draws(g("placement_patience"), f.placement_patience_days)
         self.u_next = uniforms(g("next_mission"))
         self.u_outcome = uniforms(g("outcomes"))
-        self.p_next = mis.next_mission_probability
+        self.p_next: float = mis.next_mission_probability
         drawn = ("durable", "transition", "training")
         self.probs = [[float(f.outcomes[p][o]) for o in drawn] for p in PUBLICS]
         self.probs_without_work: list[Any] = [
@@ -76,7 +76,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
             for p in PUBLICS
         ]
         self.route_factor = [float(f.route_factor.get(m, 1.0)) for m in MODES]
-        self.uplift = f.hours_uplift_per_1000h
+        self.uplift: float = f.hours_uplift_per_1000h
         self.state = [WAITING] * n
         self.spell = [0] * n
         self.ready_since = [0.0] * n
@@ -98,7 +98,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.capacity = self.slots[0]
         order = {p: i for i, p in enumerate(fac.priority)}
         klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)
-        self.klass = klass[np.asarray(self.public, dtype=np.int64)].tolist()
+        self.klass: list[int] = klass[np.asarray(self.public, dtype=np.int64)].tolist()
         self.queues: list[deque[int]] = [deque() for _ in range(len(order) + 1)]
         self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
         self.prep_queue: deque[int] = deque()

@@ -78,19 +78,19 @@ class Referrals:
         f = sc.flow
         arrival = arrivals(sc, g("referrals"), factors)
         n = arrival.size
-        self.arrival = arrival.tolist()
+        self.arrival: list[float] = arrival.tolist()
         main, member = publics(sc, n, g)
-        self.public = main.tolist()
+        self.public: list[int] = main.tolist()
         self.member = member  # (people, groups) bool, read when the results are built
         fac = f.facilitators
-        self.patience = sample(g("intake_patience"), fac.patience_days, n).tolist()
-        self.parcours = sample(g("parcours"), fac.max_parcours_days, n).tolist()
+        self.patience: list[float] = sample(g("intake_patience"), fac.patience_days, n).tolist()
+        self.parcours: list[float] = sample(g("parcours"), fac.max_parcours_days, n).tolist()
         gp = g("preparation")
         prep_share = np.array([f.preparation.share[p] for p in PUBLICS])[main]
-        self.prep = (gp.random(n) < prep_share).tolist()
-        self.prep_dur = sample(gp, f.preparation.duration_days, n).tolist()
+        self.prep: list[bool] = (gp.random(n) < prep_share).tolist()
+        self.prep_dur: list[float] = sample(gp, f.preparation.duration_days, n).tolist()
         gb = g("barriers")
-        self.barriers = []
+        self.barriers: list[tuple[list[bool], list[float], int | None]] = []
         for b in (f.mobility, f.childcare):
             share = np.array([b.share[p] for p in PUBLICS])[main]
             self.barriers.append(

@@ -85,7 +85,8 @@ def test_merge_refuses_what_would_change_what_runs(tmp_path: Path) -> None:
     posts = folder / "posts.py"
     text = posts.read_text()
     posts.write_text(text + "\n\ndef caseload_slots() -> None:\n    pass\n")
-    with pytest.raises(ValueError, match="caseload_slots defined in (posts and intake|intake and posts)"):
+    twice = r"caseload_slots defined in (posts and intake|intake and posts)"
+    with pytest.raises(ValueError, match=twice):
         native.merge(folder)
     posts.write_text(text.replace("        self.busy[m] += share", "        super().x()", 1))
     with pytest.raises(ValueError, match=r"Posts\.take_post calls super\(\)"):
