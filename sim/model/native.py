@@ -78,10 +78,7 @@ def _decorated(src: str, node: ast.AST, indent: str = "") -> str:
     """A definition's text with its decorators (``ast`` leaves them out of its segment)."""
     decos = getattr(node, "decorator_list", [])
     head = "".join(f"{indent}@{ast.get_source_segment(src, d)}\n" for d in decos)
-    text = ast.get_source_segment(src, node, padded=bool(indent))
-    if text is None:
-        raise ValueError(f"no source for line {getattr(node, 'lineno', '?')}")
-    return head + text
+    return head + (ast.get_source_segment(src, node, padded=bool(indent)) or "")
 
 
 def merge(folder: Path = HERE) -> str:

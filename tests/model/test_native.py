@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib.util
 import inspect
 import os
 import shutil
@@ -72,6 +73,47 @@ def test_merge_keeps_every_top_level_definition_once() -> None:
     assert "from .intake import" not in text and "from .engine import" not in text
     assert text.rstrip().endswith(f'SOURCE_DIGEST = "{native.digest()}"')
     compile(text, "merged", "exec")
+
+
+def merged_module() -> object:
+    """The merged module run as plain Python, as a module of ``sim.model`` (not compiled)."""
+    spec = importlib.util.spec_from_loader("sim.model._merged_for_test", loader=None)
+    assert spec is not None
+    mod = importlib.util.module_from_spec(spec)
+    mod.__package__ = "sim.model"
+    exec(compile(native.merge(), "<merged>", "exec"), mod.__dict__)
+    return mod
+
+
+def test_the_merged_module_runs_as_the_model_does() -> None:
+    cls = merged_module().FlowModel  # type: ignore[attr-defined]
+    sc = load(ROOT / "scenarios" / "erbm-fiche-2023.toml")
+    for seed in (0, 7):
+        with collector_paused():
+            pure = fields(FlowModel(sc, replication_seed(seed, 1)).simulate())
+            merged = fields(cls(sc, replication_seed(seed, 1)).simulate())
+        assert_identical(pure, merged, seed)
+
+
+def test_the_merged_class_declares_every_components_attributes() -> None:
+    """mypyc needs the class-level declarations: the first of each name along the MRO."""
+    text = native.merge()
+    cls = next(
+        n for n in ast.parse(text).body if isinstance(n, ast.ClassDef) and n.name == "FlowModel"
+    )
+    declared = [
+        (ast.unparse(a.target), ast.unparse(a.annotation))
+        for a in cls.body
+        if isinstance(a, ast.AnnAssign)
+    ]
+    expected: dict[str, str] = {}
+    for klass in FlowModel.__mro__[:-1]:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        for a in tree.body[0].body:  # type: ignore[attr-defined]
+            if isinstance(a, ast.AnnAssign):
+                expected.setdefault(ast.unparse(a.target), ast.unparse(a.annotation))
+    assert expected  # the components do declare some (capacity, slots, ...)
+    assert dict(declared) == expected and len(declared) == len(expected)
 
 
 def copy_model(tmp_path: Path) -> Path:
@@ -147,11 +189,15 @@ def test_compiled_and_pure_models_are_bit_identical(path: Path) -> None:
         with collector_paused():
             pure = fields(FlowModel(sc, replication_seed(seed, 2)).simulate())
             fast = fields(cls(sc, replication_seed(seed, 2)).simulate())
-        assert pure.keys() == fast.keys()
-        for k, a in pure.items():
-            b = fast[k]
-            if isinstance(a, np.ndarray | list | float | int):
-                x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-                assert x.shape == y.shape and np.array_equal(x, y, equal_nan=True), (seed, k)
-            else:
-                assert repr(a) == repr(b), (seed, k)
+        assert_identical(pure, fast, seed)
+
+
+def assert_identical(pure: dict[str, object], other: dict[str, object], seed: int) -> None:
+    assert pure.keys() == other.keys()
+    for k, a in pure.items():
+        b = other[k]
+        if isinstance(a, np.ndarray | list | float | int):
+            x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            assert x.shape == y.shape and np.array_equal(x, y, equal_nan=True), (seed, k)
+        else:
+            assert repr(a) == repr(b), (seed, k)
