@@ -17,6 +17,7 @@ from __future__ import annotations
 from itertools import islice
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..scenario import OUTCOMES
 from .states import BARRIER_WAIT, GONE, MISSION, PREP_WAIT, READY
@@ -75,16 +76,19 @@ class Parcours:
         if self.state[i] in (PREP_WAIT, BARRIER_WAIT):
             self.exit(i)
 
-    def outcomes(self) -> np.ndarray:
+    def outcomes(self, public_of: NDArray[np.int64] | None = None) -> np.ndarray:
         """Every person's outcome index (-1: not exited), drawn once the run is over, in the
         order people exited (one U(0, 1) draw each, from the ``outcomes`` stream, for those with
-        rates: the same draws as at each exit, nothing else depends on them)."""
+        rates: the same draws as at each exit, nothing else depends on them). ``public_of``:
+        each person's main public as an array, if already made."""
         out = np.full(len(self.public), -1, dtype=np.int64)
         who = np.asarray(self.exit_order, dtype=np.int64)
         if not who.size:
             return out
         gave_up = np.asarray(self.exit_gave_up, dtype=np.bool_)
-        public = np.asarray(self.public, dtype=np.int64)[who]
+        if public_of is None:
+            public_of = np.asarray(self.public, dtype=np.int64)
+        public = public_of[who]
         worked = np.asarray(self.missions_n, dtype=np.int64)[who] > 0
         zero = [0.0, 0.0, 0.0]
         has_table = np.array([t is not None for t in self.probs_without_work])[public]
@@ -92,7 +96,7 @@ class Parcours:
         probs = np.where(worked[:, None], np.array(self.probs)[public], without[public])
         # rates rise with the last route and the hours worked, scaled down if above 1
         rise = np.asarray(self.route_factor)[np.asarray(self.last_mode, dtype=np.int64)[who]] * (
-            1.0 + self.uplift * np.asarray(self.hours)[who] / 1000.0
+            1.0 + self.uplift * np.asarray(self.hours, dtype=np.float64)[who] / 1000.0
         )
         s = (probs[:, 0] + probs[:, 1] + probs[:, 2]) * rise
         scale = np.where(worked, rise / np.maximum(s, 1.0), 1.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, compress
 from typing import Any
 
 import numpy as np
@@ -247,11 +247,11 @@ class Recorder:
         ny, T, h = self.n_years, self.T, self.h
         fte_hours = float(self.sc.clause.fte_hours)
         edges = np.arange(ny + 1) * YEAR_DAYS
-        ms, me = np.asarray(self.m_start), np.asarray(self.m_end)
-        mh = np.asarray(self.m_hours)
+        ms = np.asarray(self.m_start, dtype=float)
+        me = np.asarray(self.m_end, dtype=float)
+        mh = np.asarray(self.m_hours, dtype=float)
         mm = np.asarray(self.m_mode, dtype=np.int64)
         mp = np.asarray(self.m_person, dtype=np.int64)
-        ms, me, mh = ms.reshape(-1), me.reshape(-1), mh.reshape(-1)
         span = np.maximum(me - ms, 1e-12)
         overlap = np.clip(
             np.minimum(me[:, None], edges[None, 1:]) - np.maximum(ms[:, None], edges[None, :-1]),
@@ -262,15 +262,15 @@ class Recorder:
         realised = per.sum(axis=0)
         direct = per[mm == 0].sum(axis=0)
         in_progress = float((mh * np.clip(me - T, 0, None) / span).sum())
-        open_hours = sum(x for x, o in zip(self.o_hours, self.o_open, strict=True) if o)
+        open_hours = sum(compress(self.o_hours, self.o_open))
         offered = np.asarray(self.y_offered)
         lapsed = np.asarray(self.y_lapsed)
 
         # people: membership of each reporting public, cohorts, outcomes
         member = self.member
         cohort = np.asarray(self.cohort, dtype=np.int64)
-        outcome = self.outcomes()
         public = np.asarray(self.public, dtype=np.int64)
+        outcome = self.outcomes(public)
         exit_t = np.asarray(self.exit_t, dtype=float)
         intake_t = np.asarray(self.intake_t, dtype=np.float64)
         exited = outcome >= 0
