@@ -37,6 +37,10 @@ N_OUT = len(OUTCOMES)
 POS = [OUTCOMES.index(o) for o in POSITIVE_OUTCOMES]
 DYN = [OUTCOMES.index(o) for o in DYNAMIC_OUTCOMES]
 WORKED_OUT = [OUTCOMES.index(o) for o in ("durable", "transition", "training", "other")]
+N_GROUPS = len(PUBLIC_GROUPS)
+N_CODES = 1 << N_GROUPS
+CODE_BITS = (np.arange(N_CODES)[:, None] >> np.arange(N_GROUPS)) & 1
+"""(codes, groups): whether people of each membership code (one bit a group) count in a group."""
 
 
 class Level:
@@ -286,20 +290,23 @@ class Recorder:
             minlength=ny * N_OUT * N_PUB,
         ).reshape(ny, N_OUT, N_PUB)
         years_idx = np.arange(ny)
+        # people counted by group and year: counted by membership code, then summed by group
+        code = member @ (1 << np.arange(N_GROUPS))
 
-        def by_year(mask: np.ndarray, years: np.ndarray) -> np.ndarray:
-            """(ny, groups): people of each public among ``mask``, by ``years``."""
-            onehot = (years[mask][None, :] == years_idx[:, None]).astype(float)
-            return onehot @ member[mask].astype(float)
+        def by_group(counts: np.ndarray) -> np.ndarray:
+            """(..., groups): people of each group, from people counted by code (..., codes)."""
+            return counts @ CODE_BITS
 
         # participants: distinct people who worked (a mission overlapping the year)
         worked_in = np.zeros(len(self.public) * ny, dtype=np.bool_)  # (person, year) flags
         worked_in[(mp[:, None] * ny + years_idx[None, :])[overlap > 0]] = True
         pid_year = np.flatnonzero(worked_in)
         part_p, part_y = pid_year // ny, pid_year % ny
-        participants_g = (part_y[None, :] == years_idx[:, None]).astype(float) @ member[
-            part_p
-        ].astype(float)
+        participants_g = by_group(
+            np.bincount(part_y * N_CODES + code[part_p], minlength=ny * N_CODES).reshape(
+                ny, N_CODES
+            )
+        )
         participants = np.bincount(part_y, minlength=ny).astype(float)
         worked, first_idx = np.unique(mp, return_index=True)
         new_participants = np.bincount(
@@ -317,29 +324,29 @@ class Recorder:
         first_y = np.searchsorted(edges, intake_t[taken], side="right") - 1
         after_y = np.minimum(np.searchsorted(edges, exit_t[taken], side="right"), ny)
         after_y[np.isnan(exit_t[taken])] = ny
-        mem_t = member[taken].astype(float)
-        change = np.zeros((ny + 1, len(PUBLIC_GROUPS) + 1))
-        for j in range(len(PUBLIC_GROUPS) + 1):
-            w = mem_t[:, j] if j < len(PUBLIC_GROUPS) else None  # last column: everyone
-            change[:, j] = np.bincount(first_y, weights=w, minlength=ny + 1) - np.bincount(
-                after_y, weights=w, minlength=ny + 1
-            )
-        in_years = np.cumsum(change[:ny], axis=0)
-        accompanied = in_years[:, -1]
-        acc_g = in_years[:, :-1]
-        is_pos = np.isin(outcome, POS)
-        is_worked_exit = np.isin(outcome, WORKED_OUT)
-        pos_g = by_year(is_pos, exit_y)
-        worked_exits_g = by_year(is_worked_exit, exit_y)
-        pos = np.bincount(exit_y[is_pos], minlength=ny).astype(float)
-        worked_exits = np.bincount(exit_y[is_worked_exit], minlength=ny).astype(float)
-        dynamic = np.bincount(exit_y[np.isin(outcome, DYN)], minlength=ny).astype(float)
+        code_t = code[taken]
+        n_yc = (ny + 1) * N_CODES
+        change = np.bincount(first_y * N_CODES + code_t, minlength=n_yc) - np.bincount(
+            after_y * N_CODES + code_t, minlength=n_yc
+        )
+        in_years = np.cumsum(change.reshape(ny + 1, N_CODES)[:ny], axis=0)  # (years, codes)
+        accompanied = in_years.sum(axis=1).astype(float)
+        acc_g = by_group(in_years).astype(float)
+        # exits by year, outcome and membership code; by year and outcome
+        exit_code = np.bincount(
+            (exit_y[exited] * N_OUT + outcome[exited]) * N_CODES + code[exited],
+            minlength=ny * N_OUT * N_CODES,
+        ).reshape(ny, N_OUT, N_CODES)
+        out_y = exits_by.sum(axis=2)
+        pos_g = by_group(exit_code[:, POS].sum(axis=1)).astype(float)
+        worked_exits_g = by_group(exit_code[:, WORKED_OUT].sum(axis=1)).astype(float)
+        pos = out_y[:, POS].sum(axis=1).astype(float)
+        worked_exits = out_y[:, WORKED_OUT].sum(axis=1).astype(float)
+        dynamic = out_y[:, DYN].sum(axis=1).astype(float)
 
         c = {k: np.asarray(v, dtype=float) for k, v in self.y_count.items()}
         # people who never worked and gave up waiting for a mission (outcome drawn after the run)
-        c["gave_up_before_placement"] = np.bincount(
-            exit_y[outcome == DROPPED], minlength=ny
-        ).astype(float)
+        c["gave_up_before_placement"] = out_y[:, DROPPED].astype(float)
         # levels x days, by month then by year: caseload, capacity, waiting, posts held by route,
         # facilitators full, preparation queue, route's posts full
         n_modes = len(MODES)
