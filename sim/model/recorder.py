@@ -168,13 +168,19 @@ def _ratio(a: Any, b: Any) -> Any:
 def group_mean_p90(groups: Sequence[Sequence[float] | np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Mean and 90th percentile (numpy's linear rule) of each group of waits (days), in one
     pass; NaN for an empty group."""
-    k = len(groups)
-    sizes = np.fromiter(map(len, groups), dtype=np.int64, count=k)
+    sizes = [len(g) for g in groups]
+    s = np.fromiter(chain.from_iterable(groups), dtype=float, count=sum(sizes))
+    return _mean_p90(s, sizes)
+
+
+def _mean_p90(s: np.ndarray, group_sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`group_mean_p90` of groups laid end to end in ``s`` (days; sorted in place, group
+    by group)."""
+    k = len(group_sizes)
+    sizes = np.array(group_sizes, dtype=np.int64)
     mean, p90 = np.full(k, np.nan), np.full(k, np.nan)
-    total = int(sizes.sum())
-    if total == 0:
+    if s.size == 0:
         return mean, p90
-    s = np.fromiter(chain.from_iterable(groups), dtype=float, count=total)
     ends = np.cumsum(sizes)
     starts = ends - sizes
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -368,9 +374,19 @@ class Recorder:
         post_full = in_year[5 + n_modes :]
         posts = np.asarray(self.posts[1:], dtype=np.float64)
         busy_siae = np.sum(busy[1:], axis=0)
-        all_i = np.fromiter(chain.from_iterable(self.w_intake), dtype=float)
-        all_p = np.fromiter(chain.from_iterable(self.w_place), dtype=float)
-        w_mean, w_p90 = group_mean_p90([*self.w_intake, all_i, *self.w_place, all_p])
+        # waits by year of their end, then all of them: for intake, then for a mission
+        flat_i: list[float] = []
+        flat_p: list[float] = []
+        for w in self.w_intake:
+            flat_i += w
+        for w in self.w_place:
+            flat_p += w
+        all_i = np.array(flat_i, dtype=float)
+        all_p = np.array(flat_p, dtype=float)
+        w_mean, w_p90 = _mean_p90(
+            np.concatenate((all_i, all_i, all_p, all_p)),
+            [*map(len, self.w_intake), all_i.size, *map(len, self.w_place), all_p.size],
+        )
 
         yearly: dict[str, Any] = {
             "hours_offered": offered,
