@@ -424,13 +424,15 @@ class Recorder:
             yearly[f"contracts_{m}"] = contracts[k]
         for cause, lapsed_y in self.lapsed_by.items():
             yearly[f"lapsed_{cause}"] = np.asarray(lapsed_y)
+        pos_rate_g = _ratio(pos_g, worked_exits_g)
         for j, g in enumerate(PUBLIC_GROUPS):
             yearly[f"participants_{g}"] = participants_g[:, j]
             yearly[f"people_accompanied_{g}"] = acc_g[:, j]
             yearly[f"positive_exits_{g}"] = pos_g[:, j]
-            yearly[f"positive_exit_rate_{g}"] = _ratio(pos_g[:, j], worked_exits_g[:, j])
-        for j, t in enumerate(SIAE_TYPES, start=1):
-            yearly[f"siae_occupancy_{t}"] = _ratio(busy[j], posts[j - 1] * YEAR_DAYS)
+            yearly[f"positive_exit_rate_{g}"] = pos_rate_g[:, j]
+        siae_occ = _ratio(busy[1:], posts[:, None] * YEAR_DAYS)
+        for j, t in enumerate(SIAE_TYPES):
+            yearly[f"siae_occupancy_{t}"] = siae_occ[j]
 
         sums = np.nansum(np.array([np.asarray(v, dtype=float) for v in yearly.values()]), axis=1)
         totals = dict(zip(yearly, sums.tolist(), strict=True))
@@ -458,15 +460,18 @@ class Recorder:
                 "lapsed_share": float(_ratio(lapsed.sum(), offered.sum())),
             }
         )
+        worked_g = member[worked].sum(axis=0).tolist()
+        taken_g = member[taken].sum(axis=0).tolist()
+        pos_rate_g = _ratio(pos_g.sum(axis=0), worked_exits_g.sum(axis=0)).tolist()
         for j, g in enumerate(PUBLIC_GROUPS):
-            totals[f"participants_{g}"] = float(member[worked, j].sum())
-            totals[f"people_accompanied_{g}"] = float(member[taken, j].sum())
-            totals[f"positive_exit_rate_{g}"] = float(
-                _ratio(pos_g[:, j].sum(), worked_exits_g[:, j].sum())
-            )
-        for j, t in enumerate(SIAE_TYPES, start=1):
-            totals[f"siae_occupancy_{t}"] = float(_ratio(busy[j].sum(), posts[j - 1] * T))
-            totals[f"time_full_siae_{t}"] = float(post_full[j].sum() / T)
+            totals[f"participants_{g}"] = float(worked_g[j])
+            totals[f"people_accompanied_{g}"] = float(taken_g[j])
+            totals[f"positive_exit_rate_{g}"] = pos_rate_g[j]
+        siae_occ_t = _ratio(busy[1:].sum(axis=1), posts * T).tolist()
+        time_full = (post_full[1:].sum(axis=1) / T).tolist()
+        for j, t in enumerate(SIAE_TYPES):
+            totals[f"siae_occupancy_{t}"] = siae_occ_t[j]
+            totals[f"time_full_siae_{t}"] = time_full[j]
         totals["time_full_facilitators"] = float(fac_full.sum() / T)
         totals["time_full_preparation"] = float(prep_full.sum() / T)
         n_months = ny * 12
@@ -477,10 +482,9 @@ class Recorder:
                 np.full(n_months, posts.sum() * MONTH_DAYS),
             ),
         }
-        for j, t in enumerate(SIAE_TYPES, start=1):
-            monthly[f"siae_occupancy_{t}"] = _ratio(
-                area[3 + j], np.full(n_months, posts[j - 1] * MONTH_DAYS)
-            )
+        siae_occ_m = _ratio(area[4 : 3 + n_modes], posts[:, None] * MONTH_DAYS)
+        for j, t in enumerate(SIAE_TYPES):
+            monthly[f"siae_occupancy_{t}"] = siae_occ_m[j]
         self.check(totals)
         return Run.build(
             years=np.arange(self.sc.start_year, self.sc.start_year + ny),
