@@ -76,11 +76,17 @@ class Parcours:
         if self.state[i] in (PREP_WAIT, BARRIER_WAIT):
             self.exit(i)
 
-    def outcomes(self, public_of: NDArray[np.int64] | None = None) -> np.ndarray:
+    def outcomes(
+        self,
+        public_of: NDArray[np.int64] | None = None,
+        missions_of: NDArray[np.int64] | None = None,
+        hours_of: NDArray[np.float64] | None = None,
+    ) -> np.ndarray:
         """Every person's outcome index (-1: not exited), drawn once the run is over, in the
         order people exited (one U(0, 1) draw each, from the ``outcomes`` stream, for those with
-        rates: the same draws as at each exit, nothing else depends on them). ``public_of``:
-        each person's main public as an array, if already made."""
+        rates: the same draws as at each exit, nothing else depends on them). ``public_of``,
+        ``missions_of``, ``hours_of``: each person's main public, missions and hours worked (h)
+        as arrays, if already made (else read from the replication's lists)."""
         out = np.full(len(self.public), -1, dtype=np.int64)
         who = np.asarray(self.exit_order, dtype=np.int64)
         if not who.size:
@@ -89,14 +95,18 @@ class Parcours:
         if public_of is None:
             public_of = np.asarray(self.public, dtype=np.int64)
         public = public_of[who]
-        worked = np.asarray(self.missions_n, dtype=np.int64)[who] > 0
+        if missions_of is None:
+            missions_of = np.asarray(self.missions_n, dtype=np.int64)
+        if hours_of is None:
+            hours_of = np.asarray(self.hours, dtype=np.float64)
+        worked = missions_of[who] > 0
         zero = [0.0, 0.0, 0.0]
         has_table = np.array([t is not None for t in self.probs_without_work])[public]
         without = np.array([t if t is not None else zero for t in self.probs_without_work])
         probs = np.where(worked[:, None], np.array(self.probs)[public], without[public])
         # rates rise with the last route and the hours worked, scaled down if above 1
         rise = np.asarray(self.route_factor)[np.asarray(self.last_mode, dtype=np.int64)[who]] * (
-            1.0 + self.uplift * np.asarray(self.hours, dtype=np.float64)[who] / 1000.0
+            1.0 + self.uplift * hours_of[who] / 1000.0
         )
         s = (probs[:, 0] + probs[:, 1] + probs[:, 2]) * rise
         scale = np.where(worked, rise / np.maximum(s, 1.0), 1.0)

@@ -280,7 +280,14 @@ class Recorder:
         member = self.member
         cohort = np.asarray(self.cohort, dtype=np.int64)
         public = np.asarray(self.public, dtype=np.int64)
-        outcome = self.outcomes(public)
+        # each person's missions and hours worked: their missions' hours added in the order
+        # they started, as the run added them
+        n_people = public.size
+        outcome = self.outcomes(
+            public,
+            np.bincount(mp, minlength=n_people),
+            np.bincount(mp, weights=mh, minlength=n_people),
+        )
         exit_t = np.asarray(self.exit_t, dtype=float)
         intake_t = np.asarray(self.intake_t, dtype=np.float64)
         exited = outcome >= 0
