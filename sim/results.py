@@ -502,6 +502,22 @@ def _readonly(a: Any, dtype: Any = np.float64) -> NDArray[Any]:
     return arr
 
 
+def _readonly_table(values: Mapping[str, Any], keys: Sequence[str]) -> Mapping[str, FloatArray]:
+    """Read-only float copies of ``values[k]`` for each of ``keys``: the rows of one copy if
+    they are 1-D of one length (one conversion, not one per array), else one copy each."""
+    arrays = [values[k] for k in keys]
+    try:
+        block = np.array(arrays, dtype=np.float64)
+    except ValueError:  # of different shapes
+        block = np.empty(0)
+    if block.ndim == 2:
+        block.flags.writeable = False
+        rows = list(block)
+    else:
+        rows = [_readonly(a) for a in arrays]
+    return MappingProxyType(dict(zip(keys, rows, strict=True)))
+
+
 @dataclass(frozen=True)
 class Run:
     """One replication.
@@ -559,13 +575,13 @@ class Run:
         return cls(
             years=_readonly(years, np.int64),
             run_out=_readonly(run_out, np.bool_),
-            yearly=MappingProxyType({k: _readonly(yearly[k]) for k in YEARLY_METRICS}),
+            yearly=_readonly_table(yearly, YEARLY_METRICS),
             totals=MappingProxyType({k: float(totals[k]) for k in TOTAL_METRICS}),
             exits_by=_readonly(exits_by, np.int64),
             cohort_people=_readonly(cohort_people, np.int64),
             cohort_hours=_readonly(cohort_hours),
             cohort_outcomes=_readonly(cohort_outcomes, np.int64),
-            monthly=MappingProxyType({k: _readonly(monthly[k]) for k in MONTHLY_SERIES}),
+            monthly=_readonly_table(monthly, MONTHLY_SERIES),
             waits=MappingProxyType({k: _readonly(v) for k, v in waits.items()}),
             events=int(events),
         )
