@@ -17,6 +17,7 @@ Times are in days from 1 January of the first year; a year is 365 days.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .hours import apportion, line_hours
-from .scenario import MODES, Scenario
+from .scenario import MODES, Scenario, Works
 from .streams import sample
 
 YEAR_DAYS = 365.0
@@ -64,39 +65,61 @@ def operations(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Start (days), duration (days) and clause hours (h) of every operation of the scenario."""
     ops = scenario.flow.operations
-    horizon = scenario.horizon_years
     starts: list[float] = []
     hours: list[float] = []
     for works in scenario.works:
-        line = line_hours(works, scenario.clause.rounding, horizon)
-        for y in range(horizon):
-            h = float(line.hours[y])
-            if h <= 0:
-                continue
-            if line.dwellings is not None:
-                dw = int(line.dwellings[y])
-                n = max(1, math.ceil(dw / ops.dwellings_per_operation))
-                size = apportion(dw, np.ones(n))
-                if line.hours_per_dwelling is not None and scenario.clause.rounding in (
-                    "floor_per_dwelling",
-                    "round_per_dwelling",
-                ):
-                    part = size * line.hours_per_dwelling
-                else:
-                    part = _split(h, size.astype(float))
-            else:
-                amount = float(line.amount_eur[y])
-                n = max(1, math.ceil(amount / ops.amount_per_operation_eur - 1e-9))
-                part = _split(h, np.ones(n))
+        for y, spread, part in _operations_of(
+            works,
+            scenario.clause.rounding,
+            scenario.horizon_years,
+            ops.dwellings_per_operation,
+            ops.amount_per_operation_eur,
+        ):
             if ops.start == "spread":
-                t = YEAR_DAYS * (y + (np.arange(n) + 0.5) / n)
+                starts.extend(spread)
             else:
-                t = YEAR_DAYS * (y + np.sort(gen.random(n)))
-            starts.extend(t.tolist())
-            hours.extend(np.asarray(part, dtype=float).tolist())
+                starts.extend((YEAR_DAYS * (y + np.sort(gen.random(len(part))))).tolist())
+            hours.extend(part)
     start = np.asarray(starts, dtype=float)
     duration = sample(gen, ops.duration_days, start.size)
     return start, np.maximum(duration, 1.0), np.asarray(hours, dtype=float)
+
+
+@functools.lru_cache(maxsize=256)
+def _operations_of(
+    works: Works,
+    rounding: str,
+    horizon: int,
+    dwellings_per_operation: int,
+    amount_per_operation_eur: float,
+) -> tuple[tuple[int, tuple[float, ...], tuple[float, ...]], ...]:
+    """The operations of one works line, the same in every replication: for each year with
+    clause hours, its index, the start of each operation when starts are spread (days) and the
+    clause hours of each (h). Computed once per works line and cutting."""
+    line = line_hours(works, rounding, horizon)
+    out = []
+    for y in range(horizon):
+        h = float(line.hours[y])
+        if h <= 0:
+            continue
+        if line.dwellings is not None:
+            dw = int(line.dwellings[y])
+            n = max(1, math.ceil(dw / dwellings_per_operation))
+            size = apportion(dw, np.ones(n))
+            if line.hours_per_dwelling is not None and rounding in (
+                "floor_per_dwelling",
+                "round_per_dwelling",
+            ):
+                part = size * line.hours_per_dwelling
+            else:
+                part = _split(h, size.astype(float))
+        else:
+            amount = float(line.amount_eur[y])
+            n = max(1, math.ceil(amount / amount_per_operation_eur - 1e-9))
+            part = _split(h, np.ones(n))
+        spread = YEAR_DAYS * (y + (np.arange(n) + 0.5) / n)
+        out.append((y, tuple(spread.tolist()), tuple(np.asarray(part, dtype=float).tolist())))
+    return tuple(out)
 
 
 def _split(total: float, weights: NDArray[np.float64]) -> NDArray[np.float64]:
