@@ -441,7 +441,7 @@ class Recorder:
         for j, t in enumerate(SIAE_TYPES):
             yearly[f"siae_occupancy_{t}"] = siae_occ[j]
 
-        sums = np.nansum(np.array([np.asarray(v, dtype=float) for v in yearly.values()]), axis=1)
+        sums = np.nansum(np.array(list(yearly.values()), dtype=float), axis=1)
         totals = dict(zip(yearly, sums.tolist(), strict=True))
         n_worked = float(worked.size)
         mi, pi = float(w_mean[ny]), float(w_p90[ny])
@@ -467,8 +467,8 @@ class Recorder:
                 "lapsed_share": float(_ratio(lapsed.sum(), offered.sum())),
             }
         )
-        worked_g = member[worked].sum(axis=0).tolist()
-        taken_g = member[taken].sum(axis=0).tolist()
+        worked_g = by_group(np.bincount(code[worked], minlength=N_CODES)).tolist()
+        taken_g = by_group(np.bincount(code_t, minlength=N_CODES)).tolist()
         pos_rate_g = _ratio(pos_g.sum(axis=0), worked_exits_g.sum(axis=0)).tolist()
         for j, g in enumerate(PUBLIC_GROUPS):
             totals[f"participants_{g}"] = float(worked_g[j])
