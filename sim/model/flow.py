@@ -61,7 +61,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         factors = run_out_factors(scenario, released)
 
         # people
-        self.draw_people(factors)
+        main = self.draw_people(factors)
         n = len(self.arrival)
         self.place_patience = draws(g("placement_patience"), f.placement_patience_days)
         self.u_next = uniforms(g("next_mission"))
@@ -98,7 +98,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.capacity = self.slots[0]
         order = {p: i for i, p in enumerate(fac.priority)}
         klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)
-        self.klass: list[int] = klass[np.asarray(self.public, dtype=np.int64)].tolist()
+        self.klass: list[int] = klass[main].tolist()
         self.queues: list[deque[int]] = [deque() for _ in range(len(order) + 1)]
         self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
         self.prep_queue: deque[int] = deque()

@@ -73,7 +73,9 @@ class Referrals:
     """Arrivals: a referred person is taken in charge at once if a slot is free and nobody waits,
     else joins the intake queue (by priority class) and gives up after their patience (days)."""
 
-    def draw_people(self, factors: Sequence[float]) -> None:
+    def draw_people(self, factors: Sequence[float]) -> np.ndarray:
+        """Draw the people referred and what each brings; their main publics (indices in
+        :data:`PUBLICS`) as an array."""
         sc, g = self.sc, self.g
         f = sc.flow
         arrival = arrivals(sc, g("referrals"), factors)
@@ -96,6 +98,7 @@ class Referrals:
             self.barriers.append(
                 ((gb.random(n) < share).tolist(), sample(gb, b.delay_days, n).tolist(), b.places)
             )
+        return main
 
     def arrive(self, i: int) -> None:
         """Person ``i`` is referred (and the next referral is scheduled)."""
