@@ -87,76 +87,47 @@ class Level:
 
 
 def integrate(levels: Sequence[Level]) -> np.ndarray:
-    """Level x days in each month of each level (levels x months, levels of equal months), in
-    one numpy pass; each level keeps its row as its :attr:`Level.area`.
-
-    A level is constant from each change to the next; month edges cut it into pieces that each
-    lie in one month (an edge after the changes of its time), and a month sums value x days of
-    its pieces in time order: its edge's piece, then its changes' pieces. Time past the last
-    month counts in the last month."""
+    """Level x days in each month of each level (levels x months, levels of equal months); each
+    level keeps its row as its :attr:`Level.area`. Level by level: one pass over all levels at
+    once was slower (its arrays outgrow the cache)."""
     k = len(levels)
     n = levels[0].n_months if k else 0
-    out: np.ndarray = np.zeros((k, n))
-    rows = [r for r, lv in enumerate(levels) if lv.t or lv.start != 0.0]
-    if not rows:
-        return _keep_areas(levels, out)
-    # the pieces that start at 0 or at a change, level after level, and the changes
-    starts: list[float] = []
-    steps: list[float] = []
-    ends: list[float] = []
-    for r in rows:
-        lv = levels[r]
+    out = np.zeros((k, n))
+    edges = np.arange(1, n) * MONTH_DAYS  # inner month edges (days)
+    for r, lv in enumerate(levels):
         if lv.n_months != n:
             raise ValueError("levels of unequal months")
-        starts.append(0.0)
-        starts += lv.t
-        steps.append(lv.start)
-        steps += lv.d
-        ends.append(max(lv.end, float(lv.t[-1]) if lv.t else 0.0))
-    nr = len(rows)
-    edges = np.arange(1, n) * MONTH_DAYS  # inner month edges (days)
-    after = np.append(edges, np.inf)  # by edges before a time: the first edge at or after it
-    lo = np.array(starts, dtype=float)
-    values = np.array(steps, dtype=float)
-    end = np.array(ends, dtype=float)
-    size = np.array([len(levels[r].t) + 1 for r in rows], dtype=np.int64)
-    first = np.cumsum(size) - size  # each level's piece from 0
-    for a, b in zip(first.tolist(), (first + size).tolist(), strict=True):
-        np.cumsum(values[a:b], out=values[a:b])  # the level on each piece: a running sum
-    nxt = np.empty(lo.size)  # the next change, or the level's end
-    nxt[:-1] = lo[1:]
-    nxt[first + size - 1] = end
-    before = np.searchsorted(edges, lo, side="left")  # edges before each piece's start
-    edge_at = after[before]
-    # the pieces from each edge before a level's end: the level of the last piece started at or
-    # before the edge, up to the next change or edge
-    cuts = np.searchsorted(edges, end, side="left")
-    level = np.repeat(np.arange(nr), cuts)
-    j = np.arange(level.size) - np.repeat(np.cumsum(cuts) - cuts, cuts)  # the edge's index
-    started = np.bincount(np.repeat(np.arange(nr) * n, size) + before, minlength=nr * n)
-    started = np.cumsum(started.reshape(nr, n), axis=1)  # pieces started at or before each edge
-    from_edge = first[level] + started[level, j] - 1
-    # weights (level x days) and bins (level, month), the edges' pieces first; a change at an
-    # edge's time makes a piece of 0 days, which adds nothing wherever it is summed
-    m = level.size
-    weight = np.empty(m + lo.size)
-    np.multiply(
-        values[from_edge], np.minimum(nxt[from_edge], after[j + 1]) - edges[j], out=weight[:m]
-    )
-    np.multiply(values, np.minimum(nxt, edge_at) - lo, out=weight[m:])
-    row = np.asarray(rows, dtype=np.int64) * n
-    bins = np.empty(m + lo.size, dtype=np.int64)
-    bins[:m] = row[level] + j + 1
-    np.add(before + (edge_at == lo), np.repeat(row, size), out=bins[m:])
-    out = np.bincount(bins, weights=weight, minlength=k * n).reshape(k, n)
-    return _keep_areas(levels, out)
+        if lv.t or lv.start != 0.0:  # else 0 throughout
+            out[r] = _integrate(lv, edges)
+        lv._area, lv._at = out[r], (len(lv.t), lv.end)
+    return out
 
 
-def _keep_areas(levels: Sequence[Level], area: np.ndarray) -> np.ndarray:
-    """Cache each level's row of ``area`` as its area; ``area``."""
-    for r, lv in enumerate(levels):
-        lv._area, lv._at = area[r], (len(lv.t), lv.end)
-    return area
+def _integrate(lv: Level, edges: np.ndarray) -> np.ndarray:
+    """Level x days in each month of one level, given the inner month edges (days)."""
+    n = lv.n_months
+    t = np.asarray(lv.t, dtype=float)  # in time order: changes come as time runs
+    end = max(lv.end, float(t[-1]) if t.size else 0.0)
+    cut = edges[: np.searchsorted(edges, end, side="left")]  # the edges before the end
+    # month edges become zero changes (after the changes of the same time), so that every
+    # constant piece lies in one month
+    at = np.searchsorted(t, cut, side="right") + np.arange(cut.size)  # places once merged
+    m = t.size + cut.size
+    change = np.ones(m, dtype=np.bool_)
+    change[at] = False
+    bounds = np.empty(m + 2)  # 0, every change, the end
+    bounds[0], bounds[-1] = 0.0, end
+    inner = bounds[1:-1]
+    inner[at] = cut
+    inner[change] = t
+    values = np.empty(m + 1)  # the level on each piece: start, then a running sum
+    values[0] = lv.start
+    steps = values[1:]
+    steps[at] = 0.0
+    steps[change] = lv.d
+    np.cumsum(values, out=values)
+    month = np.searchsorted(edges, bounds[:-1], side="right")
+    return np.bincount(month, weights=values * np.diff(bounds), minlength=n)
 
 
 def _ratio(a: Any, b: Any) -> Any:
