@@ -97,7 +97,7 @@ def _operations_of(
     clause hours, its index, the start of each operation when starts are spread (days) and the
     clause hours of each (h). Computed once per works line and cutting."""
     line = line_hours(works, rounding, horizon)
-    out = []
+    out: list[tuple[int, tuple[float, ...], tuple[float, ...]]] = []
     for y in range(horizon):
         h = float(line.hours[y])
         if h <= 0:
