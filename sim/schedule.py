@@ -85,7 +85,7 @@ def operations(
     return start, np.maximum(duration, 1.0), np.asarray(hours, dtype=float)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=16)  # a few works lines; a large programme line holds ~MBs
 def _operations_of(
     works: Works,
     rounding: str,

@@ -256,8 +256,8 @@ class Recorder:
         n_people = public.size
         outcome = self.outcomes(
             public,
-            np.bincount(mp, minlength=n_people),
-            np.bincount(mp, weights=mh, minlength=n_people),
+            np.bincount(mp, minlength=n_people).astype(np.int64, copy=False),
+            np.bincount(mp, weights=mh, minlength=n_people).astype(np.float64, copy=False),
         )
         exit_t = np.asarray(self.exit_t, dtype=float)
         intake_t = np.asarray(self.intake_t, dtype=np.float64)
