@@ -61,8 +61,9 @@ class Level:
         self._area: np.ndarray | None = None
         self._at = (-1, 0.0)  # (changes, end) the cached area covers
 
-    def add(self, t: float, delta: float) -> None:
-        """Change the level by ``delta`` at time ``t`` (days)."""
+    def add(self, t: float, delta: int | float) -> None:
+        """Change the level by ``delta`` at time ``t`` (days). (``int | float``: the compiled
+        model logs a person's +1 or -1 as the shared small int, not as a new float each time.)"""
         self.t.append(t)
         self.d.append(delta)
         self.value += delta
