@@ -24,6 +24,7 @@ import hashlib
 import importlib
 import importlib.machinery
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ DIGESTED = (*COMPONENTS, "states", "native")
 
 MODULE = "_native"
 PURE_ENV = "CLAUSE_SIM_PURE"
+NOT_BUILT = "pure Python (the compiled model is not built)"
 
 
 def digest(folder: Path = HERE) -> str:
@@ -170,16 +172,19 @@ def is_compiled(module: Any) -> bool:
     return file.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
 
 
-def status(folder: Path = HERE) -> tuple[Any, str]:
-    """The compiled ``FlowModel`` class (or ``None``) and why, in a few words."""
+def status(
+    folder: Path = HERE, load: Callable[[str], Any] = importlib.import_module
+) -> tuple[Any, str]:
+    """The compiled ``FlowModel`` class (or ``None``) and why, in a few words. ``load`` imports
+    the compiled module by name."""
     if os.environ.get(PURE_ENV, "") not in ("", "0"):
         return None, f"pure Python ({PURE_ENV} is set)"
     try:
-        mod = importlib.import_module(f"{__package__}.{MODULE}")
+        mod = load(f"{__package__}.{MODULE}")
     except ImportError:
-        return None, "pure Python (the compiled model is not built)"
+        return None, NOT_BUILT
     if not is_compiled(mod):
-        return None, "pure Python (the compiled model is not built)"
+        return None, NOT_BUILT
     if getattr(mod, "SOURCE_DIGEST", None) != digest(folder):
         return None, "pure Python (the model's sources changed since the compiled model was built)"
     return mod.FlowModel, "compiled"

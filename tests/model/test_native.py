@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib.machinery
 import importlib.util
 import inspect
 import os
 import shutil
 import textwrap
+import types
 from pathlib import Path
 
 import numpy as np
@@ -162,6 +164,49 @@ def test_the_pure_model_runs_when_asked_or_when_sources_changed(
     assert cls is None and native.PURE_ENV in why
     monkeypatch.setenv(native.PURE_ENV, "0")
     assert native.status()[1] == "compiled"
+
+
+def test_status_says_which_model_runs_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every branch, with a stand-in for the compiled module (no compiler needed)."""
+    monkeypatch.delenv(native.PURE_ENV, raising=False)
+    folder = copy_model(tmp_path)
+    so = f"/x/_native{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+    fake = types.SimpleNamespace(__file__=so, SOURCE_DIGEST=native.digest(folder), FlowModel=int)
+    assert native.status(folder, lambda name: fake) == (int, "compiled")
+    asked: list[str] = []
+    native.status(folder, lambda name: asked.append(name) or fake)
+    assert asked == ["sim.model._native"]
+
+    fake.SOURCE_DIGEST = "0" * 64
+    cls, why = native.status(folder, lambda name: fake)
+    assert cls is None and "sources changed" in why
+    del fake.SOURCE_DIGEST
+    assert native.status(folder, lambda name: fake)[0] is None
+
+    fake.SOURCE_DIGEST = native.digest(folder)
+    fake.__file__ = "/x/_native.py"  # the merged module as plain Python: not compiled
+    assert native.status(folder, lambda name: fake) == (None, native.NOT_BUILT)
+    fake.__file__ = so
+
+    def missing(name: str) -> object:
+        raise ImportError(name)
+
+    assert native.status(folder, missing) == (None, native.NOT_BUILT)
+    for value, pure in (("1", True), ("yes", True), ("0", False), ("", False)):
+        monkeypatch.setenv(native.PURE_ENV, value)
+        cls, why = native.status(folder, lambda name: fake)
+        assert (cls is None) == pure, value
+        assert (native.PURE_ENV in why) == pure
+
+
+def test_is_compiled_reads_the_modules_file() -> None:
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    assert native.is_compiled(types.SimpleNamespace(__file__=f"/a/b{suffix}"))
+    assert not native.is_compiled(types.SimpleNamespace(__file__="/a/b.py"))
+    assert not native.is_compiled(types.SimpleNamespace(__file__=None))
+    assert not native.is_compiled(types.SimpleNamespace())
 
 
 def test_simulate_runs_the_compiled_model_when_built() -> None:
