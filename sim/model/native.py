@@ -8,7 +8,7 @@ definition along ``FlowModel``'s MRO), and compiles it. Nothing is rewritten: ev
 the component's own, so the compiled model makes the same calls, in the same order, with the same
 draws, and its results are bit-identical (tests/model/test_native.py).
 
-At run time :func:`model_class` gives the compiled class if it was built from the sources as they
+At run time :func:`status` gives the compiled class if it was built from the sources as they
 are now (a digest of them is stored in it), else the pure-Python ``FlowModel``: an edited source,
 a mutation run or a machine without a C compiler all run the pure model. ``CLAUSE_SIM_PURE=1``
 asks for the pure model (at run time, and at install time to skip the build).
@@ -188,8 +188,3 @@ def status(
     if getattr(mod, "SOURCE_DIGEST", None) != digest(folder):
         return None, "pure Python (the model's sources changed since the compiled model was built)"
     return mod.FlowModel, "compiled"
-
-
-def model_class() -> Any:
-    """The compiled ``FlowModel`` if it is built from the current sources, else ``None``."""
-    return status()[0]
