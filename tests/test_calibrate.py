@@ -587,3 +587,30 @@ def test_calibrated_toml_in_french_with_set_keys():
         "# calé sur obs.csv ; le scénario avait 0.5 : after a mission, takes another rather than",
         "# exiting: assumption",
     ]
+
+
+def test_an_interrupted_finish_leaves_no_calibration_json(rows, tmp_path, monkeypatch):
+    """calibration.json is written last: there only once the folder is complete, so an interrupt
+    while the other files are written leaves the points for --resume, not a half folder."""
+    import sim.presentation.workbook as workbook
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workbook, "calibration_workbook", interrupted)
+    sc = load(FICHE, [*BASE, "scenario.horizon_years=2"])
+    out = tmp_path / "c"
+    with pytest.raises(KeyboardInterrupt):
+        cal.calibrate(
+            sc,
+            [r for r in rows if r.to_year < 2020],
+            [cal.parse_fit(FITS[1], sc)],
+            out,
+            replications=2,
+            seed=1,
+            points_per_generation=4,
+            generations=1,
+        )
+    assert (out / "calibrated.toml").is_file() and (out / "report.html").is_file()
+    assert not (out / "calibration.json").exists()
+    assert (out / cal.POINTS_FILE).read_text(encoding="utf-8").count("\n") >= 2

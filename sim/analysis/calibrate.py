@@ -760,11 +760,9 @@ def _key_line(lines: list[str], key: str) -> int | None:
 
 
 def _finish(result: Calibration, scenario: Scenario, lang: str, figures: bool) -> None:
+    """Write the calibration's files; ``calibration.json`` last, so that it is there only once
+    the folder is complete (an interrupt before leaves the points for ``--resume``)."""
     folder = result.folder
-    write_text_durably(
-        folder / "calibration.json",
-        json.dumps(_jsonable(result.data), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
-    )
     write_text_durably(folder / "calibrated.toml", calibrated_toml(scenario, result, lang))
     svg = ""
     if figures:
@@ -782,6 +780,10 @@ def _finish(result: Calibration, scenario: Scenario, lang: str, figures: bool) -
 
     calibration_workbook(
         folder / "results.xlsx", result.parameters, result.rows, result.holdout, lang
+    )
+    write_text_durably(
+        folder / "calibration.json",
+        json.dumps(_jsonable(result.data), ensure_ascii=False, indent=2, allow_nan=False) + "\n",
     )
 
 
