@@ -89,13 +89,16 @@ def merge(folder: Path = HERE) -> str:
     Imports are kept (but those between components), then each component's top-level
     definitions in turn, then the class: the class-level annotations of every component and, for
     each method name, the first definition along the MRO, as Python would resolve it. Raises
-    ``ValueError`` if two components define the same top-level name or a method calls
-    ``super()`` (the merge would then change what runs).
+    ``ValueError`` where the merge would change what runs: a top-level name bound to different
+    things in two components (defined in both, defined in one and imported in another, imported
+    from two places), an import between components under another name, a method calling
+    ``super()``.
     """
     component_imports = {f".{m}" for m in COMPONENTS}
     imports: list[str] = []
     top: list[str] = []
-    top_names: dict[str, str] = {}
+    top_names: dict[str, str] = {}  # name -> the module defining it
+    imported: dict[str, tuple[str, str]] = {}  # name -> (what it imports, the module importing)
     notes: list[str] = []  # class-level annotations
     declared: set[str] = set()
     methods: dict[str, str] = {}
@@ -107,8 +110,27 @@ def merge(folder: Path = HERE) -> str:
                 continue
             if isinstance(node, ast.Import | ast.ImportFrom):
                 rel = "." * getattr(node, "level", 0) + (getattr(node, "module", None) or "")
+                if rel in component_imports:  # the name is the component's own definition
+                    if any(a.asname not in (None, a.name) for a in node.names):
+                        raise ValueError(f"{module} renames an import from {rel}")
+                    continue
+                for alias in node.names:
+                    name = alias.asname or alias.name.split(".")[0]
+                    source = (
+                        f"{rel}:{alias.name}" if isinstance(node, ast.ImportFrom) else alias.name
+                    )
+                    if name in top_names:
+                        raise ValueError(
+                            f"{name} defined in {top_names[name]} and imported in {module}"
+                        )
+                    seen = imported.setdefault(name, (source, module))
+                    if seen[0] != source:
+                        first = f"{seen[0]} in {seen[1]}"
+                        raise ValueError(
+                            f"{name} imported from {first} and from {source} in {module}"
+                        )
                 text = _decorated(src, node)
-                if rel not in component_imports and text not in imports:
+                if text not in imports:
                     imports.append(text)
                 continue
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
@@ -122,6 +144,10 @@ def merge(folder: Path = HERE) -> str:
             for name in names:
                 if name in top_names:
                     raise ValueError(f"{name} defined in {top_names[name]} and {module}")
+                if name in imported:
+                    raise ValueError(
+                        f"{name} imported in {imported[name][1]} and defined in {module}"
+                    )
                 top_names[name] = module
             top.append(_decorated(src, node))
     for cls in CLASSES:  # the MRO: the first definition of a name wins

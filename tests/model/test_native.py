@@ -135,6 +135,40 @@ def test_merge_refuses_what_would_change_what_runs(tmp_path: Path) -> None:
     posts.write_text(text.replace("        self.busy[m] += share", "        super().x()", 1))
     with pytest.raises(ValueError, match=r"Posts\.take_post calls super\(\)"):
         native.merge(folder)
+    # a name imported in one component and defined in another: each module saw its own
+    posts.write_text(text + "\n\ndef floor(x: float) -> int:\n    return round(x)\n")
+    intake = folder / "intake.py"
+    intake_text = intake.read_text()
+    intake.write_text(
+        intake_text.replace("import math\n", "import math\nfrom math import floor\n", 1)
+    )
+    with pytest.raises(ValueError, match="floor defined in posts and imported in intake"):
+        native.merge(folder)
+    # one name imported from two places
+    posts.write_text(
+        text.replace(
+            "from __future__ import annotations\n",
+            "from __future__ import annotations\n\nfrom numpy import floor\n",
+            1,
+        )
+    )
+    with pytest.raises(ValueError, match="floor imported from"):
+        native.merge(folder)
+    posts.write_text(text)
+    intake.write_text(intake_text)
+    parcours = folder / "parcours.py"
+    parcours_text = parcours.read_text()
+    parcours.write_text(
+        parcours_text.replace(
+            "from .states import",
+            "from .intake import caseload_slots as slots\nfrom .states import",
+            1,
+        )
+    )
+    with pytest.raises(ValueError, match=r"parcours renames an import from \.intake"):
+        native.merge(folder)
+    parcours.write_text(parcours_text)
+    native.merge(folder)  # as it was: merges
 
 
 def test_digest_covers_every_source_of_the_model(tmp_path: Path) -> None:
