@@ -152,9 +152,21 @@ def test_merge_refuses_what_would_change_what_runs(tmp_path: Path) -> None:
             1,
         )
     )
-    with pytest.raises(ValueError, match="floor imported from"):
+    with pytest.raises(
+        ValueError, match=r"floor imported from numpy:floor in posts and from math:floor in intake"
+    ):
         native.merge(folder)
     posts.write_text(text)
+    # imported in a component merged first (recorder), defined in a later one (intake)
+    intake.write_text(intake_text + "\n\ndef floor(x: float) -> int:\n    return round(x)\n")
+    recorder = folder / "recorder.py"
+    recorder_text = recorder.read_text()
+    recorder.write_text(
+        recorder_text.replace("import math\n", "import math\nfrom math import floor\n", 1)
+    )
+    with pytest.raises(ValueError, match="floor imported in recorder and defined in intake"):
+        native.merge(folder)
+    recorder.write_text(recorder_text)
     intake.write_text(intake_text)
     parcours = folder / "parcours.py"
     parcours_text = parcours.read_text()
