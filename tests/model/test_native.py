@@ -12,6 +12,7 @@ import os
 import shutil
 import textwrap
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -124,62 +125,51 @@ def copy_model(tmp_path: Path) -> Path:
     return folder
 
 
+def refusal(folder: Path, edits: dict[str, Callable[[str], str]]) -> str:
+    """Why ``merge()`` refuses ``folder`` with each named component's text edited (restored
+    after)."""
+    saved = {name: (folder / f"{name}.py").read_text() for name in edits}
+    try:
+        for name, edit in edits.items():
+            (folder / f"{name}.py").write_text(edit(saved[name]))
+        with pytest.raises(ValueError) as refused:
+            native.merge(folder)
+        return str(refused.value)
+    finally:
+        for name, text in saved.items():
+            (folder / f"{name}.py").write_text(text)
+
+
+def define_floor(text: str) -> str:
+    return text + "\n\ndef floor(x: float) -> int:\n    return round(x)\n"
+
+
+def import_floor(text: str, source: str = "from math import floor") -> str:
+    return text.replace(
+        "from __future__ import annotations\n", f"from __future__ import annotations\n{source}\n", 1
+    )
+
+
 def test_merge_refuses_what_would_change_what_runs(tmp_path: Path) -> None:
     folder = copy_model(tmp_path)
-    posts = folder / "posts.py"
-    text = posts.read_text()
-    posts.write_text(text + "\n\ndef caseload_slots() -> None:\n    pass\n")
-    twice = r"caseload_slots defined in (posts and intake|intake and posts)"
-    with pytest.raises(ValueError, match=twice):
-        native.merge(folder)
-    posts.write_text(text.replace("        self.busy[m] += share", "        super().x()", 1))
-    with pytest.raises(ValueError, match=r"Posts\.take_post calls super\(\)"):
-        native.merge(folder)
-    # a name imported in one component and defined in another: each module saw its own
-    posts.write_text(text + "\n\ndef floor(x: float) -> int:\n    return round(x)\n")
-    intake = folder / "intake.py"
-    intake_text = intake.read_text()
-    intake.write_text(
-        intake_text.replace("import math\n", "import math\nfrom math import floor\n", 1)
+    why = refusal(folder, {"posts": lambda t: t + "\n\ndef caseload_slots() -> None:\n    pass\n"})
+    assert why == "caseload_slots defined in posts and intake"
+    why = refusal(folder, {"posts": lambda t: t.replace("self.busy[m] += share", "super().x()", 1)})
+    assert why == "Posts.take_post calls super()"
+    # a name bound to different things in two components: each module saw its own
+    why = refusal(folder, {"posts": define_floor, "intake": import_floor})
+    assert why == "floor defined in posts and imported in intake"
+    why = refusal(folder, {"recorder": import_floor, "intake": define_floor})  # recorder first
+    assert why == "floor imported in recorder and defined in intake"
+    why = refusal(
+        folder,
+        {"posts": lambda t: import_floor(t, "from numpy import floor"), "intake": import_floor},
     )
-    with pytest.raises(ValueError, match="floor defined in posts and imported in intake"):
-        native.merge(folder)
-    # one name imported from two places
-    posts.write_text(
-        text.replace(
-            "from __future__ import annotations\n",
-            "from __future__ import annotations\n\nfrom numpy import floor\n",
-            1,
-        )
+    assert why == "floor imported from numpy:floor in posts and from math:floor in intake"
+    why = refusal(
+        folder, {"parcours": lambda t: import_floor(t, "from .intake import caseload_slots as s")}
     )
-    with pytest.raises(
-        ValueError, match=r"floor imported from numpy:floor in posts and from math:floor in intake"
-    ):
-        native.merge(folder)
-    posts.write_text(text)
-    # imported in a component merged first (recorder), defined in a later one (intake)
-    intake.write_text(intake_text + "\n\ndef floor(x: float) -> int:\n    return round(x)\n")
-    recorder = folder / "recorder.py"
-    recorder_text = recorder.read_text()
-    recorder.write_text(
-        recorder_text.replace("import math\n", "import math\nfrom math import floor\n", 1)
-    )
-    with pytest.raises(ValueError, match="floor imported in recorder and defined in intake"):
-        native.merge(folder)
-    recorder.write_text(recorder_text)
-    intake.write_text(intake_text)
-    parcours = folder / "parcours.py"
-    parcours_text = parcours.read_text()
-    parcours.write_text(
-        parcours_text.replace(
-            "from .states import",
-            "from .intake import caseload_slots as slots\nfrom .states import",
-            1,
-        )
-    )
-    with pytest.raises(ValueError, match=r"parcours renames an import from \.intake"):
-        native.merge(folder)
-    parcours.write_text(parcours_text)
+    assert why == "parcours renames an import from .intake"
     native.merge(folder)  # as it was: merges
 
 
