@@ -82,8 +82,6 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.ready_since = [0.0] * n
         self.intake_t = [math.nan] * n
         self.cohort = [-1] * n
-        self.hours = [0.0] * n
-        self.missions_n = [0] * n
         self.last_mode = [0] * n
         self.held_share = [0.0] * n
         self.deadline_t = [math.inf] * n  # end of the parcours (days), set at intake

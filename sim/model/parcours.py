@@ -52,8 +52,6 @@ class Parcours:
         self.record_mission(i, now, now + dur, h, m)
         self.w_place[y].append(now - self.ready_since[i])
         self.set_state(i, MISSION)
-        self.hours[i] += h
-        self.missions_n[i] += 1
         self.last_mode[i] = m
         self.at(now + dur, self.end_mission, i, m)
 
@@ -78,27 +76,20 @@ class Parcours:
 
     def outcomes(
         self,
-        public_of: NDArray[np.int64] | None = None,
-        missions_of: NDArray[np.int64] | None = None,
-        hours_of: NDArray[np.float64] | None = None,
+        public_of: NDArray[np.int64],
+        missions_of: NDArray[np.int64],
+        hours_of: NDArray[np.float64],
     ) -> np.ndarray:
         """Every person's outcome index (-1: not exited), drawn once the run is over, in the
         order people exited (one U(0, 1) draw each, from the ``outcomes`` stream, for those with
-        rates: the same draws as at each exit, nothing else depends on them). ``public_of``,
-        ``missions_of``, ``hours_of``: each person's main public, missions and hours worked (h)
-        as arrays, if already made (else read from the replication's lists)."""
+        rates: the same draws as at each exit, nothing else depends on them), given each
+        person's main public, missions and hours worked (h)."""
         out = np.full(len(self.public), -1, dtype=np.int64)
         who = np.asarray(self.exit_order, dtype=np.int64)
         if not who.size:
             return out
         gave_up = np.asarray(self.exit_gave_up, dtype=np.bool_)
-        if public_of is None:
-            public_of = np.asarray(self.public, dtype=np.int64)
         public = public_of[who]
-        if missions_of is None:
-            missions_of = np.asarray(self.missions_n, dtype=np.int64)
-        if hours_of is None:
-            hours_of = np.asarray(self.hours, dtype=np.float64)
         worked = missions_of[who] > 0
         zero = [0.0, 0.0, 0.0]
         has_table = np.array([t is not None for t in self.probs_without_work])[public]
