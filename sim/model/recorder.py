@@ -252,8 +252,8 @@ class Recorder:
         member = self.member
         cohort = np.asarray(self.cohort, dtype=np.int64)
         public = np.asarray(self.public, dtype=np.int64)
-        # each person's missions and hours worked: their missions' hours added in the order
-        # they started, as the run added them
+        # each person's missions and hours worked (their missions' hours added in the order
+        # the missions started)
         n_people = public.size
         outcome = self.outcomes(
             public,
@@ -441,11 +441,11 @@ class Recorder:
         )
         worked_g = by_group(np.bincount(code[worked], minlength=N_CODES)).tolist()
         taken_g = by_group(np.bincount(code_t, minlength=N_CODES)).tolist()
-        pos_rate_g = _ratio(pos_g.sum(axis=0), worked_exits_g.sum(axis=0)).tolist()
+        pos_rate_all_g = _ratio(pos_g.sum(axis=0), worked_exits_g.sum(axis=0)).tolist()
         for j, g in enumerate(PUBLIC_GROUPS):
             totals[f"participants_{g}"] = float(worked_g[j])
             totals[f"people_accompanied_{g}"] = float(taken_g[j])
-            totals[f"positive_exit_rate_{g}"] = pos_rate_g[j]
+            totals[f"positive_exit_rate_{g}"] = pos_rate_all_g[j]
         siae_occ_t = _ratio(busy[1:].sum(axis=1), posts * T).tolist()
         time_full = (post_full[1:].sum(axis=1) / T).tolist()
         for j, t in enumerate(SIAE_TYPES):
