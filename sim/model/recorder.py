@@ -46,27 +46,38 @@ CODE_BITS = (np.arange(N_CODES)[:, None] >> np.arange(N_GROUPS)) & 1
 class Level:
     """A piecewise-constant level (people, posts) integrated over monthly bins (level x days).
 
-    Changes are logged as they happen (times non-decreasing) and integrated once, with numpy,
-    when the results are built: a change costs two list appends during the run."""
+    Each change closes the piece of constant level since the last one and adds its level x days
+    to its month, split at month edges: a change costs a few float operations during the run and
+    nothing is left to integrate when the results are built. Time past the last month counts in
+    the last month."""
 
-    __slots__ = ("_area", "_at", "d", "end", "n_months", "start", "t", "value")
+    __slots__ = ("_m", "_s", "acc", "end", "n_months", "value")
 
     def __init__(self, n_months: int, value: float = 0.0) -> None:
         self.n_months = n_months
-        self.start = value
         self.value = value
-        self.t: list[float] = []
-        self.d: list[float] = []
         self.end = 0.0
-        self._area: np.ndarray | None = None
-        self._at = (-1, 0.0)  # (changes, end) the cached area covers
+        self.acc: list[float] = [0.0] * n_months  # level x days of each month, up to _s
+        self._s = 0.0  # start (days) of the open piece: the last change
+        self._m = 0  # its month: month edges at or before _s
 
     def add(self, t: float, delta: int | float) -> None:
-        """Change the level by ``delta`` at time ``t`` (days). (``int | float``: the compiled
-        model logs a person's +1 or -1 as the shared small int, not as a new float each time.)"""
-        self.t.append(t)
-        self.d.append(delta)
-        self.value += delta
+        """Change the level by ``delta`` at time ``t`` (days, never before the last change).
+        (``int | float``: a person's +1 or -1 is the shared small int, not a new float.)"""
+        acc, s, m, v = self.acc, self._s, self._m, self.value
+        last = self.n_months - 1
+        while m < last:
+            e = (m + 1) * MONTH_DAYS  # the next month edge
+            if e >= t:
+                if e == t:  # the new level starts on the edge: in the next month
+                    acc[m] += v * (t - s)
+                    s, m = e, m + 1
+                break
+            acc[m] += v * (e - s)
+            s, m = e, m + 1
+        acc[m] += v * (t - s)
+        self._s, self._m = t, m
+        self.value = v + delta
 
     def advance(self, t: float) -> None:
         """Integrate the level up to time ``t`` (days) at least."""
@@ -75,12 +86,13 @@ class Level:
 
     @property
     def area(self) -> np.ndarray:
-        """Level x days in each month; time past the last month counts in the last month."""
-        key = (len(self.t), self.end)
-        if self._area is None or self._at != key:
-            integrate([self])
-        assert self._area is not None
-        return self._area
+        """Level x days in each month, up to the later of the last change and :meth:`advance`."""
+        if self.end <= self._s:
+            return np.array(self.acc)
+        out = Level(self.n_months, self.value)
+        out.acc, out._s, out._m = list(self.acc), self._s, self._m
+        out.add(self.end, 0)
+        return np.array(out.acc)
 
     def yearly(self) -> np.ndarray:
         """Level x days per calendar year."""
@@ -88,47 +100,12 @@ class Level:
 
 
 def integrate(levels: Sequence[Level]) -> np.ndarray:
-    """Level x days in each month of each level (levels x months, levels of equal months); each
-    level keeps its row as its :attr:`Level.area`. Level by level: one pass over all levels at
-    once was slower (its arrays outgrow the cache)."""
+    """Level x days in each month of each level (levels x months, levels of equal months)."""
     k = len(levels)
     n = levels[0].n_months if k else 0
-    out = np.zeros((k, n))
-    edges = np.arange(1, n) * MONTH_DAYS  # inner month edges (days)
-    for r, lv in enumerate(levels):
-        if lv.n_months != n:
-            raise ValueError("levels of unequal months")
-        if lv.t or lv.start != 0.0:  # else 0 throughout
-            out[r] = _integrate(lv, edges)
-        lv._area, lv._at = out[r], (len(lv.t), lv.end)
-    return out
-
-
-def _integrate(lv: Level, edges: np.ndarray) -> np.ndarray:
-    """Level x days in each month of one level, given the inner month edges (days)."""
-    n = lv.n_months
-    t = np.asarray(lv.t, dtype=float)  # in time order: changes come as time runs
-    end = max(lv.end, float(t[-1]) if t.size else 0.0)
-    cut = edges[: np.searchsorted(edges, end, side="left")]  # the edges before the end
-    # month edges become zero changes (after the changes of the same time), so that every
-    # constant piece lies in one month
-    at = np.searchsorted(t, cut, side="right") + np.arange(cut.size)  # places once merged
-    m = t.size + cut.size
-    change = np.ones(m, dtype=np.bool_)
-    change[at] = False
-    bounds = np.empty(m + 2)  # 0, every change, the end
-    bounds[0], bounds[-1] = 0.0, end
-    inner = bounds[1:-1]
-    inner[at] = cut
-    inner[change] = t
-    values = np.empty(m + 1)  # the level on each piece: start, then a running sum
-    values[0] = lv.start
-    steps = values[1:]
-    steps[at] = 0.0
-    steps[change] = lv.d
-    np.cumsum(values, out=values)
-    month = np.searchsorted(edges, bounds[:-1], side="right")
-    return np.bincount(month, weights=values * np.diff(bounds), minlength=n)
+    if any(lv.n_months != n for lv in levels):
+        raise ValueError("levels of unequal months")
+    return np.array([lv.area for lv in levels]).reshape(k, n)
 
 
 def _ratio(a: Any, b: Any) -> Any:

@@ -51,6 +51,23 @@ def test_level_spans_many_months_and_years():
     assert lv.yearly()[0] == pytest.approx(1.5 * 3 * MONTH + 1.5 * 5 + (365 - 3 * MONTH - 5))
 
 
+def test_level_changes_on_a_month_edge_count_from_the_next_month():
+    lv = Level(12, 1.0)  # 1 from day 0
+    lv.add(MONTH, 1.0)  # 2 from the first month edge exactly
+    lv.add(2 * MONTH, 1.0)  # 3 from the second edge exactly
+    lv.add(2 * MONTH, -3.0)  # 0 at the same time
+    lv.advance(2 * MONTH + 5.0)
+    expect = np.zeros(12)
+    expect[0] = 1.0 * MONTH
+    expect[1] = 2.0 * MONTH
+    np.testing.assert_allclose(lv.area, expect, atol=1e-9)
+    lv.add(3 * MONTH + 1.0, 4.0)  # 4 from day 1 of the fourth month, read up to the change
+    lv.advance(3 * MONTH + 3.0)
+    expect[3] = 4.0 * 2.0
+    np.testing.assert_allclose(lv.area, expect, atol=1e-9)
+    assert lv.area.sum() == pytest.approx(3.0 * MONTH + 8.0)
+
+
 def test_level_time_past_the_last_month_goes_to_the_last_month():
     lv = Level(12, 2.0)
     lv.advance(365.0 + 10.0)
