@@ -21,24 +21,28 @@ otherwise cost about a fifth of the run.
 from __future__ import annotations
 
 import gc
+import heapq
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
 import simpy
 from simpy.core import NORMAL, URGENT
 
-BUCKET_DAYS = 7.0
+BUCKET_DAYS: Final = 7.0
 """Span (days) of a bucket of calls: calls are kept in one small heap a week, the weeks in a heap
 of their numbers, so a long or crowded run never pops from one large heap. (A week measured
 best against a day, a month and one heap, on the fiche, the M/M/c reduction over 100 years and
 the fiche x100.)"""
-PER_DAY = 1.0 / BUCKET_DAYS
+PER_DAY: Final = 1.0 / BUCKET_DAYS
 
 Entry = tuple[float, int, Callable[..., None], tuple[Any, ...]]
 
-ORDINARY = 1 << 48
+heappush: Final = heapq.heappush
+heappop: Final = heapq.heappop
+"""``Final``: the compiled model keeps them in C variables, not looked up by name at each call."""
+
+ORDINARY: Final = 1 << 48
 """First sequence number of ordinary calls (urgent ones count from 0), so that urgent calls of
 the same time sort first (and a machine-word integer in the compiled model)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..scenario import MODES, PUBLICS, SIAE_TYPES, Scenario
 from ..schedule import YEAR_DAYS, offers
-from ..streams import draws, stream, uniforms
+from ..streams import BATCH, sample, stream, uniforms
 from .engine import Engine
 from .intake import Caseload, caseload_slots
 from .matching import Matching
@@ -21,6 +22,27 @@ from .preparation import Preparation
 from .recorder import Recorder
 from .referrals import Referrals, run_out_factors
 from .states import N_STATES, WAITING
+
+
+class Served:
+    """Draws served one at a time (:meth:`next`), ``fill()`` giving the next batch: with a
+    batch of :func:`sim.streams.sample` or ``Generator.random``, the same values in the same order
+    as :func:`sim.streams.draws` and :func:`sim.streams.uniforms`. A method, not a generator: the
+    compiled model calls it directly (``next()`` on a generator costs a Python frame)."""
+
+    def __init__(self, fill: Callable[[], list[float]]) -> None:
+        self.fill = fill
+        self.batch: list[float] = []
+        self.i = 0
+
+    def next(self) -> float:
+        """The next draw."""
+        i = self.i
+        if i == len(self.batch):
+            self.batch = self.fill()
+            i = 0
+        self.i = i + 1
+        return self.batch[i]
 
 
 class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Recorder, Engine):
@@ -63,8 +85,11 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         # people
         main = self.draw_people(factors)
         n = len(self.arrival)
-        self.place_patience = draws(g("placement_patience"), f.placement_patience_days)
-        self.u_next = uniforms(g("next_mission"))
+        g_patience, g_next = g("placement_patience"), g("next_mission")
+        self.place_patience = Served(
+            lambda: sample(g_patience, f.placement_patience_days, BATCH).tolist()
+        )
+        self.u_next = Served(lambda: g_next.random(BATCH).tolist())
         self.u_outcome = uniforms(g("outcomes"))
         self.p_next: float = mis.next_mission_probability
         drawn = ("durable", "transition", "training")

@@ -37,7 +37,7 @@ class Matching:
             return
         self.ready.append((i, self.spell[i]))
         # one timer: giving up or the end of the parcours, whichever comes first
-        give_up = now + next(self.place_patience)
+        give_up = now + self.place_patience.next()
         deadline = self.deadline_t[i]
         self.at(min(give_up, deadline), self.ready_timeout, i, self.spell[i], give_up < deadline)
 

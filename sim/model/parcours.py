@@ -58,7 +58,7 @@ class Parcours:
     def end_mission(self, i: int, m: int) -> None:
         if m:
             self.free_post(m, self.held_share[i])
-        if self.now >= self.deadline_t[i] or next(self.u_next) >= self.p_next:
+        if self.now >= self.deadline_t[i] or self.u_next.next() >= self.p_next:
             self.exit(i)
         else:
             self.job_ready(i)

@@ -10,7 +10,9 @@ job-ready.
 
 from __future__ import annotations
 
-EPS = 1e-9
+from typing import Final
+
+EPS: Final = 1e-9
 
 
 class Posts:

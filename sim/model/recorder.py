@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import chain, compress
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from ..scenario import (
 from ..schedule import YEAR_DAYS
 from .parcours import DROPPED
 
-MONTH_DAYS = YEAR_DAYS / 12
+MONTH_DAYS: Final = YEAR_DAYS / 12
 N_PUB = len(PUBLICS)
 N_OUT = len(OUTCOMES)
 POS = [OUTCOMES.index(o) for o in POSITIVE_OUTCOMES]
