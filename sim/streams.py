@@ -63,12 +63,6 @@ def sample(gen: np.random.Generator, dist: Dist, size: int) -> np.ndarray:
     raise ValueError(f"unknown distribution {kind!r}")
 
 
-def draws(gen: np.random.Generator, dist: Dist) -> Iterator[float]:
-    """Draws of one distribution served one at a time (``next()``), drawn in batches."""
-    while True:
-        yield from sample(gen, dist, BATCH).tolist()
-
-
 def uniforms(gen: np.random.Generator) -> Iterator[float]:
     """U(0, 1) draws served one at a time (``next()``), drawn in batches."""
     while True:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.scenario import Dist
-from sim.streams import draws, replication_seed, sample, stream, uniforms
+from sim.streams import replication_seed, sample, stream, uniforms
 
 
 def test_replication_seed_is_the_spawned_child():
@@ -56,17 +56,6 @@ def test_sample_moments(spec, mean, sd):
 
 def test_none_is_never():
     assert np.isinf(sample(np.random.default_rng(0), Dist("none"), 3)).all()
-
-
-def test_draws_serve_the_batched_sequence():
-    d = Dist("exponential", {"mean": 5})
-    served = [next(draws(np.random.default_rng(3), d)) for _ in range(1)]
-    it = draws(np.random.default_rng(3), d)
-    first = [next(it) for _ in range(600)]
-    g = np.random.default_rng(3)
-    expected = np.concatenate([sample(g, d, 512), sample(g, d, 512)])[:600]
-    np.testing.assert_array_equal(first, expected)
-    assert served[0] == first[0]
 
 
 def test_uniforms_serve_the_batched_sequence():

@@ -25,10 +25,10 @@ from .states import N_STATES, WAITING
 
 
 class Served:
-    """Draws served one at a time (:meth:`next`), ``fill()`` giving the next batch: with a
-    batch of :func:`sim.streams.sample` or ``Generator.random``, the same values in the same order
-    as :func:`sim.streams.draws` and :func:`sim.streams.uniforms`. A method, not a generator: the
-    compiled model calls it directly (``next()`` on a generator costs a Python frame)."""
+    """Draws served one at a time (:meth:`next`), ``fill()`` giving the next batch (a batch
+    of :func:`sim.streams.sample`, or of ``Generator.random`` as :func:`sim.streams.uniforms`
+    serves them). A method, not a generator: the compiled model calls it directly, where
+    ``next()`` on a generator costs a Python frame."""
 
     def __init__(self, fill: Callable[[], list[float]]) -> None:
         self.fill = fill
