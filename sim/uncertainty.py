@@ -337,12 +337,24 @@ def _with_values(
 # Share of the spread
 
 
+def ranks(a: np.ndarray) -> np.ndarray:
+    """Ranks from 1 of the values of ``a``, tied values sharing their average rank (as
+    ``scipy.stats.rankdata``; numpy only: scipy.stats takes about half a second to import)."""
+    a = np.asarray(a, dtype=float)
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # first place of each distinct value
+    ends = np.r_[starts[1:], s.size]
+    out = np.empty(a.size)
+    out[order] = np.repeat((starts + ends + 1) / 2.0, ends - starts)
+    return out
+
+
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rank correlation: the correlation of the ranks (0 if either is constant)."""
     if np.ptp(x) == 0 or np.ptp(y) == 0 or x.size < 3:
         return 0.0
-    from scipy import stats  # here, not at start-up
-
-    rho = stats.spearmanr(x, y).statistic
+    rho = np.corrcoef(np.column_stack((ranks(x), ranks(y))), rowvar=False)[1, 0]
     return 0.0 if not np.isfinite(rho) else float(rho)
 
 
@@ -389,10 +401,8 @@ def rank_r2(x: np.ndarray, y: np.ndarray) -> float:
     n, d = x.shape
     if n <= d + 1 or np.ptp(y) == 0:
         return 0.0
-    from scipy import stats  # here, not at start-up
-
-    ry = stats.rankdata(y)
-    rx = np.column_stack([stats.rankdata(x[:, j]) for j in range(d)] + [np.ones(n)])
+    ry = ranks(y)
+    rx = np.column_stack([ranks(x[:, j]) for j in range(d)] + [np.ones(n)])
     coef, *_ = np.linalg.lstsq(rx, ry, rcond=None)
     resid = ry - rx @ coef
     ss_res = float(resid @ resid)

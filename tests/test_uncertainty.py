@@ -412,3 +412,19 @@ def test_pinned_notes_one_line_a_key_once_in_the_runs_language():
         "--set: it ran at its set value\n"
     )
     assert _pinned_notes([small()], "fr") == ""
+
+
+def test_ranks_share_their_average_rank_when_tied():
+    assert unc.ranks(np.array([3.0, 1.0, 3.0, 2.0, 3.0])).tolist() == [4.0, 1.0, 4.0, 2.0, 4.0]
+    assert unc.ranks(np.array([0.5, -1.0, 0.5])).tolist() == [2.5, 1.0, 2.5]
+    assert unc.ranks(np.array([2.0])).tolist() == [1.0]
+
+
+def test_spearman_is_the_correlation_of_the_ranks():
+    # by hand: ranks x = 1 2 3 4, y = 2 1 4 3; d = -1 1 -1 1: rho = 1 - 6 x 4 / (4 x 15) = 0.6
+    x = np.array([10.0, 20.0, 30.0, 40.0])
+    y = np.array([5.0, 1.0, 9.0, 7.0])
+    assert unc._spearman(x, y) == pytest.approx(0.6)
+    assert unc._spearman(x, x**3) == pytest.approx(1.0)  # monotone: 1 whatever the scale
+    assert unc._spearman(x, -x) == pytest.approx(-1.0)
+    assert unc._spearman(x, np.full(4, 2.0)) == 0.0  # a constant has no rank correlation
