@@ -1552,7 +1552,7 @@ def _works(w: dict[str, Any], clause: Clause, horizon: int, where: _Where) -> Wo
                 raise where.sub("yearly_dwellings").fail("profile is custom: give the list")
             if len(yearly_d) != horizon:
                 raise where.sub("yearly_dwellings").fail(
-                    f"has {len(yearly_d)} years but horizon_years is {horizon}"
+                    f"has {_years(len(yearly_d))} but horizon_years is {horizon}"
                 )
             if sum(yearly_d) != w["dwellings"]:
                 raise where.sub("yearly_dwellings").fail(
@@ -1570,7 +1570,7 @@ def _works(w: dict[str, Any], clause: Clause, horizon: int, where: _Where) -> Wo
                 raise where.sub("yearly_amount_eur").fail("profile is custom: give the list")
             if len(yearly_a) != horizon:
                 raise where.sub("yearly_amount_eur").fail(
-                    f"has {len(yearly_a)} years but horizon_years is {horizon}"
+                    f"has {_years(len(yearly_a))} but horizon_years is {horizon}"
                 )
             if not math.isclose(sum(yearly_a), w["amount_eur"], rel_tol=1e-9):
                 raise where.sub("yearly_amount_eur").fail(
@@ -1600,10 +1600,15 @@ def _works(w: dict[str, Any], clause: Clause, horizon: int, where: _Where) -> Wo
     )
 
 
+def _years(n: int) -> str:
+    """``n`` years, in words: "1 year", "3 years"."""
+    return f"{n} year" if n == 1 else f"{n} years"
+
+
 def _per_year(value: Any, horizon: int, where: _Where) -> tuple[float, ...]:
     if isinstance(value, list):
         if len(value) != horizon:
-            raise where.fail(f"has {len(value)} years but horizon_years is {horizon}")
+            raise where.fail(f"has {_years(len(value))} but horizon_years is {horizon}")
         return tuple(float(v) for v in value)
     return (float(value),) * horizon
 

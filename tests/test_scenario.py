@@ -172,7 +172,7 @@ def test_amount_from_yearly_amounts(raw_scenario):
         (
             {"amount_eur": 3.0, "yearly_amount_eur": [3.0]},
             "works[0].yearly_amount_eur",
-            "has 1 years but horizon_years is 2",
+            "has 1 year but horizon_years is 2",
         ),
         (
             {"dwellings": 4, "yearly_dwellings": [1, 2], "cost_per_dwelling_eur": 1.0},
