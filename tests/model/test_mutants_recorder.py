@@ -66,6 +66,11 @@ def test_level_changes_on_a_month_edge_count_from_the_next_month():
     expect[3] = 4.0 * 2.0
     np.testing.assert_allclose(lv.area, expect, atol=1e-9)
     assert lv.area.sum() == pytest.approx(3.0 * MONTH + 8.0)
+    # a change on an edge adds the piece before it to what its month already holds
+    lv = Level(12, 1.0)  # 1 from day 0
+    lv.add(10.0, 1.0)  # 2 from day 10
+    lv.add(MONTH, -2.0)  # 0 from the first edge exactly
+    assert lv.area[0] == pytest.approx(1.0 * 10.0 + 2.0 * (MONTH - 10.0))
 
 
 def test_level_time_past_the_last_month_goes_to_the_last_month():
