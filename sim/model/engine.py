@@ -1,12 +1,15 @@
 """The event engine: a clock and timed calls.
 
-A replication's handlers are the model's own methods, each called at its time with the clock
-(``now``, days) set before. :class:`Engine` keeps them in weekly buckets, each a binary heap of
-``(time, order, method, args)``, and runs them in time order, then urgent calls (1 January's
-capacity change) before ordinary ones, then in the order they were scheduled -- exactly SimPy's
-order ``(time, priority, event id)``. Buckets keep every heap small: a crowded programme (a
-hundred times the fiche has tens of thousands of calls pending) pops from a heap of a week's
-calls, not of all of them.
+A replication's calls are the model's own handlers, each named by an int (``ARRIVE``,
+``END_MISSION``... in :mod:`sim.model.states`) with two int arguments, and made by the model's
+``handle(call, a, b)`` at its time, the clock (``now``, days) set before. :class:`Engine` keeps
+them in weekly buckets, each a binary heap of ``(time, order, call, a, b)``, and runs them in time
+order, then urgent calls (1 January's capacity change) before ordinary ones, then in the order they
+were scheduled -- exactly SimPy's order ``(time, priority, event id)``. Buckets keep every heap
+small: a crowded programme (a hundred times the fiche has tens of thousands of calls pending) pops
+from a heap of a week's calls, not of all of them. Calls are ints, not bound methods with their
+arguments: the compiled model then schedules and makes a call without creating an object for
+the method and a tuple for its arguments (about a tenth of a fiche replication).
 
 Why not SimPy's loop: the model needs no processes, resources or event objects, only timed
 calls. Driving SimPy's queue cost an event object and two extra Python calls per event (about a
@@ -36,7 +39,8 @@ best against a day, a month and one heap, on the fiche, the M/M/c reduction over
 the fiche x100.)"""
 PER_DAY: Final = 1.0 / BUCKET_DAYS
 
-Entry = tuple[float, int, Callable[..., None], tuple[Any, ...]]
+Entry = tuple[float, int, int, int, int]
+"""``(time, order, call, a, b)``."""
 
 heappush: Final = heapq.heappush
 heappop: Final = heapq.heappop
@@ -62,8 +66,8 @@ def collector_paused() -> Iterator[None]:
 class Engine:
     """Clock and timed calls of a replication (times in days).
 
-    Handlers are the model's own methods; ``now`` (days) is set before each is called, so reading
-    the clock is a plain attribute read.
+    A subclass (the model) names its calls by ints and makes them in :meth:`handle`; ``now``
+    (days) is set before each, so reading the clock is a plain attribute read.
     """
 
     def __init__(self, t_end: float) -> None:
@@ -78,6 +82,10 @@ class Engine:
         self.t_end = t_end
         self.now = 0.0
 
+    def handle(self, call: int, a: int, b: int) -> None:
+        """Make ``call`` with its arguments (the model's handlers)."""
+        raise NotImplementedError
+
     def _push(self, entry: Entry) -> None:
         k = int(entry[0] * PER_DAY)
         b = self._buckets.get(k)
@@ -87,23 +95,24 @@ class Engine:
         else:
             heappush(b, entry)
 
-    def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
-        """Call ``fn(*args)`` at time ``t`` (days); nothing is scheduled at or past the end."""
+    def at(self, t: float, call: int, a: int, b: int = 0) -> None:
+        """Make ``call`` with ``a`` and ``b`` at time ``t`` (days); nothing is scheduled at or
+        past the end."""
         if t < self.t_end:
             seq = self._seq
             self._seq = seq + 1
             k = int(t * PER_DAY)
-            b = self._buckets.get(k)
-            if b is None:
-                self._buckets[k] = [(t, seq, fn, args)]
+            bucket = self._buckets.get(k)
+            if bucket is None:
+                self._buckets[k] = [(t, seq, call, a, b)]
                 heappush(self._keys, k)
             else:
-                heappush(b, (t, seq, fn, args))
+                heappush(bucket, (t, seq, call, a, b))
 
-    def first_at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
-        """Call ``fn(*args)`` at time ``t``, before any ordinary call of that time."""
+    def first_at(self, t: float, call: int, a: int, b: int = 0) -> None:
+        """Make ``call`` at time ``t``, before any ordinary call of that time."""
         if t < self.t_end:
-            self._push((t, self._urgent, fn, args))
+            self._push((t, self._urgent, call, a, b))
             self._urgent += 1
 
     def run(self) -> None:
@@ -114,9 +123,9 @@ class Engine:
                 k = heappop(keys)
                 b = buckets[k]  # stays in place while it runs: calls of its span join it
                 while b:
-                    t, _, fn, args = heappop(b)
+                    t, _, call, x, y = heappop(b)
                     self.now = t
-                    fn(*args)
+                    self.handle(call, x, y)
                 del buckets[k]
             self.now = self.t_end
 
@@ -126,22 +135,23 @@ class Engine:
 
 
 class _Call:
-    """A bare SimPy event that calls ``fn(*args)`` when processed."""
+    """A bare SimPy event that makes ``engine.handle(call, a, b)`` when processed."""
 
-    __slots__ = ("_ok", "args", "callbacks", "fn", "t")
+    __slots__ = ("_ok", "a", "b", "call", "callbacks", "engine", "t")
 
-    def __init__(self, fn: Callable[..., None], args: tuple[Any, ...], t: float) -> None:
-        self.fn = fn
-        self.args = args
+    def __init__(self, engine: Engine, call: int, a: int, b: int, t: float) -> None:
+        self.engine = engine
+        self.call = call
+        self.a = a
+        self.b = b
         self.t = t
         self._ok = True
         self.callbacks: tuple[Callable[[_Call], None], ...] | None = _DISPATCH
 
 
 def _dispatch(ev: _Call) -> None:
-    fn = ev.fn
-    fn.__self__.now = ev.t  # handlers are the model's methods
-    fn(*ev.args)
+    ev.engine.now = ev.t
+    ev.engine.handle(ev.call, ev.a, ev.b)
 
 
 _DISPATCH = (_dispatch,)
@@ -159,13 +169,13 @@ class SimPyEngine(Engine):
         self.t_end = t_end
         self.now = 0.0
 
-    def at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
+    def at(self, t: float, call: int, a: int, b: int = 0) -> None:
         if t < self.t_end:
-            heappush(self._queue, (t, NORMAL, next(self._eid), _Call(fn, args, t)))
+            heappush(self._queue, (t, NORMAL, next(self._eid), _Call(self, call, a, b, t)))
 
-    def first_at(self, t: float, fn: Callable[..., None], *args: Any) -> None:
+    def first_at(self, t: float, call: int, a: int, b: int = 0) -> None:
         if t < self.t_end:
-            heappush(self._queue, (t, URGENT, next(self._eid), _Call(fn, args, t)))
+            heappush(self._queue, (t, URGENT, next(self._eid), _Call(self, call, a, b, t)))
 
     def run(self) -> None:
         with collector_paused():

@@ -21,7 +21,21 @@ from .posts import Posts
 from .preparation import Preparation
 from .recorder import Recorder
 from .referrals import Referrals, run_out_factors
-from .states import N_STATES, WAITING
+from .states import (
+    ARRIVE,
+    END_MISSION,
+    END_PARCOURS,
+    EXPIRE,
+    FALLBACK_DUE,
+    GIVE_UP,
+    N_STATES,
+    NEW_YEAR,
+    NEXT_BARRIER,
+    PARCOURS_OVER,
+    RELEASE,
+    RENEGE,
+    WAITING,
+)
 
 
 class Served:
@@ -139,14 +153,41 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         # arrivals and releases are fed one at a time: each schedules the next when it happens
         self.n_people = n
         if n:
-            self.at(self.arrival[0], self.arrive, 0)
+            self.at(self.arrival[0], ARRIVE, 0)
         self.n_release = int(np.count_nonzero(of.release < self.T))  # released in time order
         if self.n_release:
-            self.at(self.o_release[0], self.release, 0)
+            self.at(self.o_release[0], RELEASE, 0)
         for y in range(1, ny):
-            self.first_at(y * YEAR_DAYS, self.new_year, y)
+            self.first_at(y * YEAR_DAYS, NEW_YEAR, y)
         self.y = 0  # current year index, kept by new_year() (first on 1 January)
         self.new_year(0)
+
+    def handle(self, call: int, a: int, b: int) -> None:
+        """Make a timed call (see :mod:`sim.model.states`), the most frequent tested first."""
+        if call == END_MISSION:
+            self.end_mission(a, b)
+        elif call == NEXT_BARRIER:
+            self.barrier(a, b)
+        elif call == ARRIVE:
+            self.arrive(a)
+        elif call == GIVE_UP:
+            self.ready_timeout(a, b, True)
+        elif call == PARCOURS_OVER:
+            self.ready_timeout(a, b, False)
+        elif call == RENEGE:
+            self.renege(a)
+        elif call == RELEASE:
+            self.release(a)
+        elif call == EXPIRE:
+            self.expire(a)
+        elif call == END_PARCOURS:
+            self.end_parcours(a)
+        elif call == FALLBACK_DUE:
+            self.fallback_due(a)
+        elif call == NEW_YEAR:
+            self.new_year(a)
+        else:
+            raise ValueError(f"unknown call {call}")
 
     def simulate(self) -> Any:
         """Simulate the horizon and run-out years; the replication's :class:`~sim.results.Run`."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .states import GONE, PREP, PREP_WAIT, WAITING
+from .states import END_PARCOURS, GONE, NEXT_BARRIER, PREP, PREP_WAIT, WAITING
 
 
 def caseload_slots(fte: float, caseload_per_fte: float) -> int:
@@ -62,11 +62,11 @@ class Caseload:
         if self.prep[i]:
             if self.prep_quota is None:
                 self.set_state(i, PREP)
-                self.at(now + self.prep_dur[i], self.barrier, i, 0)
+                self.at(now + self.prep_dur[i], NEXT_BARRIER, i, 0)
             else:
                 self.set_state(i, PREP_WAIT)
                 self.prep_queue.append(i)
-                self.at(self.deadline_t[i], self.end_parcours, i)
+                self.at(self.deadline_t[i], END_PARCOURS, i)
                 self.start_prep()
         else:
             self.barrier(i, 0)

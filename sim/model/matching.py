@@ -20,7 +20,18 @@ from __future__ import annotations
 import math
 
 from ..scenario import MODES
-from .states import BARRIER, BARRIER_WAIT, PREP, PREP_WAIT, READY
+from .states import (
+    BARRIER,
+    BARRIER_WAIT,
+    EXPIRE,
+    FALLBACK_DUE,
+    GIVE_UP,
+    PARCOURS_OVER,
+    PREP,
+    PREP_WAIT,
+    READY,
+    RELEASE,
+)
 
 
 class Matching:
@@ -39,7 +50,10 @@ class Matching:
         # one timer: giving up or the end of the parcours, whichever comes first
         give_up = now + self.place_patience.next()
         deadline = self.deadline_t[i]
-        self.at(min(give_up, deadline), self.ready_timeout, i, self.spell[i], give_up < deadline)
+        if give_up < deadline:
+            self.at(give_up, GIVE_UP, i, self.spell[i])
+        else:
+            self.at(deadline, PARCOURS_OVER, i, self.spell[i])
 
     def best_offer(self) -> int:
         """The oldest open offer that can start now, over all routes (removed), or -1."""
@@ -68,7 +82,7 @@ class Matching:
     def release(self, k: int) -> None:
         """Offer ``k`` is released by the works (and the next release is scheduled)."""
         if k + 1 < self.n_release:
-            self.at(self.o_release[k + 1], self.release, k + 1)
+            self.at(self.o_release[k + 1], RELEASE, k + 1)
         now = self.now
         self.y_offered[self.y] += self.o_hours[k]
         if self.o_expiry[k] <= now:
@@ -79,7 +93,7 @@ class Matching:
         m = self.o_mode[k]
         if m and self.fallback_idx and not self.room(m, k):
             if self.fallback_after > 0:
-                self.at(now + self.fallback_after, self.fallback_due, k)
+                self.at(now + self.fallback_after, FALLBACK_DUE, k)
             elif self.fall_back(k):
                 m = self.o_mode[k]
         if self.room(m, k):
@@ -89,7 +103,7 @@ class Matching:
                 return
         self.o_cause[k] = self.lapse_cause(k)  # what keeps it waiting, if it later shrinks
         self.queue_offer(k)
-        self.at(self.o_expiry[k], self.expire, k)
+        self.at(self.o_expiry[k], EXPIRE, k)
 
     def queue_offer(self, k: int) -> None:
         """Put open offer ``k`` in its route's queue, kept in release order."""
@@ -135,7 +149,7 @@ class Matching:
     def expire(self, k: int) -> None:
         if self.o_open[k]:
             if self.now < self.o_expiry[k]:  # a fallback moved its expiry later
-                self.at(self.o_expiry[k], self.expire, k)
+                self.at(self.o_expiry[k], EXPIRE, k)
                 return
             self.lapse(k, self.lapse_cause(k))
 

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..scenario import OUTCOMES
-from .states import BARRIER_WAIT, GONE, MISSION, PREP_WAIT, READY
+from .states import BARRIER_WAIT, END_MISSION, GONE, MISSION, PREP_WAIT, READY
 
 DROPPED = OUTCOMES.index("dropped_out")
 NO_MISSION = OUTCOMES.index("no_mission")
@@ -53,7 +53,7 @@ class Parcours:
         self.w_place[y].append(now - self.ready_since[i])
         self.set_state(i, MISSION)
         self.last_mode[i] = m
-        self.at(now + dur, self.end_mission, i, m)
+        self.at(now + dur, END_MISSION, i, m)
 
     def end_mission(self, i: int, m: int) -> None:
         if m:

@@ -9,7 +9,7 @@ parcours ended meanwhile exits instead of going on.
 
 from __future__ import annotations
 
-from .states import BARRIER, BARRIER_WAIT, GONE, PREP, PREP_WAIT
+from .states import BARRIER, BARRIER_WAIT, END_PARCOURS, GONE, NEXT_BARRIER, PREP, PREP_WAIT
 
 
 class Preparation:
@@ -38,7 +38,7 @@ class Preparation:
                 continue
             self.prep_quota -= 1
             self.set_state(i, PREP)
-            self.at(now + self.prep_dur[i], self.barrier, i, 0)
+            self.at(now + self.prep_dur[i], NEXT_BARRIER, i, 0)
 
     def barrier(self, i: int, b: int) -> None:
         """Lift barrier ``b`` (0 mobility, 1 childcare) if the person has it, then the next."""
@@ -56,12 +56,12 @@ class Preparation:
             if self.barrier_free[b] == 0:
                 self.set_state(i, BARRIER_WAIT)
                 self.barrier_queue[b].append(i)
-                self.at(self.deadline_t[i], self.end_parcours, i)
+                self.at(self.deadline_t[i], END_PARCOURS, i)
                 return
             self.barrier_free[b] -= 1
             self.held[b][i] = True
         self.set_state(i, BARRIER)
-        self.at(self.now + self.barriers[b][1][i], self.barrier, i, b + 1)
+        self.at(self.now + self.barriers[b][1][i], NEXT_BARRIER, i, b + 1)
 
     def free_barrier_place(self, b: int) -> None:
         """A place of barrier ``b`` is free: give it to the longest-waiting person."""

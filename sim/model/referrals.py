@@ -20,6 +20,7 @@ import numpy as np
 from ..scenario import CRITERIA, PUBLIC_GROUPS, PUBLICS, Scenario
 from ..schedule import YEAR_DAYS
 from ..streams import sample
+from .states import ARRIVE, RENEGE
 
 
 def run_out_factors(scenario: Scenario, released_hours: Sequence[float]) -> list[float]:
@@ -103,7 +104,7 @@ class Referrals:
     def arrive(self, i: int) -> None:
         """Person ``i`` is referred (and the next referral is scheduled)."""
         if i + 1 < self.n_people:
-            self.at(self.arrival[i + 1], self.arrive, i + 1)
+            self.at(self.arrival[i + 1], ARRIVE, i + 1)
         self.y_count["referrals"][self.y] += 1
         if self.lv_occ.value < self.capacity and self.waiting == 0:
             self.intake(i)
@@ -114,4 +115,4 @@ class Referrals:
         self.lv_wait.add(now, 1)
         p = self.patience[i]
         if p != math.inf:
-            self.at(now + p, self.renege, i)
+            self.at(now + p, RENEGE, i)

@@ -1,10 +1,13 @@
-"""The replication's set-up: draws served to the model one at a time."""
+"""The replication put together: draws served one at a time, timed calls to their handlers."""
 
 import numpy as np
+import pytest
 
-from sim.model.flow import Served
+import sim
+from sim.model import states
+from sim.model.flow import FlowModel, Served
 from sim.scenario import Dist
-from sim.streams import BATCH, sample
+from sim.streams import BATCH, replication_seed, sample
 
 
 def test_served_draws_are_the_batches_in_order_across_refills():
@@ -29,3 +32,41 @@ def test_served_calls_fill_only_when_a_batch_is_used_up():
     assert calls == []  # nothing drawn before the first use
     assert [served.next() for _ in range(4)] == [1.0, 2.0, 3.0, 4.0]
     assert len(calls) == 3
+
+
+def test_each_timed_call_reaches_its_handler_with_its_arguments():
+    m = FlowModel(sim.load_scenario(), replication_seed(1, 0))  # the fiche
+    made: list[tuple[object, ...]] = []
+    for name in (
+        "arrive",
+        "release",
+        "new_year",
+        "barrier",
+        "end_parcours",
+        "ready_timeout",
+        "fallback_due",
+        "expire",
+        "end_mission",
+        "renege",
+    ):
+        setattr(m, name, lambda *args, name=name: made.append((name, *args)))
+    expected = {
+        states.ARRIVE: ("arrive", 3),
+        states.RELEASE: ("release", 3),
+        states.NEW_YEAR: ("new_year", 3),
+        states.NEXT_BARRIER: ("barrier", 3, 4),
+        states.END_PARCOURS: ("end_parcours", 3),
+        states.GIVE_UP: ("ready_timeout", 3, 4, True),
+        states.PARCOURS_OVER: ("ready_timeout", 3, 4, False),
+        states.FALLBACK_DUE: ("fallback_due", 3),
+        states.EXPIRE: ("expire", 3),
+        states.END_MISSION: ("end_mission", 3, 4),
+        states.RENEGE: ("renege", 3),
+    }
+    for call, what in expected.items():
+        made.clear()
+        m.handle(call, 3, 4)
+        assert made == [what], call
+    assert len(set(expected)) == 11  # the calls are distinct
+    with pytest.raises(ValueError, match="unknown call 99"):
+        m.handle(99, 3, 4)

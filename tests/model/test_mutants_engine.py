@@ -15,30 +15,33 @@ from sim.model import FlowModel
 from sim.model.engine import Engine, SimPyEngine
 from sim.streams import replication_seed
 
+NOTE, TICK, GC_STATE, BOOM, SPAWN = range(5)
+"""The test clocks' calls."""
+
 
 class OwnClock(Engine):
-    """An engine whose handlers note (time, tag) when called."""
+    """An engine whose calls note (time, call, a, b) when made."""
 
     __test__ = False
 
     def __init__(self, t_end: float) -> None:
         super().__init__(t_end)
-        self.seen: list[tuple[float, str]] = []
+        self.seen: list[tuple[float, int, int, int]] = []
         self.gc_during: list[bool] = []
 
-    def note(self, tag: str, n: int = 0) -> None:
-        self.seen.append((self.now, f"{tag}{n or ''}"))
+    def handle(self, call: int, a: int, b: int) -> None:
+        self.seen.append((self.now, call, a, b))
+        if call == TICK and a:  # ticks a - 1 more times, every 2 days
+            self.at(self.now + 2.0, TICK, a - 1)
+        elif call == GC_STATE:
+            self.gc_during.append(gc.isenabled())
+        elif call == BOOM:
+            raise RuntimeError("boom")
+        elif call == SPAWN:
+            self.spawn()
 
-    def tick(self, k: int) -> None:
-        self.note("tick", k)
-        if k:
-            self.at(self.now + 2.0, self.tick, k - 1)
-
-    def gc_state(self) -> None:
-        self.gc_during.append(gc.isenabled())
-
-    def boom(self) -> None:
-        raise RuntimeError("boom")
+    def spawn(self) -> None:
+        raise NotImplementedError
 
 
 class SimPyClock(SimPyEngine, OwnClock):
@@ -55,48 +58,48 @@ def Clock(request):
 def test_calls_run_in_time_order_with_their_arguments_and_clock(Clock):
     e = Clock(8.0)
     assert e.now == 0.0
-    e.at(5.0, e.note, "b", 2)
-    e.at(1.5, e.note, "a", 1)
-    e.at(7.5, e.note, "c", 3)
+    e.at(5.0, NOTE, 2, 20)
+    e.at(1.5, NOTE, 1, 10)
+    e.at(7.5, NOTE, 3)  # b defaults to 0
     e.run()
-    assert e.seen == [(1.5, "a1"), (5.0, "b2"), (7.5, "c3")]
+    assert e.seen == [(1.5, NOTE, 1, 10), (5.0, NOTE, 2, 20), (7.5, NOTE, 3, 0)]
 
 
 def test_nothing_is_scheduled_at_or_past_the_end(Clock):
     e = Clock(10.0)
-    e.at(10.0, e.note, "at the end")
-    e.at(12.0, e.note, "past the end")
-    e.first_at(10.0, e.note, "urgent at the end")
+    e.at(10.0, NOTE, 1)  # at the end
+    e.at(12.0, NOTE, 2)  # past the end
+    e.first_at(10.0, NOTE, 3)  # urgent, at the end
     assert e.events() == 0  # no event id was used
-    e.at(9.5, e.note, "in time")
+    e.at(9.5, NOTE, 4)
     e.run()
-    assert e.seen == [(9.5, "in time")]
+    assert e.seen == [(9.5, NOTE, 4, 0)]
     assert e.now == 10.0  # the clock ends at the end, not at the last call
 
 
 def test_first_at_runs_before_ordinary_calls_of_the_same_time(Clock):
     e = Clock(4.0)
-    e.at(3.0, e.note, "ordinary", 1)
-    e.at(3.0, e.note, "ordinary", 2)
-    e.first_at(3.0, e.note, "first")
-    e.at(2.0, e.note, "earlier")
+    e.at(3.0, NOTE, 1)
+    e.at(3.0, NOTE, 2)
+    e.first_at(3.0, NOTE, 9)
+    e.at(2.0, NOTE, 0)
     e.run()
-    assert [tag for _, tag in e.seen] == ["earlier", "first", "ordinary1", "ordinary2"]
-    assert [t for t, _ in e.seen] == [2.0, 3.0, 3.0, 3.0]
+    assert [a for _, _, a, _ in e.seen] == [0, 9, 1, 2]
+    assert [t for t, _, _, _ in e.seen] == [2.0, 3.0, 3.0, 3.0]
 
 
 def test_calls_scheduled_from_a_call_and_the_event_count(Clock):
     e = Clock(100.0)
-    e.at(1.0, e.tick, 3)
-    e.first_at(50.0, e.note, "urgent")
+    e.at(1.0, TICK, 3)
+    e.first_at(50.0, NOTE, 7)
     assert e.events() == 2  # scheduled so far, none run yet
     e.run()
     assert e.seen == [
-        (1.0, "tick3"),
-        (3.0, "tick2"),
-        (5.0, "tick1"),
-        (7.0, "tick"),
-        (50.0, "urgent"),
+        (1.0, TICK, 3, 0),
+        (3.0, TICK, 2, 0),
+        (5.0, TICK, 1, 0),
+        (7.0, TICK, 0, 0),
+        (50.0, NOTE, 7, 0),
     ]
 
 
@@ -109,7 +112,7 @@ def test_collector_paused_during_the_run_and_restored(Clock, enabled):
         else:
             gc.disable()
         e = Clock(2.0)
-        e.at(1.0, e.gc_state)
+        e.at(1.0, GC_STATE, 0)
         e.run()
         assert e.gc_during == [False]
         assert gc.isenabled() is enabled
@@ -125,7 +128,7 @@ def test_collector_restored_when_a_call_raises(Clock):
     gc.enable()
     try:
         e = Clock(2.0)
-        e.at(1.0, e.boom)
+        e.at(1.0, BOOM, 0)
         with pytest.raises(RuntimeError, match="boom"):
             e.run()
         assert gc.isenabled()
@@ -134,14 +137,21 @@ def test_collector_restored_when_a_call_raises(Clock):
             gc.disable()
 
 
+def test_the_engine_alone_makes_no_call():
+    e = Engine(2.0)
+    e.at(1.0, NOTE, 0)
+    with pytest.raises(NotImplementedError):
+        e.run()
+
+
 def test_same_calls_in_the_same_order_on_both_loops():
     """Many calls at equal times, urgent and ordinary, scheduled from calls: same order."""
 
     def script(e):
         for k in range(30):
-            e.at(float(k % 4), e.tick, k % 3)
+            e.at(float(k % 4), TICK, k % 3)
             if k % 7 == 0:
-                e.first_at(float(k % 4), e.note, "u", k)
+                e.first_at(float(k % 4), NOTE, k)
         e.run()
         return e.seen
 
@@ -178,15 +188,14 @@ class Spawner(OwnClock):
         self.k = 0
         self.n = n
 
-    def spawn(self, tag: int) -> None:
-        self.seen.append((self.now, f"{tag}"))
+    def spawn(self) -> None:
         for _ in range(2):
             if self.k >= self.n:
                 return
             k = self.k
             self.k += 1
             t = self.now + float(self.delays[k])
-            (self.first_at if self.urgent[k] else self.at)(t, self.spawn, k)
+            (self.first_at if self.urgent[k] else self.at)(t, SPAWN, k)
 
 
 class SimPySpawner(SimPyEngine, Spawner):
@@ -201,7 +210,7 @@ def test_random_calls_across_buckets_keep_simpys_order():
         for cls in (Spawner, SimPySpawner):
             e = cls(1e9)
             e.setup(seed)
-            e.at(0.5, e.spawn, -1)
+            e.at(0.5, SPAWN, 1000)
             e.run()
             seen.append(e.seen)
         assert len(seen[0]) == 401
