@@ -82,10 +82,13 @@ def test_first_at_runs_before_ordinary_calls_of_the_same_time(Clock):
     e.at(3.0, NOTE, 1)
     e.at(3.0, NOTE, 2)
     e.first_at(3.0, NOTE, 9)
+    e.first_at(3.0, NOTE, 8)  # urgent ones in the order they were scheduled, too
+    e.first_at(3.0, NOTE, 7)
     e.at(2.0, NOTE, 0)
+    assert e.events() == 6
     e.run()
-    assert [a for _, _, a, _ in e.seen] == [0, 9, 1, 2]
-    assert [t for t, _, _, _ in e.seen] == [2.0, 3.0, 3.0, 3.0]
+    assert [a for _, _, a, _ in e.seen] == [0, 9, 8, 7, 1, 2]
+    assert [t for t, _, _, _ in e.seen] == [2.0, 3.0, 3.0, 3.0, 3.0, 3.0]
 
 
 def test_calls_scheduled_from_a_call_and_the_event_count(Clock):
