@@ -32,7 +32,8 @@ class Caseload:
         self.waiting -= 1
         now = self.now
         self.lv_wait.add(now, -1)
-        self.y_count["gave_up_before_intake"][self.y] += 1
+        gave_up = self.y_count["gave_up_before_intake"]
+        gave_up[self.y] = gave_up[self.y] + 1
         self.w_gave_up.append(now - self.arrival[i])
 
     def admit(self) -> None:
@@ -54,7 +55,8 @@ class Caseload:
         y = self.y
         self.lv_occ.add(now, 1)
         self.track_full()
-        self.y_count["intakes"][y] += 1
+        intakes = self.y_count["intakes"]
+        intakes[y] = intakes[y] + 1
         self.w_intake[y].append(now - self.arrival[i])
         self.intake_t[i] = now
         self.cohort[i] = y

@@ -41,7 +41,7 @@ class Matching:
         now = self.now
         self.set_state(i, READY)
         self.ready_since[i] = now
-        self.spell[i] += 1
+        self.spell[i] = self.spell[i] + 1
         k = self.best_offer()
         if k >= 0:
             self.start_mission(i, k)
@@ -84,7 +84,7 @@ class Matching:
         if k + 1 < self.n_release:
             self.at(self.o_release[k + 1], RELEASE, k + 1)
         now = self.now
-        self.y_offered[self.y] += self.o_hours[k]
+        self.y_offered[self.y] = self.y_offered[self.y] + self.o_hours[k]
         if self.o_expiry[k] <= now:
             self.lapse(k, "works_timing")
             return
@@ -142,7 +142,8 @@ class Matching:
             self.o_expiry[k] = self.o_end[k] - self.min_hours / weekly * 7.0
             self.o_cause[k] = self.lapse_cause(k)
             self.queue_offer(k)
-            self.y_count["fallbacks"][self.y] += 1
+            fallbacks = self.y_count["fallbacks"]
+            fallbacks[self.y] = fallbacks[self.y] + 1
             return True
         return False
 
@@ -157,8 +158,10 @@ class Matching:
         if self.o_open[k]:
             self.o_open[k] = False
             self.n_open -= 1
-        self.y_lapsed[self.y] += self.o_hours[k]
-        self.lapsed_by[cause][self.y] += self.o_hours[k]
+        y, h = self.y, self.o_hours[k]
+        self.y_lapsed[y] = self.y_lapsed[y] + h
+        by_cause = self.lapsed_by[cause]
+        by_cause[y] = by_cause[y] + h
 
     def lapse_cause(self, k: int) -> str:
         """What was short when offer ``k`` lapsed unfilled (see the module's blame order)."""

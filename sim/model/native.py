@@ -8,6 +8,10 @@ definition along ``FlowModel``'s MRO), and compiles it. Nothing is rewritten: ev
 the component's own, so the compiled model makes the same calls, in the same order, with the same
 draws, and its results are bit-identical (tests/model/test_native.py).
 
+What helps the compiler, in the components: constants ``Final`` (inlined), calls as ints
+(:mod:`sim.model.engine`), typed lists, and ``a[i] = a[i] + x`` rather than ``a[i] += x`` (mypyc
+makes an augmented assignment to a list item a generic Python operation on objects).
+
 At run time :func:`status` gives the compiled class if it was built from the sources as they
 are now (a digest of them is stored in it), else the pure-Python ``FlowModel``: an edited source,
 a mutation run or a machine without a C compiler all run the pure model. ``CLAUSE_SIM_PURE=1``

@@ -40,8 +40,9 @@ class Parcours:
         fit = (self.o_end[k] - now) / 7.0 * weekly
         h = self.o_hours[k]
         if fit < h:
-            self.y_lapsed[y] += h - fit
-            self.lapsed_by[self.o_cause[k]][y] += h - fit
+            self.y_lapsed[y] = self.y_lapsed[y] + (h - fit)
+            by_cause = self.lapsed_by[self.o_cause[k]]
+            by_cause[y] = by_cause[y] + (h - fit)
             h = fit
         dur = h / weekly * 7.0
         m = self.o_mode[k]
@@ -126,7 +127,8 @@ class Parcours:
         self.exit_t[i] = now
         self.exit_order.append(i)
         self.exit_gave_up.append(gave_up)
-        self.y_count["exits"][self.y] += 1
+        exits = self.y_count["exits"]
+        exits[self.y] = exits[self.y] + 1
         if self.capped_barriers:
             for b, held in enumerate(self.held):
                 if held[i]:

@@ -23,12 +23,12 @@ class Posts:
         return m == 0 or self.busy[m] + self.o_share[k] <= self.posts[m] + EPS
 
     def take_post(self, m: int, share: float) -> None:
-        self.busy[m] += share
+        self.busy[m] = self.busy[m] + share
         self.lv_posts[m].add(self.now, share)
         self.track_posts(m)
 
     def free_post(self, m: int, share: float) -> None:
-        self.busy[m] -= share
+        self.busy[m] = self.busy[m] - share
         self.lv_posts[m].add(self.now, -share)
         self.track_posts(m)
         self.fill_mode(m)

@@ -20,8 +20,8 @@ class Preparation:
         of people waiting for a preparation place."""
         n = self.n_state
         old = self.state[i]
-        n[old] -= 1
-        n[state] += 1
+        n[old] = n[old] - 1
+        n[state] = n[state] + 1
         self.state[i] = state
         if (state == PREP_WAIT or old == PREP_WAIT) and (n[PREP_WAIT] > 0) != (
             self.lv_prep_full.value > 0
@@ -58,7 +58,7 @@ class Preparation:
                 self.barrier_queue[b].append(i)
                 self.at(self.deadline_t[i], END_PARCOURS, i)
                 return
-            self.barrier_free[b] -= 1
+            self.barrier_free[b] = self.barrier_free[b] - 1
             self.held[b][i] = True
         self.set_state(i, BARRIER)
         self.at(self.now + self.barriers[b][1][i], NEXT_BARRIER, i, b + 1)
@@ -66,7 +66,7 @@ class Preparation:
     def free_barrier_place(self, b: int) -> None:
         """A place of barrier ``b`` is free: give it to the longest-waiting person."""
         q = self.barrier_queue[b]
-        self.barrier_free[b] += 1
+        self.barrier_free[b] = self.barrier_free[b] + 1
         while q:
             i = q.popleft()
             if self.state[i] == BARRIER_WAIT:

@@ -61,21 +61,20 @@ class Level:
         self._s = 0.0  # start (days) of the open piece: the last change
         self._m = 0  # its month: month edges at or before _s
 
-    def add(self, t: float, delta: int | float) -> None:
-        """Change the level by ``delta`` at time ``t`` (days, never before the last change).
-        (``int | float``: a person's +1 or -1 is the shared small int, not a new float.)"""
+    def add(self, t: float, delta: float) -> None:
+        """Change the level by ``delta`` at time ``t`` (days, never before the last change)."""
         acc, s, m, v = self.acc, self._s, self._m, self.value
         last = self.n_months - 1
         while m < last:
             e = (m + 1) * MONTH_DAYS  # the next month edge
             if e >= t:
                 if e == t:  # the new level starts on the edge: in the next month
-                    acc[m] += v * (t - s)
+                    acc[m] = acc[m] + v * (t - s)
                     s, m = e, m + 1
                 break
-            acc[m] += v * (e - s)
+            acc[m] = acc[m] + v * (e - s)
             s, m = e, m + 1
-        acc[m] += v * (t - s)
+        acc[m] = acc[m] + v * (t - s)
         self._s, self._m = t, m
         self.value = v + delta
 
