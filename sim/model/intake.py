@@ -32,8 +32,7 @@ class Caseload:
         self.waiting -= 1
         now = self.now
         self.lv_wait.add(now, -1)
-        gave_up = self.y_count["gave_up_before_intake"]
-        gave_up[self.y] = gave_up[self.y] + 1
+        self.y_gave_up_intake[self.y] = self.y_gave_up_intake[self.y] + 1
         self.w_gave_up.append(now - self.arrival[i])
 
     def admit(self) -> None:
@@ -55,8 +54,7 @@ class Caseload:
         y = self.y
         self.lv_occ.add(now, 1)
         self.track_full()
-        intakes = self.y_count["intakes"]
-        intakes[y] = intakes[y] + 1
+        self.y_intakes[y] = self.y_intakes[y] + 1
         self.w_intake[y].append(now - self.arrival[i])
         self.intake_t[i] = now
         self.cohort[i] = y

@@ -142,8 +142,7 @@ class Matching:
             self.o_expiry[k] = self.o_end[k] - self.min_hours / weekly * 7.0
             self.o_cause[k] = self.lapse_cause(k)
             self.queue_offer(k)
-            fallbacks = self.y_count["fallbacks"]
-            fallbacks[self.y] = fallbacks[self.y] + 1
+            self.y_fallbacks[self.y] = self.y_fallbacks[self.y] + 1
             return True
         return False
 

@@ -127,8 +127,7 @@ class Parcours:
         self.exit_t[i] = now
         self.exit_order.append(i)
         self.exit_gave_up.append(gave_up)
-        exits = self.y_count["exits"]
-        exits[self.y] = exits[self.y] + 1
+        self.y_exits[self.y] = self.y_exits[self.y] + 1
         if self.capped_barriers:
             for b, held in enumerate(self.held):
                 if held[i]:

@@ -164,16 +164,12 @@ class Recorder:
             Level(nm, 1.0 if (m and self.posts[m] <= 0) else 0.0) for m in range(len(MODES))
         ]
         self.lapsed_by = {c: [0.0] * ny for c in LAPSE_CAUSES}  # hours lapsed by cause, year
-        self.y_count = {
-            k: [0] * ny
-            for k in (
-                "referrals",
-                "intakes",
-                "gave_up_before_intake",
-                "exits",
-                "fallbacks",
-            )
-        }
+        # people (or offers) counted per calendar year
+        self.y_referrals = [0] * ny
+        self.y_intakes = [0] * ny
+        self.y_gave_up_intake = [0] * ny
+        self.y_exits = [0] * ny
+        self.y_fallbacks = [0] * ny
         self.y_offered = [0.0] * ny
         self.y_lapsed = [0.0] * ny
         self.active_end = [0] * ny
@@ -305,7 +301,16 @@ class Recorder:
         worked_exits = out_y[:, WORKED_OUT].sum(axis=1).astype(float)
         dynamic = out_y[:, DYN].sum(axis=1).astype(float)
 
-        c = {k: np.asarray(v, dtype=float) for k, v in self.y_count.items()}
+        c = {
+            k: np.asarray(v, dtype=float)
+            for k, v in (
+                ("referrals", self.y_referrals),
+                ("intakes", self.y_intakes),
+                ("gave_up_before_intake", self.y_gave_up_intake),
+                ("exits", self.y_exits),
+                ("fallbacks", self.y_fallbacks),
+            )
+        }
         # people who never worked and gave up waiting for a mission (outcome drawn after the run)
         c["gave_up_before_placement"] = out_y[:, DROPPED].astype(float)
         # levels x days, by month then by year: caseload, capacity, waiting, posts held by route,

@@ -105,8 +105,7 @@ class Referrals:
         """Person ``i`` is referred (and the next referral is scheduled)."""
         if i + 1 < self.n_people:
             self.at(self.arrival[i + 1], ARRIVE, i + 1)
-        referred = self.y_count["referrals"]
-        referred[self.y] = referred[self.y] + 1
+        self.y_referrals[self.y] = self.y_referrals[self.y] + 1
         if self.lv_occ.value < self.capacity and self.waiting == 0:
             self.intake(i)
             return
