@@ -3,13 +3,16 @@
 A replication's calls are the model's own handlers, each named by an int (``ARRIVE``,
 ``END_MISSION``... in :mod:`sim.model.states`) with two int arguments, and made by the model's
 ``handle(call, a, b)`` at its time, the clock (``now``, days) set before. :class:`Engine` keeps
-them in weekly buckets, each a binary heap of ``(time, order, call, a, b)``, and runs them in time
-order, then urgent calls (1 January's capacity change) before ordinary ones, then in the order they
-were scheduled -- exactly SimPy's order ``(time, priority, event id)``. Buckets keep every heap
-small: a crowded programme (a hundred times the fiche has tens of thousands of calls pending) pops
-from a heap of a week's calls, not of all of them. Calls are ints, not bound methods with their
-arguments: the compiled model then schedules and makes a call without creating an object for
-the method and a tuple for its arguments (about a tenth of a fiche replication).
+them in weekly buckets, each a binary heap of :class:`Entry` (time, order, call, arguments), and
+runs them in time order, then urgent calls (1 January's capacity change) before ordinary ones,
+then in the order they were scheduled -- exactly SimPy's order ``(time, priority, event id)``.
+Buckets keep every heap small: a crowded programme (a hundred times the fiche has tens of
+thousands of calls pending) pops from a heap of a week's calls, not of all of them.
+
+For the compiled model (:mod:`sim.model.native`), a call is ints and an entry one object with
+unboxed fields, compared by its own ``__lt__``: a tuple of a bound method and an argument tuple
+cost it four objects a call and two generic comparisons a step of the heap, about a third of its
+loop. (The pure-Python model pays a Python ``__lt__`` instead: about a sixth slower.)
 
 Why not SimPy's loop: the model needs no processes, resources or event objects, only timed
 calls. Driving SimPy's queue cost an event object and two extra Python calls per event (about a
@@ -39,8 +42,23 @@ best against a day, a month and one heap, on the fiche, the M/M/c reduction over
 the fiche x100.)"""
 PER_DAY: Final = 1.0 / BUCKET_DAYS
 
-Entry = tuple[float, int, int, int, int]
-"""``(time, order, call, a, b)``."""
+
+class Entry:
+    """A timed call: its time (days), order (unique: urgent calls count from 0, ordinary ones
+    from :data:`ORDINARY`), call and arguments; ordered by time, then order."""
+
+    __slots__ = ("a", "b", "call", "seq", "t")
+
+    def __init__(self, t: float, seq: int, call: int, a: int, b: int) -> None:
+        self.t = t
+        self.seq = seq
+        self.call = call
+        self.a = a
+        self.b = b
+
+    def __lt__(self, other: Entry) -> bool:
+        return self.t < other.t or (self.t == other.t and self.seq < other.seq)
+
 
 heappush: Final = heapq.heappush
 heappop: Final = heapq.heappop
@@ -87,7 +105,7 @@ class Engine:
         raise NotImplementedError
 
     def _push(self, entry: Entry) -> None:
-        k = int(entry[0] * PER_DAY)
+        k = int(entry.t * PER_DAY)
         b = self._buckets.get(k)
         if b is None:
             self._buckets[k] = [entry]
@@ -104,15 +122,15 @@ class Engine:
             k = int(t * PER_DAY)
             bucket = self._buckets.get(k)
             if bucket is None:
-                self._buckets[k] = [(t, seq, call, a, b)]
+                self._buckets[k] = [Entry(t, seq, call, a, b)]
                 heappush(self._keys, k)
             else:
-                heappush(bucket, (t, seq, call, a, b))
+                heappush(bucket, Entry(t, seq, call, a, b))
 
     def first_at(self, t: float, call: int, a: int, b: int = 0) -> None:
         """Make ``call`` at time ``t``, before any ordinary call of that time."""
         if t < self.t_end:
-            self._push((t, self._urgent, call, a, b))
+            self._push(Entry(t, self._urgent, call, a, b))
             self._urgent += 1
 
     def run(self) -> None:
@@ -123,9 +141,9 @@ class Engine:
                 k = heappop(keys)
                 b = buckets[k]  # stays in place while it runs: calls of its span join it
                 while b:
-                    t, _, call, x, y = heappop(b)
-                    self.now = t
-                    self.handle(call, x, y)
+                    e = heappop(b)
+                    self.now = e.t
+                    self.handle(e.call, e.a, e.b)
                 del buckets[k]
             self.now = self.t_end
 

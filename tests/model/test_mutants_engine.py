@@ -12,7 +12,7 @@ import pytest
 
 import sim
 from sim.model import FlowModel
-from sim.model.engine import Engine, SimPyEngine
+from sim.model.engine import Engine, Entry, SimPyEngine
 from sim.streams import replication_seed
 
 NOTE, TICK, GC_STATE, BOOM, SPAWN = range(5)
@@ -138,6 +138,14 @@ def test_collector_restored_when_a_call_raises(Clock):
     finally:
         if not was:
             gc.disable()
+
+
+def test_entries_order_by_time_then_by_order():
+    early, late = Entry(1.0, 9, NOTE, 0, 0), Entry(2.0, 1, NOTE, 0, 0)
+    assert early < late and not late < early  # time first, whatever the order
+    first, second = Entry(3.0, 4, NOTE, 7, 0), Entry(3.0, 5, NOTE, 1, 0)
+    assert first < second and not second < first  # same time: order, not the arguments
+    assert not first < Entry(3.0, 4, TICK, 0, 0)  # equal time and order: neither first
 
 
 def test_the_engine_alone_makes_no_call():
