@@ -3,11 +3,12 @@
 A replication's calls are the model's own handlers, each named by an int (``ARRIVE``,
 ``END_MISSION``... in :mod:`sim.model.states`) with two int arguments, and made by the model's
 ``handle(call, a, b)`` at its time, the clock (``now``, days) set before. :class:`Engine` keeps
-them in weekly buckets, each a binary heap of :class:`Entry` (time, order, call, arguments), and
-runs them in time order, then urgent calls (1 January's capacity change) before ordinary ones,
-then in the order they were scheduled -- exactly SimPy's order ``(time, priority, event id)``.
-Buckets keep every heap small: a crowded programme (a hundred times the fiche has tens of
-thousands of calls pending) pops from a heap of a week's calls, not of all of them.
+them in weekly buckets (a list indexed by week), each a binary heap of :class:`Entry` (time,
+order, call, arguments), and runs them in time order, then urgent calls (1 January's capacity
+change) before ordinary ones, then in the order they were scheduled -- exactly SimPy's order
+``(time, priority, event id)``. Buckets keep every heap small: a crowded programme (a hundred
+times the fiche has tens of thousands of calls pending) pops from a heap of a week's calls, not
+of all of them.
 
 For the compiled model (:mod:`sim.model.native`), a call is ints and an entry one object with
 unboxed fields, compared by its own ``__lt__``: a tuple of a bound method and an argument tuple
@@ -36,11 +37,11 @@ import simpy
 from simpy.core import NORMAL, URGENT
 
 BUCKET_DAYS: Final = 7.0
-"""Span (days) of a bucket of calls: calls are kept in one small heap a week, the weeks in a heap
-of their numbers, so a long or crowded run never pops from one large heap. (A week measured
-best against a day, a month and one heap, on the fiche, the M/M/c reduction over 100 years and
-the fiche x100.)"""
-PER_DAY: Final = 1.0 / BUCKET_DAYS
+"""Span (days) of a bucket of calls: calls are kept in one small heap a week, so a long or crowded
+run never pops from one large heap. (A week measured best against a day, a month and one heap,
+on the fiche, the M/M/c reduction over 100 years and the fiche x100.)"""
+MAX_BUCKETS: Final = 1 << 20
+"""Most buckets of a run (a list of 8 MB): a run longer than 20,000 years gets wider ones."""
 
 
 class Entry:
@@ -92,9 +93,11 @@ class Engine:
         self.init_engine(t_end)
 
     def init_engine(self, t_end: float) -> None:
-        """No call yet, the clock at 0 and the end ``t_end`` (days)."""
-        self._buckets: dict[int, list[Entry]] = {}
-        self._keys: list[int] = []  # heap of the buckets' numbers
+        """No call yet, the clock at 0 and the end ``t_end`` (days, finite)."""
+        span = max(BUCKET_DAYS, t_end / MAX_BUCKETS)
+        self._per = 1.0 / span  # buckets a day
+        # bucket k: the calls of [k, k + 1) x span, a heap (None: no call yet)
+        self._buckets: list[list[Entry] | None] = [None] * (int(t_end * self._per) + 1)
         self._seq = ORDINARY  # sequence number of the next ordinary call
         self._urgent = 0  # of the next urgent call
         self.t_end = t_end
@@ -105,11 +108,10 @@ class Engine:
         raise NotImplementedError
 
     def _push(self, entry: Entry) -> None:
-        k = int(entry.t * PER_DAY)
-        b = self._buckets.get(k)
+        k = int(entry.t * self._per)
+        b = self._buckets[k]
         if b is None:
             self._buckets[k] = [entry]
-            heappush(self._keys, k)
         else:
             heappush(b, entry)
 
@@ -119,11 +121,10 @@ class Engine:
         if t < self.t_end:
             seq = self._seq
             self._seq = seq + 1
-            k = int(t * PER_DAY)
-            bucket = self._buckets.get(k)
+            k = int(t * self._per)
+            bucket = self._buckets[k]
             if bucket is None:
                 self._buckets[k] = [Entry(t, seq, call, a, b)]
-                heappush(self._keys, k)
             else:
                 heappush(bucket, Entry(t, seq, call, a, b))
 
@@ -135,16 +136,17 @@ class Engine:
 
     def run(self) -> None:
         """Process the calls up to the end (days), with the cyclic collector paused."""
-        buckets, keys = self._buckets, self._keys
+        buckets = self._buckets
         with collector_paused():
-            while keys:
-                k = heappop(keys)
-                b = buckets[k]  # stays in place while it runs: calls of its span join it
-                while b:
+            for k in range(len(buckets)):
+                b = buckets[k]
+                if b is None:
+                    continue
+                while b:  # calls of the bucket's span scheduled meanwhile join it
                     e = heappop(b)
                     self.now = e.t
                     self.handle(e.call, e.a, e.b)
-                del buckets[k]
+                buckets[k] = None
             self.now = self.t_end
 
     def events(self) -> int:
