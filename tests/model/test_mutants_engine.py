@@ -12,7 +12,7 @@ import pytest
 
 import sim
 from sim.model import FlowModel
-from sim.model.engine import Engine, Entry, SimPyEngine
+from sim.model.engine import BUCKET_DAYS, MAX_BUCKETS, Engine, Entry, SimPyEngine
 from sim.streams import replication_seed
 
 NOTE, TICK, GC_STATE, BOOM, SPAWN = range(5)
@@ -146,6 +146,16 @@ def test_entries_order_by_time_then_by_order():
     first, second = Entry(3.0, 4, NOTE, 7, 0), Entry(3.0, 5, NOTE, 1, 0)
     assert first < second and not second < first  # same time: order, not the arguments
     assert not first < Entry(3.0, 4, TICK, 0, 0)  # equal time and order: neither first
+
+
+def test_buckets_a_week_wider_only_for_very_long_runs():
+    assert len(Engine(100.0)._buckets) == 100 // BUCKET_DAYS + 1  # weeks 0 to 14
+    assert len(Engine(1e9)._buckets) == MAX_BUCKETS + 1  # 2.7 million years: wider buckets
+    e = OwnClock(1e9)
+    e.at(9e8, NOTE, 2)
+    e.at(5.0, NOTE, 1)
+    e.run()
+    assert e.seen == [(5.0, NOTE, 1, 0), (9e8, NOTE, 2, 0)]
 
 
 def test_the_engine_alone_makes_no_call():
