@@ -12,7 +12,7 @@ of all of them.
 
 For the compiled model (:mod:`sim.model.native`), a call is ints and an entry one object with
 unboxed fields, compared by its own ``__lt__``: a tuple of a bound method and an argument tuple
-cost it four objects a call and two generic comparisons a step of the heap, about a third of its
+cost it four objects a call and two generic comparisons a step of the heap, about 40 % of its
 loop. (The pure-Python model pays a Python ``__lt__`` instead: about a sixth slower.)
 
 Why not SimPy's loop: the model needs no processes, resources or event objects, only timed
