@@ -664,7 +664,7 @@ def _jsonable(x: Any) -> Any:
 def _t_quantile(q: float, df: int) -> float:
     """Student-t quantile ``q`` with ``df`` degrees of freedom (cached: a run asks for the same
     few many times)."""
-    from scipy import special  # here, not at start-up; scipy.stats's t.ppf is this function
+    from scipy import special  # here, not at start-up; scipy.stats's t.ppf for 0 < q <= 1
 
     return float(special.stdtrit(df, q))
 

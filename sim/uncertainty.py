@@ -338,9 +338,12 @@ def _with_values(
 
 
 def ranks(a: np.ndarray) -> np.ndarray:
-    """Ranks from 1 of the values of ``a``, tied values sharing their average rank (as
-    ``scipy.stats.rankdata``; numpy only: scipy.stats takes about half a second to import)."""
+    """Ranks from 1 of the values of ``a``, tied values sharing their average rank, all NaN if a
+    value is NaN (as ``scipy.stats.rankdata``; numpy only: scipy.stats takes about half a
+    second to import)."""
     a = np.asarray(a, dtype=float)
+    if np.isnan(a).any():
+        return np.full(a.size, np.nan)
     order = np.argsort(a, kind="stable")
     s = a[order]
     starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # first place of each distinct value
@@ -351,8 +354,9 @@ def ranks(a: np.ndarray) -> np.ndarray:
 
 
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rank correlation: the correlation of the ranks (0 if either is constant)."""
-    if np.ptp(x) == 0 or np.ptp(y) == 0 or x.size < 3:
+    """Spearman's rank correlation: the correlation of the ranks (0 if either is constant or
+    has a NaN)."""
+    if np.ptp(x) == 0 or np.ptp(y) == 0 or x.size < 3 or np.isnan(np.ptp(x) + np.ptp(y)):
         return 0.0
     rho = np.corrcoef(np.column_stack((ranks(x), ranks(y))), rowvar=False)[1, 0]
     return 0.0 if not np.isfinite(rho) else float(rho)
@@ -397,9 +401,9 @@ def section(scenario: Scenario, seed: int, totals: Mapping[str, np.ndarray]) -> 
 
 def rank_r2(x: np.ndarray, y: np.ndarray) -> float:
     """Adjusted R² (clipped to [0, 1]) of the least-squares regression of the ranks of ``y`` on
-    the ranks of the columns of ``x``; 0 when there are too few rows."""
+    the ranks of the columns of ``x``; 0 when there are too few rows or a value is NaN."""
     n, d = x.shape
-    if n <= d + 1 or np.ptp(y) == 0:
+    if n <= d + 1 or np.ptp(y) == 0 or np.isnan(x).any() or np.isnan(y).any():
         return 0.0
     ry = ranks(y)
     rx = np.column_stack([ranks(x[:, j]) for j in range(d)] + [np.ones(n)])

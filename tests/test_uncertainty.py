@@ -428,3 +428,14 @@ def test_spearman_is_the_correlation_of_the_ranks():
     assert unc._spearman(x, x**3) == pytest.approx(1.0)  # monotone: 1 whatever the scale
     assert unc._spearman(x, -x) == pytest.approx(-1.0)
     assert unc._spearman(x, np.full(4, 2.0)) == 0.0  # a constant has no rank correlation
+
+
+def test_a_nan_makes_the_ranks_nan_and_the_correlations_zero():
+    x = np.arange(1.0, 7.0)
+    y = np.array([1.0, 2.0, np.nan, 4.0, 3.0, 6.0])
+    assert np.isnan(unc.ranks(y)).all()  # as scipy.stats.rankdata
+    assert unc._spearman(x, y) == 0.0
+    assert unc._spearman(y, x) == 0.0
+    xs = np.column_stack([x, x[::-1] * 2.0])
+    assert unc.rank_r2(xs, y) == 0.0
+    assert unc.rank_r2(np.column_stack([y, x]), x) == 0.0

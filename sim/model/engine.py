@@ -6,7 +6,8 @@ A replication's calls are the model's own handlers, each named by an int (``ARRI
 them in weekly buckets (a list indexed by week), each a binary heap of :class:`Entry` (time,
 order, call, arguments), and runs them in time order, then urgent calls (1 January's capacity
 change) before ordinary ones, then in the order they were scheduled -- exactly SimPy's order
-``(time, priority, event id)``. Buckets keep every heap small: a crowded programme (a hundred
+``(time, priority, event id)``; a call before the clock is refused (``ValueError``: the model
+never makes one). Buckets keep every heap small: a crowded programme (a hundred
 times the fiche has tens of thousands of calls pending) pops from a heap of a week's calls, not
 of all of them.
 
@@ -116,9 +117,11 @@ class Engine:
             heappush(b, entry)
 
     def at(self, t: float, call: int, a: int, b: int = 0) -> None:
-        """Make ``call`` with ``a`` and ``b`` at time ``t`` (days); nothing is scheduled at or
-        past the end."""
+        """Make ``call`` with ``a`` and ``b`` at time ``t`` (days, not before the clock);
+        nothing is scheduled at or past the end."""
         if t < self.t_end:
+            if t < self.now:
+                raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
             seq = self._seq
             self._seq = seq + 1
             k = int(t * self._per)
@@ -129,8 +132,11 @@ class Engine:
                 heappush(bucket, Entry(t, seq, call, a, b))
 
     def first_at(self, t: float, call: int, a: int, b: int = 0) -> None:
-        """Make ``call`` at time ``t``, before any ordinary call of that time."""
+        """Make ``call`` at time ``t`` (days, not before the clock), before any ordinary call
+        of that time."""
         if t < self.t_end:
+            if t < self.now:
+                raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
             self._push(Entry(t, self._urgent, call, a, b))
             self._urgent += 1
 
@@ -191,10 +197,14 @@ class SimPyEngine(Engine):
 
     def at(self, t: float, call: int, a: int, b: int = 0) -> None:
         if t < self.t_end:
+            if t < self.now:
+                raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
             heappush(self._queue, (t, NORMAL, next(self._eid), _Call(self, call, a, b, t)))
 
     def first_at(self, t: float, call: int, a: int, b: int = 0) -> None:
         if t < self.t_end:
+            if t < self.now:
+                raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
             heappush(self._queue, (t, URGENT, next(self._eid), _Call(self, call, a, b, t)))
 
     def run(self) -> None:

@@ -103,7 +103,9 @@ class Matching:
                 return
         self.o_cause[k] = self.lapse_cause(k)  # what keeps it waiting, if it later shrinks
         self.queue_offer(k)
-        self.at(self.o_expiry[k], EXPIRE, k)
+        # a fallback to a route of fewer hours a week may have moved the expiry before now: the
+        # offer then lapses right after this call
+        self.at(max(self.o_expiry[k], now), EXPIRE, k)
 
     def queue_offer(self, k: int) -> None:
         """Put open offer ``k`` in its route's queue, kept in release order."""

@@ -6,6 +6,7 @@ identical results on both."""
 from __future__ import annotations
 
 import gc
+import re
 
 import numpy as np
 import pytest
@@ -156,6 +157,47 @@ def test_buckets_a_week_wider_only_for_very_long_runs():
     e.at(5.0, NOTE, 1)
     e.run()
     assert e.seen == [(5.0, NOTE, 1, 0), (9e8, NOTE, 2, 0)]
+
+
+def test_a_call_before_the_clock_is_refused(Clock):
+    class Back(Clock):
+        def handle(self, call: int, a: int, b: int) -> None:
+            super().handle(call, a, b)
+            if a == 1:
+                self.at(self.now - 0.5, NOTE, 2)
+
+    e = Back(10.0)
+    e.at(5.0, NOTE, 1)
+    why = re.escape("a call at 4.5 days, before the clock (5.0 days)")
+    with pytest.raises(ValueError, match=why):
+        e.run()
+    e = Back(10.0)
+    e.at(5.0, NOTE, 0)
+    e.at(5.0, NOTE, 3)  # at the clock's time: fine
+    e.run()
+    assert [a for _, _, a, _ in e.seen] == [0, 3]
+
+
+FALLBACK_TOO_LATE = [
+    "flow.siae.fallback_after_days=0",
+    'flow.siae.fallback_to=["ai", "direct"]',
+    "flow.siae.posts={etti=0, ai=50, geiq=0, ei=0, aci=0}",
+    "flow.missions.min_hours=300",
+    'flow.missions.weekly_hours_by_route.ai={dist="fixed", value=15}',
+    'flow.operations.duration_days={dist="fixed", value=100}',
+]
+"""Offers that fall back at once to AI lending at 15 h a week, where a 300 h mission no longer
+fits before their operation ends: they lapse right after their release."""
+
+
+def test_an_offer_whose_fallback_leaves_too_little_time_lapses_on_both_loops():
+    sc = sim.load_scenario(overrides=["uncertainty={}", *FALLBACK_TOO_LATE])
+    for rep in range(2):
+        own = FlowModel(sc, replication_seed(3, rep)).simulate()
+        ref = SimPyFlow(sc, replication_seed(3, rep)).simulate()
+        assert own.totals["fallbacks"] > 0 and own.totals["hours_lapsed"] > 0
+        for k in own.yearly:
+            np.testing.assert_array_equal(own.yearly[k], ref.yearly[k], err_msg=k)
 
 
 def test_the_engine_alone_makes_no_call():
