@@ -356,7 +356,7 @@ def ranks(a: np.ndarray) -> np.ndarray:
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
     """Spearman's rank correlation: the correlation of the ranks (0 if either is constant or
     has a NaN)."""
-    if np.ptp(x) == 0 or np.ptp(y) == 0 or x.size < 3 or np.isnan(np.ptp(x) + np.ptp(y)):
+    if np.ptp(x) == 0 or np.ptp(y) == 0 or x.size < 3:
         return 0.0
     rho = np.corrcoef(np.column_stack((ranks(x), ranks(y))), rowvar=False)[1, 0]
     return 0.0 if not np.isfinite(rho) else float(rho)

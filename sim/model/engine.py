@@ -108,37 +108,32 @@ class Engine:
         """Make ``call`` with its arguments (the model's handlers)."""
         raise NotImplementedError
 
-    def _push(self, entry: Entry) -> None:
-        k = int(entry.t * self._per)
-        b = self._buckets[k]
-        if b is None:
-            self._buckets[k] = [entry]
-        else:
-            heappush(b, entry)
-
     def at(self, t: float, call: int, a: int, b: int = 0) -> None:
         """Make ``call`` with ``a`` and ``b`` at time ``t`` (days, not before the clock);
         nothing is scheduled at or past the end."""
         if t < self.t_end:
-            if t < self.now:
-                raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
             seq = self._seq
             self._seq = seq + 1
-            k = int(t * self._per)
-            bucket = self._buckets[k]
-            if bucket is None:
-                self._buckets[k] = [Entry(t, seq, call, a, b)]
-            else:
-                heappush(bucket, Entry(t, seq, call, a, b))
+            self._push(Entry(t, seq, call, a, b))
 
     def first_at(self, t: float, call: int, a: int, b: int = 0) -> None:
         """Make ``call`` at time ``t`` (days, not before the clock), before any ordinary call
         of that time."""
         if t < self.t_end:
-            if t < self.now:
-                raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
-            self._push(Entry(t, self._urgent, call, a, b))
-            self._urgent += 1
+            seq = self._urgent
+            self._urgent = seq + 1
+            self._push(Entry(t, seq, call, a, b))
+
+    def _push(self, entry: Entry) -> None:
+        """Put ``entry`` in its bucket (a call before the clock is refused)."""
+        if entry.t < self.now:
+            raise ValueError(f"a call at {entry.t} days, before the clock ({self.now} days)")
+        k = int(entry.t * self._per)
+        bucket = self._buckets[k]
+        if bucket is None:
+            self._buckets[k] = [entry]
+        else:
+            heappush(bucket, entry)
 
     def run(self) -> None:
         """Process the calls up to the end (days), with the cyclic collector paused."""
@@ -161,23 +156,21 @@ class Engine:
 
 
 class _Call:
-    """A bare SimPy event that makes ``engine.handle(call, a, b)`` when processed."""
+    """A bare SimPy event that makes ``engine.handle(call, a, b)`` of an entry when processed."""
 
-    __slots__ = ("_ok", "a", "b", "call", "callbacks", "engine", "t")
+    __slots__ = ("_ok", "callbacks", "engine", "entry")
 
-    def __init__(self, engine: Engine, call: int, a: int, b: int, t: float) -> None:
+    def __init__(self, engine: Engine, entry: Entry) -> None:
         self.engine = engine
-        self.call = call
-        self.a = a
-        self.b = b
-        self.t = t
+        self.entry = entry
         self._ok = True
         self.callbacks: tuple[Callable[[_Call], None], ...] | None = _DISPATCH
 
 
 def _dispatch(ev: _Call) -> None:
-    ev.engine.now = ev.t
-    ev.engine.handle(ev.call, ev.a, ev.b)
+    e = ev.entry
+    ev.engine.now = e.t
+    ev.engine.handle(e.call, e.a, e.b)
 
 
 _DISPATCH = (_dispatch,)
@@ -186,34 +179,28 @@ _DISPATCH = (_dispatch,)
 class SimPyEngine(Engine):
     """The same contract on SimPy's event loop (``Environment._queue`` and ``_eid``): a reference
     for :class:`Engine` in the tests. Mix it in before the model: ``class M(SimPyEngine, Model)``.
-    """
+    It keeps :class:`Engine`'s scheduling and puts each entry in SimPy's queue instead of a
+    bucket."""
 
     def init_engine(self, t_end: float) -> None:
         self.env = env = simpy.Environment()
         self._queue: list[Any] = env._queue
         self._eid = env._eid
+        self._seq = ORDINARY
+        self._urgent = 0
         self.t_end = t_end
         self.now = 0.0
 
-    def at(self, t: float, call: int, a: int, b: int = 0) -> None:
-        if t < self.t_end:
-            if t < self.now:
-                raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
-            heappush(self._queue, (t, NORMAL, next(self._eid), _Call(self, call, a, b, t)))
-
-    def first_at(self, t: float, call: int, a: int, b: int = 0) -> None:
-        if t < self.t_end:
-            if t < self.now:
-                raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
-            heappush(self._queue, (t, URGENT, next(self._eid), _Call(self, call, a, b, t)))
+    def _push(self, entry: Entry) -> None:
+        if entry.t < self.now:
+            raise ValueError(f"a call at {entry.t} days, before the clock ({self.now} days)")
+        priority = URGENT if entry.seq < ORDINARY else NORMAL
+        heappush(self._queue, (entry.t, priority, next(self._eid), _Call(self, entry)))
 
     def run(self) -> None:
         with collector_paused():
             self.env.run(until=self.t_end)
             self.now = self.t_end
-
-    def events(self) -> int:
-        return int(next(self._eid))
 
 
 # SimPy versions whose internals (``_queue``, ``_eid``, the event tuple) SimPyEngine relies on are
