@@ -278,3 +278,24 @@ def test_random_calls_across_buckets_keep_simpys_order():
             seen.append(e.seen)
         assert len(seen[0]) == 401
         assert seen[0] == seen[1]
+
+
+def test_calls_filed_ahead_and_scheduled_within_the_running_week_keep_simpys_order():
+    """Weekly buckets filled ahead in random order, then calls scheduled into the week being
+    run (before, between and after those already filed, at equal times too, some urgent): the
+    own loop runs them in exactly SimPy's order."""
+    for seed in range(5):
+        rng = np.random.default_rng(100 + seed)
+        ahead = rng.choice([0.0, 1.0, 3.5, 6.999, 7.0, 10.0, 13.0, 20.5], size=60)
+        urgent = rng.random(60) < 0.2
+        seen = []
+        for cls in (Spawner, SimPySpawner):
+            e = cls(30.0)
+            e.setup(seed, n=300)
+            for j, (t, u) in enumerate(zip(ahead.tolist(), urgent.tolist(), strict=True)):
+                (e.first_at if u else e.at)(t, SPAWN if j % 3 == 0 else NOTE, 2000 + j)
+            e.run()
+            seen.append(e.seen)
+        assert len(seen[0]) > 200
+        assert len({t for t, *_ in seen[0]}) > 40  # many distinct times, across 5 weeks
+        assert seen[0] == seen[1]
