@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Callable
 from functools import partial
@@ -17,6 +16,7 @@ from .engine import Engine
 from .intake import Caseload, caseload_slots
 from .matching import Matching
 from .parcours import Parcours
+from .person import Person
 from .posts import Posts
 from .preparation import Preparation
 from .recorder import Recorder
@@ -116,15 +116,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         ]
         self.route_factor = [float(f.route_factor.get(m, 1.0)) for m in MODES]
         self.uplift: float = f.hours_uplift_per_1000h
-        self.state = [WAITING] * n
-        self.spell = [0] * n
-        self.ready_since = [0.0] * n
-        self.intake_t = [math.nan] * n
-        self.cohort = [-1] * n
-        self.last_mode = [0] * n
-        self.held_share = [0.0] * n
-        self.deadline_t = [math.inf] * n  # end of the parcours (days), set at intake
-        self.held = [[False] * n, [False] * n]  # barrier places held, by barrier then person
+        self.people = [Person() for _ in range(n)]
 
         # resources
         fac = f.facilitators
@@ -140,7 +132,6 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
         self.prep_queue: deque[int] = deque()
         self.barrier_free: list[Any] = [b[2] for b in self.barriers]  # free places, None: no cap
-        self.capped_barriers = any(b is not None for b in self.barrier_free)
         self.barrier_queue: list[deque[int]] = [deque(), deque()]
         self.ready: deque[tuple[int, int]] = deque()
         self.posts = [0.0] + [float(f.siae_posts[t]) for t in SIAE_TYPES]
@@ -148,7 +139,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.waiting = 0
         self.n_state = [0] * N_STATES
         self.n_state[WAITING] = n
-        self.init_recorder(n)
+        self.init_recorder()
 
         # arrivals and releases are fed one at a time: each schedules the next when it happens
         self.n_people = n

@@ -26,7 +26,7 @@ class Caseload:
     slots: list[int]
 
     def renege(self, i: int) -> None:
-        if self.state[i] != WAITING:
+        if self.people[i].state != WAITING:
             return
         self.set_state(i, GONE)
         self.waiting -= 1
@@ -40,7 +40,7 @@ class Caseload:
         now = self.now
         while self.waiting and self.lv_occ.value < self.capacity:
             for q in self.queues:
-                while q and self.state[q[0]] != WAITING:
+                while q and self.people[q[0]].state != WAITING:
                     q.popleft()
                 if q:
                     i = q.popleft()
@@ -56,9 +56,10 @@ class Caseload:
         self.track_full()
         self.y_intakes[y] = self.y_intakes[y] + 1
         self.w_intake[y].append(now - self.arrival[i])
-        self.intake_t[i] = now
-        self.cohort[i] = y
-        self.deadline_t[i] = now + self.parcours[i]
+        p = self.people[i]
+        p.intake_t = now
+        p.cohort = y
+        p.deadline_t = now + self.parcours[i]
         if self.prep[i]:
             if self.prep_quota is None:
                 self.set_state(i, PREP)
@@ -66,7 +67,7 @@ class Caseload:
             else:
                 self.set_state(i, PREP_WAIT)
                 self.prep_queue.append(i)
-                self.at(self.deadline_t[i], END_PARCOURS, i)
+                self.at(p.deadline_t, END_PARCOURS, i)
                 self.start_prep()
         else:
             self.barrier(i, 0)

@@ -40,20 +40,22 @@ class Matching:
     def job_ready(self, i: int) -> None:
         now = self.now
         self.set_state(i, READY)
-        self.ready_since[i] = now
-        self.spell[i] = self.spell[i] + 1
+        p = self.people[i]
+        p.ready_since = now
+        spell = p.spell + 1
+        p.spell = spell
         k = self.best_offer()
         if k >= 0:
             self.start_mission(i, k)
             return
-        self.ready.append((i, self.spell[i]))
+        self.ready.append((i, spell))
         # one timer: giving up or the end of the parcours, whichever comes first
         give_up = now + self.place_patience.next()
-        deadline = self.deadline_t[i]
+        deadline = p.deadline_t
         if give_up < deadline:
-            self.at(give_up, GIVE_UP, i, self.spell[i])
+            self.at(give_up, GIVE_UP, i, spell)
         else:
-            self.at(deadline, PARCOURS_OVER, i, self.spell[i])
+            self.at(deadline, PARCOURS_OVER, i, spell)
 
     def best_offer(self) -> int:
         """The oldest open offer that can start now, over all routes (removed), or -1."""
@@ -75,7 +77,8 @@ class Matching:
         q = self.ready
         while q:
             i, spell = q.popleft()
-            if self.state[i] == READY and self.spell[i] == spell:
+            p = self.people[i]
+            if p.state == READY and p.spell == spell:
                 return i
         return -1
 

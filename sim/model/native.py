@@ -44,8 +44,10 @@ COMPONENTS = (
     "parcours",
     "recorder",
     "engine",
+    "person",
 )
-"""The component modules, in the order of ``FlowModel``'s bases (its MRO): ``flow`` first."""
+"""The component modules, in the order of ``FlowModel``'s bases (its MRO): ``flow`` first; then
+``person``, the record the components share."""
 
 CLASSES = (
     "FlowModel",

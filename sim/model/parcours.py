@@ -46,33 +46,36 @@ class Parcours:
             h = fit
         dur = h / weekly * 7.0
         m = self.o_mode[k]
+        p = self.people[i]
         if m:
             share = self.o_share[k]
             self.take_post(m, share)
-            self.held_share[i] = share
+            p.held_share = share
         self.record_mission(i, now, now + dur, h, m)
-        self.w_place[y].append(now - self.ready_since[i])
+        self.w_place[y].append(now - p.ready_since)
         self.set_state(i, MISSION)
-        self.last_mode[i] = m
+        p.last_mode = m
         self.at(now + dur, END_MISSION, i, m)
 
     def end_mission(self, i: int, m: int) -> None:
+        p = self.people[i]
         if m:
-            self.free_post(m, self.held_share[i])
-        if self.now >= self.deadline_t[i] or self.u_next.next() >= self.p_next:
+            self.free_post(m, p.held_share)
+        if self.now >= p.deadline_t or self.u_next.next() >= self.p_next:
             self.exit(i)
         else:
             self.job_ready(i)
 
     def ready_timeout(self, i: int, spell: int, gave_up: bool) -> None:
         """A job-ready person still waiting gives up, or reaches the end of their parcours."""
-        if self.state[i] == READY and self.spell[i] == spell:
+        p = self.people[i]
+        if p.state == READY and p.spell == spell:
             self.exit(i, gave_up=gave_up)
 
     def end_parcours(self, i: int) -> None:
         """End of the parcours of a person waiting for a preparation or barrier place. (Other
         states check the end lazily: a step or mission in progress finishes first.)"""
-        if self.state[i] in (PREP_WAIT, BARRIER_WAIT):
+        if self.people[i].state in (PREP_WAIT, BARRIER_WAIT):
             self.exit(i)
 
     def outcomes(
@@ -80,11 +83,12 @@ class Parcours:
         public_of: NDArray[np.int64],
         missions_of: NDArray[np.int64],
         hours_of: NDArray[np.float64],
+        last_mode_of: NDArray[np.int64],
     ) -> np.ndarray:
         """Every person's outcome index (-1: not exited), drawn once the run is over, in the
         order people exited (one U(0, 1) draw each, from the ``outcomes`` stream, for those with
         rates: the same draws as at each exit, nothing else depends on them), given each
-        person's main public, missions and hours worked (h)."""
+        person's main public, missions, hours worked (h) and last route."""
         out = np.full(len(self.public), -1, dtype=np.int64)
         who = np.asarray(self.exit_order, dtype=np.int64)
         if not who.size:
@@ -97,7 +101,7 @@ class Parcours:
         without = np.array([t if t is not None else zero for t in self.probs_without_work])
         probs = np.where(worked[:, None], np.array(self.probs)[public], without[public])
         # rates rise with the last route and the hours worked, scaled down if above 1
-        rise = np.asarray(self.route_factor)[np.asarray(self.last_mode, dtype=np.int64)[who]] * (
+        rise = np.asarray(self.route_factor)[last_mode_of[who]] * (
             1.0 + self.uplift * hours_of[who] / 1000.0
         )
         s = (probs[:, 0] + probs[:, 1] + probs[:, 2]) * rise
@@ -123,15 +127,18 @@ class Parcours:
         self.set_state(i, GONE)
         self.lv_occ.add(now, -1)
         self.track_full()
-        self.w_caseload.append(now - self.intake_t[i])
-        self.exit_t[i] = now
+        p = self.people[i]
+        self.w_caseload.append(now - p.intake_t)
+        p.exit_t = now
         self.exit_order.append(i)
         self.exit_gave_up.append(gave_up)
         self.y_exits[self.y] = self.y_exits[self.y] + 1
-        if self.capped_barriers:
-            for b, held in enumerate(self.held):
-                if held[i]:
-                    held[i] = False
-                    self.free_barrier_place(b)
+        held = p.held
+        if held:  # barrier places freed, mobility's first
+            p.held = 0
+            if held & 1:
+                self.free_barrier_place(0)
+            if held & 2:
+                self.free_barrier_place(1)
         if self.waiting:
             self.admit()

@@ -19,10 +19,11 @@ class Preparation:
         """Change a person's state, keeping the count of people in each state and the indicator
         of people waiting for a preparation place."""
         n = self.n_state
-        old = self.state[i]
+        p = self.people[i]
+        old = p.state
         n[old] = n[old] - 1
         n[state] = n[state] + 1
-        self.state[i] = state
+        p.state = state
         if (state == PREP_WAIT or old == PREP_WAIT) and (n[PREP_WAIT] > 0) != (
             self.lv_prep_full.value > 0
         ):
@@ -34,7 +35,7 @@ class Preparation:
         q = self.prep_queue
         while q and self.prep_quota:
             i = q.popleft()
-            if self.state[i] != PREP_WAIT:
+            if self.people[i].state != PREP_WAIT:
                 continue
             self.prep_quota -= 1
             self.set_state(i, PREP)
@@ -42,9 +43,10 @@ class Preparation:
 
     def barrier(self, i: int, b: int) -> None:
         """Lift barrier ``b`` (0 mobility, 1 childcare) if the person has it, then the next."""
-        if self.state[i] == GONE:
+        p = self.people[i]
+        if p.state == GONE:
             return
-        if self.now >= self.deadline_t[i]:
+        if self.now >= p.deadline_t:
             self.exit(i)
             return
         while b < 2 and not self.barriers[b][0][i]:
@@ -56,10 +58,10 @@ class Preparation:
             if self.barrier_free[b] == 0:
                 self.set_state(i, BARRIER_WAIT)
                 self.barrier_queue[b].append(i)
-                self.at(self.deadline_t[i], END_PARCOURS, i)
+                self.at(p.deadline_t, END_PARCOURS, i)
                 return
             self.barrier_free[b] = self.barrier_free[b] - 1
-            self.held[b][i] = True
+            p.held = p.held | (1 << b)
         self.set_state(i, BARRIER)
         self.at(self.now + self.barriers[b][1][i], NEXT_BARRIER, i, b + 1)
 
@@ -69,6 +71,6 @@ class Preparation:
         self.barrier_free[b] = self.barrier_free[b] + 1
         while q:
             i = q.popleft()
-            if self.state[i] == BARRIER_WAIT:
+            if self.people[i].state == BARRIER_WAIT:
                 self.barrier(i, b)
                 return

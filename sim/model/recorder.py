@@ -151,7 +151,7 @@ def _mean_p90(s: np.ndarray, group_sizes: Sequence[int]) -> tuple[np.ndarray, np
 class Recorder:
     """Counts kept during a replication and the :class:`~sim.results.Run` built from them."""
 
-    def init_recorder(self, n_people: int) -> None:
+    def init_recorder(self) -> None:
         ny = self.n_years
         nm = ny * 12
         self.lv_occ = Level(nm)
@@ -173,7 +173,6 @@ class Recorder:
         self.y_offered = [0.0] * ny
         self.y_lapsed = [0.0] * ny
         self.active_end = [0] * ny
-        self.exit_t = [math.nan] * n_people
         self.exit_order: list[int] = []  # people in the order they exited
         self.exit_gave_up: list[bool] = []  # whether each gave up waiting for a mission
         self.w_intake: list[list[float]] = [[] for _ in range(ny)]
@@ -186,6 +185,21 @@ class Recorder:
         self.m_hours: list[float] = []
         self.m_mode: list[int] = []
         self.m_person: list[int] = []
+
+    def person_fields(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each person's intake and exit times (days; NaN: none), year of intake (-1: none) and
+        route of their last mission, from their records."""
+        people = self.people
+        intake = [p.intake_t for p in people]
+        exit_ = [p.exit_t for p in people]
+        cohort = [p.cohort for p in people]
+        last_mode = [p.last_mode for p in people]
+        return (
+            np.array(intake, dtype=np.float64),
+            np.array(exit_, dtype=np.float64),
+            np.array(cohort, dtype=np.int64),
+            np.array(last_mode, dtype=np.int64),
+        )
 
     def record_mission(self, i: int, start: float, end: float, h: float, m: int) -> None:
         self.m_start.append(start)
@@ -222,7 +236,7 @@ class Recorder:
 
         # people: membership of each reporting public, cohorts, outcomes
         member = self.member
-        cohort = np.asarray(self.cohort, dtype=np.int64)
+        intake_t, exit_t, cohort, last_mode = self.person_fields()
         public = np.asarray(self.public, dtype=np.int64)
         # each person's missions and hours worked (their missions' hours added in the order
         # the missions started)
@@ -231,9 +245,8 @@ class Recorder:
             public,
             np.bincount(mp, minlength=n_people).astype(np.int64, copy=False),
             np.bincount(mp, weights=mh, minlength=n_people).astype(np.float64, copy=False),
+            last_mode,
         )
-        exit_t = np.asarray(self.exit_t, dtype=float)
-        intake_t = np.asarray(self.intake_t, dtype=np.float64)
         exited = outcome >= 0
         exit_y = np.where(exited, np.minimum((exit_t // YEAR_DAYS), ny - 1), -1).astype(np.int64)
         mc = cohort[mp] if mp.size else np.empty(0, dtype=np.int64)

@@ -150,11 +150,11 @@ def test_a_timer_of_an_earlier_ready_spell_does_not_end_the_next_one():
     sc = small("flow.missions.mode_shares={direct=1.0}", *NO_STEPS)
     m = FlowModel(sc, replication_seed(1, 0))
     m.intake(0)  # job-ready with no offer yet: waits, its give-up timer set
-    first = m.spell[0]
+    first = m.people[0].spell
     m.release(0)  # placed at once
-    assert m.state[0] == MISSION
+    assert m.people[0].state == MISSION
     m.job_ready(0)  # job-ready again after the mission: a new spell
     m.ready_timeout(0, first, True)  # the first spell's timer fires late
-    assert m.state[0] == READY
-    m.ready_timeout(0, m.spell[0], True)  # its own timer does end it
-    assert m.state[0] == GONE
+    assert m.people[0].state == READY
+    m.ready_timeout(0, m.people[0].spell, True)  # its own timer does end it
+    assert m.people[0].state == GONE

@@ -1,0 +1,43 @@
+"""A person's record: what changes for them as they go through the flow.
+
+One record a person, its fields side by side: the handlers read a person's state, job-ready
+spell and times together, where one list a field cost a crowded programme a cache miss a field
+(in the compiled model, a record's numbers are stored unboxed in it). What is drawn up front
+(arrival, patience, parcours length, preparation, barriers) stays in one list a field: it is read
+once, in about the order people arrive.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .states import WAITING
+
+
+class Person:
+    """What changes for one person during a replication (times in days)."""
+
+    __slots__ = (
+        "cohort",
+        "deadline_t",
+        "exit_t",
+        "held",
+        "held_share",
+        "intake_t",
+        "last_mode",
+        "ready_since",
+        "spell",
+        "state",
+    )
+
+    def __init__(self) -> None:
+        self.state = WAITING  # see sim.model.states
+        self.intake_t = math.nan  # taken in charge (NaN: not yet)
+        self.cohort = -1  # year of intake (-1: not yet)
+        self.deadline_t = math.inf  # end of the parcours, set at intake
+        self.held = 0  # barrier places held: bit b for barrier b (0 mobility, 1 childcare)
+        self.spell = 0  # job-ready spells so far (a timer names the spell it was set for)
+        self.ready_since = 0.0  # start of the current job-ready spell
+        self.held_share = 0.0  # share of a post held by the mission in progress (FTE)
+        self.last_mode = 0  # route of the last mission (index in sim.scenario.MODES)
+        self.exit_t = math.nan  # exit (NaN: not yet)

@@ -1,0 +1,53 @@
+"""A person's record: what it starts with, and the barrier places it holds until exit."""
+
+from __future__ import annotations
+
+import math
+
+from sim.model import FlowModel
+from sim.model.person import Person
+from sim.model.states import BARRIER, BARRIER_WAIT, GONE, WAITING
+from sim.streams import replication_seed
+
+from .conftest import small
+
+ALL = "{{rsa={0}, under_26={0}, ase={0}, other={0}}}"
+
+
+def test_a_new_person_waits_with_nothing_yet():
+    p = Person()
+    assert p.state == WAITING
+    assert math.isnan(p.intake_t) and math.isnan(p.exit_t) and p.cohort == -1
+    assert p.deadline_t == math.inf
+    assert (p.held, p.spell, p.ready_since, p.held_share, p.last_mode) == (0, 0, 0.0, 0.0, 0)
+
+
+def test_records_are_one_a_person_and_kept_apart():
+    m = FlowModel(small(), replication_seed(1, 0))
+    assert len(m.people) == len(m.arrival) > 2
+    assert len({id(p) for p in m.people}) == len(m.people)
+    m.intake(1)
+    assert m.people[1].intake_t == 0.0 and m.people[1].cohort == 0
+    assert math.isnan(m.people[0].intake_t) and math.isnan(m.people[2].intake_t)
+
+
+def test_an_exit_frees_every_barrier_place_held_mobility_first():
+    """One place a barrier, everyone has both: person 0 holds both places, person 1 waits for
+    mobility's. Person 0's exit gives mobility's place to person 1 and frees childcare's."""
+    sc = small(
+        f"flow.preparation.share={ALL.format(0)}",
+        f"flow.barriers.mobility.share={ALL.format(1)}",
+        f"flow.barriers.childcare.share={ALL.format(1)}",
+        "flow.barriers.mobility.places=1",
+        "flow.barriers.childcare.places=1",
+    )
+    m = FlowModel(sc, replication_seed(1, 0))
+    m.intake(0)  # takes mobility's place
+    m.barrier(0, 1)  # then childcare's
+    assert m.people[0].held == 0b11 and m.barrier_free == [0, 0]
+    m.intake(1)
+    assert m.people[1].state == BARRIER_WAIT and m.people[1].held == 0
+    m.exit(0)
+    assert m.people[0].state == GONE and m.people[0].held == 0
+    assert m.people[1].state == BARRIER and m.people[1].held == 0b01
+    assert m.barrier_free == [0, 1]
