@@ -107,6 +107,49 @@ def integrate(levels: Sequence[Level]) -> np.ndarray:
     return np.array([lv.area for lv in levels]).reshape(k, n)
 
 
+def year_overlap(ms: np.ndarray, me: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Days of each mission (start ``ms``, end ``me``, days) in each year (``edges``: the years'
+    starts and the last one's end, days): missions x years."""
+    return np.clip(
+        np.minimum(me[:, None], edges[None, 1:]) - np.maximum(ms[:, None], edges[None, :-1]),
+        0.0,
+        None,
+    )
+
+
+def split_by_year(
+    ms: np.ndarray, me: np.ndarray, mh: np.ndarray, n_years: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Missions' hours split pro rata across calendar years (start ``ms`` and end ``me`` in
+    days, hours ``mh``; years 0 to ``n_years - 1``, the time past them left out).
+
+    Returns, for each (mission, year) pair from a mission's first year to its last, in mission
+    then year order: the mission, the year, the days of the mission in the year and its hours
+    there; then each mission's hours in the years. The same floats as the missions x years
+    table (:func:`year_overlap`) summed by year (in mission order) and by mission, but only its
+    few non-empty cells are made: a mission spans one or two years, the table all of them."""
+    n = ms.size
+    edges = np.arange(n_years + 1) * YEAR_DAYS
+    first = (ms // YEAR_DAYS).astype(np.int64)
+    last = np.maximum(np.minimum(-(-me // YEAR_DAYS).astype(np.int64) - 1, n_years - 1), first)
+    width = int((last - first).max()) + 1 if n else 1
+    year = first[:, None] + np.arange(width)[None, :]
+    inside = year <= last[:, None]  # the mission's years (a table row's cells that can be > 0)
+    mission = np.broadcast_to(np.arange(n)[:, None], year.shape)[inside]
+    year = year[inside]
+    s, e = ms[mission], me[mission]
+    days = np.clip(np.minimum(e, edges[year + 1]) - np.maximum(s, edges[year]), 0.0, None)
+    span = np.maximum(me - ms, 1e-12)
+    hours = days / span[mission] * mh[mission]
+    by_mission = np.bincount(mission, weights=hours, minlength=n)
+    # a row of three or more cells is summed as numpy sums a table's row (pairwise, not in turn)
+    long = np.flatnonzero(last - first >= 2)
+    if long.size:
+        rows = year_overlap(ms[long], me[long], edges) / span[long, None] * mh[long, None]
+        by_mission[long] = rows.sum(axis=1)
+    return mission, year, days, hours, by_mission
+
+
 def _ratio(a: Any, b: Any) -> Any:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -221,14 +264,11 @@ class Recorder:
         mm = np.asarray(self.m_mode, dtype=np.int64)
         mp = np.asarray(self.m_person, dtype=np.int64)
         span = np.maximum(me - ms, 1e-12)
-        overlap = np.clip(
-            np.minimum(me[:, None], edges[None, 1:]) - np.maximum(ms[:, None], edges[None, :-1]),
-            0.0,
-            None,
-        )
-        per = overlap / span[:, None] * mh[:, None]  # hours per (mission, year)
-        realised = per.sum(axis=0)
-        direct = per[mm == 0].sum(axis=0)
+        # hours of each (mission, year) pair, and of each mission within the years
+        pair_m, pair_y, pair_days, pair_h, mission_h = split_by_year(ms, me, mh, ny)
+        realised = np.bincount(pair_y, weights=pair_h, minlength=ny)
+        direct_pair = mm[pair_m] == 0
+        direct = np.bincount(pair_y[direct_pair], weights=pair_h[direct_pair], minlength=ny)
         in_progress = float((mh * np.clip(me - T, 0, None) / span).sum())
         open_hours = sum(compress(self.o_hours, self.o_open))
         offered = np.asarray(self.y_offered)
@@ -250,7 +290,7 @@ class Recorder:
         exited = outcome >= 0
         exit_y = np.where(exited, np.minimum((exit_t // YEAR_DAYS), ny - 1), -1).astype(np.int64)
         mc = cohort[mp] if mp.size else np.empty(0, dtype=np.int64)
-        cohort_hours = np.bincount(mc, weights=per.sum(axis=1), minlength=ny)
+        cohort_hours = np.bincount(mc, weights=mission_h, minlength=ny)
         cohort_people = np.bincount(cohort[cohort >= 0], minlength=ny)
         cohort_out = np.bincount(
             cohort[exited] * N_OUT + outcome[exited], minlength=ny * N_OUT
@@ -259,7 +299,6 @@ class Recorder:
             (exit_y[exited] * N_OUT + outcome[exited]) * N_PUB + public[exited],
             minlength=ny * N_OUT * N_PUB,
         ).reshape(ny, N_OUT, N_PUB)
-        years_idx = np.arange(ny)
         # people counted by group and year: counted by membership code, then summed by group
         code = member @ (1 << np.arange(N_GROUPS))
 
@@ -269,7 +308,7 @@ class Recorder:
 
         # participants: distinct people who worked (a mission overlapping the year)
         worked_in = np.zeros(len(self.public) * ny, dtype=np.bool_)  # (person, year) flags
-        worked_in[(mp[:, None] * ny + years_idx[None, :])[overlap > 0]] = True
+        worked_in[(mp[pair_m] * ny + pair_y)[pair_days > 0]] = True
         pid_year = np.flatnonzero(worked_in)
         part_p, part_y = pid_year // ny, pid_year % ny
         participants_g = by_group(

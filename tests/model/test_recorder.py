@@ -52,3 +52,51 @@ def test_realised_hours_split_by_route(run):
         t["hours_realised"]
     )
     assert (t["contracts_direct"] > 0) == (t["hours_realised_direct"] > 0)
+
+
+def test_missions_hours_split_pro_rata_across_years_by_hand():
+    from sim.model.recorder import split_by_year
+
+    # days 300 to 800, 500 h: 65 days in year 0, 365 in year 1, 70 in year 2 (1 h a day);
+    # days 10 to 20, 30 h: all in year 0; days 700 to 1200, 100 h: 30 days in year 1 (6 h),
+    # 365 in year 2 (73 h), the rest past the last year (3 years here) left out
+    ms, me, mh = (
+        np.array([300.0, 10.0, 700.0]),
+        np.array([800.0, 20.0, 1200.0]),
+        np.array([500.0, 30.0, 100.0]),
+    )
+    mission, year, days, hours, by_mission = split_by_year(ms, me, mh, 3)
+    assert mission.tolist() == [0, 0, 0, 1, 2, 2]
+    assert year.tolist() == [0, 1, 2, 0, 1, 2]
+    assert days.tolist() == [65.0, 365.0, 70.0, 10.0, 30.0, 365.0]
+    np.testing.assert_allclose(hours, [65.0, 365.0, 70.0, 30.0, 6.0, 73.0])
+    np.testing.assert_allclose(by_mission, [500.0, 30.0, 79.0])
+
+
+def test_missions_hours_by_year_are_the_table_s_sums_exactly():
+    """The pairs give, bit for bit, what the missions x years table gives summed by year (in
+    mission order) and by mission (numpy's row sum), missions of one day to six years."""
+    from sim.model.recorder import split_by_year
+
+    rng = np.random.default_rng(3)
+    ny, n = 9, 3000
+    ms = rng.uniform(0, ny * 365, n)
+    me = ms + rng.choice([0.0, 1.0, 30.0, 200.0, 400.0, 800.0, 2200.0], n) * rng.random(n)
+    me[::97] = np.ceil(me[::97] / 365) * 365  # some end on 31 December
+    mh = rng.uniform(0, 2000, n)
+    edges = np.arange(ny + 1) * 365.0
+    overlap = np.clip(
+        np.minimum(me[:, None], edges[None, 1:]) - np.maximum(ms[:, None], edges[None, :-1]),
+        0,
+        None,
+    )
+    table = overlap / np.maximum(me - ms, 1e-12)[:, None] * mh[:, None]
+    mission, year, days, hours, by_mission = split_by_year(ms, me, mh, ny)
+    assert ((me - ms) > 3 * 365).sum() > 10  # rows of many cells, summed pairwise
+    np.testing.assert_array_equal(np.bincount(year, weights=hours, minlength=ny), table.sum(axis=0))
+    np.testing.assert_array_equal(by_mission, table.sum(axis=1))
+    cells, cell_days = np.zeros_like(table), np.zeros_like(table)
+    cells[mission, year] = hours
+    cell_days[mission, year] = days
+    np.testing.assert_array_equal(cells, table)  # every non-empty cell, once
+    np.testing.assert_array_equal(cell_days, overlap)
