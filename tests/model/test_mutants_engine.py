@@ -299,3 +299,14 @@ def test_calls_filed_ahead_and_scheduled_within_the_running_week_keep_simpys_ord
         assert len(seen[0]) > 200
         assert len({t for t, *_ in seen[0]}) > 40  # many distinct times, across 5 weeks
         assert seen[0] == seen[1]
+
+
+def test_an_entry_run_is_reused_with_the_later_call_s_own_fields():
+    """Ticks at 0.5, 2.5 and 4.5 days; a note (7, 9) at 1 day: the tick of 4.5 days, scheduled
+    after the note ran, reuses its entry, and runs with its own time, call and arguments."""
+    e = OwnClock(10.0)
+    e.at(0.5, TICK, 2)
+    e.at(1.0, NOTE, 7, 9)
+    e.run()
+    assert e.seen == [(0.5, TICK, 2, 0), (1.0, NOTE, 7, 9), (2.5, TICK, 1, 0), (4.5, TICK, 0, 0)]
+    assert len(e._spare) == 3  # three entries made in all, for four calls
