@@ -3,18 +3,18 @@
 A replication's calls are the model's own handlers, each named by an int (``ARRIVE``,
 ``END_MISSION``... in :mod:`sim.model.states`) with two int arguments, and made by the model's
 ``handle(call, a, b)`` at its time, the clock (``now``, days) set before. :class:`Engine` keeps
-them in weekly buckets (a list indexed by week) of :class:`Entry` (time, order, call,
-arguments), and runs them in time order, then urgent calls (1 January's capacity change) before
-ordinary ones, then in the order they were scheduled -- exactly SimPy's order ``(time,
-priority, event id)``; a call before the clock is refused (``ValueError``: the model never makes
-one). A later week's calls are only appended to its bucket, which is sorted once when its week
-comes; calls made for the running week go into a small heap, merged with the sorted bucket as
-they run. A crowded programme (a hundred times the fiche has tens of thousands of calls
-pending) thus never pushes into nor pops from a heap of all of them, and sorts most calls once:
-about a third fewer comparisons than a heap a week (the fiche's loop and the x100 programme's
-are both about 15 % shorter). An entry that has run is kept and reused for a later call: no
-allocation, and nothing for the collector's lists to unlink, as each freed object costs (about a
-tenth of the loop).
+them in buckets of a week (a list indexed by week; shorter spans for a crowded run, about
+:data:`PER_BUCKET` calls each) of :class:`Entry` (time, order, call, arguments), and runs them
+in time order, then urgent calls (1 January's capacity change) before ordinary ones, then in
+the order they were scheduled -- exactly SimPy's order ``(time, priority, event id)``; a call
+before the clock is refused (``ValueError``: the model never makes one). A later bucket's calls
+are only appended to it, and it is sorted once when its time comes; calls made for the running
+bucket go into a small heap, merged with it as they run. A crowded programme (a hundred times
+the fiche has tens of thousands of calls pending) thus never pushes into nor pops from a heap of
+all of them, and sorts most calls once: about a third fewer comparisons than a heap a week (the
+fiche's loop and the x100 programme's are both about 15 % shorter). An entry that has run is
+kept and reused for a later call: no allocation, and nothing for the collector's lists to
+unlink, as each freed object costs (about a tenth of the loop).
 
 For the compiled model (:mod:`sim.model.native`), a call is ints and an entry one object with
 unboxed fields, compared by its own ``__lt__``: a tuple of a bound method and an argument tuple
@@ -43,9 +43,12 @@ import simpy
 from simpy.core import NORMAL, URGENT
 
 BUCKET_DAYS: Final = 7.0
-"""Span (days) of a bucket of calls: calls are kept in one small heap a week, so a long or crowded
-run never pops from one large heap. (A week measured best against a day, a month and one heap,
-on the fiche, the M/M/c reduction over 100 years and the fiche x100.)"""
+"""Longest span (days) of a bucket of calls. (A week measured best against a day, a month and one
+heap, on the fiche, the M/M/c reduction over 100 years and the fiche x100, with heaps a bucket.)"""
+PER_BUCKET: Final = 16
+"""Calls a bucket should hold, on average, when the run says how many it will make: a bucket is
+sorted when its time comes, in about log2(calls) comparisons a call (the x100 programme's buckets
+of a week held 1,600 calls: its loop 3 % shorter with spans of about 2 hours)."""
 MAX_BUCKETS: Final = 1 << 20
 """Most buckets of a run (a list of 8 MB): a run longer than 20,000 years gets wider ones."""
 
@@ -95,12 +98,16 @@ class Engine:
     (days) is set before each, so reading the clock is a plain attribute read.
     """
 
-    def __init__(self, t_end: float) -> None:
-        self.init_engine(t_end)
+    def __init__(self, t_end: float, calls: int = 0) -> None:
+        self.init_engine(t_end, calls)
 
-    def init_engine(self, t_end: float) -> None:
-        """No call yet, the clock at 0 and the end ``t_end`` (days, finite)."""
-        span = max(BUCKET_DAYS, t_end / MAX_BUCKETS)
+    def init_engine(self, t_end: float, calls: int = 0) -> None:
+        """No call yet, the clock at 0 and the end ``t_end`` (days, finite); ``calls``: about
+        how many calls the run will make (0: unknown), for the buckets' span."""
+        span = BUCKET_DAYS
+        if calls > 0:  # about PER_BUCKET calls a bucket, a week at most
+            span = min(span, PER_BUCKET * t_end / calls)
+        span = max(span, t_end / MAX_BUCKETS)
         self._per = 1.0 / span  # buckets a day
         # bucket k: the calls of [k, k + 1) x span, as filed (None: no call yet)
         self._buckets: list[list[Entry] | None] = [None] * (int(t_end * self._per) + 1)
@@ -224,7 +231,7 @@ class SimPyEngine(Engine):
     It keeps :class:`Engine`'s scheduling and puts each entry in SimPy's queue instead of a
     bucket."""
 
-    def init_engine(self, t_end: float) -> None:
+    def init_engine(self, t_end: float, calls: int = 0) -> None:
         self.env = env = simpy.Environment()
         self._queue: list[Any] = env._queue
         self._eid = env._eid

@@ -67,7 +67,6 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         self.h = h = scenario.horizon_years
         self.n_years = ny = h + f.run_out_years
         self.T = ny * YEAR_DAYS
-        self.init_engine(self.T)
         self.sc = scenario
         self.flow = f
         self.g = g = partial(stream, rep_seed)
@@ -99,6 +98,8 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         # people
         main = self.draw_people(factors)
         n = len(self.arrival)
+        # about three calls a person or offer (a fiche replication: 12,000 for 4,100)
+        self.init_engine(self.T, 3 * (n + len(of)))
         g_patience, g_next = g("placement_patience"), g("next_mission")
         self.place_patience = Served(
             lambda: sample(g_patience, f.placement_patience_days, BATCH).tolist()

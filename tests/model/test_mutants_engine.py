@@ -149,8 +149,11 @@ def test_entries_order_by_time_then_by_order():
     assert not first < Entry(3.0, 4, TICK, 0, 0)  # equal time and order: neither first
 
 
-def test_buckets_a_week_wider_only_for_very_long_runs():
+def test_buckets_a_week_narrower_for_crowded_runs_wider_only_for_very_long_ones():
     assert len(Engine(100.0)._buckets) == 100 // BUCKET_DAYS + 1  # weeks 0 to 14
+    assert len(Engine(100.0, calls=160)._buckets) == 15  # 16 calls a bucket: 10 days, a week
+    assert len(Engine(100.0, calls=1600)._buckets) == 101  # 16 calls a bucket: a day
+    assert len(Engine(100.0, calls=3200)._buckets) == 201  # half a day
     assert len(Engine(1e9)._buckets) == MAX_BUCKETS + 1  # 2.7 million years: wider buckets
     e = OwnClock(1e9)
     e.at(9e8, NOTE, 2)

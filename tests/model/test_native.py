@@ -62,7 +62,7 @@ def test_merge_takes_each_method_as_python_resolves_it() -> None:
     for name, fn in expected.items():
         assert methods[name].rstrip() == textwrap.dedent(inspect.getsource(fn)).rstrip(), name
     # the MRO's first definition of __init__ is the model's, not the engine's
-    assert "self.init_engine(self.T)" in methods["__init__"]
+    assert "self.init_engine(self.T, " in methods["__init__"]
 
 
 def test_merge_keeps_every_top_level_definition_once() -> None:
