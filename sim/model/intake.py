@@ -55,9 +55,10 @@ class Caseload:
         self.lv_occ.add(now, 1)
         self.track_full()
         self.y_intakes[y] = self.y_intakes[y] + 1
-        self.w_intake[y].append(now - self.arrival[i])
         p = self.people[i]
-        p.intake_t = now
+        p.intake_t = now  # the wait since referral is counted in the results
+        p.intake_seq = self.n_taken
+        self.n_taken += 1
         p.cohort = y
         p.deadline_t = now + self.parcours[i]
         if self.prep[i]:

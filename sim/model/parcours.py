@@ -28,6 +28,25 @@ OTHER = OUTCOMES.index("other")
 DRAWN = [OUTCOMES.index(o) for o in ("durable", "transition", "training")]
 
 
+class Mission:
+    """A mission as recorded: start and end (days), hours, route (index in
+    :data:`~sim.scenario.MODES`), person, and the person's wait for it (days since job-ready).
+    One record a mission, its numbers unboxed in the compiled model: the results read them side
+    by side, not scattered over the memory as one list a field would leave them."""
+
+    __slots__ = ("end", "hours", "mode", "person", "start", "wait")
+
+    def __init__(
+        self, start: float, end: float, hours: float, mode: int, person: int, wait: float
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.hours = hours
+        self.mode = mode
+        self.person = person
+        self.wait = wait
+
+
 class Parcours:
     """Missions, the parcours clock and exits with an outcome."""
 
@@ -51,8 +70,7 @@ class Parcours:
             share = self.o_share[k]
             self.take_post(m, share)
             p.held_share = share
-        self.record_mission(i, now, now + dur, h, m)
-        self.w_place[y].append(now - p.ready_since)
+        self.missions.append(Mission(now, now + dur, h, m, i, now - p.ready_since))
         self.set_state(i, MISSION)
         p.last_mode = m
         self.at(now + dur, END_MISSION, i, m)
@@ -84,16 +102,17 @@ class Parcours:
         missions_of: NDArray[np.int64],
         hours_of: NDArray[np.float64],
         last_mode_of: NDArray[np.int64],
+        who: NDArray[np.int64],
+        gave_up: NDArray[np.bool_],
     ) -> np.ndarray:
         """Every person's outcome index (-1: not exited), drawn once the run is over, in the
         order people exited (one U(0, 1) draw each, from the ``outcomes`` stream, for those with
         rates: the same draws as at each exit, nothing else depends on them), given each
-        person's main public, missions, hours worked (h) and last route."""
-        out = np.full(len(self.public), -1, dtype=np.int64)
-        who = np.asarray(self.exit_order, dtype=np.int64)
+        person's main public, missions, hours worked (h) and last route, the people in the order
+        they exited (``who``) and whether each gave up waiting for a mission."""
+        out = np.full(len(public_of), -1, dtype=np.int64)
         if not who.size:
             return out
-        gave_up = np.asarray(self.exit_gave_up, dtype=np.bool_)
         public = public_of[who]
         worked = missions_of[who] > 0
         zero = [0.0, 0.0, 0.0]
@@ -128,10 +147,10 @@ class Parcours:
         self.lv_occ.add(now, -1)
         self.track_full()
         p = self.people[i]
-        self.w_caseload.append(now - p.intake_t)
-        p.exit_t = now
-        self.exit_order.append(i)
-        self.exit_gave_up.append(gave_up)
+        p.exit_t = now  # the time in the caseload is counted in the results
+        p.exit_seq = self.n_exited
+        self.n_exited += 1
+        p.gave_up = gave_up
         self.y_exits[self.y] = self.y_exits[self.y] + 1
         held = p.held
         if held:  # barrier places freed, mobility's first

@@ -20,9 +20,12 @@ class Person:
     __slots__ = (
         "cohort",
         "deadline_t",
+        "exit_seq",
         "exit_t",
+        "gave_up",
         "held",
         "held_share",
+        "intake_seq",
         "intake_t",
         "last_mode",
         "ready_since",
@@ -33,6 +36,7 @@ class Person:
     def __init__(self) -> None:
         self.state = WAITING  # see sim.model.states
         self.intake_t = math.nan  # taken in charge (NaN: not yet)
+        self.intake_seq = -1  # intakes before theirs in the run (-1: not taken in)
         self.cohort = -1  # year of intake (-1: not yet)
         self.deadline_t = math.inf  # end of the parcours, set at intake
         self.held = 0  # barrier places held: bit b for barrier b (0 mobility, 1 childcare)
@@ -41,3 +45,5 @@ class Person:
         self.held_share = 0.0  # share of a post held by the mission in progress (FTE)
         self.last_mode = 0  # route of the last mission (index in sim.scenario.MODES)
         self.exit_t = math.nan  # exit (NaN: not yet)
+        self.exit_seq = -1  # exits before theirs in the run (-1: not exited)
+        self.gave_up = False  # exited giving up waiting for a mission

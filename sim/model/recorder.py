@@ -29,7 +29,7 @@ from ..scenario import (
     SIAE_TYPES,
 )
 from ..schedule import YEAR_DAYS
-from .parcours import DROPPED
+from .parcours import DROPPED, Mission
 
 MONTH_DAYS: Final = YEAR_DAYS / 12
 N_PUB = len(PUBLICS)
@@ -150,6 +150,15 @@ def split_by_year(
     return mission, year, days, hours, by_mission
 
 
+def in_order(seq: np.ndarray) -> np.ndarray:
+    """The indices of the items numbered 0, 1, 2... by ``seq`` (-1: not numbered), in that
+    order."""
+    numbered = np.flatnonzero(seq >= 0)
+    out = np.empty(numbered.size, dtype=np.int64)
+    out[seq[numbered]] = numbered
+    return out
+
+
 def _ratio(a: Any, b: Any) -> Any:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -216,40 +225,41 @@ class Recorder:
         self.y_offered = [0.0] * ny
         self.y_lapsed = [0.0] * ny
         self.active_end = [0] * ny
-        self.exit_order: list[int] = []  # people in the order they exited
-        self.exit_gave_up: list[bool] = []  # whether each gave up waiting for a mission
-        self.w_intake: list[list[float]] = [[] for _ in range(ny)]
-        self.w_place: list[list[float]] = [[] for _ in range(ny)]
-        self.w_gave_up: list[float] = []
-        self.w_caseload: list[float] = []
-        # missions: start, end (days), hours, route, person
-        self.m_start: list[float] = []
-        self.m_end: list[float] = []
-        self.m_hours: list[float] = []
-        self.m_mode: list[int] = []
-        self.m_person: list[int] = []
+        self.n_taken = 0  # people taken in so far (their intake order is in their record)
+        self.n_exited = 0  # people exited so far (likewise)
+        self.w_gave_up: list[float] = []  # waits (days) of people who gave up before intake
+        # missions in the order they started
+        self.missions: list[Mission] = []
 
-    def person_fields(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Each person's intake and exit times (days; NaN: none), year of intake (-1: none) and
-        route of their last mission, from their records."""
+    def person_fields(self) -> dict[str, np.ndarray]:
+        """The people's records as arrays, one a field (see :class:`~sim.model.person.Person`):
+        intake and exit times (days; NaN: none), intake and exit order (-1: none), year of
+        intake (-1: none), last route, and whether they gave up waiting for a mission."""
         people = self.people
-        intake = [p.intake_t for p in people]
-        exit_ = [p.exit_t for p in people]
-        cohort = [p.cohort for p in people]
-        last_mode = [p.last_mode for p in people]
-        return (
-            np.array(intake, dtype=np.float64),
-            np.array(exit_, dtype=np.float64),
-            np.array(cohort, dtype=np.int64),
-            np.array(last_mode, dtype=np.int64),
-        )
+        n = len(people)
+        return {
+            "intake_t": np.fromiter([p.intake_t for p in people], np.float64, n),
+            "exit_t": np.fromiter([p.exit_t for p in people], np.float64, n),
+            "intake_seq": np.fromiter([p.intake_seq for p in people], np.int64, n),
+            "exit_seq": np.fromiter([p.exit_seq for p in people], np.int64, n),
+            "cohort": np.fromiter([p.cohort for p in people], np.int64, n),
+            "last_mode": np.fromiter([p.last_mode for p in people], np.int64, n),
+            "gave_up": np.fromiter([p.gave_up for p in people], np.bool_, n),
+        }
 
-    def record_mission(self, i: int, start: float, end: float, h: float, m: int) -> None:
-        self.m_start.append(start)
-        self.m_end.append(end)
-        self.m_hours.append(h)
-        self.m_mode.append(m)
-        self.m_person.append(i)
+    def mission_fields(self) -> dict[str, np.ndarray]:
+        """The missions' records as arrays, one a field (see :class:`~sim.model.parcours.Mission`),
+        in the order the missions started."""
+        ms = self.missions
+        n = len(ms)
+        return {
+            "start": np.fromiter([x.start for x in ms], np.float64, n),
+            "end": np.fromiter([x.end for x in ms], np.float64, n),
+            "hours": np.fromiter([x.hours for x in ms], np.float64, n),
+            "mode": np.fromiter([x.mode for x in ms], np.int64, n),
+            "person": np.fromiter([x.person for x in ms], np.int64, n),
+            "wait": np.fromiter([x.wait for x in ms], np.float64, n),
+        }
 
     # ---- results
 
@@ -258,11 +268,8 @@ class Recorder:
         ny, T, h = self.n_years, self.T, self.h
         fte_hours = float(self.sc.clause.fte_hours)
         edges = np.arange(ny + 1) * YEAR_DAYS
-        ms = np.asarray(self.m_start, dtype=float)
-        me = np.asarray(self.m_end, dtype=float)
-        mh = np.asarray(self.m_hours, dtype=float)
-        mm = np.asarray(self.m_mode, dtype=np.int64)
-        mp = np.asarray(self.m_person, dtype=np.int64)
+        mf = self.mission_fields()
+        ms, me, mh, mm, mp = mf["start"], mf["end"], mf["hours"], mf["mode"], mf["person"]
         span = np.maximum(me - ms, 1e-12)
         # hours of each (mission, year) pair, and of each mission within the years
         pair_m, pair_y, pair_days, pair_h, mission_h = split_by_year(ms, me, mh, ny)
@@ -276,7 +283,9 @@ class Recorder:
 
         # people: membership of each reporting public, cohorts, outcomes
         member = self.member
-        intake_t, exit_t, cohort, last_mode = self.person_fields()
+        pf = self.person_fields()
+        intake_t, exit_t, cohort = pf["intake_t"], pf["exit_t"], pf["cohort"]
+        who = in_order(pf["exit_seq"])  # people in the order they exited
         public = np.asarray(self.public, dtype=np.int64)
         # each person's missions and hours worked (their missions' hours added in the order
         # the missions started)
@@ -285,7 +294,9 @@ class Recorder:
             public,
             np.bincount(mp, minlength=n_people).astype(np.int64, copy=False),
             np.bincount(mp, weights=mh, minlength=n_people).astype(np.float64, copy=False),
-            last_mode,
+            pf["last_mode"],
+            who,
+            pf["gave_up"][who],
         )
         exited = outcome >= 0
         exit_y = np.where(exited, np.minimum((exit_t // YEAR_DAYS), ny - 1), -1).astype(np.int64)
@@ -386,18 +397,19 @@ class Recorder:
         post_full = in_year[5 + n_modes :]
         posts = np.asarray(self.posts[1:], dtype=np.float64)
         busy_siae = np.sum(busy[1:], axis=0)
-        # waits by year of their end, then all of them: for intake, then for a mission
-        flat_i: list[float] = []
-        flat_p: list[float] = []
-        for w in self.w_intake:
-            flat_i += w
-        for w in self.w_place:
-            flat_p += w
-        all_i = np.array(flat_i, dtype=float)
-        all_p = np.array(flat_p, dtype=float)
+        # waits by year of their end, then all of them: for intake (in intake order), then for
+        # a mission (in the order missions started)
+        taken_in = in_order(pf["intake_seq"])
+        all_i = intake_t[taken_in] - self.arrival_days[taken_in]
+        all_p = mf["wait"]
         w_mean, w_p90 = _mean_p90(
             np.concatenate((all_i, all_i, all_p, all_p)),
-            [*map(len, self.w_intake), all_i.size, *map(len, self.w_place), all_p.size],
+            [
+                *np.bincount(cohort[taken_in], minlength=ny).tolist(),
+                all_i.size,
+                *np.bincount(start_y, minlength=ny).tolist(),
+                all_p.size,
+            ],
         )
 
         yearly: dict[str, Any] = {
@@ -512,7 +524,7 @@ class Recorder:
                 "intake": all_i,
                 "placement": all_p,
                 "intake_gave_up": self.w_gave_up,
-                "caseload": self.w_caseload,
+                "caseload": exit_t[who] - intake_t[who],
             },
             events=self.events(),
         )

@@ -82,6 +82,7 @@ class Referrals:
         arrival = arrivals(sc, g("referrals"), factors)
         n = arrival.size
         self.arrival: list[float] = arrival.tolist()
+        self.arrival_days = arrival  # the same, as an array (read when the results are built)
         main, member = publics(sc, n, g)
         self.public: list[int] = main.tolist()
         self.member = member  # (people, groups) bool, read when the results are built

@@ -37,9 +37,9 @@ def test_an_offer_released_takes_the_longest_waiting_person():
     m.intake(1)
     m.intake(2)  # all three job-ready, no offer yet: they wait in that order
     m.release(0)
-    assert m.m_person == [3]
+    assert [x.person for x in m.missions] == [3]
     m.release(1)
-    assert m.m_person == [3, 1]
+    assert [x.person for x in m.missions] == [3, 1]
 
 
 def test_without_siae_posts_offers_fall_back_to_direct_hire():

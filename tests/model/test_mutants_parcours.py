@@ -280,14 +280,14 @@ def test_outcomes_follow_the_rule_at_each_threshold_by_hand():
     n = len(people)
     m.public = [p[0] for p in people]
     order = list(reversed(range(n)))  # exit order differs from person order
-    m.exit_order = order
-    m.exit_gave_up = [people[i][4] for i in order]
     m.u_outcome = iter([people[i][5] for i in order if people[i][5] is not None])
     got = m.outcomes(
         np.array(m.public),
         np.array([p[1] for p in people]),
         np.array([p[2] for p in people]),
         np.array([p[3] for p in people]),
+        np.array(order),
+        np.array([people[i][4] for i in order]),
     )
     assert got.tolist() == [p[6] for p in people]
     assert next(m.u_outcome, "none left") == "none left"  # one draw for each person with rates

@@ -100,3 +100,30 @@ def test_missions_hours_by_year_are_the_table_s_sums_exactly():
     cell_days[mission, year] = days
     np.testing.assert_array_equal(cells, table)  # every non-empty cell, once
     np.testing.assert_array_equal(cell_days, overlap)
+
+
+def test_people_put_back_in_the_order_they_were_numbered():
+    from sim.model.recorder import in_order
+
+    # person 2 first, then 3, then 0; person 1 never numbered
+    assert in_order(np.array([2, -1, 0, 1])).tolist() == [2, 3, 0]
+    assert in_order(np.array([-1, -1])).tolist() == []
+
+
+def test_waits_are_the_records_times_in_the_order_they_happened():
+    """Intake waits in intake order (the records' intake minus referral times), mission waits in
+    the order missions started, time in the caseload in exit order."""
+    from sim.model import FlowModel
+    from sim.streams import replication_seed
+
+    m = FlowModel(small(), replication_seed(4, 0))
+    run = m.simulate()
+    taken = sorted((p.intake_seq, i) for i, p in enumerate(m.people) if p.intake_seq >= 0)
+    assert [s for s, _ in taken] == list(range(len(taken)))
+    intake = [m.people[i].intake_t - m.arrival[i] for _, i in taken]
+    np.testing.assert_array_equal(run.waits["intake"], intake)
+    np.testing.assert_array_equal(run.waits["placement"], [x.wait for x in m.missions])
+    exits = sorted((p.exit_seq, i) for i, p in enumerate(m.people) if p.exit_seq >= 0)
+    caseload = [m.people[i].exit_t - m.people[i].intake_t for _, i in exits]
+    np.testing.assert_array_equal(run.waits["caseload"], caseload)
+    assert len(caseload) == run.totals["exits"] > 10
