@@ -16,7 +16,6 @@ from .engine import Engine
 from .intake import Caseload, caseload_slots
 from .matching import Matching
 from .parcours import Parcours
-from .person import Person
 from .posts import Posts
 from .preparation import Preparation
 from .recorder import Recorder
@@ -96,7 +95,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         factors = run_out_factors(scenario, released)
 
         # people
-        main = self.draw_people(factors)
+        self.draw_people(factors)
         n = len(self.arrival)
         # about three calls a person or offer (a fiche replication: 12,000 for 4,100)
         self.init_engine(self.T, 3 * (n + len(of)))
@@ -117,7 +116,6 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         ]
         self.route_factor = [float(f.route_factor.get(m, 1.0)) for m in MODES]
         self.uplift: float = f.hours_uplift_per_1000h
-        self.people = [Person() for _ in range(n)]
 
         # resources
         fac = f.facilitators
@@ -126,13 +124,11 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
             for y in range(ny)
         ]
         self.capacity = self.slots[0]
-        order = {p: i for i, p in enumerate(fac.priority)}
-        klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)
-        self.klass: list[int] = klass[main].tolist()
-        self.queues: list[deque[int]] = [deque() for _ in range(len(order) + 1)]
+        self.queues: list[deque[int]] = [deque() for _ in range(len(fac.priority) + 1)]
         self.prep_quota: Any = f.preparation.places_per_year  # places left this year, None: no cap
         self.prep_queue: deque[int] = deque()
-        self.barrier_free: list[Any] = [b[2] for b in self.barriers]  # free places, None: no cap
+        # free places of each barrier, None: no cap
+        self.barrier_free: list[Any] = [f.mobility.places, f.childcare.places]
         self.barrier_queue: list[deque[int]] = [deque(), deque()]
         self.ready: deque[tuple[int, int]] = deque()
         self.posts = [0.0] + [float(f.siae_posts[t]) for t in SIAE_TYPES]

@@ -60,11 +60,11 @@ class Caseload:
         p.intake_seq = self.n_taken
         self.n_taken += 1
         p.cohort = y
-        p.deadline_t = now + self.parcours[i]
-        if self.prep[i]:
+        p.deadline_t = now + p.parcours
+        if p.prep:
             if self.prep_quota is None:
                 self.set_state(i, PREP)
-                self.at(now + self.prep_dur[i], NEXT_BARRIER, i, 0)
+                self.at(now + p.prep_days, NEXT_BARRIER, i, 0)
             else:
                 self.set_state(i, PREP_WAIT)
                 self.prep_queue.append(i)

@@ -1,10 +1,9 @@
-"""A person's record: what changes for them as they go through the flow.
+"""A person's record: what they bring (drawn up front) and what changes for them in the flow.
 
 One record a person, its fields side by side: the handlers read a person's state, job-ready
-spell and times together, where one list a field cost a crowded programme a cache miss a field
-(in the compiled model, a record's numbers are stored unboxed in it). What is drawn up front
-(arrival, patience, parcours length, preparation, barriers) stays in one list a field: it is read
-once, in about the order people arrive.
+spell, times and draws together, where one list a field cost a crowded programme a cache miss a
+field (in the compiled model, a record's numbers are stored unboxed in it, where a list holds
+pointers to numbers stored elsewhere). Arrival times stay in a list: they are read in order.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ class Person:
     """What changes for one person during a replication (times in days)."""
 
     __slots__ = (
+        "childcare_days",
         "cohort",
         "deadline_t",
         "exit_seq",
@@ -27,13 +27,40 @@ class Person:
         "held_share",
         "intake_seq",
         "intake_t",
+        "klass",
         "last_mode",
+        "mobility_days",
+        "needs",
+        "parcours",
+        "patience",
+        "prep",
+        "prep_days",
         "ready_since",
         "spell",
         "state",
     )
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        patience: float = math.inf,
+        parcours: float = math.inf,
+        prep: bool = False,
+        prep_days: float = 0.0,
+        klass: int = 0,
+        needs: int = 0,
+        mobility_days: float = 0.0,
+        childcare_days: float = 0.0,
+    ) -> None:
+        # drawn up front
+        self.patience = patience  # waiting for intake before giving up
+        self.parcours = parcours  # longest parcours, from intake
+        self.prep = prep  # goes through a preparatory step
+        self.prep_days = prep_days  # its length
+        self.klass = klass  # priority class in the intake queue (0 first)
+        self.needs = needs  # barriers to lift: bit b for barrier b (0 mobility, 1 childcare)
+        self.mobility_days = mobility_days  # delay to lift each
+        self.childcare_days = childcare_days
+        # as they go
         self.state = WAITING  # see sim.model.states
         self.intake_t = math.nan  # taken in charge (NaN: not yet)
         self.intake_seq = -1  # intakes before theirs in the run (-1: not taken in)

@@ -35,11 +35,12 @@ class Preparation:
         q = self.prep_queue
         while q and self.prep_quota:
             i = q.popleft()
-            if self.people[i].state != PREP_WAIT:
+            p = self.people[i]
+            if p.state != PREP_WAIT:
                 continue
             self.prep_quota -= 1
             self.set_state(i, PREP)
-            self.at(now + self.prep_dur[i], NEXT_BARRIER, i, 0)
+            self.at(now + p.prep_days, NEXT_BARRIER, i, 0)
 
     def barrier(self, i: int, b: int) -> None:
         """Lift barrier ``b`` (0 mobility, 1 childcare) if the person has it, then the next."""
@@ -49,7 +50,7 @@ class Preparation:
         if self.now >= p.deadline_t:
             self.exit(i)
             return
-        while b < 2 and not self.barriers[b][0][i]:
+        while b < 2 and not (p.needs >> b) & 1:
             b += 1
         if b == 2:
             self.job_ready(i)
@@ -63,7 +64,9 @@ class Preparation:
             self.barrier_free[b] = self.barrier_free[b] - 1
             p.held = p.held | (1 << b)
         self.set_state(i, BARRIER)
-        self.at(self.now + self.barriers[b][1][i], NEXT_BARRIER, i, b + 1)
+        self.at(
+            self.now + (p.mobility_days if b == 0 else p.childcare_days), NEXT_BARRIER, i, b + 1
+        )
 
     def free_barrier_place(self, b: int) -> None:
         """A place of barrier ``b`` is free: give it to the longest-waiting person."""

@@ -20,6 +20,7 @@ import numpy as np
 from ..scenario import CRITERIA, PUBLIC_GROUPS, PUBLICS, Scenario
 from ..schedule import YEAR_DAYS
 from ..streams import sample
+from .person import Person
 from .states import ARRIVE, RENEGE
 
 
@@ -74,9 +75,9 @@ class Referrals:
     """Arrivals: a referred person is taken in charge at once if a slot is free and nobody waits,
     else joins the intake queue (by priority class) and gives up after their patience (days)."""
 
-    def draw_people(self, factors: Sequence[float]) -> np.ndarray:
-        """Draw the people referred and what each brings; their main publics (indices in
-        :data:`PUBLICS`) as an array."""
+    def draw_people(self, factors: Sequence[float]) -> None:
+        """Draw the people referred and what each brings (their records, and their arrival
+        times, main publics and memberships)."""
         sc, g = self.sc, self.g
         f = sc.flow
         arrival = arrivals(sc, g("referrals"), factors)
@@ -87,20 +88,36 @@ class Referrals:
         self.public: list[int] = main.tolist()
         self.member = member  # (people, groups) bool, read when the results are built
         fac = f.facilitators
-        self.patience: list[float] = sample(g("intake_patience"), fac.patience_days, n).tolist()
-        self.parcours: list[float] = sample(g("parcours"), fac.max_parcours_days, n).tolist()
+        patience = sample(g("intake_patience"), fac.patience_days, n).tolist()
+        parcours = sample(g("parcours"), fac.max_parcours_days, n).tolist()
         gp = g("preparation")
         prep_share = np.array([f.preparation.share[p] for p in PUBLICS])[main]
-        self.prep: list[bool] = (gp.random(n) < prep_share).tolist()
-        self.prep_dur: list[float] = sample(gp, f.preparation.duration_days, n).tolist()
+        prep = (gp.random(n) < prep_share).tolist()
+        prep_days = sample(gp, f.preparation.duration_days, n).tolist()
         gb = g("barriers")
-        self.barriers: list[tuple[list[bool], list[float], int | None]] = []
-        for b in (f.mobility, f.childcare):
+        needs = np.zeros(n, dtype=np.int64)
+        delays: list[list[float]] = []
+        for k, b in enumerate((f.mobility, f.childcare)):
             share = np.array([b.share[p] for p in PUBLICS])[main]
-            self.barriers.append(
-                ((gb.random(n) < share).tolist(), sample(gb, b.delay_days, n).tolist(), b.places)
+            needs |= (gb.random(n) < share).astype(np.int64) << k
+            delays.append(sample(gb, b.delay_days, n).tolist())
+        order = {p: i for i, p in enumerate(fac.priority)}  # priority classes, the rest last
+        klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)[main].tolist()
+        needs_ = needs.tolist()
+        mobility, childcare = delays
+        self.people = [
+            Person(
+                patience[i],
+                parcours[i],
+                prep[i],
+                prep_days[i],
+                klass[i],
+                needs_[i],
+                mobility[i],
+                childcare[i],
             )
-        return main
+            for i in range(n)
+        ]
 
     def arrive(self, i: int) -> None:
         """Person ``i`` is referred (and the next referral is scheduled)."""
@@ -110,10 +127,11 @@ class Referrals:
         if self.lv_occ.value < self.capacity and self.waiting == 0:
             self.intake(i)
             return
-        self.queues[self.klass[i]].append(i)
+        person = self.people[i]
+        self.queues[person.klass].append(i)
         self.waiting += 1
         now = self.now
         self.lv_wait.add(now, 1)
-        p = self.patience[i]
+        p = person.patience
         if p != math.inf:
             self.at(now + p, RENEGE, i)

@@ -51,3 +51,23 @@ def test_an_exit_frees_every_barrier_place_held_mobility_first():
     assert m.people[0].state == GONE and m.people[0].held == 0
     assert m.people[1].state == BARRIER and m.people[1].held == 0b01
     assert m.barrier_free == [0, 1]
+
+
+def test_what_a_person_brings_is_in_their_record():
+    """Fixed draws: every record holds them; the priority public's people are in class 0."""
+    sc = small(
+        'flow.facilitators.patience_days={dist="fixed", value=30}',
+        'flow.facilitators.max_parcours_days={dist="fixed", value=200}',
+        'flow.facilitators.priority=["rsa"]',
+        f"flow.preparation.share={ALL.format(1)}",
+        'flow.preparation.duration_days={dist="fixed", value=10}',
+        f"flow.barriers.mobility.share={ALL.format(1)}",
+        'flow.barriers.mobility.delay_days={dist="fixed", value=5}',
+        f"flow.barriers.childcare.share={ALL.format(0)}",
+    )
+    m = FlowModel(sc, replication_seed(1, 0))
+    for p, public in zip(m.people, m.public, strict=True):
+        assert (p.patience, p.parcours, p.prep, p.prep_days) == (30.0, 200.0, True, 10.0)
+        assert (p.needs, p.mobility_days) == (0b01, 5.0)
+        assert p.klass == (0 if public == 0 else 1)  # rsa is the first public
+    assert {p.klass for p in m.people} == {0, 1}
