@@ -150,6 +150,15 @@ def split_by_year(
     return mission, year, days, hours, by_mission
 
 
+def sum_by_year(year: np.ndarray, hours: np.ndarray, n_years: int) -> np.ndarray:
+    """Hours of (mission, year) pairs (in mission order) summed by year, as numpy sums a
+    missions x years table's columns: in mission order, but pairwise when the table has one
+    column (one year), numpy then summing it as one contiguous run."""
+    if n_years == 1:
+        return np.array([hours.sum()])
+    return np.bincount(year, weights=hours, minlength=n_years)
+
+
 def in_order(seq: np.ndarray) -> np.ndarray:
     """The indices of the items numbered 0, 1, 2... by ``seq`` (-1: not numbered), in that
     order."""
@@ -273,9 +282,9 @@ class Recorder:
         span = np.maximum(me - ms, 1e-12)
         # hours of each (mission, year) pair, and of each mission within the years
         pair_m, pair_y, pair_days, pair_h, mission_h = split_by_year(ms, me, mh, ny)
-        realised = np.bincount(pair_y, weights=pair_h, minlength=ny)
+        realised = sum_by_year(pair_y, pair_h, ny)
         direct_pair = mm[pair_m] == 0
-        direct = np.bincount(pair_y[direct_pair], weights=pair_h[direct_pair], minlength=ny)
+        direct = sum_by_year(pair_y[direct_pair], pair_h[direct_pair], ny)
         in_progress = float((mh * np.clip(me - T, 0, None) / span).sum())
         open_hours = sum(compress(self.o_hours, self.o_open))
         offered = np.asarray(self.y_offered)
