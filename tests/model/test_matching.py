@@ -158,3 +158,14 @@ def test_a_timer_of_an_earlier_ready_spell_does_not_end_the_next_one():
     assert m.people[0].state == READY
     m.ready_timeout(0, m.people[0].spell, True)  # its own timer does end it
     assert m.people[0].state == GONE
+
+
+def test_a_mission_records_the_wait_since_the_person_became_job_ready():
+    """Job-ready at day 5 (intake, no steps), an offer released at day 12: a wait of 7 days."""
+    sc = small("flow.missions.mode_shares={direct=1.0}", *NO_STEPS)
+    m = FlowModel(sc, replication_seed(1, 0))
+    m.now = 5.0
+    m.intake(0)
+    m.now = 12.0
+    m.release(0)
+    assert [(x.person, x.start, x.wait) for x in m.missions] == [(0, 12.0, 7.0)]

@@ -71,3 +71,20 @@ def test_what_a_person_brings_is_in_their_record():
         assert (p.needs, p.mobility_days) == (0b01, 5.0)
         assert p.klass == (0 if public == 0 else 1)  # rsa is the first public
     assert {p.klass for p in m.people} == {0, 1}
+
+
+def test_an_exit_frees_only_the_places_held():
+    """Person 0 holds mobility's place only (childcare's is free, they do not need it): their
+    exit frees mobility's place and leaves childcare's count as it was."""
+    sc = small(
+        f"flow.preparation.share={ALL.format(0)}",
+        f"flow.barriers.mobility.share={ALL.format(1)}",
+        f"flow.barriers.childcare.share={ALL.format(0)}",
+        "flow.barriers.mobility.places=1",
+        "flow.barriers.childcare.places=1",
+    )
+    m = FlowModel(sc, replication_seed(1, 0))
+    m.intake(0)
+    assert m.people[0].held == 0b01 and m.barrier_free == [0, 1]
+    m.exit(0)
+    assert m.people[0].held == 0 and m.barrier_free == [1, 1]
