@@ -20,6 +20,9 @@ def test_a_new_person_waits_with_nothing_yet():
     assert math.isnan(p.intake_t) and math.isnan(p.exit_t) and p.cohort == -1
     assert p.deadline_t == math.inf
     assert (p.held, p.spell, p.ready_since, p.held_share, p.last_mode) == (0, 0, 0.0, 0.0, 0)
+    # by default: never gives up, no preparation, no barrier, first priority class
+    assert (p.patience, p.parcours, p.prep, p.prep_days) == (math.inf, math.inf, False, 0.0)
+    assert (p.klass, p.needs, p.mobility_days, p.childcare_days) == (0, 0, 0.0, 0.0)
 
 
 def test_records_are_one_a_person_and_kept_apart():
