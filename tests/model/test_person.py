@@ -91,3 +91,23 @@ def test_an_exit_frees_only_the_places_held():
     assert m.people[0].held == 0b01 and m.barrier_free == [0, 1]
     m.exit(0)
     assert m.people[0].held == 0 and m.barrier_free == [1, 1]
+
+
+def test_preparation_and_barriers_are_drawn_person_by_person():
+    """Shares of one half: about half the people need each step, drawn apart (not one draw for
+    all, not the same draw for both barriers)."""
+    sc = small(
+        "flow.referrals.per_year=300",
+        f"flow.preparation.share={ALL.format(0.5)}",
+        f"flow.barriers.mobility.share={ALL.format(0.5)}",
+        f"flow.barriers.childcare.share={ALL.format(0.5)}",
+    )
+    m = FlowModel(sc, replication_seed(1, 0))
+    n = len(m.people)
+    prep = sum(p.prep for p in m.people) / n
+    mobility = sum(p.needs & 1 for p in m.people) / n
+    childcare = sum(p.needs >> 1 for p in m.people) / n
+    both = sum(p.needs == 0b11 for p in m.people) / n
+    assert n > 800
+    assert 0.45 < prep < 0.55 and 0.45 < mobility < 0.55 and 0.45 < childcare < 0.55
+    assert 0.2 < both < 0.3  # independent draws: a quarter need both
