@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Final
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from ..schedule import YEAR_DAYS
 from ..streams import sample
 from .person import Person
 from .states import ARRIVE, RENEGE
+
+PEOPLE_CHUNK: Final = 4096
+"""People whose records are made at a time."""
 
 
 def run_out_factors(scenario: Scenario, released_hours: Sequence[float]) -> list[float]:
@@ -88,36 +92,39 @@ class Referrals:
         self.public: list[int] = main.tolist()
         self.member = member  # (people, groups) bool, read when the results are built
         fac = f.facilitators
-        patience = sample(g("intake_patience"), fac.patience_days, n).tolist()
-        parcours = sample(g("parcours"), fac.max_parcours_days, n).tolist()
+        patience = sample(g("intake_patience"), fac.patience_days, n)
+        parcours = sample(g("parcours"), fac.max_parcours_days, n)
         gp = g("preparation")
         prep_share = np.array([f.preparation.share[p] for p in PUBLICS])[main]
-        prep = (gp.random(n) < prep_share).tolist()
-        prep_days = sample(gp, f.preparation.duration_days, n).tolist()
+        prep = gp.random(n) < prep_share
+        prep_days = sample(gp, f.preparation.duration_days, n)
         gb = g("barriers")
         needs = np.zeros(n, dtype=np.int64)
-        delays: list[list[float]] = []
+        delays = []
         for k, b in enumerate((f.mobility, f.childcare)):
             share = np.array([b.share[p] for p in PUBLICS])[main]
             needs |= (gb.random(n) < share).astype(np.int64) << k
-            delays.append(sample(gb, b.delay_days, n).tolist())
-        order = {p: i for i, p in enumerate(fac.priority)}  # priority classes, the rest last
-        klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)[main].tolist()
-        needs_ = needs.tolist()
+            delays.append(sample(gb, b.delay_days, n))
         mobility, childcare = delays
-        self.people = [
-            Person(
-                patience[i],
-                parcours[i],
-                prep[i],
-                prep_days[i],
-                klass[i],
-                needs_[i],
-                mobility[i],
-                childcare[i],
-            )
-            for i in range(n)
-        ]
+        order = {p: i for i, p in enumerate(fac.priority)}  # priority classes, the rest last
+        klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)[main]
+        # the records, a few thousand at a time: a crowded programme's draws are never all
+        # held as lists of Python numbers at once (typed lists: the compiled model reads them
+        # natively)
+        people: list[Person] = []
+        for lo in range(0, n, PEOPLE_CHUNK):
+            hi = min(n, lo + PEOPLE_CHUNK)
+            pa: list[float] = patience[lo:hi].tolist()
+            pc: list[float] = parcours[lo:hi].tolist()
+            pr: list[bool] = prep[lo:hi].tolist()
+            pd: list[float] = prep_days[lo:hi].tolist()
+            kl: list[int] = klass[lo:hi].tolist()
+            ne: list[int] = needs[lo:hi].tolist()
+            mo: list[float] = mobility[lo:hi].tolist()
+            ch: list[float] = childcare[lo:hi].tolist()
+            for i in range(hi - lo):
+                people.append(Person(pa[i], pc[i], pr[i], pd[i], kl[i], ne[i], mo[i], ch[i]))
+        self.people = people
 
     def arrive(self, i: int) -> None:
         """Person ``i`` is referred (and the next referral is scheduled)."""

@@ -111,3 +111,25 @@ def test_preparation_and_barriers_are_drawn_person_by_person():
     assert n > 800
     assert 0.45 < prep < 0.55 and 0.45 < mobility < 0.55 and 0.45 < childcare < 0.55
     assert 0.2 < both < 0.3  # independent draws: a quarter need both
+
+
+def test_records_made_a_chunk_at_a_time_hold_each_person_s_own_draws():
+    """About 9,000 people, more than two chunks of records: each record holds that person's
+    patience and parcours length as drawn for everybody at once, nobody skipped or shifted."""
+    from sim.model.referrals import PEOPLE_CHUNK
+    from sim.streams import sample, stream
+
+    sc = small(
+        "flow.referrals.per_year=3000",
+        'flow.facilitators.patience_days={dist="exponential", mean=100}',
+        'flow.facilitators.max_parcours_days={dist="uniform", low=300, high=900}',
+    )
+    seed = replication_seed(2, 0)
+    m = FlowModel(sc, seed)
+    n = len(m.people)
+    assert n == len(m.arrival) > 2 * PEOPLE_CHUNK
+    fac = sc.flow.facilitators
+    patience = sample(stream(seed, "intake_patience"), fac.patience_days, n)
+    parcours = sample(stream(seed, "parcours"), fac.max_parcours_days, n)
+    assert [p.patience for p in m.people] == patience.tolist()
+    assert [p.parcours for p in m.people] == parcours.tolist()
