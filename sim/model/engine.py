@@ -113,6 +113,10 @@ class Engine:
         self._buckets: list[list[Entry] | None] = [None] * (int(t_end * self._per) + 1)
         self._k = -1  # the bucket being run (-1: none yet)
         self._current: list[Entry] = []  # calls scheduled into it while it runs, a heap
+        self._start(t_end)
+
+    def _start(self, t_end: float) -> None:
+        """No call made yet, the clock at 0 and the end ``t_end`` (days)."""
         self._seq = ORDINARY  # sequence number of the next ordinary call
         self._urgent = 0  # of the next urgent call
         self._spare: list[Entry] = []  # entries already run, to be reused
@@ -140,7 +144,10 @@ class Engine:
             self._push(self._entry(t, seq, call, a, b))
 
     def _entry(self, t: float, seq: int, call: int, a: int, b: int) -> Entry:
-        """An entry: one already run, reused, if any (no allocation, nothing to free)."""
+        """An entry: one already run, reused, if any (no allocation, nothing to free); a call
+        before the clock is refused."""
+        if t < self.now:
+            raise ValueError(f"a call at {t} days, before the clock ({self.now} days)")
         spare = self._spare
         if not spare:
             return Entry(t, seq, call, a, b)
@@ -153,10 +160,7 @@ class Engine:
         return e
 
     def _push(self, entry: Entry) -> None:
-        """File ``entry`` in its week's bucket, or in the heap of the week being run (a call
-        before the clock is refused)."""
-        if entry.t < self.now:
-            raise ValueError(f"a call at {entry.t} days, before the clock ({self.now} days)")
+        """File ``entry`` in its week's bucket, or in the heap of the week being run."""
         k = int(entry.t * self._per)
         if k == self._k:
             heappush(self._current, entry)
@@ -235,15 +239,9 @@ class SimPyEngine(Engine):
         self.env = env = simpy.Environment()
         self._queue: list[Any] = env._queue
         self._eid = env._eid
-        self._seq = ORDINARY
-        self._urgent = 0
-        self._spare = []  # never filled: SimPy's loop keeps its events
-        self.t_end = t_end
-        self.now = 0.0
+        self._start(t_end)  # its spare entries stay none: SimPy's loop keeps its events
 
     def _push(self, entry: Entry) -> None:
-        if entry.t < self.now:
-            raise ValueError(f"a call at {entry.t} days, before the clock ({self.now} days)")
         priority = URGENT if entry.seq < ORDINARY else NORMAL
         heappush(self._queue, (entry.t, priority, next(self._eid), _Call(self, entry)))
 
