@@ -151,9 +151,9 @@ def test_entries_order_by_time_then_by_order():
 
 def test_buckets_a_week_narrower_for_crowded_runs_wider_only_for_very_long_ones():
     assert len(Engine(100.0)._buckets) == 100 // BUCKET_DAYS + 1  # weeks 0 to 14
-    assert len(Engine(100.0, calls=160)._buckets) == 15  # 16 calls a bucket: 10 days, a week
-    assert len(Engine(100.0, calls=1600)._buckets) == 101  # 16 calls a bucket: a day
-    assert len(Engine(100.0, calls=3200)._buckets) == 201  # half a day
+    assert len(Engine(100.0, calls=640)._buckets) == 15  # 64 calls a bucket: 10 days, a week
+    assert len(Engine(100.0, calls=6400)._buckets) == 101  # 64 calls a bucket: a day
+    assert len(Engine(100.0, calls=12800)._buckets) == 201  # half a day
     assert len(Engine(1e9)._buckets) == MAX_BUCKETS + 1  # 2.7 million years: wider buckets
     e = OwnClock(1e9)
     e.at(9e8, NOTE, 2)
@@ -313,3 +313,15 @@ def test_an_entry_run_is_reused_with_the_later_call_s_own_fields():
     e.run()
     assert e.seen == [(0.5, TICK, 2, 0), (1.0, NOTE, 7, 9), (2.5, TICK, 1, 0), (4.5, TICK, 0, 0)]
     assert len(e._spare) == 3  # three entries made in all, for four calls
+
+
+def test_a_bucket_s_list_run_is_reused_by_a_later_bucket():
+    """Ticks every 2 days over 20 days, in weekly buckets: each tick files the next in a later
+    week only after its own week's list was taken; every later week reuses the one list run,
+    and each call still runs once, in order."""
+    e = OwnClock(20.0)
+    e.at(0.0, TICK, 9)
+    e.run()
+    assert [t for t, *_ in e.seen] == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0]
+    # week 1's list is made while week 0's runs; week 2's, filed while week 1's runs, is week 0's
+    assert len(e._lists) == 2  # two lists made for three weeks' buckets
