@@ -48,7 +48,7 @@ class Matching:
         if k >= 0:
             self.start_mission(i, k)
             return
-        self.ready.append((i, spell))
+        self.ready.append(i)
         # one timer: giving up or the end of the parcours, whichever comes first
         give_up = now + self.place_patience.next()
         deadline = p.deadline_t
@@ -75,10 +75,10 @@ class Matching:
     def next_ready(self) -> int:
         """The longest-waiting job-ready person (removed), or -1."""
         q = self.ready
+        people = self.people
         while q:
-            i, spell = q.popleft()
-            p = self.people[i]
-            if p.state == READY and p.spell == spell:
+            i = q.popleft()
+            if people[i].state == READY:  # else exited while waiting
                 return i
         return -1
 

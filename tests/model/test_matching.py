@@ -42,6 +42,21 @@ def test_an_offer_released_takes_the_longest_waiting_person():
     assert [x.person for x in m.missions] == [3, 1]
 
 
+def test_an_offer_released_skips_people_who_exited_while_waiting():
+    """Persons 3, 1 and 2 wait in that order; 3 gives up and 1's parcours ends while they
+    wait: the next offer goes to 2, and nobody is left waiting for the one after."""
+    sc = small("flow.missions.mode_shares={direct=1.0}", *NO_STEPS)
+    m = FlowModel(sc, replication_seed(1, 0))
+    for i in (3, 1, 2):
+        m.intake(i)
+    m.ready_timeout(3, m.people[3].spell, True)
+    m.ready_timeout(1, m.people[1].spell, False)
+    m.release(0)
+    assert [x.person for x in m.missions] == [2]
+    m.release(1)
+    assert [x.person for x in m.missions] == [2] and m.o_open[1]
+
+
 def test_without_siae_posts_offers_fall_back_to_direct_hire():
     fiche = load(None, [NO_POSTS])
     t = simulate(fiche, 1).totals
