@@ -59,7 +59,6 @@ class Caseload:
         p.intake_t = now  # the wait since referral is counted in the results
         p.intake_seq = self.n_taken
         self.n_taken += 1
-        p.cohort = y
         p.deadline_t = now + p.parcours
         if p.prep:
             if self.prep_quota is None:

@@ -251,7 +251,6 @@ class Recorder:
             "exit_t": np.fromiter([p.exit_t for p in people], np.float64, n),
             "intake_seq": np.fromiter([p.intake_seq for p in people], np.int64, n),
             "exit_seq": np.fromiter([p.exit_seq for p in people], np.int64, n),
-            "cohort": np.fromiter([p.cohort for p in people], np.int64, n),
             "last_mode": np.fromiter([p.last_mode for p in people], np.int64, n),
             "gave_up": np.fromiter([p.gave_up for p in people], np.bool_, n),
         }
@@ -293,7 +292,10 @@ class Recorder:
         # people: membership of each reporting public, cohorts, outcomes
         member = self.member
         pf = self.person_fields()
-        intake_t, exit_t, cohort = pf["intake_t"], pf["exit_t"], pf["cohort"]
+        intake_t, exit_t = pf["intake_t"], pf["exit_t"]
+        cohort = np.full(intake_t.size, -1, dtype=np.int64)  # year of intake (-1: none)
+        taken = pf["intake_seq"] >= 0
+        cohort[taken] = intake_t[taken] // YEAR_DAYS  # 1 January's call comes first on its day
         who = in_order(pf["exit_seq"])  # people in the order they exited
         public = np.asarray(self.public, dtype=np.int64)
         # each person's missions and hours worked (their missions' hours added in the order

@@ -10,6 +10,7 @@ import importlib.util
 import inspect
 import os
 import shutil
+import sys
 import textwrap
 import types
 from collections.abc import Callable
@@ -252,6 +253,14 @@ def test_simulate_runs_the_compiled_model_when_built() -> None:
     cls = compiled_or_skip()
     assert model.COMPILED is cls and model.MODEL_STATUS == "compiled"
     assert native.is_compiled(inspect.getmodule(cls))
+
+
+def test_a_compiled_person_record_is_three_cache_lines() -> None:
+    """192 bytes with the collector's header (sim/model/person.py): the allocator then starts
+    each record's reference count on a cache line, with the fields read by most calls."""
+    cls = compiled_or_skip()
+    person = inspect.getmodule(cls).Person  # type: ignore[union-attr]
+    assert sys.getsizeof(person()) == 192
 
 
 def fields(run: object) -> dict[str, object]:

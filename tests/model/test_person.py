@@ -17,7 +17,8 @@ ALL = "{{rsa={0}, under_26={0}, ase={0}, other={0}}}"
 def test_a_new_person_waits_with_nothing_yet():
     p = Person()
     assert p.state == WAITING
-    assert math.isnan(p.intake_t) and math.isnan(p.exit_t) and p.cohort == -1
+    assert math.isnan(p.intake_t) and math.isnan(p.exit_t)
+    assert (p.intake_seq, p.exit_seq, p.gave_up) == (-1, -1, False)
     assert p.deadline_t == math.inf
     assert (p.held, p.spell, p.ready_since, p.held_share, p.last_mode) == (0, 0, 0.0, 0.0, 0)
     # by default: never gives up, no preparation, no barrier, first priority class
@@ -30,7 +31,7 @@ def test_records_are_one_a_person_and_kept_apart():
     assert len(m.people) == len(m.arrival) > 2
     assert len({id(p) for p in m.people}) == len(m.people)
     m.intake(1)
-    assert m.people[1].intake_t == 0.0 and m.people[1].cohort == 0
+    assert m.people[1].intake_t == 0.0 and m.people[1].intake_seq == 0
     assert math.isnan(m.people[0].intake_t) and math.isnan(m.people[2].intake_t)
 
 
@@ -133,3 +134,20 @@ def test_records_made_a_chunk_at_a_time_hold_each_person_s_own_draws():
     parcours = sample(stream(seed, "parcours"), fac.max_parcours_days, n)
     assert [p.patience for p in m.people] == patience.tolist()
     assert [p.parcours for p in m.people] == parcours.tolist()
+
+
+def test_people_taken_in_on_1_january_count_in_the_new_year_s_cohort():
+    """The caseload triples on 1 January of year 2 while people wait (they never give up): some
+    are taken in at 365 days exactly. The cohorts (from each record's intake time) are the
+    intakes counted year by year as they happened, in the year of the clock."""
+    sc = small(
+        "flow.referrals.per_year=400",
+        "flow.facilitators.fte=[0.5, 1.5, 1.5]",
+        'flow.facilitators.patience_days="none"',
+    )
+    m = FlowModel(sc, replication_seed(3, 0))
+    run = m.simulate()
+    on_1_january = [p for p in m.people if p.intake_t == 365.0]
+    assert len(on_1_january) > 5
+    assert run.cohort_people.tolist() == run.yearly["intakes"].tolist()
+    assert run.cohort_people[1] >= len(on_1_january)
