@@ -10,7 +10,8 @@ read: what most calls read (state, spell, end of the parcours, places held, star
 spell) first, in the cache line of the record's reference count (19 fields: a record of 192
 bytes with the collector's header, which Python's allocator places at 48 bytes into a cache
 line, so that the count begins the next); then what missions, barriers and the exit read; last
-what is read at arrival and intake. A crowded programme's loop
+what is read at arrival and intake, soon after the record is made (the records are made a
+chunk at a time as people arrive, see :mod:`sim.model.referrals`). A crowded programme's loop
 (a quarter of a million records) was about 5 % shorter than with the drawn fields first. The year of
 intake is not kept: the results take it from the intake time.
 """
@@ -75,7 +76,7 @@ class Person:
         self.needs = needs  # barriers to lift: bit b for barrier b (0 mobility, 1 childcare)
         self.mobility_days = mobility_days  # delay to lift each
         self.childcare_days = childcare_days
-        # read at arrival and intake: the third line
+        # read at arrival and intake, soon after the record is made: the third line
         self.prep_days = prep_days  # length of the preparatory step
         self.parcours = parcours  # longest parcours, from intake
         self.patience = patience  # waiting for intake before giving up

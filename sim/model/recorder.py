@@ -244,8 +244,9 @@ class Recorder:
         """The people's records as arrays, one a field (see :class:`~sim.model.person.Person`):
         intake and exit times (days; NaN: none), intake and exit order (-1: none), year of
         intake (-1: none), last route, and whether they gave up waiting for a mission."""
+        n = len(self.arrival)
+        self.make_people(n)  # records not made yet (a model not run to its end)
         people = self.people
-        n = len(people)
         return {
             "intake_t": np.fromiter([p.intake_t for p in people], np.float64, n),
             "exit_t": np.fromiter([p.exit_t for p in people], np.float64, n),

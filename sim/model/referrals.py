@@ -24,8 +24,8 @@ from ..streams import sample
 from .person import Person
 from .states import ARRIVE, RENEGE
 
-PEOPLE_CHUNK: Final = 4096
-"""People whose records are made at a time."""
+PEOPLE_CHUNK: Final = 1024
+"""People whose records are made at a time (about 200 kB: they stay in the caches until read)."""
 
 
 def run_out_factors(scenario: Scenario, released_hours: Sequence[float]) -> list[float]:
@@ -108,28 +108,51 @@ class Referrals:
         mobility, childcare = delays
         order = {p: i for i, p in enumerate(fac.priority)}  # priority classes, the rest last
         klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)[main]
-        # the records, a few thousand at a time: a crowded programme's draws are never all
-        # held as lists of Python numbers at once (typed lists: the compiled model reads them
-        # natively)
-        people: list[Person] = []
-        for lo in range(0, n, PEOPLE_CHUNK):
+        # drawn for everybody at once; the records are made a chunk at a time as people arrive
+        # (see make_people)
+        self.drawn: list[np.ndarray] = [
+            patience,
+            parcours,
+            prep,
+            prep_days,
+            klass,
+            needs,
+            mobility,
+            childcare,
+        ]
+        self.people: list[Person] = []
+        self.make_people(min(n, PEOPLE_CHUNK))
+
+    def make_people(self, upto: int) -> None:
+        """Make the records of the people before ``upto`` (index, excluded), a chunk of
+        :data:`PEOPLE_CHUNK` at a time: the arrivals make them as they come, so that a crowded
+        programme's records are made where they are first read, not long before (when the
+        memory they filled has left the processor's caches), and its draws are never all held
+        as lists of Python numbers at once (typed lists: the compiled model reads them
+        natively)."""
+        people = self.people
+        n = len(self.arrival)
+        drawn = self.drawn
+        while len(people) < upto:
+            lo = len(people)
             hi = min(n, lo + PEOPLE_CHUNK)
-            pa: list[float] = patience[lo:hi].tolist()
-            pc: list[float] = parcours[lo:hi].tolist()
-            pr: list[bool] = prep[lo:hi].tolist()
-            pd: list[float] = prep_days[lo:hi].tolist()
-            kl: list[int] = klass[lo:hi].tolist()
-            ne: list[int] = needs[lo:hi].tolist()
-            mo: list[float] = mobility[lo:hi].tolist()
-            ch: list[float] = childcare[lo:hi].tolist()
+            pa: list[float] = drawn[0][lo:hi].tolist()
+            pc: list[float] = drawn[1][lo:hi].tolist()
+            pr: list[bool] = drawn[2][lo:hi].tolist()
+            pd: list[float] = drawn[3][lo:hi].tolist()
+            kl: list[int] = drawn[4][lo:hi].tolist()
+            ne: list[int] = drawn[5][lo:hi].tolist()
+            mo: list[float] = drawn[6][lo:hi].tolist()
+            ch: list[float] = drawn[7][lo:hi].tolist()
             for i in range(hi - lo):
                 people.append(Person(pa[i], pc[i], pr[i], pd[i], kl[i], ne[i], mo[i], ch[i]))
-        self.people = people
 
     def arrive(self, i: int) -> None:
         """Person ``i`` is referred (and the next referral is scheduled)."""
         if i + 1 < self.n_people:
             self.at(self.arrival[i + 1], ARRIVE, i + 1)
+        if i >= len(self.people):
+            self.make_people(i + 1)
         self.y_referrals[self.y] = self.y_referrals[self.y] + 1
         if self.lv_occ.value < self.capacity and self.waiting == 0:
             self.intake(i)

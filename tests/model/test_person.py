@@ -114,9 +114,10 @@ def test_preparation_and_barriers_are_drawn_person_by_person():
     assert 0.2 < both < 0.3  # independent draws: a quarter need both
 
 
-def test_records_made_a_chunk_at_a_time_hold_each_person_s_own_draws():
-    """About 9,000 people, more than two chunks of records: each record holds that person's
-    patience and parcours length as drawn for everybody at once, nobody skipped or shifted."""
+def test_records_made_a_chunk_at_a_time_as_people_arrive_hold_each_person_s_own_draws():
+    """About 9,000 people, more than eight chunks of records: the first chunk is made with the
+    model, the others as people arrive; each record holds that person's patience and parcours
+    length as drawn for everybody at once, nobody skipped or shifted."""
     from sim.model.referrals import PEOPLE_CHUNK
     from sim.streams import sample, stream
 
@@ -127,13 +128,29 @@ def test_records_made_a_chunk_at_a_time_hold_each_person_s_own_draws():
     )
     seed = replication_seed(2, 0)
     m = FlowModel(sc, seed)
-    n = len(m.people)
-    assert n == len(m.arrival) > 2 * PEOPLE_CHUNK
+    n = len(m.arrival)
+    assert n > 8 * PEOPLE_CHUNK
+    assert len(m.people) == PEOPLE_CHUNK  # the first chunk
+    m.arrive(0)
+    assert len(m.people) == PEOPLE_CHUNK
+    m.arrive(PEOPLE_CHUNK)  # the first of the next chunk makes it
+    assert len(m.people) == 2 * PEOPLE_CHUNK
+    m = FlowModel(sc, seed)
+    run = m.simulate()
+    assert len(m.people) == n and run.totals["referrals"] == n
+    assert len({id(p) for p in m.people}) == n
     fac = sc.flow.facilitators
     patience = sample(stream(seed, "intake_patience"), fac.patience_days, n)
     parcours = sample(stream(seed, "parcours"), fac.max_parcours_days, n)
     assert [p.patience for p in m.people] == patience.tolist()
     assert [p.parcours for p in m.people] == parcours.tolist()
+
+
+def test_the_results_make_the_records_of_people_not_yet_arrived():
+    """A model whose loop has not run: its results still read one record a person."""
+    m = FlowModel(small("flow.referrals.per_year=3000"), replication_seed(2, 0))
+    fields = m.person_fields()
+    assert len(m.people) == len(m.arrival) == fields["intake_t"].size > 1024
 
 
 def test_people_taken_in_on_1_january_count_in_the_new_year_s_cohort():
