@@ -73,21 +73,21 @@ def test_each_timed_call_reaches_its_handler_with_its_arguments():
 
 
 def test_prefetch_reads_the_records_of_the_people_a_bucket_names():
-    """Person calls name a person; an offer's calls and 1 January's do not (their argument is
-    no person: here past every record), nor a call of a person whose record is not made yet
-    (the second chunk): two records read, then one once person 1 has left the flow."""
+    """Person calls name a person; an offer's calls and 1 January's do not (their argument, an
+    offer or a year, is no person, though here a valid index), nor a call of a person whose
+    record is not made yet (the second chunk): two records read, then one once person 1 has
+    left the flow."""
     from sim.model.engine import Entry
     from sim.model.referrals import PEOPLE_CHUNK
 
     from .conftest import small
 
     m = FlowModel(small("flow.referrals.per_year=3000"), replication_seed(1, 0))
-    far = len(m.arrival) + 10
     bucket = [
         Entry(1.0, 0, states.ARRIVE, 0, 0),
         Entry(1.0, 1, states.GIVE_UP, 1, 3),
         Entry(1.0, 2, states.RENEGE, PEOPLE_CHUNK + 1, 0),  # not made yet
-        *(Entry(1.0, 3 + j, c, far, 0) for j, c in enumerate(OTHERS)),
+        *(Entry(1.0, 3 + j, c, 2 + j, 0) for j, c in enumerate(OTHERS)),
     ]
     assert m.prefetch(bucket) == 2
     m.people[1].state = states.GONE
