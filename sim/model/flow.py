@@ -32,6 +32,7 @@ from .states import (
     NEW_YEAR,
     NEXT_BARRIER,
     PARCOURS_OVER,
+    PERSON_CALLS,
     RELEASE,
     RENEGE,
     WAITING,
@@ -183,9 +184,9 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
             raise ValueError(f"unknown call {call}")
 
     def prefetch(self, bucket: list[Entry]) -> int:
-        """Read the record of each person a call of ``bucket`` names (a person's calls: not an
-        offer's nor 1 January's), before the calls run; the number of records read of people
-        still in the flow.
+        """Read the record of each person a call of ``bucket`` names (a person's calls,
+        :data:`~sim.model.states.PERSON_CALLS`), before the calls run; the number of records
+        read of people still in the flow.
 
         A crowded programme's calls were mostly filed long before and their records have left
         the processor's caches: read one after another in this short loop, the loads overlap
@@ -196,9 +197,7 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         made = len(people)  # the records of people not arrived yet are not made
         read = 0
         for e in bucket:
-            c = e.call
-            person = c != RELEASE and c != EXPIRE and c != FALLBACK_DUE and c != NEW_YEAR
-            if person and e.a < made and people[e.a].state != GONE:
+            if (PERSON_CALLS >> e.call) & 1 and e.a < made and people[e.a].state != GONE:
                 read += 1
         return read
 

@@ -73,7 +73,9 @@ class Matching:
         return self.open[best].popleft() if best >= 0 else -1
 
     def next_ready(self) -> int:
-        """The longest-waiting job-ready person (removed), or -1."""
+        """The longest-waiting job-ready person (removed), or -1. The caller starts a mission
+        for them: a person leaves the job-ready queue only so or by exiting (for good), so that
+        one found still job-ready is in the spell they joined it in."""
         q = self.ready
         people = self.people
         while q:

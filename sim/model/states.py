@@ -26,3 +26,14 @@ FALLBACK_DUE: Final = 7  # fallback_due(a): offer a may fall back to another rou
 EXPIRE: Final = 8  # expire(a): offer a's last moment to start
 END_MISSION: Final = 9  # end_mission(a, b): person a's mission on route b ends
 RENEGE: Final = 10  # renege(a): person a gives up waiting for intake
+
+PERSON_CALLS: Final = (
+    1 << ARRIVE
+    | 1 << NEXT_BARRIER
+    | 1 << END_PARCOURS
+    | 1 << GIVE_UP
+    | 1 << PARCOURS_OVER
+    | 1 << END_MISSION
+    | 1 << RENEGE
+)
+"""The calls whose ``a`` is a person (bit ``call`` set): the others name an offer or a year."""

@@ -73,10 +73,10 @@ def test_each_timed_call_reaches_its_handler_with_its_arguments():
 
 
 def test_prefetch_reads_the_records_of_the_people_a_bucket_names():
-    """Person calls name a person; an offer's calls and 1 January's do not (their argument, an
-    offer or a year, is no person, though here a valid index), nor a call of a person whose
-    record is not made yet (the second chunk): two records read, then one once person 1 has
-    left the flow."""
+    """Each of the seven person calls names a person (0 to 6); an offer's calls and 1 January's
+    do not (their argument, an offer or a year, is no person, though here a valid index), nor a
+    call of a person whose record is not made yet (the second chunk): seven records read, then
+    six once person 1 has left the flow."""
     from sim.model.engine import Entry
     from sim.model.referrals import PEOPLE_CHUNK
 
@@ -84,15 +84,25 @@ def test_prefetch_reads_the_records_of_the_people_a_bucket_names():
 
     m = FlowModel(small("flow.referrals.per_year=3000"), replication_seed(1, 0))
     bucket = [
-        Entry(1.0, 0, states.ARRIVE, 0, 0),
-        Entry(1.0, 1, states.GIVE_UP, 1, 3),
-        Entry(1.0, 2, states.RENEGE, PEOPLE_CHUNK + 1, 0),  # not made yet
-        *(Entry(1.0, 3 + j, c, 2 + j, 0) for j, c in enumerate(OTHERS)),
+        *(Entry(1.0, i, c, i, 3) for i, c in enumerate(PERSONS)),
+        Entry(1.0, 7, states.RENEGE, PEOPLE_CHUNK + 1, 0),  # not made yet
+        *(Entry(1.0, 8 + j, c, 10 + j, 0) for j, c in enumerate(OTHERS)),
     ]
-    assert m.prefetch(bucket) == 2
+    assert m.prefetch(bucket) == 7
     m.people[1].state = states.GONE
-    assert m.prefetch(bucket) == 1
+    assert m.prefetch(bucket) == 6
+    assert {*PERSONS, *OTHERS} == set(range(11))  # every call of the model, once
 
 
+PERSONS = (
+    states.ARRIVE,
+    states.NEXT_BARRIER,
+    states.END_PARCOURS,
+    states.GIVE_UP,
+    states.PARCOURS_OVER,
+    states.END_MISSION,
+    states.RENEGE,
+)
+"""The calls whose argument is a person."""
 OTHERS = (states.RELEASE, states.EXPIRE, states.FALLBACK_DUE, states.NEW_YEAR)
 """The calls whose argument is not a person."""
