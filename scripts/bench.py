@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,7 @@ def bench_replication(rounds: int, per_round: int) -> None:
         t_rep = t_bare = 0.0
         for i in range(per_round):  # bare loop and replication in turn, in small pieces
             t_bare += bare_event_seconds(20_000)
-            secs, run = timed(lambda i=i: sim.simulate(sc, 1, i))
+            secs, run = timed(partial(sim.simulate, sc, 1, i))
             t_rep += secs
             if r == 0:
                 events.append(int(getattr(run, "events", 0)))
@@ -286,14 +287,14 @@ def bench_mmc(rounds: int, years: int, per_round: int = 3) -> None:
         spent = dict.fromkeys(cost, 0.0)
         served = dict.fromkeys(cost, 0)
         for i in range(per_round):  # the three in turn, the same seeds every round
-            secs, run = timed(lambda i=i: sim.simulate(sc, 1, i))
+            secs, run = timed(partial(sim.simulate, sc, 1, i))
             spent["model"] += secs
             served["model"] += int(run.totals["referrals"])
-            secs, n = timed(lambda i=i: simpy_mmc(days, i))
+            secs, n = timed(partial(simpy_mmc, days, i))
             spent["simpy"] += secs
             served["simpy"] += n
             if has_ciw:
-                secs, n = timed(lambda i=i: ciw_mmc(days, i))
+                secs, n = timed(partial(ciw_mmc, days, i))
                 spent["ciw"] += secs
                 served["ciw"] += n or 0
         line = f"    round {r + 1}:"
@@ -393,16 +394,16 @@ def bench_run(rounds: int, baseline: str | None, phases_too: bool = True) -> Non
             phase_txt = ", ".join(f"{k} {v:.2f} s" for k, v in got.items())
             print(f"{line}; phases: {phase_txt}; bare loop {ev * 1e6:.2f} us/event", flush=True)
             phases.setdefault("_event", []).append(ev)
-    ev = phases.pop("_event")
+    per_event = phases.pop("_event")
     print(
         f"default `clause-sim run` ({reps} replications, diagnosis on {diag_reps}), "
         f"{os.cpu_count()} CPU(s):"
     )
-    for k, v in phases.items():
-        summary(f"{k} (s)", v, "s", "min")
+    for k, secs in phases.items():
+        summary(f"{k} (s)", secs, "s", "min")
         summary(
             f"{k} (M bare-loop events)",
-            [s / e / 1e6 for s, e in zip(v, ev, strict=True)],
+            [s / e / 1e6 for s, e in zip(secs, per_event, strict=True)],
             "M",
             "min",
         )
