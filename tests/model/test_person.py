@@ -70,6 +70,7 @@ def test_what_a_person_brings_is_in_their_record():
         f"flow.barriers.childcare.share={ALL.format(0)}",
     )
     m = FlowModel(sc, replication_seed(1, 0))
+    m.make_people(len(m.arrival))  # every record, past the first chunk if there were more
     for p, public in zip(m.people, m.public, strict=True):
         assert (p.patience, p.parcours, p.prep, p.prep_days) == (30.0, 200.0, True, 10.0)
         assert (p.needs, p.mobility_days) == (0b01, 5.0)
@@ -104,6 +105,7 @@ def test_preparation_and_barriers_are_drawn_person_by_person():
         f"flow.barriers.childcare.share={ALL.format(0.5)}",
     )
     m = FlowModel(sc, replication_seed(1, 0))
+    m.make_people(len(m.arrival))  # every record, past the first chunk if there were more
     n = len(m.people)
     prep = sum(p.prep for p in m.people) / n
     mobility = sum(p.needs & 1 for p in m.people) / n
