@@ -132,10 +132,8 @@ class FlowModel(Referrals, Caseload, Preparation, Matching, Posts, Parcours, Rec
         # free places of each barrier, None: no cap
         self.barrier_free: list[Any] = [f.mobility.places, f.childcare.places]
         self.barrier_queue: list[deque[int]] = [deque(), deque()]
-        # job-ready people waiting for an offer, in order: a person leaves it when taken or,
-        # if still in it, by exiting for good (so a person in it still job-ready is in the
-        # spell they joined it in); an index, not a (person, spell) tuple: nothing for the
-        # collector's lists to unlink when taken out
+        # job-ready people waiting for an offer, in order (see next_ready): indices, not
+        # (person, spell) tuples, nothing for the collector's lists to unlink when taken out
         self.ready: deque[int] = deque()
         self.posts = [0.0] + [float(f.siae_posts[t]) for t in SIAE_TYPES]
         self.busy = [0.0] * len(MODES)

@@ -12,8 +12,8 @@ bytes with the collector's header, which Python's allocator places at 48 bytes i
 line, so that the count begins the next); then what missions, barriers and the exit read; last
 what is read at arrival and intake, soon after the record is made (the records are made a
 chunk at a time as people arrive, see :mod:`sim.model.referrals`). A crowded programme's loop
-(a quarter of a million records) was about 5 % shorter than with the drawn fields first. The year of
-intake is not kept: the results take it from the intake time.
+(a quarter of a million records) was about 5 % shorter than with the drawn fields first. The
+year of intake is not kept: the results take it from the intake time.
 """
 
 from __future__ import annotations

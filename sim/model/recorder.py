@@ -242,8 +242,8 @@ class Recorder:
 
     def person_fields(self) -> dict[str, np.ndarray]:
         """The people's records as arrays, one a field (see :class:`~sim.model.person.Person`):
-        intake and exit times (days; NaN: none), intake and exit order (-1: none), year of
-        intake (-1: none), last route, and whether they gave up waiting for a mission."""
+        intake and exit times (days; NaN: none), intake and exit order (-1: none), last route,
+        and whether they gave up waiting for a mission."""
         n = len(self.arrival)
         self.make_people(n)  # records not made yet (a model not run to its end)
         people = self.people

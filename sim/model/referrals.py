@@ -108,8 +108,8 @@ class Referrals:
         mobility, childcare = delays
         order = {p: i for i, p in enumerate(fac.priority)}  # priority classes, the rest last
         klass = np.array([order.get(p, len(order)) for p in PUBLICS], dtype=np.int64)[main]
-        # drawn for everybody at once; the records are made a chunk at a time as people arrive
-        # (see make_people)
+        # drawn for everybody at once, in the order of Person's arguments; the records are made
+        # a chunk at a time as people arrive (see make_people)
         self.drawn: list[np.ndarray] = [
             patience,
             parcours,
